@@ -1,0 +1,129 @@
+// swift-tools-version: 6.2
+//
+// ShowTell: an edge appliance that implements "Show from Tell" (audio-guided anatomy
+// localisation in ultrasound). Module folders follow the data flow of DESIGN.md:
+//
+//   C libraries (system)  ->  Platform  ->  MediaFormats  ->  AudioFrontEnd / PhantomScan
+//                                                       ->  NeuralCore  ->  (Appliance)
+//   executables: showtell (field/ML CLI), showtelld (daemon) stay thin.
+import PackageDescription
+
+/// A Debian C library consumed through pkg-config; `apt` names the -dev package that
+/// provides it so SwiftPM can tell the user what to install.
+func systemLibrary(_ name: String, pkgConfig: String, apt: String) -> Target {
+    .systemLibrary(
+        name: name,
+        path: "Sources/CLibraries/\(name)",
+        pkgConfig: pkgConfig,
+        providers: [.apt([apt])]
+    )
+}
+
+let package = Package(
+    name: "ShowTell",
+    products: [
+        .executable(name: "showtell", targets: ["showtell"]),
+        .executable(name: "showtelld", targets: ["showtelld"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        // MARK: C libraries from Debian (apt), one module each.
+        systemLibrary("CALSA", pkgConfig: "alsa", apt: "libasound2-dev"),
+        systemLibrary("CV4L2", pkgConfig: "libv4l2", apt: "libv4l-dev"),
+        systemLibrary("COpenBLAS", pkgConfig: "openblas", apt: "libopenblas-dev"),
+        systemLibrary("CFFTW3", pkgConfig: "fftw3f", apt: "libfftw3-dev"),
+        systemLibrary("CSpeexDSP", pkgConfig: "speexdsp", apt: "libspeexdsp-dev"),
+        systemLibrary("CSoxr", pkgConfig: "soxr", apt: "libsoxr-dev"),
+        systemLibrary("CZlib", pkgConfig: "zlib", apt: "zlib1g-dev"),
+
+        // MARK: Small C targets (only where C is needed).
+        // Kernel/ioctl constants that Swift cannot import as macros (VIDIOC_*, V4L2_PIX_FMT_*).
+        .target(name: "CSystemShims", path: "Sources/CLibraries/CSystemShims"),
+        // libjpeg reports errors by longjmp; that must stay in C.
+        .target(
+            name: "CJPEGCodec",
+            path: "Sources/CLibraries/CJPEGCodec",
+            linkerSettings: [.linkedLibrary("jpeg")]
+        ),
+        // Counts heap allocations for the benchmarks (interposes malloc in the CLI only).
+        .target(name: "CAllocCounter", path: "Sources/CLibraries/CAllocCounter"),
+
+        // MARK: Swift modules, in data-flow order.
+        .target(
+            name: "Platform",
+            dependencies: ["CSystemShims"],
+            path: "Sources/Platform"
+        ),
+        .target(
+            name: "MediaFormats",
+            dependencies: ["Platform", "CJPEGCodec", "CZlib"],
+            path: "Sources/MediaFormats"
+        ),
+        .target(
+            name: "AudioFrontEnd",
+            dependencies: ["Platform", "MediaFormats", "CFFTW3", "CSpeexDSP", "CSoxr"],
+            path: "Sources/AudioFrontEnd"
+        ),
+
+        // Phantom scans: synthetic B-mode sessions with narration and exact ground truth.
+        .target(
+            name: "PhantomScan",
+            dependencies: ["Platform", "MediaFormats", "AudioFrontEnd", "CEspeakLoader"],
+            path: "Sources/PhantomScan"
+        ),
+        // espeak-ng is needed only to generate phantoms, so it is loaded with dlopen at run
+        // time: the appliance never links it.
+        .target(
+            name: "CEspeakLoader",
+            path: "Sources/CLibraries/CEspeakLoader",
+            linkerSettings: [.linkedLibrary("dl")]
+        ),
+        // Float training engine: explicit forward/backward over arenas, OpenBLAS sgemm.
+        .target(
+            name: "NeuralCore",
+            dependencies: ["Platform", "COpenBLAS"],
+            path: "Sources/NeuralCore"
+        ),
+
+        // MARK: Executables (thin).
+        .executableTarget(
+            name: "showtell",
+            dependencies: [
+                "AudioFrontEnd", "MediaFormats", "Platform", "PhantomScan", "NeuralCore", "CAllocCounter",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Sources/showtell"
+        ),
+        .executableTarget(
+            name: "showtelld",
+            dependencies: ["Platform"],
+            path: "Sources/showtelld"
+        ),
+
+        // MARK: Tests (Swift Testing; fixtures committed, no Python needed).
+        .testTarget(
+            name: "MediaFormatsTests",
+            dependencies: ["MediaFormats"],
+            path: "Tests/MediaFormatsTests"
+        ),
+        .testTarget(
+            name: "AudioFrontEndTests",
+            dependencies: ["AudioFrontEnd", "MediaFormats"],
+            path: "Tests/AudioFrontEndTests",
+            resources: [.copy("Fixtures")]
+        ),
+        .testTarget(
+            name: "PhantomScanTests",
+            dependencies: ["PhantomScan", "MediaFormats", "AudioFrontEnd"],
+            path: "Tests/PhantomScanTests"
+        ),
+        .testTarget(
+            name: "NeuralCoreTests",
+            dependencies: ["NeuralCore"],
+            path: "Tests/NeuralCoreTests",
+            resources: [.copy("Fixtures")]
+        ),
+    ]
+)

@@ -1,0 +1,53 @@
+// Constants that Swift cannot import because the kernel headers define them as
+// function-like macros (_IOWR, v4l2_fourcc, ...). Re-exported as typed constants.
+#ifndef SHOWTELL_CSYSTEMSHIMS_H
+#define SHOWTELL_CSYSTEMSHIMS_H
+
+#include <errno.h>
+#include <stdint.h>
+#include <sys/ioctl.h>
+#include <linux/videodev2.h>
+#include <time.h>
+
+// V4L2 ioctls used by the capture path.
+static const unsigned long SHIM_VIDIOC_QUERYCAP = VIDIOC_QUERYCAP;
+static const unsigned long SHIM_VIDIOC_ENUM_FMT = VIDIOC_ENUM_FMT;
+static const unsigned long SHIM_VIDIOC_G_FMT = VIDIOC_G_FMT;
+static const unsigned long SHIM_VIDIOC_S_FMT = VIDIOC_S_FMT;
+static const unsigned long SHIM_VIDIOC_REQBUFS = VIDIOC_REQBUFS;
+static const unsigned long SHIM_VIDIOC_QUERYBUF = VIDIOC_QUERYBUF;
+static const unsigned long SHIM_VIDIOC_QBUF = VIDIOC_QBUF;
+static const unsigned long SHIM_VIDIOC_DQBUF = VIDIOC_DQBUF;
+static const unsigned long SHIM_VIDIOC_STREAMON = VIDIOC_STREAMON;
+static const unsigned long SHIM_VIDIOC_STREAMOFF = VIDIOC_STREAMOFF;
+static const unsigned long SHIM_VIDIOC_G_PARM = VIDIOC_G_PARM;
+static const unsigned long SHIM_VIDIOC_S_PARM = VIDIOC_S_PARM;
+static const unsigned long SHIM_VIDIOC_ENUM_FRAMESIZES = VIDIOC_ENUM_FRAMESIZES;
+
+// V4L2 pixel formats the capture path understands.
+static const uint32_t SHIM_V4L2_PIX_FMT_YUYV = V4L2_PIX_FMT_YUYV;
+static const uint32_t SHIM_V4L2_PIX_FMT_GREY = V4L2_PIX_FMT_GREY;
+static const uint32_t SHIM_V4L2_PIX_FMT_MJPEG = V4L2_PIX_FMT_MJPEG;
+static const uint32_t SHIM_V4L2_PIX_FMT_JPEG = V4L2_PIX_FMT_JPEG;
+static const uint32_t SHIM_V4L2_PIX_FMT_RGB24 = V4L2_PIX_FMT_RGB24;
+
+// errno is a macro over a TLS accessor in glibc; read it through a function.
+static inline int shim_errno(void) { return errno; }
+static inline void shim_set_errno(int value) { errno = value; }
+
+// CLOCK_MONOTONIC in nanoseconds: the clock V4L2 and ALSA timestamps use
+// (Swift's ContinuousClock reads CLOCK_BOOTTIME on Linux).
+static inline int64_t shim_monotonic_ns(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+// Per-thread CPU time, for per-core throughput figures in benchmarks.
+static inline int64_t shim_thread_cpu_ns(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+#endif

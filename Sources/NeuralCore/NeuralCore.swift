@@ -1,0 +1,2 @@
+// Placeholder until the neural core lands.
+enum NeuralCoreModule {}

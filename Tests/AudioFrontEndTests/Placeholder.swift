@@ -1,0 +1,3 @@
+import Testing
+@testable import AudioFrontEnd
+@Test func AudioFrontEndBuilds() { #expect(Bool(true)) }

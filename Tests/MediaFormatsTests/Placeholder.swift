@@ -1,0 +1,3 @@
+import Testing
+@testable import MediaFormats
+@Test func MediaFormatsBuilds() { #expect(Bool(true)) }

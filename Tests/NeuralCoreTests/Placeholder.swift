@@ -1,0 +1,3 @@
+import Testing
+@testable import NeuralCore
+@Test func NeuralCoreBuilds() { #expect(Bool(true)) }

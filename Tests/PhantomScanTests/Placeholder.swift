@@ -1,0 +1,3 @@
+import Testing
+@testable import PhantomScan
+@Test func PhantomScanBuilds() { #expect(Bool(true)) }
