@@ -1,0 +1,17 @@
+import ArgumentParser
+
+/// `showtell`: the field-engineer and ML-engineer command line. Each subcommand is a thin
+/// shell over a library module; the work happens there.
+@main
+struct ShowTell: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "showtell",
+        abstract: "ShowTell appliance tools: audio front-end, phantom scans, benchmarks.",
+        version: ShowTellVersion.string,
+        subcommands: [SpectrogramCommand.self, BenchCommand.self]
+    )
+}
+
+enum ShowTellVersion {
+    static let string = "0.1.0"
+}

@@ -1,3 +1,0 @@
-import Testing
-@testable import AudioFrontEnd
-@Test func AudioFrontEndBuilds() { #expect(Bool(true)) }
