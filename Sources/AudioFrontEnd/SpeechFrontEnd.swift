@@ -53,6 +53,14 @@ public final class SpeechFrontEnd {
     private var produced = 0                             // cleaned samples so far
     private let windowScratch: UnsafeMutablePointer<Float>  // [windowSamples] contiguous copy
 
+    // STFT rows by absolute frame index (frame g starts at cleaned sample g·hop): windows
+    // 100 ms apart share 99 of their 119 frames, so only the new ones are transformed.
+    private let rowCapacity = 512
+    private let rows: UnsafeMutablePointer<Float>         // [rowCapacity][bins]
+    private let rowFrame: UnsafeMutablePointer<Int>       // [rowCapacity] frame held, -1 none
+    private let windowRows: UnsafeMutablePointer<Float>   // [frames][bins] rows of one window
+    private let frameScratch: UnsafeMutablePointer<Float> // [frameLength] unwrapped from the ring
+
     private let frameRingCapacity = 512
     private let speechFlags: UnsafeMutablePointer<Bool>  // [frameRingCapacity]
     private var framesProduced = 0
@@ -90,6 +98,12 @@ public final class SpeechFrontEnd {
         ring = .allocate(capacity: capacity)
         ring.initialize(repeating: 0, count: capacity)
         windowScratch = .allocate(capacity: settings.spectrogram.windowSamples)
+        let bins = settings.spectrogram.bins
+        rows = .allocate(capacity: rowCapacity * bins)
+        rowFrame = .allocate(capacity: rowCapacity)
+        rowFrame.initialize(repeating: -1, count: rowCapacity)
+        windowRows = .allocate(capacity: settings.spectrogram.frames * bins)
+        frameScratch = .allocate(capacity: settings.spectrogram.frameLength)
         speechFlags = .allocate(capacity: frameRingCapacity)
         speechFlags.initialize(repeating: false, count: frameRingCapacity)
         levels = .allocate(capacity: frameRingCapacity)
@@ -100,6 +114,7 @@ public final class SpeechFrontEnd {
     deinit {
         mono.deallocate(); resampled.deallocate(); frame.deallocate(); ring.deallocate()
         windowScratch.deallocate(); speechFlags.deallocate(); levels.deallocate()
+        rows.deallocate(); rowFrame.deallocate(); windowRows.deallocate(); frameScratch.deallocate()
     }
 
     /// Cleaned samples produced so far at the front-end rate.
@@ -190,28 +205,48 @@ public final class SpeechFrontEnd {
     /// The 0.6 s window that ends at cleaned sample `end` (at most about 0.7 s old);
     /// nil if that audio is not (or no longer) held.
     public func window(endingAt end: Int, into out: UnsafeMutablePointer<Float>, standardised: Bool = true) -> WindowReport? {
-        let n = settings.spectrogram.windowSamples
+        let spec = settings.spectrogram
+        let n = spec.windowSamples
         guard end >= n, end <= produced, produced - end <= ringCapacity - n else { return nil }
-        let start = (end - n) & (ringCapacity - 1)
-        let first = min(n, ringCapacity - start)
-        windowScratch.update(from: ring + start, count: first)
-        if first < n { (windowScratch + first).update(from: ring, count: n - first) }
-        if standardised {
-            spectrogram.networkInput(windowScratch, into: out)
+        if (end - n) % spec.hop == 0 {
+            let firstFrame = (end - n) / spec.hop
+            for f in 0..<spec.frames {
+                let row = cachedRow(frame: firstFrame + f)
+                (windowRows + f * spec.bins).update(from: row, count: spec.bins)
+            }
+            spectrogram.resizeFrames(from: windowRows, into: out)
         } else {
+            copyRing(from: end - n, count: n, into: windowScratch)
             spectrogram.decibels(windowScratch, into: out)
         }
+        if standardised { LogSpectrogram.standardise(out, count: spec.bins * spec.columns) }
         return report(lastFrame: end / settings.frameLength)
+    }
+
+    private func cachedRow(frame g: Int) -> UnsafeMutablePointer<Float> {
+        let slot = g % rowCapacity
+        let row = rows + slot * settings.spectrogram.bins
+        if rowFrame[slot] != g {
+            copyRing(from: g * settings.spectrogram.hop, count: settings.spectrogram.frameLength, into: frameScratch)
+            spectrogram.frameLevels(frameScratch, into: row)
+            rowFrame[slot] = g
+        }
+        return row
+    }
+
+    /// Copies cleaned samples [start, start + count) out of the ring (they must still be held).
+    private func copyRing(from start: Int, count: Int, into out: UnsafeMutablePointer<Float>) {
+        let position = start & (ringCapacity - 1)
+        let first = min(count, ringCapacity - position)
+        out.update(from: ring + position, count: first)
+        if first < count { (out + first).update(from: ring, count: count - first) }
     }
 
     /// The cleaned newest window itself (for listening tests and recordings).
     public func copyLatestCleaned(into out: UnsafeMutablePointer<Float>) -> Bool {
         let n = settings.spectrogram.windowSamples
         guard produced >= n else { return false }
-        let start = (produced - n) & (ringCapacity - 1)
-        let first = min(n, ringCapacity - start)
-        out.update(from: ring + start, count: first)
-        if first < n { (out + first).update(from: ring, count: n - first) }
+        copyRing(from: produced - n, count: n, into: out)
         return true
     }
 

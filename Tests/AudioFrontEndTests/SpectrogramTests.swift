@@ -1,4 +1,5 @@
 import Foundation
+import Glibc
 import Testing
 @testable import AudioFrontEnd
 
@@ -63,5 +64,36 @@ func fixtureFloats(_ name: String) throws -> [Float] {
         let variance = out.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Float(out.count)
         #expect(abs(mean) < 1e-3)
         #expect(abs(variance - 1) < 1e-3)
+    }
+}
+
+@Suite struct StreamingSpectrogramTests {
+    @Test func fastLogMatchesLibm() {
+        var worst: Float = 0
+        var x: Float = 1e-10
+        while x < 1e6 {
+            worst = max(worst, abs(LogSpectrogram.log10Approximation(x) - log10f(x)))
+            x *= 1.0137
+        }
+        #expect(worst < 2e-6, "worst |Δlog10| = \(worst)")
+    }
+
+    @Test func cachedRowsGiveTheSameWindowAsAFullTransform() throws {
+        let frontEnd = try SpeechFrontEnd(inputRate: 48_000)
+        let input = (0..<(48_000 * 3)).map { Float(0.3 * sin(Double($0) * 0.013) + 0.1 * sin(Double($0) * 0.41)) }
+        var cached = [Float](repeating: 0, count: 256 * 256)
+        var full = [Float](repeating: 0, count: 256 * 256)
+        var cleaned = [Float](repeating: 0, count: 14_400)
+        var compared = 0
+        for hop in stride(from: 0, to: input.count, by: 4_800) {
+            input[hop..<(hop + 4_800)].withUnsafeBufferPointer { frontEnd.push($0) }
+            guard frontEnd.windowReady else { continue }
+            _ = cached.withUnsafeMutableBufferPointer { frontEnd.latestWindow(into: $0.baseAddress!, standardised: false) }
+            _ = cleaned.withUnsafeMutableBufferPointer { frontEnd.copyLatestCleaned(into: $0.baseAddress!) }
+            cleaned.withUnsafeBufferPointer { s in full.withUnsafeMutableBufferPointer { frontEnd.spectrogram.decibels(s.baseAddress!, into: $0.baseAddress!) } }
+            #expect(cached == full)
+            compared += 1
+        }
+        #expect(compared > 20)
     }
 }
