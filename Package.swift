@@ -87,6 +87,13 @@ let package = Package(
             path: "Sources/NeuralCore"
         ),
 
+        // Capture: V4L2 grabber and ALSA microphone into lock-free rings.
+        .target(
+            name: "Capture",
+            dependencies: ["Platform", "CALSA", "CSystemShims"],
+            path: "Sources/Capture"
+        ),
+
         // MARK: Executables (thin).
         .executableTarget(
             name: "showtell",
@@ -113,6 +120,11 @@ let package = Package(
             dependencies: ["AudioFrontEnd", "MediaFormats"],
             path: "Tests/AudioFrontEndTests",
             resources: [.copy("Fixtures")]
+        ),
+        .testTarget(
+            name: "CaptureTests",
+            dependencies: ["Capture"],
+            path: "Tests/CaptureTests"
         ),
         .testTarget(
             name: "PhantomScanTests",

@@ -1,0 +1,28 @@
+import CALSA
+
+/// An ALSA call failed: which call, on which PCM, and alsa-lib's message for the code.
+public struct ALSAError: Error, CustomStringConvertible, Sendable, Equatable {
+    public let operation: String
+    public let device: String
+    public let code: Int32
+
+    public init(_ operation: String, device: String, code: Int32) {
+        self.operation = operation
+        self.device = device
+        self.code = code
+    }
+
+    /// The device went away (USB microphone unplugged): reopen with backoff.
+    public var deviceGone: Bool { code == -ENODEV || code == -ENOENT }
+
+    public var description: String {
+        "ALSA \(operation) on '\(device)': \(String(cString: snd_strerror(code))) (\(code))"
+    }
+}
+
+/// Runs an alsa-lib call that returns a negative errno on failure.
+@inline(__always)
+func alsa(_ operation: @autoclosure () -> String, _ device: String, _ body: () -> Int32) throws(ALSAError) {
+    let code = body()
+    if code < 0 { throw ALSAError(operation(), device: device, code: code) }
+}
