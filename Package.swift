@@ -98,7 +98,7 @@ let package = Package(
         .executableTarget(
             name: "showtell",
             dependencies: [
-                "AudioFrontEnd", "MediaFormats", "Platform", "PhantomScan", "NeuralCore", "CAllocCounter",
+                "AudioFrontEnd", "Capture", "MediaFormats", "Platform", "PhantomScan", "NeuralCore", "CAllocCounter",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Sources/showtell"

@@ -11,6 +11,7 @@ APT_PACKAGES=(
   pkg-config libasound2-dev libv4l-dev libopenblas-dev libfftw3-dev libjpeg-dev
   libspeexdsp-dev libsoxr-dev zlib1g-dev libdrm-dev
   espeak-ng libespeak-ng1 sox ffmpeg alsa-utils
+  qemu-system-x86 busybox-static cpio kmod
 )
 
 deps() {
@@ -46,6 +47,8 @@ tests() {
   deps
   swift build --build-tests
   swift test --skip-build
+  # End to end on the virtual board: the real V4L2 path against the kernel's vivid driver.
+  board/qemu-x86_64/boot-test.sh "$(swift build --show-bin-path)/showtell" board/qemu-x86_64/guest-capture-test.sh
 }
 
 case "${1:-}" in

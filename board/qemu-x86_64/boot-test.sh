@@ -1,0 +1,93 @@
+#!/usr/bin/env bash
+# The qemu-x86_64 virtual board: boots Debian's kernel under QEMU (software emulation) with a
+# busybox initramfs holding the showtell binary and the real test drivers (vivid: V4L2 capture,
+# snd-aloop: ALSA loopback), runs a script inside, and prints the guest console.
+#
+#   board/qemu-x86_64/boot-test.sh SHOWTELL_BINARY GUEST_SCRIPT
+#
+# GUEST_SCRIPT runs as root in the guest after the modules are loaded; its exit status is
+# printed as "GUEST-EXIT <n>" and becomes this script's exit status. Needs the apt packages
+# qemu-system-x86, busybox-static, cpio (build.sh installs them); the kernel package is
+# fetched with apt-get download into a cache folder on first use.
+set -euo pipefail
+
+binary=$(readlink -f "$1")
+guest_script=$(readlink -f "$2")
+here=$(cd "$(dirname "$0")" && pwd)
+cache=${SHOWTELL_BOARD_CACHE:-$here/../../.build-board}
+kernel_package=${SHOWTELL_KERNEL_PACKAGE:-$(apt-cache depends linux-image-amd64 2>/dev/null | awk '/Depends: linux-image-/{print $2; exit}')}
+[ -n "$kernel_package" ] || { echo "cannot resolve the kernel package (run apt-get update)"; exit 2; }
+
+mkdir -p "$cache"
+if [ ! -d "$cache/$kernel_package" ]; then
+  (cd "$cache" && apt-get download "$kernel_package" >/dev/null 2>&1)
+  dpkg-deb -x "$cache/$kernel_package"_*.deb "$cache/$kernel_package"
+  rm -f "$cache/$kernel_package"_*.deb
+fi
+kroot="$cache/$kernel_package"
+version=$(ls "$kroot/lib/modules")
+
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+root="$work/root"
+mkdir -p "$root"/{bin,sbin,dev,proc,sys,tmp,run,lib64,etc,usr/share}
+
+# busybox and its applets
+cp /bin/busybox "$root/bin/busybox"
+for applet in sh mount modprobe insmod poweroff sleep cat echo ls mkdir ln dmesg grep head; do
+  ln -s busybox "$root/bin/$applet"
+done
+
+# Kernel modules: vivid and snd-aloop with their dependency closure, then depmod.
+modules=(vivid snd-aloop)
+declare -A seen
+add_module() {
+  local name=$1 file deps dep
+  [ -n "${seen[$name]:-}" ] && return
+  seen[$name]=1
+  file=$(find "$kroot/lib/modules/$version" -name "$name.ko*" -o -name "${name//-/_}.ko*" | head -1)
+  [ -n "$file" ] || return 0  # built in
+  mkdir -p "$root/$(dirname "${file#$kroot/}")"
+  cp "$file" "$root/${file#$kroot/}"
+  deps=$(modinfo -F depends "$file" 2>/dev/null | tr ',' ' ')
+  for dep in $deps; do add_module "$dep"; done
+}
+for m in "${modules[@]}"; do add_module "$m"; done
+cp "$kroot/lib/modules/$version"/modules.{order,builtin} "$root/lib/modules/$version/" 2>/dev/null || true
+depmod -b "$root" "$version"
+
+# The binary and every shared library it loads (Swift runtime, alsa-lib, ...).
+cp "$binary" "$root/bin/showtell"
+ldd "$binary" | awk '/=> \//{print $3} /^\t\/lib64/{print $1}' | while read -r lib; do
+  mkdir -p "$root$(dirname "$lib")"
+  cp -L "$lib" "$root$lib"
+done
+cp -L /lib64/ld-linux-x86-64.so.2 "$root/lib64/"
+cp -r /usr/share/alsa "$root/usr/share/alsa"
+cp "$guest_script" "$root/guest.sh"
+
+cat > "$root/init" <<INIT
+#!/bin/sh
+mount -t proc proc /proc
+mount -t sysfs sys /sys
+mount -t devtmpfs dev /dev
+mount -t tmpfs tmp /tmp
+modprobe vivid n_devs=1 node_types=0x1 input_types=0x1 2>&1
+modprobe snd-aloop 2>&1
+sleep 1
+echo GUEST-START
+sh /guest.sh
+echo "GUEST-EXIT \$?"
+poweroff -f
+INIT
+chmod +x "$root/init"
+(cd "$root" && find . | cpio -o -H newc --quiet) > "$work/initrd"
+
+console="$work/console.log"
+timeout "${SHOWTELL_BOOT_TIMEOUT:-300}" qemu-system-x86_64 -machine q35 -cpu max -smp 1 -m 1536 \
+  -nographic -no-reboot -kernel "$kroot/boot/vmlinuz-$version" -initrd "$work/initrd" \
+  -append "console=ttyS0 panic=-1 quiet loglevel=3" > "$console" 2>&1 || true
+sed -n '/GUEST-START/,$p' "$console" | tr -d '\r'
+status=$(tr -d '\r' < "$console" | awk '/^GUEST-EXIT/{print $2}' | tail -1)
+[ -n "$status" ] || { echo "guest did not finish; console:"; tail -30 "$console"; exit 3; }
+exit "$status"
