@@ -53,15 +53,20 @@ add_module() {
   for dep in $deps; do add_module "$dep"; done
 }
 for m in "${modules[@]}"; do add_module "$m"; done
-cp "$kroot/lib/modules/$version"/modules.{order,builtin} "$root/lib/modules/$version/" 2>/dev/null || true
+cp "$kroot/lib/modules/$version"/modules.{order,builtin,builtin.modinfo} "$root/lib/modules/$version/" 2>/dev/null || true
 depmod -b "$root" "$version"
 
-# The binary and every shared library it loads (Swift runtime, alsa-lib, ...).
+# The binary, aplay (to play into the ALSA loopback) and every shared library they load.
 cp "$binary" "$root/bin/showtell"
-ldd "$binary" | awk '/=> \//{print $3} /^\t\/lib64/{print $1}' | while read -r lib; do
-  mkdir -p "$root$(dirname "$lib")"
-  cp -L "$lib" "$root$lib"
+cp /usr/bin/aplay "$root/bin/aplay"
+for program in "$binary" /usr/bin/aplay; do
+  ldd "$program" | awk '/=> \//{print $3} /^\t\/lib64/{print $1}' | while read -r lib; do
+    mkdir -p "$root$(dirname "$lib")"
+    cp -L "$lib" "$root$lib"
+  done
 done
+# Test media for the guest: 10 s of a 1 kHz tone at half scale, 48 kHz mono S16_LE.
+sox -q -n -r 48000 -c 1 -b 16 "$root/tone.wav" synth 10 sine 1000 vol 0.5
 cp -L /lib64/ld-linux-x86-64.so.2 "$root/lib64/"
 cp -r /usr/share/alsa "$root/usr/share/alsa"
 cp "$guest_script" "$root/guest.sh"
