@@ -37,6 +37,7 @@ let package = Package(
         systemLibrary("CSpeexDSP", pkgConfig: "speexdsp", apt: "libspeexdsp-dev"),
         systemLibrary("CSoxr", pkgConfig: "soxr", apt: "libsoxr-dev"),
         systemLibrary("CZlib", pkgConfig: "zlib", apt: "zlib1g-dev"),
+        systemLibrary("CDRM", pkgConfig: "libdrm", apt: "libdrm-dev"),
 
         // MARK: Small C targets (only where C is needed).
         // Kernel/ioctl constants that Swift cannot import as macros (VIDIOC_*, V4L2_PIX_FMT_*).
@@ -94,11 +95,18 @@ let package = Package(
             path: "Sources/Capture"
         ),
 
+        // Display: DRM/KMS dumb buffers with page flips, fbdev fallback, null.
+        .target(
+            name: "Display",
+            dependencies: ["Platform", "CDRM", "CSystemShims"],
+            path: "Sources/Display"
+        ),
+
         // MARK: Executables (thin).
         .executableTarget(
             name: "showtell",
             dependencies: [
-                "AudioFrontEnd", "Capture", "MediaFormats", "Platform", "PhantomScan", "NeuralCore", "CAllocCounter",
+                "AudioFrontEnd", "Capture", "Display", "MediaFormats", "Platform", "PhantomScan", "NeuralCore", "CAllocCounter",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Sources/showtell"

@@ -47,8 +47,8 @@ tests() {
   deps
   swift build --build-tests
   swift test --skip-build
-  # End to end on the virtual board: the real V4L2 path against the kernel's vivid driver.
-  board/qemu-x86_64/boot-test.sh "$(swift build --show-bin-path)/showtell" board/qemu-x86_64/guest-capture-test.sh
+  # End to end on the virtual board: real V4L2, ALSA, fbdev and DRM drivers under QEMU.
+  board/qemu-x86_64/e2e.sh "$(swift build --show-bin-path)/showtell"
 }
 
 case "${1:-}" in

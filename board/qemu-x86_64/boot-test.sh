@@ -6,7 +6,9 @@
 #   board/qemu-x86_64/boot-test.sh SHOWTELL_BINARY GUEST_SCRIPT
 #
 # GUEST_SCRIPT runs as root in the guest after the modules are loaded; its exit status is
-# printed as "GUEST-EXIT <n>" and becomes this script's exit status. Needs the apt packages
+# printed as "GUEST-EXIT <n>" and becomes this script's exit status. With
+# SHOWTELL_SCREENDUMP=FILE.ppm, the screen (a bochs-display, driven by the bochs DRM driver)
+# is grabbed through the QEMU monitor when the guest prints SCREENDUMP-NOW. Needs the apt packages
 # qemu-system-x86, busybox-static, cpio (build.sh installs them); the kernel package is
 # fetched with apt-get download into a cache folder on first use.
 set -euo pipefail
@@ -39,7 +41,7 @@ for applet in sh mount modprobe insmod poweroff sleep cat echo ls mkdir ln dmesg
 done
 
 # Kernel modules: vivid and snd-aloop with their dependency closure, then depmod.
-modules=(vivid snd-aloop)
+modules=(vivid snd-aloop bochs)
 declare -A seen
 add_module() {
   local name=$1 file deps dep
@@ -79,6 +81,7 @@ mount -t devtmpfs dev /dev
 mount -t tmpfs tmp /tmp
 modprobe vivid n_devs=1 node_types=0x1 input_types=0x1 2>&1
 modprobe snd-aloop 2>&1
+modprobe bochs 2>&1
 sleep 1
 echo GUEST-START
 sh /guest.sh
@@ -89,9 +92,29 @@ chmod +x "$root/init"
 (cd "$root" && find . | cpio -o -H newc --quiet) > "$work/initrd"
 
 console="$work/console.log"
+monitor="$work/monitor.sock"
+: > "$console"
+if [ -n "${SHOWTELL_SCREENDUMP:-}" ]; then
+  # Grab the screen when the guest asks (it keeps the picture up for a few seconds).
+  (
+    for _ in $(seq 1 600); do
+      if grep -q SCREENDUMP-NOW "$console" 2>/dev/null; then
+        python3 - "$monitor" "$SHOWTELL_SCREENDUMP" <<'PY'
+import socket, sys, time
+s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); time.sleep(0.3)
+s.sendall(f"screendump {sys.argv[2]}\n".encode()); time.sleep(1.5); s.close()
+PY
+        break
+      fi
+      sleep 0.5
+    done
+  ) &
+fi
 timeout "${SHOWTELL_BOOT_TIMEOUT:-300}" qemu-system-x86_64 -machine q35 -cpu max -smp 1 -m 1536 \
-  -nographic -no-reboot -kernel "$kroot/boot/vmlinuz-$version" -initrd "$work/initrd" \
+  -display none -vga none -device bochs-display -serial stdio -monitor "unix:$monitor,server,nowait" \
+  -no-reboot -kernel "$kroot/boot/vmlinuz-$version" -initrd "$work/initrd" \
   -append "console=ttyS0 panic=-1 quiet loglevel=3" > "$console" 2>&1 || true
+wait
 sed -n '/GUEST-START/,$p' "$console" | tr -d '\r'
 status=$(tr -d '\r' < "$console" | awk '/^GUEST-EXIT/{print $2}' | tail -1)
 [ -n "$status" ] || { echo "guest did not finish; console:"; tail -30 "$console"; exit 3; }

@@ -29,8 +29,9 @@ enum SampleCodec {
     }
 
     static func encode(_ input: UnsafePointer<Float>, count: Int, format: WAVSampleFormat, into destination: UnsafeMutableRawPointer) {
+        // NaN becomes silence: Int64(NaN) would trap.
         @inline(__always) func quantise(_ x: Float, _ scale: Double, _ lo: Double, _ hi: Double) -> Int64 {
-            Int64(min(max((Double(x) * scale).rounded(), lo), hi))
+            x.isNaN ? 0 : Int64(min(max((Double(x) * scale).rounded(), lo), hi))
         }
         switch format {
         case .int16:

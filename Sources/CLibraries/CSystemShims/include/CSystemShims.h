@@ -8,6 +8,7 @@
 #include <sys/ioctl.h>
 #include <linux/videodev2.h>
 #include <time.h>
+#include <linux/fb.h>
 
 // V4L2 ioctls used by the capture path.
 static const unsigned long SHIM_VIDIOC_QUERYCAP = VIDIOC_QUERYCAP;
@@ -30,6 +31,12 @@ static const uint32_t SHIM_V4L2_PIX_FMT_GREY = V4L2_PIX_FMT_GREY;
 static const uint32_t SHIM_V4L2_PIX_FMT_MJPEG = V4L2_PIX_FMT_MJPEG;
 static const uint32_t SHIM_V4L2_PIX_FMT_JPEG = V4L2_PIX_FMT_JPEG;
 static const uint32_t SHIM_V4L2_PIX_FMT_RGB24 = V4L2_PIX_FMT_RGB24;
+
+// Framebuffer (fbdev) ioctls.
+static const unsigned long SHIM_FBIOGET_VSCREENINFO = FBIOGET_VSCREENINFO;
+static const unsigned long SHIM_FBIOPUT_VSCREENINFO = FBIOPUT_VSCREENINFO;
+static const unsigned long SHIM_FBIOGET_FSCREENINFO = FBIOGET_FSCREENINFO;
+static const unsigned long SHIM_FBIOPAN_DISPLAY = FBIOPAN_DISPLAY;
 
 // errno is a macro over a TLS accessor in glibc; read it through a function.
 static inline int shim_errno(void) { return errno; }

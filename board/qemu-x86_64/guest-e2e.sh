@@ -1,0 +1,35 @@
+# Runs inside the qemu-x86_64 guest (busybox sh) as the board's end-to-end test: the real
+# V4L2, ALSA, fbdev and DRM paths against the kernel's vivid, snd-aloop and bochs drivers.
+# Prints one "CHECK name ok|FAILED" line per check; the host counts them.
+check() { if [ "$2" = 0 ]; then echo "CHECK $1 ok"; else echo "CHECK $1 FAILED"; fi; }
+
+out=$(/bin/showtell capture-test --device /dev/video0 --frames 30 --width 640 --height 480 --json)
+echo "$out"
+echo "$out" | grep -q '"driver":"vivid"' && echo "$out" | grep -q '"frames":"30"' \
+  && echo "$out" | grep -q '"dropped":"0"' && echo "$out" | grep -q '"stalls":"0"'
+check v4l2-capture-vivid $?
+
+# A 1 kHz tone at half scale played into the loopback comes back on its capture side.
+/bin/aplay -q -D hw:Loopback,0,0 /tone.wav &
+player=$!
+out=$(/bin/showtell mic-test --device hw:Loopback,1,0 --seconds 2 --json)
+kill $player 2>/dev/null
+echo "$out"
+echo "$out" | grep -q '"overruns":"0"' && echo "$out" | grep -q '"peak_dbfs":"-6.'
+check alsa-capture-snd-aloop $?
+
+out=$(/bin/showtell display-test --backend fbdev --seconds 0.5 2>&1)
+echo "$out" | grep -v PATTERN
+echo "$out" | grep -q "fbdev /dev/fb0"
+check fbdev-display $?
+
+# DRM last: its picture stays up while the host grabs the screen.
+: > /tmp/display.log
+/bin/showtell display-test --backend drm --seconds 1 > /tmp/display.log 2>&1 &
+n=0
+while ! grep -q PATTERN-SHOWN /tmp/display.log && [ $n -lt 100 ]; do sleep 0.2; n=$((n + 1)); done
+grep -v PATTERN /tmp/display.log
+grep -q "DRM /dev/dri/card0" /tmp/display.log
+check drm-display $?
+echo SCREENDUMP-NOW
+wait
