@@ -1,3 +1,0 @@
-import Testing
-@testable import MediaFormats
-@Test func MediaFormatsBuilds() { #expect(Bool(true)) }
