@@ -91,14 +91,14 @@ let package = Package(
         // Capture: V4L2 grabber and ALSA microphone into lock-free rings.
         .target(
             name: "Capture",
-            dependencies: ["Platform", "CALSA", "CSystemShims"],
+            dependencies: ["Platform", "MediaFormats", "CALSA", "CSystemShims"],
             path: "Sources/Capture"
         ),
 
         // Display: DRM/KMS dumb buffers with page flips, fbdev fallback, null.
         .target(
             name: "Display",
-            dependencies: ["Platform", "CDRM", "CSystemShims"],
+            dependencies: ["Platform", "MediaFormats", "CDRM", "CSystemShims"],
             path: "Sources/Display"
         ),
 
@@ -130,8 +130,13 @@ let package = Package(
             resources: [.copy("Fixtures")]
         ),
         .testTarget(
+            name: "DisplayTests",
+            dependencies: ["Display"],
+            path: "Tests/DisplayTests"
+        ),
+        .testTarget(
             name: "CaptureTests",
-            dependencies: ["Capture"],
+            dependencies: ["Capture", "MediaFormats"],
             path: "Tests/CaptureTests"
         ),
         .testTarget(

@@ -110,7 +110,9 @@ public final class AVIReader {
         }
     }
 
-    private func decodeFrame(_ frame: Int, into image: inout Image8) throws(AVIError) {
+    /// Decodes one frame into an existing image of the video's size (no allocation: the replay
+    /// source of the appliance reuses one buffer).
+    public func decodeFrame(_ frame: Int, into image: inout Image8) throws(AVIError) {
         precondition(image.channels == 1 || image.channels == 3, "decode to 1 (gray) or 3 (RGB) components")
         let size = try loadChunk(frame)
         func corrupt(_ reason: String) -> AVIError {

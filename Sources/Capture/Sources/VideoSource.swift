@@ -1,0 +1,39 @@
+/// When and which frame: the capture time is CLOCK_MONOTONIC ns, the clock the audio ring
+/// uses, so a frame can be matched with its audio window.
+public struct FrameStamp: Sendable, Equatable {
+    /// Frame number from the source (gaps mean drops).
+    public var sequence: Int
+    public var captureTime: Int64
+
+    public init(sequence: Int, captureTime: Int64) {
+        self.sequence = sequence
+        self.captureTime = captureTime
+    }
+}
+
+/// A source of grayscale frames: a V4L2 grabber, a recorded session, a phantom.
+/// `next` writes `width × height` pixels and allocates nothing in steady state.
+public protocol VideoSource: AnyObject {
+    var width: Int { get }
+    var height: Int { get }
+    var summary: String { get }
+    /// Frames the source itself lost (driver sequence gaps, corrupt frames skipped).
+    var lostFrames: Int { get }
+    /// Waits up to `timeoutMilliseconds`; nil means no frame came (a stall, or the end of a
+    /// replay: see `finished`).
+    func next(into pixels: UnsafeMutablePointer<UInt8>, timeoutMilliseconds: Int32) throws -> FrameStamp?
+    /// True when a finite source (a replay) has delivered its last frame.
+    var finished: Bool { get }
+}
+
+/// A source of mono audio samples at `sampleRate`.
+public protocol AudioSource: AnyObject {
+    var sampleRate: Int { get }
+    var summary: String { get }
+    /// Overruns and other losses so far.
+    var lostPeriods: Int { get }
+    /// Blocks for at most one period; returns samples read (0 at the end of a replay) and
+    /// the CLOCK_MONOTONIC time of the first.
+    func read(into samples: UnsafeMutablePointer<Float>, capacity: Int) throws -> (count: Int, firstSampleTime: Int64)
+    var finished: Bool { get }
+}
