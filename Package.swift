@@ -27,6 +27,8 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
     ],
     targets: [
         // MARK: C libraries from Debian (apt), one module each.
@@ -102,6 +104,24 @@ let package = Package(
             path: "Sources/Display"
         ),
 
+        // Control plane: config, sd_notify, metrics, status socket, logs, signals (off the hot path).
+        .target(
+            name: "ControlPlane",
+            dependencies: [
+                "Platform",
+                .product(name: "TOMLKit", package: "TOMLKit"),
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
+            ],
+            path: "Sources/ControlPlane"
+        ),
+
+        // The real-time loop: sources -> front-end -> model -> compositor -> screen.
+        .target(
+            name: "Appliance",
+            dependencies: ["Platform", "Capture", "AudioFrontEnd", "Display", "MediaFormats"],
+            path: "Sources/Appliance"
+        ),
+
         // MARK: Executables (thin).
         .executableTarget(
             name: "showtell",
@@ -130,6 +150,11 @@ let package = Package(
             resources: [.copy("Fixtures")]
         ),
         .testTarget(
+            name: "ApplianceTests",
+            dependencies: ["Appliance", "Capture", "Display", "MediaFormats", "Platform"],
+            path: "Tests/ApplianceTests"
+        ),
+        .testTarget(
             name: "DisplayTests",
             dependencies: ["Display"],
             path: "Tests/DisplayTests"
@@ -138,6 +163,11 @@ let package = Package(
             name: "CaptureTests",
             dependencies: ["Capture", "MediaFormats"],
             path: "Tests/CaptureTests"
+        ),
+        .testTarget(
+            name: "ControlPlaneTests",
+            dependencies: ["ControlPlane", "Platform"],
+            path: "Tests/ControlPlaneTests"
         ),
         .testTarget(
             name: "PhantomScanTests",

@@ -1,0 +1,310 @@
+import AudioFrontEnd
+import Capture
+import Display
+import Glibc
+import Platform
+
+/// The appliance's one real-time loop (DESIGN.md §2): newest frame in, its audio window
+/// aligned, audio branch every hop, video branch every frame (or every other when behind),
+/// heatmap gated by speech, composed and presented. Everything is allocated in `init`;
+/// `step` allocates nothing, takes no lock and does not log.
+public final class ApplianceLoop {
+    public struct Settings: Sendable {
+        public var audioHopMilliseconds = 100
+        /// Peak opacity of the heatmap while speech is heard.
+        public var heatmapAlpha: Float = 0.6
+        /// Without frames for this long the screen says NO SIGNAL.
+        public var stallMilliseconds = 1_000
+        /// Fraction of the 0.6 s window that must be speech for the overlay to show.
+        public var speechThreshold: Float = 0.3
+        public var fadeInSeconds: Float = 0.15
+        public var fadeOutSeconds: Float = 0.8
+        /// Weight of the newest heatmap in the temporal average.
+        public var heatSmoothing: Float = 0.5
+        /// Real-time priority of the audio thread (0: normal scheduling).
+        public var audioFIFOPriority: Int32 = 0
+        public init() {}
+    }
+
+    public struct Counters: Sendable, Equatable {
+        public var framesIn = 0
+        public var framesOut = 0
+        /// Frames the source lost (driver sequence gaps, corrupt frames).
+        public var framesDropped = 0
+        /// Frames whose video branch was skipped to keep up (the previous map was reused).
+        public var videoSkipped = 0
+        public var audioWindows = 0
+        public var speechWindows = 0
+        public var audioLost = 0
+        public var stalls = 0
+        public var reopens = 0
+    }
+
+    public let settings: Settings
+    public private(set) var counters = Counters()
+    public let captureToDisplay = LatencyRecorder(name: "capture_to_display")
+    public let audioStage = LatencyRecorder(name: "audio")
+    public let videoStage = LatencyRecorder(name: "video")
+    public let composeStage = LatencyRecorder(name: "compose")
+    public let presentStage = LatencyRecorder(name: "present")
+
+    private var video: VideoSource
+    private let reopenVideo: (() throws -> VideoSource)?
+    private let feed: AudioFeed?
+    private let frontEnd: SpeechFrontEnd?
+    private let model: LocalisationModel?
+    private let screen: Screen
+    private let compositor = Compositor()
+    private var status = StatusLine()
+
+    // Buffers, all allocated once.
+    private var frame: UnsafeMutablePointer<UInt8>           // [height][width] newest frame
+    private var frameCapacity: Int
+    private let audioChunk: UnsafeMutablePointer<Float>      // [4800] ring -> front-end
+    private let spectrogram: UnsafeMutablePointer<Float>     // [256][256]
+    private let audioEmbedding: UnsafeMutablePointer<Float>  // [D]
+    private let videoMap: UnsafeMutablePointer<Float>        // [D][h][w]
+    private let heat: UnsafeMutablePointer<Float>            // [gridH][gridW] smoothed, full frame
+    private let gridWidth: Int, gridHeight: Int, marginX: Int, marginY: Int
+
+    private var audioConsumed = 0
+    private var lastAudioWindow: Int64 = 0
+    private var haveAudioEmbedding = false
+    private var speaking = false
+    private var alpha: Float = 0
+    private var lastFrameTime: Int64 = 0
+    private var lastIterationNanoseconds: Int64 = 0
+    private var skipNextVideo = false
+    private var stalledFor = 0
+    private var reopenAt: Int64 = 0
+    private var reopenBackoff: Int64 = 500_000_000
+
+    public init(video: VideoSource, reopenVideo: (() throws -> VideoSource)? = nil, audio: AudioSource?, audioThreaded: Bool,
+                screen: Screen, model: LocalisationModel?, settings: Settings = Settings()) throws {
+        self.settings = settings
+        self.video = video
+        self.reopenVideo = reopenVideo
+        self.screen = screen
+        self.model = model
+        if let audio {
+            feed = AudioFeed(source: audio, threaded: audioThreaded)
+            frontEnd = try SpeechFrontEnd(inputRate: audio.sampleRate)
+        } else {
+            feed = nil
+            frontEnd = nil
+        }
+        frameCapacity = video.width * video.height
+        frame = .allocate(capacity: frameCapacity)
+        frame.initialize(repeating: 0, count: frameCapacity)
+        audioChunk = .allocate(capacity: 4_800)
+        spectrogram = .allocate(capacity: 256 * 256)
+        let d = model?.embeddingDimension ?? 1
+        let w = model?.mapWidth ?? 1, h = model?.mapHeight ?? 1
+        audioEmbedding = .allocate(capacity: d)
+        videoMap = .allocate(capacity: d * w * h)
+        videoMap.initialize(repeating: 0, count: d * w * h)
+        // The map covers part of the frame (the centre crop): pad it with cold cells.
+        let coverage = model?.mapCoverage ?? (x: 0, y: 0, width: 1, height: 1)
+        marginX = Int((coverage.x / (coverage.width / Float(w))).rounded())
+        marginY = Int((coverage.y / (coverage.height / Float(h))).rounded())
+        gridWidth = w + 2 * marginX
+        gridHeight = h + 2 * marginY
+        heat = .allocate(capacity: gridWidth * gridHeight)
+        heat.initialize(repeating: 0, count: gridWidth * gridHeight)
+        status.warning = model == nil ? "NO MODEL" : (model!.trained ? "" : "UNTRAINED MODEL")
+        if audio == nil { status.listening = .noMicrophone }
+    }
+
+    deinit {
+        feed?.stop()
+        frame.deallocate(); audioChunk.deallocate(); spectrogram.deallocate()
+        audioEmbedding.deallocate(); videoMap.deallocate(); heat.deallocate()
+    }
+
+    public var videoSummary: String { video.summary }
+
+    /// Runs until `shouldStop` returns true or a finite source ends.
+    public func run(shouldStop: () -> Bool) throws {
+        try feed?.start(fifoPriority: settings.audioFIFOPriority)
+        defer { feed?.stop() }
+        while !shouldStop() {
+            if try !step() { break }
+        }
+    }
+
+    /// One iteration: waits for a frame (or a stall), processes and presents it.
+    /// Returns false when the source has ended.
+    public func step() throws -> Bool {
+        let period = Int32(100)
+        let frameStamp: FrameStamp?
+        do {
+            frameStamp = try video.next(into: frame, timeoutMilliseconds: period)
+        } catch {
+            frameStamp = nil
+            try sourceFailed()
+        }
+        guard let stamp = frameStamp else {
+            if video.finished { return false }
+            stalledFor += Int(period)
+            if stalledFor >= settings.stallMilliseconds {
+                if stalledFor - Int(period) < settings.stallMilliseconds { counters.stalls += 1 }
+                showMessage("NO SIGNAL")
+                if reopenVideo != nil && stalledFor >= 3 * settings.stallMilliseconds { try sourceFailed() }
+            }
+            return true
+        }
+        stalledFor = 0
+        let start = MonotonicClock.nanoseconds()
+        counters.framesIn += 1
+        counters.framesDropped = video.lostFrames
+
+        // Audio: everything up to this frame into the front-end; the branch every hop.
+        let audioStart = MonotonicClock.nanoseconds()
+        updateAudio(frameTime: stamp.captureTime)
+        let audioEnd = MonotonicClock.nanoseconds()
+        audioStage.record(nanoseconds: audioEnd - audioStart)
+
+        // Video: every frame, unless the last iteration overran the frame period.
+        if let model, speaking || alpha > 0.01 {
+            if skipNextVideo {
+                counters.videoSkipped += 1
+                skipNextVideo = false
+            } else {
+                model.embedVideo(frame, width: video.width, height: video.height, into: videoMap)
+                updateHeat(model)
+            }
+        }
+        let videoEnd = MonotonicClock.nanoseconds()
+        videoStage.record(nanoseconds: videoEnd - audioEnd)
+
+        // Fade the overlay in while speech is heard, out after it.
+        let dt = lastFrameTime > 0 ? Float(stamp.captureTime - lastFrameTime) * 1e-9 : 0.033
+        let target: Float = speaking && haveAudioEmbedding ? settings.heatmapAlpha : 0
+        let tau = target > alpha ? settings.fadeInSeconds : settings.fadeOutSeconds
+        alpha += (target - alpha) * min(1, max(dt, 0) / tau)
+        if lastFrameTime > 0, dt > 0 { status.fps += (1 / dt - status.fps) * 0.1 }
+        lastFrameTime = stamp.captureTime
+
+        let canvas = screen.beginFrame()
+        compositor.compose(into: canvas, frame: frame, frameWidth: video.width, frameHeight: video.height,
+                           heatmap: model != nil ? UnsafePointer(heat) : nil, heatWidth: gridWidth, heatHeight: gridHeight,
+                           alpha: alpha, status: status)
+        let composeEnd = MonotonicClock.nanoseconds()
+        composeStage.record(nanoseconds: composeEnd - videoEnd)
+        try screen.present()
+        let end = MonotonicClock.nanoseconds()
+        presentStage.record(nanoseconds: end - composeEnd)
+        captureToDisplay.record(nanoseconds: end - stamp.captureTime)
+        status.latencyMilliseconds += (Float(end - stamp.captureTime) * 1e-6 - status.latencyMilliseconds) * 0.1
+        counters.framesOut += 1
+
+        // Never queue: if this iteration took longer than a frame period, skip the next
+        // video branch (the newest frame is still shown, with the previous map).
+        lastIterationNanoseconds = end - start
+        if dt > 0, Float(lastIterationNanoseconds) * 1e-9 > dt { skipNextVideo = true }
+        return true
+    }
+
+    private func updateAudio(frameTime: Int64) {
+        guard let feed, let frontEnd else { return }
+        feed.pull(until: frameTime)
+        let ring = feed.ring
+        let written = ring.writeCount
+        if written - audioConsumed > ring.capacity { audioConsumed = written - ring.capacity / 2 }  // fell behind: skip
+        while audioConsumed < written {
+            let count = min(4_800, written - audioConsumed)
+            guard ring.read(from: audioConsumed, count: count, into: audioChunk) else { audioConsumed = ring.writeCount; break }
+            frontEnd.push(UnsafeBufferPointer(start: audioChunk, count: count))
+            audioConsumed += count
+        }
+        counters.audioLost = feed.source.lostPeriods
+        guard frameTime - lastAudioWindow >= Int64(settings.audioHopMilliseconds) * 1_000_000 else { return }
+        // The causal window ends at the frame's time (or the newest audio before it),
+        // on the 5 ms STFT grid so consecutive windows share their frames.
+        let newest = ring.newest()
+        guard newest.index >= 0 else { return }
+        let lag = Int((newest.time - frameTime) * Int64(ring.sampleRate) / 1_000_000_000)
+        let ringEnd = min(newest.index + 1, newest.index + 1 - max(lag, 0))
+        let spec = frontEnd.settings.spectrogram
+        var end = ringEnd * spec.sampleRate / ring.sampleRate
+        end = min(end, frontEnd.samplesProduced)
+        end -= end % spec.hop
+        guard let report = frontEnd.window(endingAt: end, into: spectrogram, standardised: true) else { return }
+        lastAudioWindow = frameTime
+        counters.audioWindows += 1
+        speaking = report.speechFraction >= settings.speechThreshold
+        status.listening = speaking ? .speech : .silence
+        if speaking { counters.speechWindows += 1 }
+        if speaking, let model {
+            model.embedAudio(spectrogram, into: audioEmbedding)
+            haveAudioEmbedding = true
+        }
+    }
+
+    /// Cosine similarity of the audio embedding with each map cell, normalised to [0, 1]
+    /// over the map, averaged over time.
+    private func updateHeat(_ model: LocalisationModel) {
+        guard haveAudioEmbedding else { return }
+        let d = model.embeddingDimension, w = model.mapWidth, h = model.mapHeight
+        var audioNorm: Float = 0
+        for k in 0..<d { audioNorm += audioEmbedding[k] * audioEmbedding[k] }
+        audioNorm = audioNorm.squareRoot() + 1e-6
+        var low = Float.greatestFiniteMagnitude, high = -Float.greatestFiniteMagnitude
+        // Cosines into the interior of the heat grid's scratch row by row (map is [D][h][w]).
+        let cells = w * h
+        for cell in 0..<cells {
+            var dot: Float = 0, norm: Float = 0
+            for k in 0..<d {
+                let v = videoMap[k * cells + cell]
+                dot += audioEmbedding[k] * v
+                norm += v * v
+            }
+            let cosine = dot / (audioNorm * (norm.squareRoot() + 1e-6))
+            videoMap[cell] = cosine  // channel 0 is free to reuse as scratch now
+            low = min(low, cosine); high = max(high, cosine)
+        }
+        let range = max(high - low, 1e-6)
+        let k = settings.heatSmoothing
+        for y in 0..<h {
+            for x in 0..<w {
+                let value = (videoMap[y * w + x] - low) / range
+                let target = heat + (y + marginY) * gridWidth + (x + marginX)
+                target.pointee += k * (value - target.pointee)
+            }
+        }
+    }
+
+    private func showMessage(_ message: StaticString) {
+        let saved = status.warning
+        status.warning = message
+        compositor.composeMessage(into: screen.beginFrame(), message: "\(message)", status: status)
+        status.warning = saved
+        try? screen.present()
+    }
+
+    /// The device failed or went away: NO SIGNAL, then reopen with exponential backoff.
+    private func sourceFailed() throws {
+        guard let reopenVideo else { throw SourceEnded() }
+        let now = MonotonicClock.nanoseconds()
+        guard now >= reopenAt else { usleep(50_000); return }
+        counters.reopens += 1
+        do {
+            let fresh = try reopenVideo()
+            if fresh.width * fresh.height > frameCapacity {
+                frame.deallocate()  // a bigger device: the one allocation a replug may cost
+                frameCapacity = fresh.width * fresh.height
+                frame = .allocate(capacity: frameCapacity)
+            }
+            video = fresh
+            reopenBackoff = 500_000_000
+        } catch {
+            reopenAt = now + reopenBackoff
+            reopenBackoff = min(reopenBackoff * 2, 8_000_000_000)
+            showMessage("NO SIGNAL")
+        }
+    }
+
+    struct SourceEnded: Error, CustomStringConvertible {
+        var description: String { "the video source failed and cannot be reopened" }
+    }
+}

@@ -1,0 +1,68 @@
+import Capture
+import Platform
+import Synchronization
+
+/// Moves audio from a source into the sample ring: on its own capture thread for live and
+/// paced sources, or pulled by the loop for a replay running as fast as possible (then the
+/// loop asks for audio up to each frame's time, so the two stay aligned).
+final class AudioFeed: @unchecked Sendable {
+    let source: AudioSource
+    let ring: SampleRing
+    let threaded: Bool
+    private let scratch: UnsafeMutablePointer<Float>
+    private let scratchCapacity = 4_800
+    private var thread: RealtimeThread?
+    private let running = Atomic<Bool>(false)
+    private(set) var failure: String?
+
+    init(source: AudioSource, threaded: Bool, ringSeconds: Int = 8) {
+        self.source = source
+        self.threaded = threaded
+        var capacity = 1
+        while capacity < source.sampleRate * ringSeconds { capacity <<= 1 }
+        ring = SampleRing(capacity: capacity, sampleRate: source.sampleRate)
+        scratch = .allocate(capacity: scratchCapacity)
+    }
+
+    deinit { scratch.deallocate() }
+
+    func start(fifoPriority: Int32) throws {
+        guard threaded else { return }
+        running.store(true, ordering: .releasing)
+        let thread = RealtimeThread(name: "showtell-audio") { [self] in
+            while running.load(ordering: .acquiring) && !source.finished {
+                if !readOnce() { break }
+            }
+        }
+        self.thread = thread
+        try thread.start(fifoPriority: fifoPriority)
+    }
+
+    func stop() {
+        running.store(false, ordering: .releasing)
+        thread?.join()
+        thread = nil
+    }
+
+    /// Unthreaded: reads until the ring holds audio up to `time` (monotonic ns).
+    func pull(until time: Int64) {
+        guard !threaded else { return }
+        while !source.finished {
+            let newest = ring.newest()
+            if newest.index >= 0 && newest.time >= time { return }
+            if !readOnce() { return }
+        }
+    }
+
+    private func readOnce() -> Bool {
+        do {
+            let (count, first) = try source.read(into: scratch, capacity: scratchCapacity)
+            if count > 0 { ring.write(UnsafeBufferPointer(start: scratch, count: count), firstSampleTime: first) }
+            return true
+        } catch {
+            failure = "\(error)"
+            return false
+        }
+    }
+}
+
