@@ -156,7 +156,7 @@ let package = Package(
         ),
         .testTarget(
             name: "DisplayTests",
-            dependencies: ["Display"],
+            dependencies: ["Display", "MediaFormats"],
             path: "Tests/DisplayTests"
         ),
         .testTarget(
