@@ -50,6 +50,12 @@ let package = Package(
             path: "Sources/CLibraries/CJPEGCodec",
             linkerSettings: [.linkedLibrary("jpeg")]
         ),
+        // alsa-lib's variadic error callback, so its messages reach our logs instead of stderr.
+        .target(
+            name: "CALSAGlue",
+            path: "Sources/CLibraries/CALSAGlue",
+            linkerSettings: [.linkedLibrary("asound")]
+        ),
         // Counts heap allocations for the benchmarks (interposes malloc in the CLI only).
         .target(name: "CAllocCounter", path: "Sources/CLibraries/CAllocCounter"),
 
@@ -93,7 +99,7 @@ let package = Package(
         // Capture: V4L2 grabber and ALSA microphone into lock-free rings.
         .target(
             name: "Capture",
-            dependencies: ["Platform", "MediaFormats", "CALSA", "CSystemShims"],
+            dependencies: ["Platform", "MediaFormats", "CALSA", "CALSAGlue", "CSystemShims"],
             path: "Sources/Capture"
         ),
 

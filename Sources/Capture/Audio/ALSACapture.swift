@@ -1,4 +1,5 @@
 import CALSA
+import CALSAGlue
 import Glibc
 import Platform
 
@@ -39,6 +40,7 @@ public final class ALSACapture {
     private var config: OpaquePointer?
 
     public init(settings: Settings) throws(ALSAError) {
+        showtell_alsa_capture_errors()
         self.settings = settings
         rate = settings.rate
         periodFrames = settings.periodFrames

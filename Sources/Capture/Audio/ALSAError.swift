@@ -1,4 +1,5 @@
 import CALSA
+import CALSAGlue
 
 /// An ALSA call failed: which call, on which PCM, and alsa-lib's message for the code.
 public struct ALSAError: Error, CustomStringConvertible, Sendable, Equatable {
@@ -6,10 +7,15 @@ public struct ALSAError: Error, CustomStringConvertible, Sendable, Equatable {
     public let device: String
     public let code: Int32
 
+    /// alsa-lib's own message for the failure, when it gave one (e.g. a configuration
+    /// parse error with its line).
+    public let detail: String
+
     public init(_ operation: String, device: String, code: Int32) {
         self.operation = operation
         self.device = device
         self.code = code
+        detail = String(cString: showtell_alsa_last_error())
     }
 
     /// The device went away (USB microphone unplugged): reopen with backoff.
@@ -17,6 +23,7 @@ public struct ALSAError: Error, CustomStringConvertible, Sendable, Equatable {
 
     public var description: String {
         "ALSA \(operation) on '\(device)': \(String(cString: snd_strerror(code))) (\(code))"
+            + (detail.isEmpty ? "" : " [\(detail)]")
     }
 }
 
