@@ -132,7 +132,7 @@ let package = Package(
         .executableTarget(
             name: "showtell",
             dependencies: [
-                "AudioFrontEnd", "Capture", "Display", "MediaFormats", "Platform", "PhantomScan", "NeuralCore", "CAllocCounter",
+                "Appliance", "AudioFrontEnd", "Capture", "Display", "MediaFormats", "Platform", "PhantomScan", "NeuralCore", "CAllocCounter",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Sources/showtell"

@@ -194,8 +194,8 @@ public final class ApplianceLoop {
         try screen.present()
         let end = MonotonicClock.nanoseconds()
         presentStage.record(nanoseconds: end - composeEnd)
-        captureToDisplay.record(nanoseconds: end - stamp.captureTime)
-        status.latencyMilliseconds += (Float(end - stamp.captureTime) * 1e-6 - status.latencyMilliseconds) * 0.1
+        captureToDisplay.record(nanoseconds: end - stamp.arrivalTime)
+        status.latencyMilliseconds += (Float(end - stamp.arrivalTime) * 1e-6 - status.latencyMilliseconds) * 0.1
         counters.framesOut += 1
 
         // Never queue: if this iteration took longer than a frame period, skip the next

@@ -70,7 +70,7 @@ public final class ReplayVideoSource: VideoSource {
                 throw error
             }
             image.pixels.withUnsafeBufferPointer { pixels.update(from: $0.baseAddress!, count: $0.count) }
-            return FrameStamp(sequence: played - 1, captureTime: clock.time(of: mediaTime))
+            return FrameStamp(sequence: played - 1, captureTime: clock.time(of: mediaTime), arrivalTime: MonotonicClock.nanoseconds())
         }
     }
 }

@@ -3,11 +3,17 @@
 public struct FrameStamp: Sendable, Equatable {
     /// Frame number from the source (gaps mean drops).
     public var sequence: Int
+    /// Position on the shared timeline (monotonic ns), for matching with audio.
     public var captureTime: Int64
+    /// When the frame entered the appliance (monotonic ns): the driver's capture timestamp
+    /// for a grabber, the moment a replay released it. Capture-to-display latency counts
+    /// from here.
+    public var arrivalTime: Int64
 
-    public init(sequence: Int, captureTime: Int64) {
+    public init(sequence: Int, captureTime: Int64, arrivalTime: Int64? = nil) {
         self.sequence = sequence
         self.captureTime = captureTime
+        self.arrivalTime = arrivalTime ?? captureTime
     }
 }
 

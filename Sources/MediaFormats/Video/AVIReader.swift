@@ -150,7 +150,12 @@ public final class AVIReader {
             throw AVIError(path: path, problem: .corruptFrame(index: frame, reason: "chunk of \(location.size) bytes is implausibly large"))
         }
         let total = 8 + location.size
-        if chunk.count < total { chunk = [UInt8](repeating: 0, count: total) }
+        if chunk.count < total {
+            // Sized once for the largest plausible chunk in the index, so replaying never
+            // reallocates per frame.
+            let largest = frames.reduce(0) { max($0, $1.size <= maximumFrameBytes ? $1.size : 0) }
+            chunk = [UInt8](repeating: 0, count: max(total, 8 + largest))
+        }
         let filled = try file.read(into: &chunk, count: total, at: location.offset - 8)
         let streamDigits = UInt32(0x30 + (stream / 10) % 10) | UInt32(0x30 + stream % 10) << 8
         let (id, size) = chunk.withUnsafeBytes { raw in

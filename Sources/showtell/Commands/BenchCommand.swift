@@ -4,7 +4,7 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Benchmarks (run on a release build: swift build -c release).",
-        subcommands: [FrontEndBenchCommand.self]
+        subcommands: [FrontEndBenchCommand.self, ApplianceBenchCommand.self]
     )
 }
 
@@ -22,5 +22,27 @@ struct FrontEndBenchCommand: ParsableCommand {
 
     func run() throws {
         try FrontEndBenchmark(windows: windows, repetitions: repetitions).run()
+    }
+}
+
+struct ApplianceBenchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "appliance",
+        abstract: "Replay a recorded session through the real-time loop; report drops, skips, latency, CPU, RSS and allocations per frame."
+    )
+
+    @Option(help: "Session folder (video.avi + audio.wav).")
+    var session: String
+
+    @Option(help: "Minutes of video to replay (the session loops).")
+    var minutes = 10.0
+
+    @Option(help: "Screen size WIDTHxHEIGHT.")
+    var screen = "1280x800"
+
+    func run() throws {
+        let parts = screen.split(separator: "x").compactMap { Int($0) }
+        guard parts.count == 2, parts[0] > 0, parts[1] > 0 else { throw ValidationError("--screen must look like 1280x800") }
+        try ApplianceBenchmark(session: session, minutes: minutes, screenWidth: parts[0], screenHeight: parts[1]).run()
     }
 }

@@ -1,0 +1,141 @@
+import Capture
+import Display
+import Platform
+
+/// Where video comes from, written as on the command line and in the config:
+/// `v4l2:/dev/video0`, `replay:SESSION_DIR` (its video.avi).
+public enum VideoEndpoint: Sendable, Equatable, CustomStringConvertible {
+    case v4l2(device: String, width: Int, height: Int)
+    case replay(session: String)
+
+    public init(parsing text: String, width: Int = 1280, height: Int = 720) throws(EndpointError) {
+        if let device = text.stripping(prefix: "v4l2:") {
+            self = .v4l2(device: device, width: width, height: height)
+        } else if let session = text.stripping(prefix: "replay:") {
+            self = .replay(session: session)
+        } else {
+            throw EndpointError(text: text, expected: "v4l2:/dev/videoN or replay:SESSION_DIR")
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .v4l2(let device, _, _): "v4l2:\(device)"
+        case .replay(let session): "replay:\(session)"
+        }
+    }
+}
+
+/// Where audio comes from: `alsa:PCM` (e.g. `alsa:hw:CARD=showtellmic`), `replay:SESSION_DIR`
+/// (its audio.wav), or `none` (live image without heatmap).
+public enum AudioEndpoint: Sendable, Equatable, CustomStringConvertible {
+    case alsa(device: String, rate: Int)
+    case replay(session: String)
+    case none
+
+    public init(parsing text: String, rate: Int = 48_000) throws(EndpointError) {
+        if text == "none" {
+            self = .none
+        } else if let device = text.stripping(prefix: "alsa:") {
+            self = .alsa(device: device, rate: rate)
+        } else if let session = text.stripping(prefix: "replay:") {
+            self = .replay(session: session)
+        } else {
+            throw EndpointError(text: text, expected: "alsa:PCM_NAME, replay:SESSION_DIR or none")
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .alsa(let device, _): "alsa:\(device)"
+        case .replay(let session): "replay:\(session)"
+        case .none: "none"
+        }
+    }
+}
+
+/// Where composed frames go: `drm[:/dev/dri/cardN]`, `fbdev[:/dev/fbN]`, `avi:PATH`, `null`,
+/// or `auto` (DRM if it opens, else fbdev, else null).
+public enum DisplayEndpoint: Sendable, Equatable, CustomStringConvertible {
+    case drm(String), fbdev(String), avi(String), null, auto
+
+    public init(parsing text: String) throws(EndpointError) {
+        switch text {
+        case "drm": self = .drm("/dev/dri/card0")
+        case "fbdev": self = .fbdev("/dev/fb0")
+        case "null": self = .null
+        case "auto": self = .auto
+        default:
+            if let device = text.stripping(prefix: "drm:") { self = .drm(device) }
+            else if let device = text.stripping(prefix: "fbdev:") { self = .fbdev(device) }
+            else if let path = text.stripping(prefix: "avi:") { self = .avi(path) }
+            else { throw EndpointError(text: text, expected: "drm[:DEVICE], fbdev[:DEVICE], avi:PATH, null or auto") }
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .drm(let d): "drm:\(d)"
+        case .fbdev(let d): "fbdev:\(d)"
+        case .avi(let p): "avi:\(p)"
+        case .null: "null"
+        case .auto: "auto"
+        }
+    }
+}
+
+public struct EndpointError: Error, CustomStringConvertible {
+    public let text: String
+    public let expected: String
+    public var description: String { "'\(text)' is not a valid endpoint; expected \(expected)" }
+}
+
+extension String {
+    func stripping(prefix: String) -> String? {
+        hasPrefix(prefix) && count > prefix.count ? String(dropFirst(prefix.count)) : nil
+    }
+}
+
+/// Opens the endpoints.
+public enum EndpointFactory {
+    public static func openVideo(_ endpoint: VideoEndpoint, clock: ReplayClock, loop: Bool = false) throws -> VideoSource {
+        switch endpoint {
+        case .v4l2(let device, let width, let height):
+            var settings = V4L2Capture.Settings()
+            settings.device = device
+            settings.width = width
+            settings.height = height
+            return try V4L2VideoSource(settings: settings)
+        case .replay(let session):
+            return try ReplayVideoSource(path: session + "/video.avi", clock: clock, loop: loop)
+        }
+    }
+
+    public static func openAudio(_ endpoint: AudioEndpoint, clock: ReplayClock, loop: Bool = false) throws -> AudioSource? {
+        switch endpoint {
+        case .alsa(let device, let rate):
+            var settings = ALSACapture.Settings()
+            settings.device = device
+            settings.rate = rate
+            return try ALSAAudioSource(settings: settings)
+        case .replay(let session):
+            return try ReplayAudioSource(path: session + "/audio.wav", clock: clock, loop: loop)
+        case .none:
+            return nil
+        }
+    }
+
+    /// Opens the display; `warnings` receives why an `auto` choice fell back.
+    public static func openDisplay(_ endpoint: DisplayEndpoint, width: Int, height: Int, warnings: inout [String]) throws -> Screen {
+        switch endpoint {
+        case .drm(let device): return try DRMScreen(device: device)
+        case .fbdev(let device): return try FBDevScreen(device: device)
+        case .avi(let path): return try RecordingScreen(path: path, width: width, height: height)
+        case .null: return NullScreen(width: width, height: height)
+        case .auto:
+            do { return try DRMScreen(device: "/dev/dri/card0") } catch { warnings.append("DRM: \(error)") }
+            do { return try FBDevScreen(device: "/dev/fb0") } catch { warnings.append("fbdev: \(error)") }
+            return NullScreen(width: width, height: height)
+        }
+    }
+}

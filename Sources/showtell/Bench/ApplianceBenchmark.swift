@@ -1,0 +1,66 @@
+import Appliance
+import CAllocCounter
+import Capture
+import Display
+import Foundation
+import MediaFormats
+import Platform
+
+/// Replays a session through the real-time loop (replay sources, front-end, model when
+/// given, compositor, null screen) and reports what the appliance promises: frames dropped
+/// and skipped, capture-to-display latency (compute only: the replay runs unpaced),
+/// per-stage latency, CPU, peak RSS and heap allocations per frame in steady state.
+struct ApplianceBenchmark {
+    let session: String
+    let minutes: Double
+    let screenWidth: Int
+    let screenHeight: Int
+
+    func run() throws {
+        let clock = ReplayClock(paced: false)
+        let video = try ReplayVideoSource(path: session + "/video.avi", clock: clock, loop: true)
+        let audio = try ReplayAudioSource(path: session + "/audio.wav", clock: clock, loop: true)
+        let fps = video.reader.info.frameRate.framesPerSecond
+        let frames = Int(minutes * 60 * fps)
+        let screen = NullScreen(width: screenWidth, height: screenHeight)
+        let loop = try ApplianceLoop(video: video, audio: audio, audioThreaded: false, screen: screen, model: nil)
+        print("appliance replay: \(video.summary), \(String(format: "%.1f", minutes)) min = \(frames) frames, screen \(screen.summary), model: none")
+
+        let warmUp = min(300, frames / 10)
+        for _ in 0..<warmUp { _ = try loop.step() }
+        for recorder in [loop.captureToDisplay, loop.audioStage, loop.videoStage, loop.composeStage, loop.presentStage] { recorder.reset() }
+        let before = loop.counters
+        let allocationsBefore = alloc_counter_thread()
+        let cpuBefore = MonotonicClock.threadCPUNanoseconds()
+        let wallBefore = MonotonicClock.nanoseconds()
+        for _ in warmUp..<frames { _ = try loop.step() }
+        let cpu = Double(MonotonicClock.threadCPUNanoseconds() - cpuBefore) * 1e-9
+        let wall = Double(MonotonicClock.nanoseconds() - wallBefore) * 1e-9
+        let allocations = alloc_counter_thread() - allocationsBefore
+        let after = loop.counters
+        let measured = after.framesOut - before.framesOut
+
+        func ms(_ seconds: Float) -> String { String(format: "%7.2f", Double(seconds) * 1000) }
+        print("frames measured      \(measured) (after \(warmUp) warm-up)")
+        print("frames dropped       \(after.framesDropped - before.framesDropped)   skipped (video branch) \(after.videoSkipped - before.videoSkipped)")
+        print("speech windows       \(after.speechWindows - before.speechWindows) of \(after.audioWindows - before.audioWindows) audio windows")
+        print("latency (ms)            p50     p99     max")
+        for recorder in [loop.captureToDisplay, loop.audioStage, loop.videoStage, loop.composeStage, loop.presentStage] {
+            print("  \(recorder.name.padding(toLength: 18, withPad: " ", startingAt: 0)) \(ms(recorder.percentile(0.5))) \(ms(recorder.percentile(0.99))) \(ms(recorder.maximum))")
+        }
+        print("loop thread CPU      \(String(format: "%.2f", cpu)) s for \(String(format: "%.1f", Double(measured) / fps)) s of video "
+              + "(\(String(format: "%.1f", 100 * cpu / (Double(measured) / fps))) % of one core at \(Int(fps)) fps; \(String(format: "%.0f", Double(measured) / wall)) frames/s unpaced)")
+        print("peak RSS             \(String(format: "%.1f", Self.peakResidentMegabytes())) MB")
+        print("heap allocations     \(allocations) in \(measured) frames = \(String(format: "%.4f", Double(allocations) / Double(max(measured, 1)))) per frame")
+    }
+
+    /// VmHWM from /proc/self/status.
+    static func peakResidentMegabytes() -> Double {
+        guard let text = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return 0 }
+        for line in text.split(separator: "\n") where line.hasPrefix("VmHWM:") {
+            let kilobytes = line.split(separator: " ").compactMap { Double($0) }.first ?? 0
+            return kilobytes / 1024
+        }
+        return 0
+    }
+}
