@@ -35,4 +35,4 @@ else
   echo "CHECK drm-screen-pixels FAILED (no screendump)"; failed=$((failed + 1))
 fi
 echo "board: $passed passed, $failed failed"
-[ "$failed" = 0 ] && [ "$passed" -ge 5 ]
+[ "$failed" = 0 ] && [ "$passed" -ge 6 ]

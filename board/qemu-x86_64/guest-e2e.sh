@@ -3,6 +3,11 @@
 # Prints one "CHECK name ok|FAILED" line per check; the host counts them.
 check() { if [ "$2" = 0 ]; then echo "CHECK $1 ok"; else echo "CHECK $1 FAILED"; fi; }
 
+out=$(/bin/showtell devices --json)
+echo "$out"
+echo "$out" | grep -q '"driver":"vivid"' && echo "$out" | grep -q '"id":"Loopback"' && echo "$out" | grep -q '"path":"\\/dev\\/dri\\/card0"'
+check devices-listed $?
+
 out=$(/bin/showtell capture-test --device /dev/video0 --frames 30 --width 640 --height 480 --json)
 echo "$out"
 echo "$out" | grep -q '"driver":"vivid"' && echo "$out" | grep -q '"frames":"30"' \
@@ -12,6 +17,7 @@ check v4l2-capture-vivid $?
 # A 1 kHz tone at half scale played into the loopback comes back on its capture side.
 /bin/aplay -q -D hw:Loopback,0,0 /tone.wav &
 player=$!
+sleep 0.5  # the loopback takes its rate from whichever side opens first: let the player be first
 out=$(/bin/showtell mic-test --device hw:Loopback,1,0 --seconds 2 --json)
 kill $player 2>/dev/null
 echo "$out"

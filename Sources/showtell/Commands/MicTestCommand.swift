@@ -29,23 +29,28 @@ struct MicTestCommand: ParsableCommand {
         settings.rate = rate
         let capture = try ALSACapture(settings: settings)
         let frontEnd = try SpeechFrontEnd(inputRate: capture.rate)
-        var pcm = [Int16](repeating: 0, count: capture.periodFrames)
-        var samples = [Float](repeating: 0, count: capture.periodFrames)
-        var speechFrames = 0, frames = 0
-        var sumSquares = 0.0, peak: Float = 0, clipped = 0, total = 0
+        // Capture first, analyse after: the read loop does nothing else, so an overrun here
+        // is the device's or the system's, not this tool's.
         let wanted = Int(seconds * Double(capture.rate))
+        var recorded = [Int16](repeating: 0, count: wanted + capture.periodFrames)
+        var total = 0
         while total < wanted {
-            let (n, _) = try pcm.withUnsafeMutableBufferPointer { try capture.read(into: $0.baseAddress!, frames: capture.periodFrames) }
-            for i in 0..<n {
-                let x = Float(pcm[i]) / 32_768
-                samples[i] = x
-                sumSquares += Double(x * x)
-                peak = max(peak, abs(x))
-                if abs(x) >= 0.999 { clipped += 1 }
+            let (n, _) = try recorded.withUnsafeMutableBufferPointer {
+                try capture.read(into: $0.baseAddress! + total, frames: capture.periodFrames)
             }
             total += n
+        }
+        let samples = recorded[0..<total].map { Float($0) / 32_768 }
+        var sumSquares = 0.0, peak: Float = 0, clipped = 0
+        for x in samples {
+            sumSquares += Double(x * x)
+            peak = max(peak, abs(x))
+            if abs(x) >= 0.999 { clipped += 1 }
+        }
+        var speechFrames = 0, frames = 0
+        for start in stride(from: 0, to: samples.count, by: 4_800) {
             let before = frontEnd.framesDone
-            samples[0..<n].withUnsafeBufferPointer { frontEnd.push($0) }
+            samples[start..<min(start + 4_800, samples.count)].withUnsafeBufferPointer { frontEnd.push($0) }
             let flags = frontEnd.speechFlagsForNewFrames(since: before)
             speechFrames += flags.filter { $0 }.count
             frames += flags.count
