@@ -1,0 +1,77 @@
+/// Shape of a ResNeXt backbone with squeeze-and-excitation and dilation.
+/// Block: 1x1 -> grouped 3x3 (stride, dilation) -> 1x1 -> SE -> + shortcut -> ReLU.
+public struct ResNeXtConfiguration: Sendable, Equatable {
+    public var name: String
+    public var inputChannels: Int
+    public var stemWidth: Int
+    public var stemKernel: Int
+    public var stemStride: Int
+    /// 3x3 stride-2 max pool after the stem.
+    public var stemPool: Bool
+    /// Blocks per stage.
+    public var blocks: [Int]
+    /// Output channels of each stage.
+    public var outWidths: [Int]
+    /// Channels of each stage's grouped 3x3 convolution (cardinality x group width).
+    public var groupedWidths: [Int]
+    public var cardinality: Int
+    public var strides: [Int]
+    public var dilations: [Int]
+    /// SE hidden width = channels / seReduction.
+    public var seReduction: Int
+
+    public init(
+        name: String, inputChannels: Int = 1, stemWidth: Int, stemKernel: Int, stemStride: Int, stemPool: Bool,
+        blocks: [Int], outWidths: [Int], groupedWidths: [Int], cardinality: Int,
+        strides: [Int], dilations: [Int], seReduction: Int
+    ) {
+        let stages = blocks.count
+        precondition([outWidths.count, groupedWidths.count, strides.count, dilations.count].allSatisfy { $0 == stages })
+        precondition(groupedWidths.allSatisfy { $0 % cardinality == 0 }, "grouped width not divisible by cardinality")
+        self.name = name
+        self.inputChannels = inputChannels
+        self.stemWidth = stemWidth
+        self.stemKernel = stemKernel
+        self.stemStride = stemStride
+        self.stemPool = stemPool
+        self.blocks = blocks
+        self.outWidths = outWidths
+        self.groupedWidths = groupedWidths
+        self.cardinality = cardinality
+        self.strides = strides
+        self.dilations = dilations
+        self.seReduction = seReduction
+    }
+
+    /// For tests: 16x16 input -> 32 x 8 x 8, dilated last stage.
+    public static let tiny = ResNeXtConfiguration(
+        name: "tiny", stemWidth: 8, stemKernel: 3, stemStride: 1, stemPool: false,
+        blocks: [1, 1], outWidths: [16, 32], groupedWidths: [8, 16], cardinality: 4,
+        strides: [2, 1], dilations: [1, 2], seReduction: 4)
+
+    /// Trains on two CPU cores: widths 16-32-64-128 in the grouped convolutions, cardinality 8,
+    /// output stride 16 (dilated last stage).
+    public static let edge = ResNeXtConfiguration(
+        name: "edge", stemWidth: 16, stemKernel: 7, stemStride: 2, stemPool: true,
+        blocks: [1, 2, 2, 1], outWidths: [32, 64, 128, 256], groupedWidths: [16, 32, 64, 128], cardinality: 8,
+        strides: [1, 2, 2, 1], dilations: [1, 1, 1, 2], seReduction: 8)
+
+    /// ResNeXt-50 32x4d + SE (reduction 16), last stage dilated (output stride 16), 1-channel input.
+    public static let paper = ResNeXtConfiguration(
+        name: "paper", stemWidth: 64, stemKernel: 7, stemStride: 2, stemPool: true,
+        blocks: [3, 4, 6, 3], outWidths: [256, 512, 1024, 2048], groupedWidths: [128, 256, 512, 1024], cardinality: 32,
+        strides: [1, 2, 2, 1], dilations: [1, 1, 1, 2], seReduction: 16)
+
+    public static func named(_ name: String) -> ResNeXtConfiguration? {
+        [tiny, edge, paper].first { $0.name == name }
+    }
+
+    public var outputChannels: Int { outWidths.last! }
+
+    /// Trainable parameters and multiply-adds of one forward pass on one image.
+    public func complexity(height: Int, width: Int) -> (parameters: Int, multiplyAdds: Int) {
+        let architecture = ResNeXtArchitecture(self)
+        let plan = ResNeXtPlan(architecture, batch: 1, height: height, width: width)
+        return (architecture.layout.parameterCount, plan.multiplyAdds)
+    }
+}

@@ -1,2 +1,0 @@
-// Placeholder until the neural core lands.
-enum NeuralCoreModule {}

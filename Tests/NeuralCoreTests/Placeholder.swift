@@ -1,3 +1,0 @@
-import Testing
-@testable import NeuralCore
-@Test func NeuralCoreBuilds() { #expect(Bool(true)) }
