@@ -1,3 +1,0 @@
-import Testing
-@testable import PhantomScan
-@Test func PhantomScanBuilds() { #expect(Bool(true)) }
