@@ -172,7 +172,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ControlPlaneTests",
-            dependencies: ["ControlPlane", "Platform"],
+            dependencies: ["ControlPlane", "Platform", "CAllocCounter"],
             path: "Tests/ControlPlaneTests"
         ),
         .testTarget(

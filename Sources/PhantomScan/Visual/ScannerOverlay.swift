@@ -1,3 +1,4 @@
+import MediaFormats
 /// The machine's screen furniture around the image: header, acquisition parameters, depth
 /// scale with centimetre ticks, focus marker, orientation mark and grey bar, as on a real
 /// B-mode monitor (and as a network must learn to ignore).

@@ -1,0 +1,82 @@
+/// The appliance's settings, from `/etc/showtell/showtell.toml` plus `--set section.key=value`
+/// overrides. Every key has a default, so an empty file (or none) is a valid configuration.
+/// The schema (key names, types, ranges) lives in `ConfigSchema`.
+public struct ApplianceConfig: Sendable, Equatable {
+    public static let defaultPath = "/etc/showtell/showtell.toml"
+
+    public struct Video: Sendable, Equatable {
+        /// V4L2 node, e.g. `/dev/video0` or a udev symlink.
+        public var device = "/dev/video0"
+        public var width = 1280
+        public var height = 720
+        public var pixelFormat = PixelFormat.mjpg
+        public var fps = 30
+    }
+
+    public enum PixelFormat: String, Sendable, CaseIterable {
+        case mjpg = "MJPG", yuyv = "YUYV", grey = "GREY"
+    }
+
+    public struct Audio: Sendable, Equatable {
+        /// ALSA PCM name, e.g. `hw:CARD=showtellmic`.
+        public var device = "default"
+        public var rate = 48000
+        public var periodMilliseconds = 10
+        public var periods = 4
+    }
+
+    public struct Display: Sendable, Equatable {
+        public var backend = DisplayBackend.drm
+        /// `/dev/dri/card0` for drm, `/dev/fb0` for fbdev; unused by avi and null.
+        public var device = "/dev/dri/card0"
+        /// The AVI the `avi` backend writes (and the default target of `record start`).
+        public var recordPath = "/var/lib/showtell/recordings/screen.avi"
+    }
+
+    public enum DisplayBackend: String, Sendable, CaseIterable {
+        case drm, fbdev, avi, null
+    }
+
+    public struct Model: Sendable, Equatable {
+        public var bundle = "/var/lib/showtell/model"
+    }
+
+    public struct Loop: Sendable, Equatable {
+        public var window = AudioWindow.causal
+        public var audioHopMilliseconds = 100
+        /// Heatmap opacity at full speech confidence.
+        public var heatmapAlpha = 0.5
+        /// Weight of the previous heatmap in the temporal average (0: none).
+        public var smoothing = 0.5
+    }
+
+    /// Causal: [t-0.6 s, t], no added delay. Centred: [t-0.3 s, t+0.3 s], as in training,
+    /// 0.3 s more display delay.
+    public enum AudioWindow: String, Sendable, CaseIterable {
+        case causal, centred
+    }
+
+    public struct Control: Sendable, Equatable {
+        public var socket = "/run/showtell/control.sock"
+        /// Prometheus textfile for node_exporter; empty: not written.
+        public var metricsTextfile = "/var/lib/showtell/metrics/showtell.prom"
+        /// Port for a localhost metrics scrape; nil (`"none"`): not served.
+        public var metricsPort: Int? = nil
+    }
+
+    public struct Realtime: Sendable, Equatable {
+        /// SCHED_FIFO priority of the real-time loop, 1...99; 0: normal scheduling.
+        public var fifoPriority = 0
+        public var mlockall = false
+    }
+
+    public var video = Video()
+    public var audio = Audio()
+    public var display = Display()
+    public var model = Model()
+    public var loop = Loop()
+    public var control = Control()
+    public var realtime = Realtime()
+
+    public init() {}
+}

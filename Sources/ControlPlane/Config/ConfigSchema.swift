@@ -1,0 +1,144 @@
+/// A scalar from the TOML file or a `--set` argument, before it is checked against the schema.
+enum ConfigValue: Equatable {
+    case string(String)
+    case integer(Int)
+    case float(Double)
+    case boolean(Bool)
+    /// A table, array or date: never valid for a key of this schema.
+    case unsupported(typeName: String)
+
+    var description: String {
+        switch self {
+        case .string(let text): return "a string \"\(text)\""
+        case .integer(let number): return "an integer \(number)"
+        case .float(let number): return "a float \(number)"
+        case .boolean(let flag): return "a boolean \(flag)"
+        case .unsupported(let typeName): return "a \(typeName)"
+        }
+    }
+}
+
+/// One key of the configuration: its name, what it accepts (worded for the error message)
+/// and how it is stored.
+struct ConfigKey: Sendable {
+    let section: String
+    let name: String
+    let expected: String
+    /// Stores the value, or returns false when it has the wrong type or is out of range.
+    let assign: @Sendable (inout ApplianceConfig, ConfigValue) -> Bool
+}
+
+/// Every key the appliance reads, by section. Adding a setting means one line here plus its
+/// field and default in `ApplianceConfig`.
+enum ConfigSchema {
+    static let keys: [ConfigKey] = [
+        string("video", "device", \.video.device),
+        integer("video", "width", \.video.width, 16...7680),
+        integer("video", "height", \.video.height, 16...4320),
+        choice("video", "pixel_format", \.video.pixelFormat),
+        integer("video", "fps", \.video.fps, 1...240),
+
+        string("audio", "device", \.audio.device),
+        integer("audio", "rate", \.audio.rate, 8000...192_000),
+        integer("audio", "period_ms", \.audio.periodMilliseconds, 1...100),
+        integer("audio", "periods", \.audio.periods, 2...32),
+
+        choice("display", "backend", \.display.backend),
+        string("display", "device", \.display.device, allowEmpty: true),
+        string("display", "record_path", \.display.recordPath),
+
+        string("model", "bundle", \.model.bundle),
+
+        choice("loop", "window", \.loop.window),
+        integer("loop", "audio_hop_ms", \.loop.audioHopMilliseconds, 10...1000),
+        float("loop", "heatmap_alpha", \.loop.heatmapAlpha, 0...1),
+        float("loop", "smoothing", \.loop.smoothing, 0...0.99),
+
+        string("control", "socket", \.control.socket),
+        string("control", "metrics_textfile", \.control.metricsTextfile, allowEmpty: true),
+        portOrNone("control", "metrics_port", \.control.metricsPort),
+
+        integer("realtime", "fifo_priority", \.realtime.fifoPriority, 0...99),
+        boolean("realtime", "mlockall", \.realtime.mlockall),
+    ]
+
+    static let sections: [String] = {
+        var names: [String] = []
+        for key in keys where !names.contains(key.section) { names.append(key.section) }
+        return names
+    }()
+
+    static func key(section: String, name: String) -> ConfigKey? {
+        keys.first { $0.section == section && $0.name == name }
+    }
+
+    static func names(in section: String) -> [String] {
+        keys.filter { $0.section == section }.map(\.name)
+    }
+
+    // MARK: Key kinds.
+
+    private static func string(_ section: String, _ name: String, _ field: WritableKeyPath<ApplianceConfig, String> & Sendable,
+                               allowEmpty: Bool = false) -> ConfigKey {
+        ConfigKey(section: section, name: name, expected: allowEmpty ? "a string" : "a non-empty string") { config, value in
+            guard case .string(let text) = value, allowEmpty || !text.isEmpty else { return false }
+            config[keyPath: field] = text
+            return true
+        }
+    }
+
+    private static func integer(_ section: String, _ name: String, _ field: WritableKeyPath<ApplianceConfig, Int> & Sendable,
+                                _ range: ClosedRange<Int>) -> ConfigKey {
+        ConfigKey(section: section, name: name, expected: "an integer in \(range.lowerBound)...\(range.upperBound)") { config, value in
+            guard case .integer(let number) = value, range.contains(number) else { return false }
+            config[keyPath: field] = number
+            return true
+        }
+    }
+
+    /// Accepts integers too: `heatmap_alpha = 1` means 1.0.
+    private static func float(_ section: String, _ name: String, _ field: WritableKeyPath<ApplianceConfig, Double> & Sendable,
+                              _ range: ClosedRange<Double>) -> ConfigKey {
+        ConfigKey(section: section, name: name, expected: "a number in \(range.lowerBound)...\(range.upperBound)") { config, value in
+            let number: Double
+            switch value {
+            case .float(let x): number = x
+            case .integer(let n): number = Double(n)
+            default: return false
+            }
+            guard range.contains(number) else { return false }
+            config[keyPath: field] = number
+            return true
+        }
+    }
+
+    private static func boolean(_ section: String, _ name: String, _ field: WritableKeyPath<ApplianceConfig, Bool> & Sendable) -> ConfigKey {
+        ConfigKey(section: section, name: name, expected: "true or false") { config, value in
+            guard case .boolean(let flag) = value else { return false }
+            config[keyPath: field] = flag
+            return true
+        }
+    }
+
+    private static func choice<Choice: RawRepresentable & CaseIterable & Sendable>(
+        _ section: String, _ name: String, _ field: WritableKeyPath<ApplianceConfig, Choice> & Sendable
+    ) -> ConfigKey where Choice.RawValue == String {
+        let names = Choice.allCases.map { "\"\($0.rawValue)\"" }.joined(separator: ", ")
+        return ConfigKey(section: section, name: name, expected: "one of \(names)") { config, value in
+            guard case .string(let text) = value, let choice = Choice(rawValue: text) else { return false }
+            config[keyPath: field] = choice
+            return true
+        }
+    }
+
+    private static func portOrNone(_ section: String, _ name: String, _ field: WritableKeyPath<ApplianceConfig, Int?> & Sendable) -> ConfigKey {
+        ConfigKey(section: section, name: name, expected: "a port in 1...65535 or \"none\"") { config, value in
+            switch value {
+            case .string("none"): config[keyPath: field] = nil
+            case .integer(let port) where (1...65535).contains(port): config[keyPath: field] = port
+            default: return false
+            }
+            return true
+        }
+    }
+}

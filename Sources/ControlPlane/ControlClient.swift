@@ -1,0 +1,43 @@
+import Glibc
+import Platform
+
+/// The other end of the control socket, for `showtell status` and tests: sends one command
+/// line and returns the one JSON line that answers it.
+public enum ControlClient {
+    public static func request(_ command: String, socketPath: String,
+                               timeoutMilliseconds: Int32 = 5000) throws(SystemError) -> String {
+        var (address, length) = try SystemdNotifier.unixAddress(socketPath)
+        let fd = try syscall("socket", subject: socketPath) {
+            socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        }
+        defer { close(fd) }
+        var timeout = timeval(tv_sec: Int(timeoutMilliseconds / 1000), tv_usec: Int(timeoutMilliseconds % 1000) * 1000)
+        _ = setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        _ = setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        _ = try withUnsafePointer(to: &address) { pointer throws(SystemError) in
+            try pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { generic throws(SystemError) in
+                try syscall("connect", subject: socketPath) { connect(fd, generic, length) }
+            }
+        }
+        let bytes = Array((command + "\n").utf8)
+        var sent = 0
+        while sent < bytes.count {
+            sent += try syscall("send", subject: socketPath) {
+                bytes.withUnsafeBytes { send(fd, $0.baseAddress! + sent, $0.count - sent, Int32(MSG_NOSIGNAL)) }
+            }
+        }
+        var reply: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 4096)
+        while !reply.contains(UInt8(ascii: "\n")) {
+            let count = try syscall("recv", subject: socketPath) {
+                chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+            }
+            if count == 0 { break }
+            reply += chunk[..<count]
+        }
+        guard let newline = reply.firstIndex(of: UInt8(ascii: "\n")) else {
+            throw SystemError("recv (connection closed before a full reply)", subject: socketPath, errno: ECONNRESET)
+        }
+        return String(decoding: reply[..<newline], as: UTF8.self)
+    }
+}

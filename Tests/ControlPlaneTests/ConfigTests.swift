@@ -1,0 +1,153 @@
+import Glibc
+import Platform
+import Testing
+@testable import ControlPlane
+
+@Suite struct ConfigTests {
+    @Test func emptyTextGivesDefaults() throws {
+        #expect(try ApplianceConfig.parse("", source: "empty.toml") == ApplianceConfig())
+    }
+
+    @Test func readsEverySection() throws {
+        let text = """
+        [video]
+        device = "/dev/showtell/grabber"
+        width = 1920
+        height = 1080
+        pixel_format = "YUYV"
+        fps = 60
+        [audio]
+        device = "hw:CARD=mic"
+        rate = 44100
+        period_ms = 5
+        periods = 8
+        [display]
+        backend = "fbdev"
+        device = "/dev/fb0"
+        record_path = "/tmp/out.avi"
+        [model]
+        bundle = "/opt/model"
+        [loop]
+        window = "centred"
+        audio_hop_ms = 50
+        heatmap_alpha = 1
+        smoothing = 0.25
+        [control]
+        socket = "/run/x.sock"
+        metrics_textfile = ""
+        metrics_port = 9105
+        [realtime]
+        fifo_priority = 50
+        mlockall = true
+        """
+        let config = try ApplianceConfig.parse(text, source: "full.toml")
+        #expect(config.video.device == "/dev/showtell/grabber")
+        #expect(config.video.width == 1920 && config.video.height == 1080 && config.video.fps == 60)
+        #expect(config.video.pixelFormat == .yuyv)
+        #expect(config.audio.device == "hw:CARD=mic" && config.audio.rate == 44100)
+        #expect(config.audio.periodMilliseconds == 5 && config.audio.periods == 8)
+        #expect(config.display.backend == .fbdev && config.display.device == "/dev/fb0")
+        #expect(config.display.recordPath == "/tmp/out.avi")
+        #expect(config.model.bundle == "/opt/model")
+        #expect(config.loop.window == .centred && config.loop.audioHopMilliseconds == 50)
+        #expect(config.loop.heatmapAlpha == 1.0 && config.loop.smoothing == 0.25)
+        #expect(config.control.socket == "/run/x.sock" && config.control.metricsTextfile == "")
+        #expect(config.control.metricsPort == 9105)
+        #expect(config.realtime.fifoPriority == 50 && config.realtime.mlockall)
+    }
+
+    @Test func unknownKeyNamesFileLineAndKnownKeys() {
+        let text = "# comment\n[video]\nwidth = 640\nwidht = 480\n"
+        let error = #expect(throws: ConfigError.self) { try ApplianceConfig.parse(text, source: "/etc/showtell/showtell.toml") }
+        let problem = error?.problems.first
+        #expect(error?.problems.count == 1)
+        #expect(problem?.line == 4)
+        #expect(problem?.key == "video.widht")
+        #expect(error?.description.hasPrefix("/etc/showtell/showtell.toml:4: video.widht: unknown key") == true)
+        #expect(error?.description.contains("width") == true)
+    }
+
+    @Test func unknownSectionIsAnError() {
+        let error = #expect(throws: ConfigError.self) { try ApplianceConfig.parse("[vidoe]\nwidth = 1\n", source: "a.toml") }
+        #expect(error?.problems.first?.key == "[vidoe]")
+        #expect(error?.problems.first?.line == 1)
+    }
+
+    @Test func wrongTypeNamesExpectedType() {
+        let text = "[video]\nwidth = \"wide\"\n[realtime]\nmlockall = 1\n[loop]\nwindow = \"future\"\n"
+        let error = #expect(throws: ConfigError.self) { try ApplianceConfig.parse(text, source: "t.toml") }
+        let lines = error?.description.split(separator: "\n").map(String.init) ?? []
+        #expect(lines.count == 3)
+        #expect(lines.contains("t.toml:2: video.width: expected an integer in 16...7680, found a string \"wide\""))
+        #expect(lines.contains("t.toml:4: realtime.mlockall: expected true or false, found an integer 1"))
+        #expect(lines.contains("t.toml:6: loop.window: expected one of \"causal\", \"centred\", found a string \"future\""))
+    }
+
+    @Test func outOfRangeAndTableValuesAreErrors() {
+        let text = "[loop]\nheatmap_alpha = 1.5\n[video.extra]\nx = 1\n"
+        let error = #expect(throws: ConfigError.self) { try ApplianceConfig.parse(text, source: "t.toml") }
+        #expect(error?.problems.contains { $0.key == "loop.heatmap_alpha" && $0.line == 2 } == true)
+        #expect(error?.problems.contains { $0.key == "video.extra" && $0.message.contains("unknown key") } == true)
+    }
+
+    @Test func syntaxErrorNamesLine() {
+        let error = #expect(throws: ConfigError.self) { try ApplianceConfig.parse("[video]\nwidth = = 3\n", source: "bad.toml") }
+        #expect(error?.problems.first?.line == 2)
+        #expect(error?.description.hasPrefix("bad.toml:2: TOML syntax") == true)
+    }
+
+    @Test func commandLineOverridesParseLikeTheFile() throws {
+        let config = try ApplianceConfig.parse("[video]\nwidth = 640\n", source: "t.toml", overrides: [
+            "video.width=800", "video.device=/dev/video2", "control.metrics_port=none",
+            "loop.heatmap_alpha=0.25", "realtime.mlockall=true", "model.bundle=123", "display.backend=\"null\"",
+        ])
+        #expect(config.video.width == 800)
+        #expect(config.video.device == "/dev/video2")
+        #expect(config.control.metricsPort == nil)
+        #expect(config.loop.heatmapAlpha == 0.25)
+        #expect(config.realtime.mlockall)
+        #expect(config.model.bundle == "123")
+        #expect(config.display.backend == .null)
+    }
+
+    @Test func badOverridesNameTheArgument() {
+        let error = #expect(throws: ConfigError.self) {
+            try ApplianceConfig.parse("", source: "t.toml", overrides: ["video.width=wide", "video.colour=red", "fps=3"])
+        }
+        let lines = error?.description.split(separator: "\n").map(String.init) ?? []
+        #expect(lines == [
+            "--set video.width=wide: video.width: expected an integer in 16...7680, found a string \"wide\"",
+            "--set video.colour=red: video.colour: unknown key; keys of [video]: device, width, height, pixel_format, fps",
+            "--set fps=3: expected section.key=value",
+        ])
+    }
+
+    @Test func crossKeyRule() {
+        let error = #expect(throws: ConfigError.self) {
+            try ApplianceConfig.parse("[audio]\nperiod_ms = 20\n[loop]\naudio_hop_ms = 10\n", source: "t.toml")
+        }
+        #expect(error?.problems.first?.key == "loop.audio_hop_ms")
+    }
+
+    @Test func boardExampleFileIsValid() throws {
+        let path = Self.repositoryRoot() + "/board/generic-x86_64/showtell.toml"
+        let config = try ApplianceConfig.load(path: path)
+        #expect(config.video.device == "/dev/showtell/grabber")
+        #expect(config.audio.device == "hw:CARD=showtellmic")
+        #expect(config.realtime.fifoPriority == 50 && config.realtime.mlockall)
+        #expect(config.control.metricsPort == nil)
+    }
+
+    @Test func missingFileIsAnErrorUnlessOptional() throws {
+        let error = #expect(throws: ConfigError.self) { try ApplianceConfig.load(path: "/nonexistent/showtell.toml") }
+        #expect(error?.description.hasPrefix("/nonexistent/showtell.toml: cannot read") == true)
+        #expect(try ApplianceConfig.load(path: "/nonexistent/showtell.toml", overrides: ["video.fps=25"],
+                                         fileIsOptional: true).video.fps == 25)
+    }
+
+    static func repositoryRoot() -> String {
+        var path = #filePath
+        for _ in 0..<3 { path = String(path[..<path.lastIndex(of: "/")!]) }
+        return path
+    }
+}
