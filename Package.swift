@@ -144,9 +144,11 @@ let package = Package(
         ),
 
         // MARK: Tests (Swift Testing; fixtures committed, no Python needed).
+        // Helpers shared by test targets (running ffprobe where it is installed).
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(
             name: "MediaFormatsTests",
-            dependencies: ["MediaFormats"],
+            dependencies: ["MediaFormats", "TestSupport"],
             path: "Tests/MediaFormatsTests"
         ),
         .testTarget(
@@ -177,7 +179,7 @@ let package = Package(
         ),
         .testTarget(
             name: "PhantomScanTests",
-            dependencies: ["PhantomScan", "MediaFormats", "AudioFrontEnd"],
+            dependencies: ["PhantomScan", "MediaFormats", "AudioFrontEnd", "TestSupport"],
             path: "Tests/PhantomScanTests"
         ),
         .testTarget(

@@ -49,6 +49,9 @@ tests() {
   swift test --skip-build
   # End to end on the virtual board: real V4L2, ALSA, fbdev and DRM drivers under QEMU.
   board/qemu-x86_64/e2e.sh "$(swift build --show-bin-path)/showtell"
+  # End to end with release binaries: a 2-minute phantom session that ffprobe opens.
+  swift build -c release
+  Tests/EndToEnd/synth-session.sh "$(swift build -c release --show-bin-path)" .build/e2e
 }
 
 case "${1:-}" in

@@ -8,7 +8,7 @@ struct ShowTell: ParsableCommand {
         commandName: "showtell",
         abstract: "ShowTell appliance tools: audio front-end, phantom scans, benchmarks.",
         version: ShowTellVersion.string,
-        subcommands: [DevicesCommand.self, SpectrogramCommand.self, CaptureTestCommand.self, MicTestCommand.self, DisplayTestCommand.self, BenchCommand.self]
+        subcommands: [DevicesCommand.self, SpectrogramCommand.self, CaptureTestCommand.self, MicTestCommand.self, DisplayTestCommand.self, SynthCommand.self, BenchCommand.self]
     )
 }
 

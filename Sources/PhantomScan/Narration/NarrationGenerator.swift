@@ -50,7 +50,7 @@ public struct NarrationGenerator: Sendable {
                                         speaker: speaker, text: word.text))
             }
             phrases.append(SpokenWord(start: seconds(utterance.speech.lowerBound), end: seconds(utterance.speech.upperBound),
-                                      speaker: speaker, text: utterance.text))
+                                      speaker: speaker, text: utterance.text, anatomy: utterance.anatomy))
         }
         let speakers = NarrationSpeaker.allCases.map { speaker in
             SpeakerTrack(speaker: speaker, voice: voices[speaker]!, snrDB: snrDB[speaker]!,

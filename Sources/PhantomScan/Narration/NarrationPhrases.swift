@@ -19,17 +19,19 @@ enum NarrationPhrases {
     }
 
     /// Said while the image is frozen: measuring, taking a picture.
-    static func freezeRemark(on anatomy: String?, _ random: inout NarrationRandom) -> String {
+    /// Returns the remark and the anatomy it names (nil when it names none).
+    static func freezeRemark(on anatomy: String?, _ random: inout NarrationRandom) -> (text: String, names: String?) {
         if let anatomy, random.chance(0.5) {
-            return random.pick([
+            let text = random.pick([
                 "measuring the {a} now.", "let me just measure the {a}.", "taking a picture of the {a}.",
                 "I'll freeze it there, good view of the {a}.", "just checking the {a}.",
             ]).replacingPlaceholder(with: AnatomyWording.spoken(anatomy))
+            return (text, anatomy)
         }
-        return random.pick([
+        return (random.pick([
             "let me just measure that.", "I'll freeze it there.", "just taking a picture.",
             "hold still for me a moment.", "that's a good picture.", "measuring now.", "perfect, keep that one.",
-        ])
+        ]), nil)
     }
 
     /// Said while searching, before the next plane is found (the anatomy is not yet on screen).

@@ -9,6 +9,8 @@ struct PlacedUtterance {
     var start: Int
     /// Remarks that may be dropped to keep the speech fraction in range.
     var optional: Bool
+    /// The on-screen anatomy the remark names (nil for chatter and remarks about what is coming).
+    var anatomy: String? = nil
 
     var range: Range<Int> { start..<(start + audio.samples.count) }
     /// From the first word's onset to the last word's end.
@@ -58,11 +60,12 @@ struct NarrationScheduler {
 
     /// Places `audio` so its first word starts at one of `onsets` (seconds), the first that fits.
     private mutating func place(_ audio: SynthesizedUtterance, text: String, by speaker: NarrationSpeaker,
-                                onsets: [Double], endingBy limit: Int? = nil, optional: Bool) -> Bool {
+                                onsets: [Double], endingBy limit: Int? = nil, optional: Bool, anatomy: String? = nil) -> Bool {
         for onset in onsets {
             let start = sample(onset) - audio.words[0].start
             if fits(start..<(start + audio.samples.count), endingBy: limit) {
-                placed.append(PlacedUtterance(speaker: speaker, text: text, audio: audio, start: start, optional: optional))
+                placed.append(PlacedUtterance(speaker: speaker, text: text, audio: audio, start: start, optional: optional,
+                                              anatomy: anatomy))
                 return true
             }
         }
@@ -89,17 +92,18 @@ struct NarrationScheduler {
                                    : NarrationPhrases.shortRemark(on: name, &random)
             let audio = try source.say(text, as: .sonographer)
             let onsets = [visit.holdStart + random.uniform(lag)] + (attempt == 0 ? [] : scan)
-            if place(audio, text: text, by: .sonographer, onsets: onsets, endingBy: sample(next), optional: false) { return }
+            if place(audio, text: text, by: .sonographer, onsets: onsets, endingBy: sample(next), optional: false,
+                     anatomy: name) { return }
         }
     }
 
     private mutating func placeFreezeRemark(_ visit: PlaneVisit, _ freeze: ClosedRange<Double>,
                                             _ source: inout UtteranceSource, _ random: inout NarrationRandom) throws(NarrationError) {
-        let text = NarrationPhrases.freezeRemark(on: anatomy(of: visit, &random), &random)
+        let (text, name) = NarrationPhrases.freezeRemark(on: anatomy(of: visit, &random), &random)
         let audio = try source.say(text, as: .sonographer)
         let first = freeze.lowerBound + random.uniform(0.2...0.8)
         let onsets = stride(from: first, through: freeze.upperBound, by: 0.3).map { $0 }
-        _ = place(audio, text: text, by: .sonographer, onsets: onsets, optional: true)
+        _ = place(audio, text: text, by: .sonographer, onsets: onsets, optional: true, anatomy: name)
     }
 
     private mutating func placeSecondRemark(_ visit: PlaneVisit, _ source: inout UtteranceSource,
@@ -108,7 +112,8 @@ struct NarrationScheduler {
         let text = NarrationPhrases.remark(on: name, plane: visit.plane, &random)
         let audio = try source.say(text, as: .sonographer)
         let onset = random.uniform((visit.holdStart + 3)...max(visit.holdStart + 3, visit.holdEnd - 1.5))
-        _ = place(audio, text: text, by: .sonographer, onsets: [onset, onset + 0.5, onset - 0.5], optional: true)
+        _ = place(audio, text: text, by: .sonographer, onsets: [onset, onset + 0.5, onset - 0.5], optional: true,
+                  anatomy: name)
     }
 
     /// While searching, the sonographer sometimes says what comes next (not yet on screen).
