@@ -79,7 +79,7 @@ let package = Package(
         // Phantom scans: synthetic B-mode sessions with narration and exact ground truth.
         .target(
             name: "PhantomScan",
-            dependencies: ["Platform", "MediaFormats", "AudioFrontEnd", "CEspeakLoader"],
+            dependencies: ["Platform", "MediaFormats", "AudioFrontEnd", "Capture", "CEspeakLoader"],
             path: "Sources/PhantomScan"
         ),
         // espeak-ng is needed only to generate phantoms, so it is loaded with dlopen at run
@@ -179,7 +179,7 @@ let package = Package(
         ),
         .testTarget(
             name: "PhantomScanTests",
-            dependencies: ["PhantomScan", "MediaFormats", "AudioFrontEnd", "TestSupport"],
+            dependencies: ["PhantomScan", "MediaFormats", "AudioFrontEnd", "Capture", "TestSupport"],
             path: "Tests/PhantomScanTests"
         ),
         .testTarget(

@@ -8,9 +8,12 @@
 # GUEST_SCRIPT runs as root in the guest after the modules are loaded; its exit status is
 # printed as "GUEST-EXIT <n>" and becomes this script's exit status. With
 # SHOWTELL_SCREENDUMP=FILE.ppm, the screen (a bochs-display, driven by the bochs DRM driver)
-# is grabbed through the QEMU monitor when the guest prints SCREENDUMP-NOW. Needs the apt packages
-# qemu-system-x86, busybox-static, cpio (build.sh installs them); the kernel package is
-# fetched with apt-get download into a cache folder on first use.
+# is grabbed through the QEMU monitor when the guest prints SCREENDUMP-NOW (SCREENDUMP-NOW-2
+# grabs a second one into FILE-2.ppm). The daemon `showtelld` is copied too when it sits beside
+# SHOWTELL_BINARY, and v4l2-ctl when installed (vivid's fault-injection controls);
+# SHOWTELL_GUEST_FILES="PATH ..." copies files or folders to /data in the guest. Needs the apt
+# packages qemu-system-x86, busybox-static, cpio (build.sh installs them); the kernel package
+# is fetched with apt-get download into a cache folder on first use.
 set -euo pipefail
 
 binary=$(readlink -f "$1")
@@ -36,7 +39,8 @@ mkdir -p "$root"/{bin,sbin,dev,proc,sys,tmp,run,lib64,etc,usr/share}
 
 # busybox and its applets
 cp /bin/busybox "$root/bin/busybox"
-for applet in sh mount modprobe insmod poweroff sleep cat echo ls mkdir ln dmesg grep head; do
+for applet in sh mount modprobe insmod poweroff sleep cat echo ls mkdir ln dmesg grep head tail kill wc \
+              awk sed cut tr test date rm cp; do
   ln -s busybox "$root/bin/$applet"
 done
 
@@ -58,10 +62,21 @@ for m in "${modules[@]}"; do add_module "$m"; done
 cp "$kroot/lib/modules/$version"/modules.{order,builtin,builtin.modinfo} "$root/lib/modules/$version/" 2>/dev/null || true
 depmod -b "$root" "$version"
 
-# The binary, aplay (to play into the ALSA loopback) and every shared library they load.
+# The binaries, aplay (to play into the ALSA loopback), v4l2-ctl and every shared library they load.
+programs=("$binary" /usr/bin/aplay)
 cp "$binary" "$root/bin/showtell"
 cp /usr/bin/aplay "$root/bin/aplay"
-for program in "$binary" /usr/bin/aplay; do
+if [ -x "$(dirname "$binary")/showtelld" ]; then
+  cp "$(dirname "$binary")/showtelld" "$root/bin/showtelld"
+  programs+=("$(dirname "$binary")/showtelld")
+fi
+if command -v v4l2-ctl >/dev/null; then
+  cp "$(command -v v4l2-ctl)" "$root/bin/v4l2-ctl"
+  programs+=("$(command -v v4l2-ctl)")
+fi
+mkdir -p "$root/data"
+for extra in ${SHOWTELL_GUEST_FILES:-}; do cp -rL "$extra" "$root/data/"; done
+for program in "${programs[@]}"; do
   ldd "$program" | awk '/=> \//{print $3} /^\t\/lib64/{print $1}' | while read -r lib; do
     mkdir -p "$root$(dirname "$lib")"
     cp -L "$lib" "$root$lib"
@@ -97,23 +112,29 @@ monitor="$work/monitor.sock"
 if [ -n "${SHOWTELL_SCREENDUMP:-}" ]; then
   # Grab the screen when the guest asks (it keeps the picture up for a few seconds).
   (
-    for _ in $(seq 1 600); do
-      if grep -q SCREENDUMP-NOW "$console" 2>/dev/null; then
-        python3 - "$monitor" "$SHOWTELL_SCREENDUMP" <<'PY'
+    grab() {  # MARKER FILE: grab the screen once the guest prints MARKER on a line of its own
+      for _ in $(seq 1 1200); do
+        [ -e "$work/qemu-done" ] && return
+        if tr -d '\r' < "$console" 2>/dev/null | grep -qx "$1"; then
+          python3 - "$monitor" "$2" <<'PY'
 import socket, sys, time
 s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); time.sleep(0.3)
 s.sendall(f"screendump {sys.argv[2]}\n".encode()); time.sleep(1.5); s.close()
 PY
-        break
-      fi
-      sleep 0.5
-    done
+          return
+        fi
+        sleep 0.25
+      done
+    }
+    grab SCREENDUMP-NOW "$SHOWTELL_SCREENDUMP"
+    grab SCREENDUMP-NOW-2 "${SHOWTELL_SCREENDUMP%.ppm}-2.ppm"
   ) &
 fi
 timeout "${SHOWTELL_BOOT_TIMEOUT:-300}" qemu-system-x86_64 -machine q35 -cpu max -smp 1 -m 1536 \
   -display none -vga none -device bochs-display -serial stdio -monitor "unix:$monitor,server,nowait" \
   -no-reboot -kernel "$kroot/boot/vmlinuz-$version" -initrd "$work/initrd" \
   -append "console=ttyS0 panic=-1 quiet loglevel=3" > "$console" 2>&1 || true
+touch "$work/qemu-done"
 wait
 sed -n '/GUEST-START/,$p' "$console" | tr -d '\r'
 status=$(tr -d '\r' < "$console" | awk '/^GUEST-EXIT/{print $2}' | tail -1)

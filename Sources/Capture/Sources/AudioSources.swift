@@ -56,6 +56,15 @@ public final class ReplayAudioSource: AudioSource {
         summary = "replay \(path) \(clip.sampleRate) Hz" + (report.missingBytes > 0 ? " (truncated: \(report.missingBytes) bytes missing)" : "")
     }
 
+    /// Samples already in memory (e.g. a phantom narration), released at their real pace.
+    public init(samples: [Float], sampleRate: Int, summary: String, clock: ReplayClock, loop: Bool = false) {
+        self.samples = samples
+        self.sampleRate = sampleRate
+        self.summary = summary
+        self.clock = clock
+        self.loop = loop
+    }
+
     public func read(into out: UnsafeMutablePointer<Float>, capacity: Int) throws -> (count: Int, firstSampleTime: Int64) {
         if position >= samples.count {
             guard loop, !samples.isEmpty else { finished = true; return (0, clock.time(of: Double(played) / Double(sampleRate))) }
