@@ -10,7 +10,7 @@ cd "$(dirname "$0")"
 APT_PACKAGES=(
   pkg-config libasound2-dev libv4l-dev libopenblas-dev libfftw3-dev libjpeg-dev
   libspeexdsp-dev libsoxr-dev zlib1g-dev libdrm-dev
-  espeak-ng libespeak-ng1 sox ffmpeg alsa-utils
+  espeak-ng libespeak-ng1 sox ffmpeg alsa-utils v4l-utils
   qemu-system-x86 busybox-static cpio kmod
 )
 
