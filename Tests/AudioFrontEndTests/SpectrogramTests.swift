@@ -3,7 +3,7 @@ import Glibc
 import Testing
 @testable import AudioFrontEnd
 
-/// The same deterministic signal as scripts/fixtures/spectrogram_reference.py.
+/// The same deterministic signal as Tests/FixtureScripts/spectrogram_reference.py.
 func referenceSignal() -> [Float] {
     let rate = 24_000.0
     return (0..<14_400).map { n in

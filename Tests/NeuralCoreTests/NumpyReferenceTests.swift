@@ -2,7 +2,7 @@ import Testing
 @testable import NeuralCore
 
 /// Forward passes against numpy (Fixtures/neural_reference.safetensors, written by
-/// scripts/fixtures/neural_reference.py), and fast paths against the naive references.
+/// Tests/FixtureScripts/neural_reference.py), and fast paths against the naive references.
 struct NumpyReferenceTests {
     @Test("conv2d matches numpy", arguments: 0..<6)
     func convolution(_ index: Int) throws {

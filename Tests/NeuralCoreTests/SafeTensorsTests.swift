@@ -5,7 +5,7 @@ import Testing
 struct SafeTensorsTests {
     @Test func readsFileWrittenByPythonSafetensors() throws {
         let file = Fixtures.reference
-        #expect(file.metadata["generator"] == "scripts/fixtures/neural_reference.py")
+        #expect(file.metadata["generator"] == "Tests/FixtureScripts/neural_reference.py")
         #expect(try file.floats("interop.f64") == [0, 0.25, 0.5, 0.75, 1, 1.25])
         #expect(file.info("interop.f64")?.shape == [2, 3])
         #expect(try file.integers("interop.i32") == [-1, 0, 7])
@@ -25,7 +25,7 @@ struct SafeTensorsTests {
         #expect(try file.floats("swift.values") == (0..<12).map { Float($0) * 0.5 })
         #expect(try file.integers("swift.labels") == [0, -1, 1 << 40])
         #expect(file.metadata == writer.metadata)
-        // For scripts/fixtures/neural_reference.py --verify-swift (Python reads ours).
+        // For Tests/FixtureScripts/neural_reference.py --verify-swift (Python reads ours).
         let path = NSTemporaryDirectory() + "/neural_swift_written.safetensors"
         try writer.write(path: path)
         #expect(try SafeTensorsFile.read(path: path).tensors.count == 2)

@@ -4,7 +4,7 @@ import Synchronization
 
 /// The paper's audio input: a 0.6 s window of 24 kHz speech as a 256×256 log-spectrogram.
 ///
-/// Exact definition (the numpy reference in scripts/fixtures/spectrogram_reference.py
+/// Exact definition (the numpy reference in Tests/FixtureScripts/spectrogram_reference.py
 /// implements the same, and the tests compare against its output):
 /// - input: `windowSamples` = 14400 mono samples at 24 kHz (0.6 s);
 /// - frames: `frameLength` = 240 samples (10 ms), `hop` = 120 (5 ms), no padding, so

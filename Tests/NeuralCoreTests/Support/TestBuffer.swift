@@ -49,7 +49,7 @@ final class TestBuffer {
     }
 }
 
-/// The reference fixture written by scripts/fixtures/neural_reference.py.
+/// The reference fixture written by Tests/FixtureScripts/neural_reference.py.
 enum Fixtures {
     static func path(_ name: String) -> String {
         Bundle.module.path(forResource: name, ofType: nil, inDirectory: "Fixtures")
