@@ -3,6 +3,7 @@
 #   ./build.sh demo   install what is needed, build (release), run the main job
 #   ./build.sh test   install what is needed, build and run every test
 #   ./build.sh deps   install the Debian packages only (idempotent)
+#   ./build.sh fixtures  regenerate the committed numpy/scipy reference fixtures (Python venv)
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -54,9 +55,22 @@ tests() {
   Tests/EndToEnd/synth-session.sh "$(swift build -c release --show-bin-path)" .build/e2e
 }
 
+# The Swift tests need no Python: they read fixtures committed with the scripts that made them.
+fixtures() {
+  deps
+  local sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  dpkg-query -W -f='${Status}' python3-venv 2>/dev/null | grep -q "install ok installed" \
+    || DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends python3-venv >/dev/null
+  [ -x .build/fixtures-venv/bin/python ] || python3 -m venv .build/fixtures-venv
+  .build/fixtures-venv/bin/pip install -q numpy scipy safetensors
+  for script in Tests/FixtureScripts/*.py; do .build/fixtures-venv/bin/python "$script"; done
+  git status --short -- Tests
+}
+
 case "${1:-}" in
   demo) demo ;;
   test) tests ;;
   deps) deps ;;
-  *) echo "usage: $0 demo|test|deps"; exit 2 ;;
+  fixtures) fixtures ;;
+  *) echo "usage: $0 demo|test|deps|fixtures"; exit 2 ;;
 esac
