@@ -95,6 +95,12 @@ let package = Package(
             dependencies: ["Platform", "COpenBLAS"],
             path: "Sources/NeuralCore"
         ),
+        // The deployed float model: both branches + projections, model bundles (manifest, SHA-256).
+        .target(
+            name: "ShowTellModel",
+            dependencies: ["NeuralCore", "COpenBLAS", "Platform"],
+            path: "Sources/ShowTellModel"
+        ),
 
         // Capture: V4L2 grabber and ALSA microphone into lock-free rings.
         .target(
@@ -124,7 +130,7 @@ let package = Package(
         // The real-time loop: sources -> front-end -> model -> compositor -> screen.
         .target(
             name: "Appliance",
-            dependencies: ["Platform", "Capture", "AudioFrontEnd", "Display", "MediaFormats"],
+            dependencies: ["Platform", "Capture", "AudioFrontEnd", "Display", "MediaFormats", "ControlPlane", "ShowTellModel", "NeuralCore", "PhantomScan"],
             path: "Sources/Appliance"
         ),
 
@@ -132,14 +138,14 @@ let package = Package(
         .executableTarget(
             name: "showtell",
             dependencies: [
-                "Appliance", "AudioFrontEnd", "Capture", "Display", "MediaFormats", "Platform", "PhantomScan", "NeuralCore", "CAllocCounter",
+                "Appliance", "AudioFrontEnd", "Capture", "ControlPlane", "Display", "MediaFormats", "Platform", "PhantomScan", "NeuralCore", "ShowTellModel", "CAllocCounter",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Sources/showtell"
         ),
         .executableTarget(
             name: "showtelld",
-            dependencies: ["Platform"],
+            dependencies: ["Appliance", "ControlPlane", "Platform"],
             path: "Sources/showtelld"
         ),
 
@@ -161,6 +167,11 @@ let package = Package(
             name: "ApplianceTests",
             dependencies: ["Appliance", "Capture", "Display", "MediaFormats", "Platform"],
             path: "Tests/ApplianceTests"
+        ),
+        .testTarget(
+            name: "ApplianceServiceTests",
+            dependencies: ["Appliance", "ControlPlane", "Capture", "Display", "MediaFormats", "Platform", "PhantomScan"],
+            path: "Tests/ApplianceServiceTests"
         ),
         .testTarget(
             name: "DisplayTests",
@@ -187,6 +198,11 @@ let package = Package(
             dependencies: ["NeuralCore"],
             path: "Tests/NeuralCoreTests",
             resources: [.copy("Fixtures")]
+        ),
+        .testTarget(
+            name: "ShowTellModelTests",
+            dependencies: ["ShowTellModel", "Appliance", "NeuralCore", "CAllocCounter"],
+            path: "Tests/ShowTellModelTests"
         ),
     ]
 )

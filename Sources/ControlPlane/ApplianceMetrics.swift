@@ -12,6 +12,13 @@ public final class ApplianceMetrics: Sendable {
     public let framesSkipped = MetricCounter()
     public let audioXruns = MetricCounter()
     public let displayFPS = MetricGauge()
+    /// 1 while a model runs, 0 while the appliance shows the live image without one.
+    public let modelLoaded = MetricGauge()
+    /// 1 while the screen says NO SIGNAL (no frames from the video source).
+    public let noSignal = MetricGauge()
+    /// Times the video source stalled, and attempts to reopen it.
+    public let videoStalls = MetricCounter()
+    public let videoReopens = MetricCounter()
 
     /// Stage names in recording order; `recordStage` takes an index into this list.
     public let stageNames: [String]
@@ -52,6 +59,8 @@ public final class ApplianceMetrics: Sendable {
             ("showtell_frames_dropped_total", "Frames lost before the loop (sequence or timestamp gaps).", framesDropped),
             ("showtell_frames_skipped_total", "Frames shown without inference because the loop was behind.", framesSkipped),
             ("showtell_audio_xruns_total", "ALSA capture overruns recovered.", audioXruns),
+            ("showtell_video_stalls_total", "Times the video source stopped delivering (NO SIGNAL shown).", videoStalls),
+            ("showtell_video_reopens_total", "Attempts to reopen a failed or absent video device.", videoReopens),
         ]
         for (name, help, counter) in counters {
             out.family(name, .counter, help: help)
@@ -59,6 +68,11 @@ public final class ApplianceMetrics: Sendable {
         }
         out.family("showtell_display_fps", .gauge, help: "Frames presented per second, recent average.")
         out.sample("showtell_display_fps", displayFPS.value)
+        for (name, help, gauge) in [("showtell_model_loaded", "1 while a localisation model runs, 0 without one (see the log).", modelLoaded),
+                                    ("showtell_no_signal", "1 while the screen says NO SIGNAL.", noSignal)] where !gauge.value.isNaN {
+            out.family(name, .gauge, help: help)
+            out.sample(name, gauge.value)
+        }
 
         let (stages, captureToDisplay) = latencySummaries()
         out.family("showtell_stage_latency_seconds", .summary, help: "Time spent in each real-time loop stage.")

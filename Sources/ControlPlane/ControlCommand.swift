@@ -2,31 +2,45 @@
 public enum ControlCommand: Equatable, Sendable {
     case status
     case metrics
-    /// Save the current composed screen as a JPEG.
-    case snapshot
+    /// Save the next composed screen as PNG or JPEG (by extension); nil: a default path.
+    case snapshot(path: String?)
     /// Record the composed screen to an AVI; nil: the configured `display.record_path`.
     case recordStart(path: String?)
     case recordStop
     case reloadModel
 
-    public static let usage = "status, metrics, snapshot, record start [PATH], record stop, reload-model"
+    public static let usage = "status, metrics, snapshot [PATH], record start [PATH] (or start-recording), record stop (or stop-recording), reload-model"
 
     /// Parses `status`, `record start /path/x.avi`, ... (surrounding blanks ignored);
-    /// nil when the line is no command.
+    /// nil when the line is no command. `start-recording`/`stop-recording` are aliases.
     public init?(line: String) {
         let text = line.trimmingWhitespace()
         switch text {
         case "status": self = .status
         case "metrics": self = .metrics
-        case "snapshot": self = .snapshot
-        case "record start": self = .recordStart(path: nil)
-        case "record stop": self = .recordStop
+        case "record stop", "stop-recording": self = .recordStop
         case "reload-model": self = .reloadModel
         default:
-            guard text.hasPrefix("record start ") else { return nil }
-            let path = text.dropFirst("record start ".count).trimmingWhitespace()
-            self = .recordStart(path: path.isEmpty ? nil : path)
+            if let path = Self.argument(of: text, after: ["record start", "start-recording"]) {
+                self = .recordStart(path: path.isEmpty ? nil : path)
+            } else if let path = Self.argument(of: text, after: ["snapshot"]) {
+                self = .snapshot(path: path.isEmpty ? nil : path)
+            } else {
+                return nil
+            }
         }
+    }
+
+    /// The (possibly empty) rest of `text` after one of `words` and a blank; nil when
+    /// `text` starts with none of them.
+    private static func argument(of text: String, after words: [String]) -> String? {
+        for word in words {
+            if text == word { return "" }
+            if text.hasPrefix(word + " ") || text.hasPrefix(word + "\t") {
+                return text.dropFirst(word.count).trimmingWhitespace()
+            }
+        }
+        return nil
     }
 
     /// The command word(s), echoed in every reply.

@@ -38,6 +38,12 @@ public final class ShutdownSignal: Sendable {
                 pipeWriteFD.store(fds[1], ordering: .releasing)
                 created = true
             }
+            // A launcher may hand us these signals blocked (posix_spawn from a thread that
+            // blocks them, as Dispatch's workers do): then the handler would never run.
+            var unblock = sigset_t()
+            sigemptyset(&unblock)
+            for number in signals { sigaddset(&unblock, number) }
+            _ = pthread_sigmask(SIG_UNBLOCK, &unblock, nil)
             for number in signals {
                 var action = sigaction()
                 action.__sigaction_handler.sa_handler = { number in ShutdownSignal.shared.handle(number) }

@@ -6,9 +6,9 @@ import ArgumentParser
 struct ShowTell: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "showtell",
-        abstract: "ShowTell appliance tools: audio front-end, phantom scans, benchmarks.",
+        abstract: "ShowTell appliance tools: devices, audio front-end, phantom scans, models, status, benchmarks.",
         version: ShowTellVersion.string,
-        subcommands: [DevicesCommand.self, SpectrogramCommand.self, CaptureTestCommand.self, MicTestCommand.self, DisplayTestCommand.self, SynthCommand.self, BenchCommand.self]
+        subcommands: [DevicesCommand.self, SpectrogramCommand.self, CaptureTestCommand.self, MicTestCommand.self, DisplayTestCommand.self, SynthCommand.self, StatusCommand.self, ControlSendCommand.self, ModelCommand.self, BenchCommand.self]
     )
 }
 

@@ -11,19 +11,20 @@ import Testing
     @Test func readsEverySection() throws {
         let text = """
         [video]
-        device = "/dev/showtell/grabber"
+        source = "v4l2:/dev/showtell/grabber"
         width = 1920
         height = 1080
         pixel_format = "YUYV"
         fps = 60
+        replay_pace = "fast"
+        replay_loop = true
         [audio]
-        device = "hw:CARD=mic"
+        source = "alsa:hw:CARD=mic"
         rate = 44100
         period_ms = 5
         periods = 8
         [display]
-        backend = "fbdev"
-        device = "/dev/fb0"
+        output = "fbdev:/dev/fb0"
         record_path = "/tmp/out.avi"
         [model]
         bundle = "/opt/model"
@@ -41,12 +42,13 @@ import Testing
         mlockall = true
         """
         let config = try ApplianceConfig.parse(text, source: "full.toml")
-        #expect(config.video.device == "/dev/showtell/grabber")
+        #expect(config.video.source == "v4l2:/dev/showtell/grabber")
+        #expect(config.video.replayPace == .fast && config.video.replayLoop)
         #expect(config.video.width == 1920 && config.video.height == 1080 && config.video.fps == 60)
         #expect(config.video.pixelFormat == .yuyv)
-        #expect(config.audio.device == "hw:CARD=mic" && config.audio.rate == 44100)
+        #expect(config.audio.source == "alsa:hw:CARD=mic" && config.audio.rate == 44100)
         #expect(config.audio.periodMilliseconds == 5 && config.audio.periods == 8)
-        #expect(config.display.backend == .fbdev && config.display.device == "/dev/fb0")
+        #expect(config.display.output == "fbdev:/dev/fb0")
         #expect(config.display.recordPath == "/tmp/out.avi")
         #expect(config.model.bundle == "/opt/model")
         #expect(config.loop.window == .centred && config.loop.audioHopMilliseconds == 50)
@@ -98,16 +100,18 @@ import Testing
 
     @Test func commandLineOverridesParseLikeTheFile() throws {
         let config = try ApplianceConfig.parse("[video]\nwidth = 640\n", source: "t.toml", overrides: [
-            "video.width=800", "video.device=/dev/video2", "control.metrics_port=none",
-            "loop.heatmap_alpha=0.25", "realtime.mlockall=true", "model.bundle=123", "display.backend=\"null\"",
+            "video.width=800", "video.source=replay:/data/session 1", "control.metrics_port=none",
+            "loop.heatmap_alpha=0.25", "realtime.mlockall=true", "model.bundle=123", "display.output=\"null\"",
+            "audio.source=none", "video.replay_pace=fast",
         ])
         #expect(config.video.width == 800)
-        #expect(config.video.device == "/dev/video2")
+        #expect(config.video.source == "replay:/data/session 1")
+        #expect(config.audio.source == "none" && config.video.replayPace == .fast)
         #expect(config.control.metricsPort == nil)
         #expect(config.loop.heatmapAlpha == 0.25)
         #expect(config.realtime.mlockall)
         #expect(config.model.bundle == "123")
-        #expect(config.display.backend == .null)
+        #expect(config.display.output == "null")
     }
 
     @Test func badOverridesNameTheArgument() {
@@ -117,9 +121,19 @@ import Testing
         let lines = error?.description.split(separator: "\n").map(String.init) ?? []
         #expect(lines == [
             "--set video.width=wide: video.width: expected an integer in 16...7680, found a string \"wide\"",
-            "--set video.colour=red: video.colour: unknown key; keys of [video]: device, width, height, pixel_format, fps",
+            "--set video.colour=red: video.colour: unknown key; keys of [video]: source, width, height, pixel_format, fps, replay_pace, replay_loop",
             "--set fps=3: expected section.key=value",
         ])
+    }
+
+    @Test func endpointsAreCheckedAndOldKeysSayWhatToWrite() {
+        let text = "[video]\nsource = \"/dev/video0\"\n[audio]\ndevice = \"hw:0\"\n[display]\noutput = \"avi:\"\n"
+        let error = #expect(throws: ConfigError.self) { try ApplianceConfig.parse(text, source: "t.toml") }
+        let lines = error?.description.split(separator: "\n").map(String.init) ?? []
+        #expect(lines.count == 3)
+        #expect(lines.contains("t.toml:2: video.source: expected an endpoint: \"v4l2:DEVICE\", \"replay:SESSION_DIR\", \"phantom:SEED\", found a string \"/dev/video0\""))
+        #expect(lines.contains("t.toml:4: audio.device: no longer a key; write audio.source = \"alsa:hw:CARD=NAME\""))
+        #expect(lines.contains { $0.hasPrefix("t.toml:6: display.output: expected an endpoint") })
     }
 
     @Test func crossKeyRule() {
@@ -132,8 +146,9 @@ import Testing
     @Test func boardExampleFileIsValid() throws {
         let path = Self.repositoryRoot() + "/board/generic-x86_64/showtell.toml"
         let config = try ApplianceConfig.load(path: path)
-        #expect(config.video.device == "/dev/showtell/grabber")
-        #expect(config.audio.device == "hw:CARD=showtellmic")
+        #expect(config.video.source == "v4l2:/dev/showtell/grabber")
+        #expect(config.audio.source == "alsa:hw:CARD=showtellmic")
+        #expect(config.display.output == "drm:/dev/dri/card0")
         #expect(config.realtime.fifoPriority == 50 && config.realtime.mlockall)
         #expect(config.control.metricsPort == nil)
     }

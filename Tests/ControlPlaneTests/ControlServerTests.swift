@@ -59,6 +59,7 @@ import Testing
         #expect(record.ok && record.result == "/tmp/my recording.avi")
         #expect(try ControlReply.decode(try ControlClient.request("  record stop ", socketPath: path)).ok)
         #expect(try ControlReply.decode(try ControlClient.request("snapshot", socketPath: path)).result == "done")
+        #expect(try ControlReply.decode(try ControlClient.request("snapshot /tmp/s.png", socketPath: path)).ok)
 
         let reload = try ControlReply.decode(try ControlClient.request("reload-model", socketPath: path))
         #expect(!reload.ok && reload.error == "model bundle /x: manifest.json missing")
@@ -67,7 +68,7 @@ import Testing
         #expect(!unknown.ok && unknown.error?.contains("unknown command \"reboot\"") == true)
 
         #expect(appliance.performed.withLock { $0 } == [
-            .recordStart(path: "/tmp/my recording.avi"), .recordStop, .snapshot, .reloadModel,
+            .recordStart(path: "/tmp/my recording.avi"), .recordStop, .snapshot(path: nil), .snapshot(path: "/tmp/s.png"), .reloadModel,
         ])
     }
 
@@ -119,6 +120,10 @@ import Testing
     @Test func commandParsing() {
         #expect(ControlCommand(line: "record start") == .recordStart(path: nil))
         #expect(ControlCommand(line: "record start  /a b.avi ") == .recordStart(path: "/a b.avi"))
+        #expect(ControlCommand(line: "start-recording /r.avi") == .recordStart(path: "/r.avi"))
+        #expect(ControlCommand(line: "stop-recording") == .recordStop)
+        #expect(ControlCommand(line: "snapshot /tmp/x.jpg") == .snapshot(path: "/tmp/x.jpg"))
+        #expect(ControlCommand(line: "snapshots") == nil)
         #expect(ControlCommand(line: "reload-model\r") == .reloadModel)
         #expect(ControlCommand(line: "record") == nil)
         #expect(ControlCommand(line: "") == nil)

@@ -1,5 +1,6 @@
 import AudioFrontEnd
 import Capture
+import ControlPlane
 import Display
 import Glibc
 import Platform
@@ -41,7 +42,15 @@ public final class ApplianceLoop {
     }
 
     public let settings: Settings
+    /// Written by the loop's thread only; other threads read `telemetry`.
     public private(set) var counters = Counters()
+    /// Counters and live values for other threads, published every iteration (atomics).
+    public let telemetry = LoopTelemetry()
+    /// The stages recorded into `metrics`, in this order.
+    public static let stageNames = ["audio", "video", "compose", "present"]
+    /// Per-stage and capture-to-display latency histograms the control plane reads
+    /// (lock-free double buffer); nil: only the local recorders below.
+    private let metrics: ApplianceMetrics?
     public let captureToDisplay = LatencyRecorder(name: "capture_to_display")
     public let audioStage = LatencyRecorder(name: "audio")
     public let videoStage = LatencyRecorder(name: "video")
@@ -52,7 +61,7 @@ public final class ApplianceLoop {
     private let reopenVideo: (() throws -> VideoSource)?
     private let feed: AudioFeed?
     private let frontEnd: SpeechFrontEnd?
-    private let model: LocalisationModel?
+    private var model: LocalisationModel?
     private let screen: Screen
     private let compositor = Compositor()
     private var status = StatusLine()
@@ -62,10 +71,14 @@ public final class ApplianceLoop {
     private var frameCapacity: Int
     private let audioChunk: UnsafeMutablePointer<Float>      // [4800] ring -> front-end
     private let spectrogram: UnsafeMutablePointer<Float>     // [256][256]
-    private let audioEmbedding: UnsafeMutablePointer<Float>  // [D]
-    private let videoMap: UnsafeMutablePointer<Float>        // [D][h][w]
-    private let heat: UnsafeMutablePointer<Float>            // [gridH][gridW] smoothed, full frame
-    private let gridWidth: Int, gridHeight: Int, marginX: Int, marginY: Int
+    // Sized by the model; reallocated only by `installModel` (between iterations).
+    private var audioEmbedding: UnsafeMutablePointer<Float>  // [D]
+    private var videoMap: UnsafeMutablePointer<Float>        // [D][h][w]
+    private var heat: UnsafeMutablePointer<Float>            // [gridH][gridW] smoothed, full frame
+    private var gridWidth = 1, gridHeight = 1, marginX = 0, marginY = 0
+    private var showingNoSignal = false
+    /// Losses of sources replaced by a reopen, so `framesDropped` never goes back.
+    private var lostBeforeReopen = 0
 
     private var audioConsumed = 0
     private var lastAudioWindow: Int64 = 0
@@ -80,8 +93,11 @@ public final class ApplianceLoop {
     private var reopenBackoff: Int64 = 500_000_000
 
     public init(video: VideoSource, reopenVideo: (() throws -> VideoSource)? = nil, audio: AudioSource?, audioThreaded: Bool,
-                screen: Screen, model: LocalisationModel?, settings: Settings = Settings()) throws {
+                screen: Screen, model: LocalisationModel?, settings: Settings = Settings(),
+                metrics: ApplianceMetrics? = nil) throws {
+        precondition(metrics.map { $0.stageNames == Self.stageNames } ?? true, "metrics must have ApplianceLoop.stageNames")
         self.settings = settings
+        self.metrics = metrics
         self.video = video
         self.reopenVideo = reopenVideo
         self.screen = screen
@@ -98,6 +114,19 @@ public final class ApplianceLoop {
         frame.initialize(repeating: 0, count: frameCapacity)
         audioChunk = .allocate(capacity: 4_800)
         spectrogram = .allocate(capacity: 256 * 256)
+        audioEmbedding = .allocate(capacity: 1)
+        videoMap = .allocate(capacity: 1)
+        heat = .allocate(capacity: 1)
+        installModel(model)
+        if audio == nil { status.listening = .noMicrophone }
+    }
+
+    /// Swaps the model (nil: none; the status bar then shows `missing`, a short fixed
+    /// reason such as "NO MODEL: MISSING"). Allocates the model-sized buffers: call it
+    /// between iterations on the loop's thread (a reload), never per frame.
+    public func installModel(_ model: LocalisationModel?, missing: StaticString = "NO MODEL") {
+        self.model = model
+        audioEmbedding.deallocate(); videoMap.deallocate(); heat.deallocate()
         let d = model?.embeddingDimension ?? 1
         let w = model?.mapWidth ?? 1, h = model?.mapHeight ?? 1
         audioEmbedding = .allocate(capacity: d)
@@ -111,8 +140,8 @@ public final class ApplianceLoop {
         gridHeight = h + 2 * marginY
         heat = .allocate(capacity: gridWidth * gridHeight)
         heat.initialize(repeating: 0, count: gridWidth * gridHeight)
-        status.warning = model == nil ? "NO MODEL" : (model!.trained ? "" : "UNTRAINED MODEL")
-        if audio == nil { status.listening = .noMicrophone }
+        haveAudioEmbedding = false
+        status.warning = model == nil ? missing : (model!.trained ? "" : "UNTRAINED MODEL")
     }
 
     deinit {
@@ -132,9 +161,17 @@ public final class ApplianceLoop {
         }
     }
 
-    /// One iteration: waits for a frame (or a stall), processes and presents it.
-    /// Returns false when the source has ended.
+    /// One iteration: waits for a frame (or a stall), processes and presents it, then
+    /// publishes the counters. Returns false when the source has ended.
     public func step() throws -> Bool {
+        defer {
+            telemetry.publish(counters, speaking: speaking, noSignal: showingNoSignal,
+                              fps: status.fps, latencyMilliseconds: status.latencyMilliseconds)
+        }
+        return try advance()
+    }
+
+    private func advance() throws -> Bool {
         let period = Int32(100)
         let frameStamp: FrameStamp?
         do {
@@ -156,13 +193,14 @@ public final class ApplianceLoop {
         stalledFor = 0
         let start = MonotonicClock.nanoseconds()
         counters.framesIn += 1
-        counters.framesDropped = video.lostFrames
+        counters.framesDropped = lostBeforeReopen + video.lostFrames
 
         // Audio: everything up to this frame into the front-end; the branch every hop.
         let audioStart = MonotonicClock.nanoseconds()
         updateAudio(frameTime: stamp.captureTime)
         let audioEnd = MonotonicClock.nanoseconds()
         audioStage.record(nanoseconds: audioEnd - audioStart)
+        metrics?.recordStage(0, nanoseconds: audioEnd - audioStart)
 
         // Video: every frame, unless the last iteration overran the frame period.
         if let model, speaking || alpha > 0.01 {
@@ -176,6 +214,7 @@ public final class ApplianceLoop {
         }
         let videoEnd = MonotonicClock.nanoseconds()
         videoStage.record(nanoseconds: videoEnd - audioEnd)
+        metrics?.recordStage(1, nanoseconds: videoEnd - audioEnd)
 
         // Fade the overlay in while speech is heard, out after it.
         let dt = lastFrameTime > 0 ? Float(stamp.captureTime - lastFrameTime) * 1e-9 : 0.033
@@ -191,10 +230,14 @@ public final class ApplianceLoop {
                            alpha: alpha, status: status)
         let composeEnd = MonotonicClock.nanoseconds()
         composeStage.record(nanoseconds: composeEnd - videoEnd)
+        metrics?.recordStage(2, nanoseconds: composeEnd - videoEnd)
         try screen.present()
+        showingNoSignal = false
         let end = MonotonicClock.nanoseconds()
         presentStage.record(nanoseconds: end - composeEnd)
         captureToDisplay.record(nanoseconds: end - stamp.arrivalTime)
+        metrics?.recordStage(3, nanoseconds: end - composeEnd)
+        metrics?.recordCaptureToDisplay(nanoseconds: end - stamp.arrivalTime)
         status.latencyMilliseconds += (Float(end - stamp.arrivalTime) * 1e-6 - status.latencyMilliseconds) * 0.1
         counters.framesOut += 1
 
@@ -280,12 +323,15 @@ public final class ApplianceLoop {
         compositor.composeMessage(into: screen.beginFrame(), message: "\(message)", status: status)
         status.warning = saved
         try? screen.present()
+        showingNoSignal = true
     }
 
     /// The device failed or went away: NO SIGNAL, then reopen with exponential backoff.
     private func sourceFailed() throws {
         guard let reopenVideo else { throw SourceEnded() }
         let now = MonotonicClock.nanoseconds()
+        // Close the failed device first: it may not come back while we hold it.
+        video.release()
         guard now >= reopenAt else { usleep(50_000); return }
         counters.reopens += 1
         do {
@@ -295,6 +341,7 @@ public final class ApplianceLoop {
                 frameCapacity = fresh.width * fresh.height
                 frame = .allocate(capacity: frameCapacity)
             }
+            lostBeforeReopen += video.lostFrames
             video = fresh
             reopenBackoff = 500_000_000
         } catch {

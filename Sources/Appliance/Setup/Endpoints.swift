@@ -1,20 +1,25 @@
 import Capture
 import Display
+import PhantomScan
 import Platform
 
 /// Where video comes from, written as on the command line and in the config:
-/// `v4l2:/dev/video0`, `replay:SESSION_DIR` (its video.avi).
+/// `v4l2:/dev/video0`, `replay:SESSION_DIR` (its video.avi), `phantom:SEED` (a phantom scan
+/// rendered live).
 public enum VideoEndpoint: Sendable, Equatable, CustomStringConvertible {
     case v4l2(device: String, width: Int, height: Int)
     case replay(session: String)
+    case phantom(seed: UInt64)
 
     public init(parsing text: String, width: Int = 1280, height: Int = 720) throws(EndpointError) {
         if let device = text.stripping(prefix: "v4l2:") {
             self = .v4l2(device: device, width: width, height: height)
         } else if let session = text.stripping(prefix: "replay:") {
             self = .replay(session: session)
+        } else if let seed = text.stripping(prefix: "phantom:").flatMap(UInt64.init) {
+            self = .phantom(seed: seed)
         } else {
-            throw EndpointError(text: text, expected: "v4l2:/dev/videoN or replay:SESSION_DIR")
+            throw EndpointError(text: text, expected: "v4l2:/dev/videoN, replay:SESSION_DIR or phantom:SEED")
         }
     }
 
@@ -22,15 +27,18 @@ public enum VideoEndpoint: Sendable, Equatable, CustomStringConvertible {
         switch self {
         case .v4l2(let device, _, _): "v4l2:\(device)"
         case .replay(let session): "replay:\(session)"
+        case .phantom(let seed): "phantom:\(seed)"
         }
     }
 }
 
 /// Where audio comes from: `alsa:PCM` (e.g. `alsa:hw:CARD=showtellmic`), `replay:SESSION_DIR`
-/// (its audio.wav), or `none` (live image without heatmap).
+/// (its audio.wav), `phantom:SEED` (the phantom's narration; needs espeak-ng), or `none` (live
+/// image without heatmap).
 public enum AudioEndpoint: Sendable, Equatable, CustomStringConvertible {
     case alsa(device: String, rate: Int)
     case replay(session: String)
+    case phantom(seed: UInt64)
     case none
 
     public init(parsing text: String, rate: Int = 48_000) throws(EndpointError) {
@@ -40,8 +48,10 @@ public enum AudioEndpoint: Sendable, Equatable, CustomStringConvertible {
             self = .alsa(device: device, rate: rate)
         } else if let session = text.stripping(prefix: "replay:") {
             self = .replay(session: session)
+        } else if let seed = text.stripping(prefix: "phantom:").flatMap(UInt64.init) {
+            self = .phantom(seed: seed)
         } else {
-            throw EndpointError(text: text, expected: "alsa:PCM_NAME, replay:SESSION_DIR or none")
+            throw EndpointError(text: text, expected: "alsa:PCM_NAME, replay:SESSION_DIR, phantom:SEED or none")
         }
     }
 
@@ -49,6 +59,7 @@ public enum AudioEndpoint: Sendable, Equatable, CustomStringConvertible {
         switch self {
         case .alsa(let device, _): "alsa:\(device)"
         case .replay(let session): "replay:\(session)"
+        case .phantom(let seed): "phantom:\(seed)"
         case .none: "none"
         }
     }
@@ -108,6 +119,8 @@ public enum EndpointFactory {
             return try V4L2VideoSource(settings: settings)
         case .replay(let session):
             return try ReplayVideoSource(path: session + "/video.avi", clock: clock, loop: loop)
+        case .phantom(let seed):
+            return PhantomVideoSource(seed: seed, clock: clock, loop: true)
         }
     }
 
@@ -120,6 +133,8 @@ public enum EndpointFactory {
             return try ALSAAudioSource(settings: settings)
         case .replay(let session):
             return try ReplayAudioSource(path: session + "/audio.wav", clock: clock, loop: loop)
+        case .phantom(let seed):
+            return try PhantomSession.narrationSource(seed: seed, clock: clock, loop: true)
         case .none:
             return nil
         }

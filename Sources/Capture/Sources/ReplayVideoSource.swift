@@ -4,7 +4,8 @@ import Platform
 
 /// Shared start of a replay, so video and audio replays stamp their data on one timeline.
 public final class ReplayClock: @unchecked Sendable {
-    public let start: Int64
+    /// Set at init and possibly once more by `restart` before any source is read.
+    public private(set) var start: Int64
     /// Paced: data is released at its real time. Unpaced: as fast as the reader asks.
     public let paced: Bool
 
@@ -12,6 +13,11 @@ public final class ReplayClock: @unchecked Sendable {
         self.paced = paced
         self.start = start
     }
+
+    /// Media time 0 is now: call once set-up (model loading, a phantom's narration) is done and
+    /// before the sources are read or their threads start, or a paced replay would begin by
+    /// racing to catch up with the time spent getting ready.
+    public func restart(at now: Int64 = MonotonicClock.nanoseconds()) { start = now }
 
     /// Monotonic ns of media time `seconds`.
     public func time(of seconds: Double) -> Int64 { start + Int64(seconds * 1e9) }

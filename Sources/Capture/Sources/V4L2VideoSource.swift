@@ -15,6 +15,8 @@ public final class V4L2VideoSource: VideoSource {
         capture = try V4L2Capture(settings: settings)
     }
 
+    public func release() { capture.close() }
+
     public func next(into pixels: UnsafeMutablePointer<UInt8>, timeoutMilliseconds: Int32) throws -> FrameStamp? {
         while true {
             guard let frame = try capture.next(timeoutMilliseconds: timeoutMilliseconds) else { return nil }

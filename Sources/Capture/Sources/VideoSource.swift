@@ -30,6 +30,13 @@ public protocol VideoSource: AnyObject {
     func next(into pixels: UnsafeMutablePointer<UInt8>, timeoutMilliseconds: Int32) throws -> FrameStamp?
     /// True when a finite source (a replay) has delivered its last frame.
     var finished: Bool { get }
+    /// Lets go of the device before a reopen (a replugged device may not come back while an
+    /// old handle is open); `next` fails afterwards. Sources without a device ignore it.
+    func release()
+}
+
+extension VideoSource {
+    public func release() {}
 }
 
 /// A source of mono audio samples at `sampleRate`.

@@ -76,6 +76,7 @@ public final class V4L2Capture {
     private var buffers: [(pointer: UnsafeMutableRawPointer, length: Int)] = []
     private var lastSequence: UInt32?
     private var streaming = false
+    private var closed = false
 
     public init(settings: Settings) throws(SystemError) {
         path = settings.device
@@ -90,7 +91,7 @@ public final class V4L2Capture {
             _ = try Self.ioctl(fd, SHIM_VIDIOC_STREAMON, &type, "VIDIOC_STREAMON", device)
         } catch {
             for buffer in mapped { munmap(buffer.pointer, buffer.length) }
-            close(fd)
+            Glibc.close(fd)
             throw error
         }
         buffers = mapped
@@ -157,7 +158,14 @@ public final class V4L2Capture {
 
     deinit { teardown() }
 
+    /// Stops streaming, unmaps the buffers and closes the device now rather than at deinit.
+    /// A driver whose device went away (USB unplug, vivid's "disconnect") re-registers it only
+    /// once every handle and mapping is gone, so this must happen before reopening.
+    public func close() { teardown() }
+
     private func teardown() {
+        guard !closed else { return }
+        closed = true
         if streaming {
             var type = Int32(V4L2_BUF_TYPE_VIDEO_CAPTURE.rawValue)
             _ = Glibc.ioctl(fd, SHIM_VIDIOC_STREAMOFF, &type)
@@ -165,11 +173,12 @@ public final class V4L2Capture {
         }
         for buffer in buffers { munmap(buffer.pointer, buffer.length) }
         buffers.removeAll()
-        close(fd)
+        Glibc.close(fd)
     }
 
     /// Waits up to `timeoutMilliseconds` for a frame. Nil on timeout (a stalled source).
     public func next(timeoutMilliseconds: Int32) throws(SystemError) -> Frame? {
+        guard !closed else { throw SystemError("poll", subject: path, errno: EBADF) }
         while true {
             var descriptor = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
             let ready = try syscall("poll", subject: path) { poll(&descriptor, 1, timeoutMilliseconds) }

@@ -5,12 +5,24 @@ public struct ApplianceConfig: Sendable, Equatable {
     public static let defaultPath = "/etc/showtell/showtell.toml"
 
     public struct Video: Sendable, Equatable {
-        /// V4L2 node, e.g. `/dev/video0` or a udev symlink.
-        public var device = "/dev/video0"
+        /// Where frames come from, as an endpoint: `v4l2:/dev/video0` (or a udev symlink such
+        /// as `v4l2:/dev/showtell/grabber`), `replay:SESSION_DIR` (its video.avi), or
+        /// `phantom:SEED` (a phantom scan rendered live).
+        public var source = "v4l2:/dev/video0"
+        /// Requested capture size (V4L2 only; a replay has its file's size).
         public var width = 1280
         public var height = 720
         public var pixelFormat = PixelFormat.mjpg
         public var fps = 30
+        /// Replays only: `realtime` releases frames at their recorded pace, `fast` as fast as
+        /// the loop takes them (tests, benchmarks).
+        public var replayPace = ReplayPace.realtime
+        /// Replays only: start again at the end instead of stopping the daemon (demos).
+        public var replayLoop = false
+    }
+
+    public enum ReplayPace: String, Sendable, CaseIterable {
+        case realtime, fast
     }
 
     public enum PixelFormat: String, Sendable, CaseIterable {
@@ -18,23 +30,21 @@ public struct ApplianceConfig: Sendable, Equatable {
     }
 
     public struct Audio: Sendable, Equatable {
-        /// ALSA PCM name, e.g. `hw:CARD=showtellmic`.
-        public var device = "default"
+        /// Where speech comes from: `alsa:PCM` (e.g. `alsa:hw:CARD=showtellmic`),
+        /// `replay:SESSION_DIR` (its audio.wav), `phantom:SEED` (its narration; needs espeak-ng),
+        /// or `none` (live image without heatmap).
+        public var source = "alsa:default"
         public var rate = 48000
         public var periodMilliseconds = 10
         public var periods = 4
     }
 
     public struct Display: Sendable, Equatable {
-        public var backend = DisplayBackend.drm
-        /// `/dev/dri/card0` for drm, `/dev/fb0` for fbdev; unused by avi and null.
-        public var device = "/dev/dri/card0"
-        /// The AVI the `avi` backend writes (and the default target of `record start`).
+        /// Where composed frames go: `drm[:/dev/dri/cardN]`, `fbdev[:/dev/fbN]`, `avi:PATH`
+        /// (a recording instead of a screen), `null`, or `auto` (DRM, else fbdev, else null).
+        public var output = "auto"
+        /// The default target of the control socket's `record start` (the composed screen).
         public var recordPath = "/var/lib/showtell/recordings/screen.avi"
-    }
-
-    public enum DisplayBackend: String, Sendable, CaseIterable {
-        case drm, fbdev, avi, null
     }
 
     public struct Model: Sendable, Equatable {

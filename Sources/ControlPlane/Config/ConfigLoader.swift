@@ -37,7 +37,7 @@ extension ApplianceConfig {
 
     /// Applies one `section.key=value`. The value is read as a TOML value (`640`, `true`,
     /// `0.4`, `"text"`); text that is not TOML, or where the key wants a string, is taken as
-    /// the raw string, so `--set video.device=/dev/video2` needs no quotes.
+    /// the raw string, so `--set video.source=replay:/data/session` needs no quotes.
     public mutating func applyOverride(_ assignment: String) throws(ConfigError) {
         let problems = apply(override: assignment)
         if !problems.isEmpty { throw ConfigError(problems: problems) }
@@ -110,6 +110,10 @@ extension ApplianceConfig {
                          message: "unknown section; known sections: \(ConfigSchema.sections.joined(separator: ", "))")
         }
         guard let spec = ConfigSchema.key(section: section, name: key) else {
+            if let replacement = ConfigSchema.renamed["\(section).\(key)"] {
+                return .init(source: source, line: line, key: "\(section).\(key)",
+                             message: "no longer a key; write \(replacement)")
+            }
             return .init(source: source, line: line, key: "\(section).\(key)",
                          message: "unknown key; keys of [\(section)]: \(ConfigSchema.names(in: section).joined(separator: ", "))")
         }

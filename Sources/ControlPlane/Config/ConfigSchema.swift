@@ -32,19 +32,21 @@ struct ConfigKey: Sendable {
 /// field and default in `ApplianceConfig`.
 enum ConfigSchema {
     static let keys: [ConfigKey] = [
-        string("video", "device", \.video.device),
+        endpoint("video", "source", \.video.source, forms: ["v4l2:DEVICE", "replay:SESSION_DIR", "phantom:SEED"]),
         integer("video", "width", \.video.width, 16...7680),
         integer("video", "height", \.video.height, 16...4320),
         choice("video", "pixel_format", \.video.pixelFormat),
         integer("video", "fps", \.video.fps, 1...240),
+        choice("video", "replay_pace", \.video.replayPace),
+        boolean("video", "replay_loop", \.video.replayLoop),
 
-        string("audio", "device", \.audio.device),
+        endpoint("audio", "source", \.audio.source, forms: ["alsa:PCM", "replay:SESSION_DIR", "phantom:SEED", "none"]),
         integer("audio", "rate", \.audio.rate, 8000...192_000),
         integer("audio", "period_ms", \.audio.periodMilliseconds, 1...100),
         integer("audio", "periods", \.audio.periods, 2...32),
 
-        choice("display", "backend", \.display.backend),
-        string("display", "device", \.display.device, allowEmpty: true),
+        endpoint("display", "output", \.display.output,
+                 forms: ["drm", "drm:DEVICE", "fbdev", "fbdev:DEVICE", "avi:PATH", "null", "auto"]),
         string("display", "record_path", \.display.recordPath),
 
         string("model", "bundle", \.model.bundle),
@@ -60,6 +62,14 @@ enum ConfigSchema {
 
         integer("realtime", "fifo_priority", \.realtime.fifoPriority, 0...99),
         boolean("realtime", "mlockall", \.realtime.mlockall),
+    ]
+
+    /// Keys of earlier versions, with what to write instead (an unknown-key error says so).
+    static let renamed: [String: String] = [
+        "video.device": "video.source = \"v4l2:/dev/video0\"",
+        "audio.device": "audio.source = \"alsa:hw:CARD=NAME\"",
+        "display.backend": "display.output = \"drm\" (or fbdev, avi:PATH, null, auto)",
+        "display.device": "display.output = \"drm:/dev/dri/card0\" (or fbdev:/dev/fb0)",
     ]
 
     static let sections: [String] = {
@@ -82,6 +92,25 @@ enum ConfigSchema {
                                allowEmpty: Bool = false) -> ConfigKey {
         ConfigKey(section: section, name: name, expected: allowEmpty ? "a string" : "a non-empty string") { config, value in
             guard case .string(let text) = value, allowEmpty || !text.isEmpty else { return false }
+            config[keyPath: field] = text
+            return true
+        }
+    }
+
+    /// An endpoint string: `forms` are the accepted shapes, where an upper-case word after
+    /// `:` stands for any non-empty text and a form without `:` must match exactly. The full
+    /// parse (and opening) happens in the appliance; this catches typos with a file:line.
+    private static func endpoint(_ section: String, _ name: String, _ field: WritableKeyPath<ApplianceConfig, String> & Sendable,
+                                 forms: [String]) -> ConfigKey {
+        let expected = "an endpoint: " + forms.map { "\"\($0)\"" }.joined(separator: ", ")
+        return ConfigKey(section: section, name: name, expected: expected) { config, value in
+            guard case .string(let text) = value else { return false }
+            let matches = forms.contains { form in
+                guard let colon = form.firstIndex(of: ":") else { return text == form }
+                let prefix = form[...colon]
+                return text.hasPrefix(prefix) && text.count > prefix.count
+            }
+            guard matches else { return false }
             config[keyPath: field] = text
             return true
         }

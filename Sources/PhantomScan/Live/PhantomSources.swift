@@ -18,7 +18,7 @@ public final class PhantomVideoSource: VideoSource {
     public let lostFrames = 0
 
     /// `minutes`: length of the scan script (it loops when `loop`).
-    public init(seed: UInt64, minutes: Double = 10, clock: ReplayClock, loop: Bool = true) {
+    public init(seed: UInt64, minutes: Double = PhantomSession.defaultMinutes, clock: ReplayClock, loop: Bool = true) {
         self.seed = seed
         self.clock = clock
         self.loop = loop
@@ -48,11 +48,14 @@ public final class PhantomVideoSource: VideoSource {
 /// The phantom's narration as an `AudioSource`, synthesised once at start (espeak-ng must be
 /// installed: the generator needs it, the appliance proper does not).
 public enum PhantomSession {
+    /// Length of the live phantom's script before it loops (its narration is made at start).
+    public static let defaultMinutes = 3.0
+
     static func timeline(seed: UInt64, minutes: Double) -> ScanTimeline {
         ScanScriptGenerator(seed: seed).timeline(duration: max(1, minutes * 60))
     }
 
-    public static func narrationSource(seed: UInt64, minutes: Double = 10, clock: ReplayClock,
+    public static func narrationSource(seed: UInt64, minutes: Double = defaultMinutes, clock: ReplayClock,
                                        loop: Bool = true) throws -> ReplayAudioSource {
         guard NarrationGenerator.isAvailable else {
             throw NarrationError(message: "phantom audio needs espeak-ng (apt install espeak-ng); "

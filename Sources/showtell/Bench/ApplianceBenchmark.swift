@@ -15,6 +15,10 @@ struct ApplianceBenchmark {
     let minutes: Double
     let screenWidth: Int
     let screenHeight: Int
+    /// Model bundle directory (nil: no model, the loop shows the image only).
+    var modelDirectory: String? = nil
+    /// OpenBLAS + backbone threads for the model.
+    var modelThreads = 1
 
     func run() throws {
         let clock = ReplayClock(paced: false)
@@ -23,20 +27,25 @@ struct ApplianceBenchmark {
         let fps = video.reader.info.frameRate.framesPerSecond
         let frames = Int(minutes * 60 * fps)
         let screen = NullScreen(width: screenWidth, height: screenHeight)
-        let loop = try ApplianceLoop(video: video, audio: audio, audioThreaded: false, screen: screen, model: nil)
-        print("appliance replay: \(video.summary), \(String(format: "%.1f", minutes)) min = \(frames) frames, screen \(screen.summary), model: none")
+        var model: NetworkLocalisationModel?
+        if let modelDirectory { model = try NetworkLocalisationModel(directory: modelDirectory, threads: modelThreads) }
+        let loop = try ApplianceLoop(video: video, audio: audio, audioThreaded: false, screen: screen, model: model)
+        let modelText = model.map { "\($0.summary), \(modelThreads) thread(s), map \($0.mapWidth)x\($0.mapHeight)" } ?? "none"
+        print("appliance replay: \(video.summary), \(String(format: "%.1f", minutes)) min = \(frames) frames, screen \(screen.summary), model: \(modelText)")
 
         let warmUp = min(300, frames / 10)
         for _ in 0..<warmUp { _ = try loop.step() }
         for recorder in [loop.captureToDisplay, loop.audioStage, loop.videoStage, loop.composeStage, loop.presentStage] { recorder.reset() }
         let before = loop.counters
         let allocationsBefore = alloc_counter_thread()
+        let processAllocationsBefore = alloc_counter_total()
         let cpuBefore = MonotonicClock.threadCPUNanoseconds()
         let wallBefore = MonotonicClock.nanoseconds()
         for _ in warmUp..<frames { _ = try loop.step() }
         let cpu = Double(MonotonicClock.threadCPUNanoseconds() - cpuBefore) * 1e-9
         let wall = Double(MonotonicClock.nanoseconds() - wallBefore) * 1e-9
         let allocations = alloc_counter_thread() - allocationsBefore
+        let processAllocations = alloc_counter_total() - processAllocationsBefore
         let after = loop.counters
         let measured = after.framesOut - before.framesOut
 
@@ -51,7 +60,8 @@ struct ApplianceBenchmark {
         print("loop thread CPU      \(String(format: "%.2f", cpu)) s for \(String(format: "%.1f", Double(measured) / fps)) s of video "
               + "(\(String(format: "%.1f", 100 * cpu / (Double(measured) / fps))) % of one core at \(Int(fps)) fps; \(String(format: "%.0f", Double(measured) / wall)) frames/s unpaced)")
         print("peak RSS             \(String(format: "%.1f", Self.peakResidentMegabytes())) MB")
-        print("heap allocations     \(allocations) in \(measured) frames = \(String(format: "%.4f", Double(allocations) / Double(max(measured, 1)))) per frame")
+        print("heap allocations     \(allocations) in \(measured) frames = \(String(format: "%.4f", Double(allocations) / Double(max(measured, 1)))) per frame"
+              + " (loop thread; all threads: \(processAllocations))")
     }
 
     /// VmHWM from /proc/self/status.

@@ -40,9 +40,17 @@ struct ApplianceBenchCommand: ParsableCommand {
     @Option(help: "Screen size WIDTHxHEIGHT.")
     var screen = "1280x800"
 
+    @Option(help: "Model bundle directory (default: no model).")
+    var model: String?
+
+    @Option(help: "Threads for the model (OpenBLAS and the backbones' loops).")
+    var modelThreads = 1
+
     func run() throws {
         let parts = screen.split(separator: "x").compactMap { Int($0) }
         guard parts.count == 2, parts[0] > 0, parts[1] > 0 else { throw ValidationError("--screen must look like 1280x800") }
-        try ApplianceBenchmark(session: session, minutes: minutes, screenWidth: parts[0], screenHeight: parts[1]).run()
+        guard modelThreads >= 1 else { throw ValidationError("--model-threads must be at least 1") }
+        try ApplianceBenchmark(session: session, minutes: minutes, screenWidth: parts[0], screenHeight: parts[1],
+                               modelDirectory: model, modelThreads: modelThreads).run()
     }
 }

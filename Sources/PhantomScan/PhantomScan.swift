@@ -1,2 +1,0 @@
-// Placeholder until the phantom generator lands.
-enum PhantomScanModule {}

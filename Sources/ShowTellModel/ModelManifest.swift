@@ -1,0 +1,212 @@
+import NeuralCore
+
+/// `manifest.json` of a model bundle (DESIGN.md §5): what the weights are, how to feed them,
+/// where they came from, and the SHA-256 of `model.safetensors`. snake_case keys so Python
+/// tools read it as it is. Fields after `notes` are optional when read (older or hand-made
+/// manifests); `write` always fills them.
+public struct ModelManifest: Codable, Sendable, Equatable {
+    public static let currentFormat = "showtell-model/1"
+
+    /// "showtell-model/1"; a reader refuses formats it does not know.
+    public var format: String
+    /// ResNeXt configuration name: "edge", "paper", "tiny".
+    public var backbone: String
+    /// Joint embedding dimension D.
+    public var embeddingDimension: Int
+    /// False for a freshly initialised bundle (the screen says UNTRAINED MODEL).
+    public var trained: Bool
+    /// ISO-8601 UTC, e.g. "2026-11-26T23:50:00Z".
+    public var created: String
+    /// Lowercase hex SHA-256 of model.safetensors.
+    public var sha256: String
+    /// Trainable parameters of both branches and projections (BN running statistics excluded).
+    public var parameters: Int
+    public var notes: String
+
+    /// Size of model.safetensors in bytes (a cut-short copy is reported as such, not only as a checksum mismatch).
+    public var bytes: Int?
+    /// "float32" (int8 bundles will say "int8" and carry their quantisation parameters).
+    public var precision: String?
+    /// The backbone's shape as built; a reader checks it against its own definition of `backbone`.
+    public var architecture: Architecture?
+    public var inputs: Inputs?
+    public var outputs: Outputs?
+    /// Provenance of a trained bundle; nil for an untrained one.
+    public var training: TrainingSummary?
+    /// What wrote the bundle ("showtell 0.1.0", "showtell model init").
+    public var producer: String?
+    /// Outputs for GoldenInference's fixed inputs on the machine that wrote the bundle.
+    public var golden: Golden?
+
+    public struct Golden: Codable, Sendable, Equatable {
+        /// L2 norms of a and of the whole map V.
+        public var audioNorm: Double
+        public var videoNorm: Double
+        /// a[0..<8] and V[0..<8] (first channel, first cells).
+        public var audioHead: [Float]
+        public var videoHead: [Float]
+
+        enum CodingKeys: String, CodingKey {
+            case audioNorm = "audio_norm", videoNorm = "video_norm", audioHead = "audio_head", videoHead = "video_head"
+        }
+    }
+
+    public struct Architecture: Codable, Sendable, Equatable {
+        public var family: String
+        public var inputChannels: Int
+        public var stemWidth: Int
+        public var stemKernel: Int
+        public var stemStride: Int
+        public var stemPool: Bool
+        public var blocks: [Int]
+        public var outWidths: [Int]
+        public var groupedWidths: [Int]
+        public var cardinality: Int
+        public var strides: [Int]
+        public var dilations: [Int]
+        public var seReduction: Int
+        /// Channels C of the spatial map before projection.
+        public var outputChannels: Int
+
+        public init(_ c: ResNeXtConfiguration) {
+            family = "resnext-se-dilated"
+            inputChannels = c.inputChannels
+            stemWidth = c.stemWidth
+            stemKernel = c.stemKernel
+            stemStride = c.stemStride
+            stemPool = c.stemPool
+            blocks = c.blocks
+            outWidths = c.outWidths
+            groupedWidths = c.groupedWidths
+            cardinality = c.cardinality
+            strides = c.strides
+            dilations = c.dilations
+            seReduction = c.seReduction
+            outputChannels = c.outputChannels
+        }
+    }
+
+    /// How the appliance feeds each branch; training must prepare its inputs the same way.
+    public struct Inputs: Codable, Sendable, Equatable {
+        public var video: Video
+        public var audio: Audio
+
+        public struct Video: Codable, Sendable, Equatable {
+            /// "gray8": one byte per pixel, any frame size.
+            public var frame: String
+            public var resize: [Int]
+            public var crop: [Int]
+            public var interpolation: String
+            /// network input = (pixel / 255 - mean) / std
+            public var pixelMean: Float
+            public var pixelStd: Float
+        }
+
+        public struct Audio: Codable, Sendable, Equatable {
+            public var sampleRate: Int
+            public var windowSeconds: Double
+            /// [frequency bins, time columns]
+            public var spectrogram: [Int]
+            public var layout: String
+            public var standardisation: String
+        }
+    }
+
+    public struct Outputs: Codable, Sendable, Equatable {
+        /// [D]
+        public var audioEmbedding: [Int]
+        /// [D, h, w] for the 224×224 crop.
+        public var videoMap: [Int]
+        /// x, y, width, height of the frame the map covers, as fractions.
+        public var mapCoverage: [Float]
+        public var localisation: String
+    }
+
+    /// What a clinical ML engineer needs to trace a trained bundle back to its run.
+    public struct TrainingSummary: Codable, Sendable, Equatable {
+        public var runID: String?
+        /// Dataset name or path, and how many sessions/clips it had.
+        public var dataset: String?
+        public var sessions: Int?
+        public var clips: Int?
+        public var epochs: Int?
+        public var steps: Int?
+        public var batchSize: Int?
+        public var learningRate: Double?
+        public var seed: UInt64?
+        /// Loss weights α β γ δ and final values by name ("l_base_va": 0.41, ...).
+        public var losses: [String: Double]?
+        /// Validation metrics by name ("f1_macro": 0.71, "kl": 1.2, ...).
+        public var metrics: [String: Double]?
+        /// Source revision of the trainer.
+        public var codeVersion: String?
+
+        public init() {}
+
+        enum CodingKeys: String, CodingKey {
+            case runID = "run_id", dataset, sessions, clips, epochs, steps, batchSize = "batch_size"
+            case learningRate = "learning_rate", seed, losses, metrics, codeVersion = "code_version"
+        }
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case format, backbone, embeddingDimension = "embedding_dimension", trained, created, sha256, parameters, notes
+        case bytes, precision, architecture, inputs, outputs, training, producer, golden
+    }
+}
+
+extension ModelManifest.Architecture {
+    enum CodingKeys: String, CodingKey {
+        case family, inputChannels = "input_channels", stemWidth = "stem_width", stemKernel = "stem_kernel"
+        case stemStride = "stem_stride", stemPool = "stem_pool", blocks, outWidths = "out_widths"
+        case groupedWidths = "grouped_widths", cardinality, strides, dilations, seReduction = "se_reduction"
+        case outputChannels = "output_channels"
+    }
+}
+
+extension ModelManifest.Inputs.Video {
+    enum CodingKeys: String, CodingKey {
+        case frame, resize, crop, interpolation, pixelMean = "pixel_mean", pixelStd = "pixel_std"
+    }
+}
+
+extension ModelManifest.Inputs.Audio {
+    enum CodingKeys: String, CodingKey {
+        case sampleRate = "sample_rate", windowSeconds = "window_seconds", spectrogram, layout, standardisation
+    }
+}
+
+extension ModelManifest.Outputs {
+    enum CodingKeys: String, CodingKey {
+        case audioEmbedding = "audio_embedding", videoMap = "video_map", mapCoverage = "map_coverage", localisation
+    }
+}
+
+extension ModelManifest {
+    /// The manifest `ModelBundle.write` produces for a network (checksum and size filled by the writer).
+    static func describing(_ network: ShowTellNetwork, trained: Bool, notes: String, created: String,
+                           training: TrainingSummary?, producer: String) -> ModelManifest {
+        let d = network.embeddingDimension
+        let map = network.videoMapSize
+        let margin = Float(ShowTellNetwork.frameResize - ShowTellNetwork.frameSize) / 2 / Float(ShowTellNetwork.frameResize)
+        let fraction = Float(ShowTellNetwork.frameSize) / Float(ShowTellNetwork.frameResize)
+        return ModelManifest(
+            format: currentFormat, backbone: network.backbone.name, embeddingDimension: d, trained: trained,
+            created: created, sha256: "", parameters: network.parameterCount, notes: notes,
+            bytes: nil, precision: "float32", architecture: Architecture(network.backbone),
+            inputs: Inputs(
+                video: .init(frame: "gray8", resize: [ShowTellNetwork.frameResize, ShowTellNetwork.frameResize],
+                             crop: [ShowTellNetwork.frameSize, ShowTellNetwork.frameSize],
+                             interpolation: FramePreprocessor.interpolation,
+                             pixelMean: ShowTellNetwork.pixelMean, pixelStd: ShowTellNetwork.pixelStd),
+                audio: .init(sampleRate: 24_000, windowSeconds: 0.6,
+                             spectrogram: [ShowTellNetwork.spectrogramSize, ShowTellNetwork.spectrogramSize],
+                             layout: "row-major [frequency bin][time column], row 0 = 0 Hz (AudioFrontEnd LogSpectrogram)",
+                             standardisation: "per window: (dB - mean) / (std + 1e-5)")),
+            outputs: Outputs(
+                audioEmbedding: [d], videoMap: [d, map.height, map.width],
+                mapCoverage: [margin, margin, fraction, fraction],
+                localisation: "cosine similarity of a with each cell V[:, y, x]"),
+            training: training, producer: producer, golden: nil)
+    }
+}

@@ -1,0 +1,193 @@
+import ArgumentParser
+import CAllocCounter
+import Foundation
+import NeuralCore
+import Platform
+import ShowTellModel
+
+/// Model bundles: make an untrained one, show what one holds, verify one on this box.
+struct ModelCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "model",
+        abstract: "Model bundles (model.safetensors + manifest.json): init, info, verify.",
+        subcommands: [ModelInitCommand.self, ModelInfoCommand.self, ModelVerifyCommand.self]
+    )
+}
+
+struct ModelInitCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "init",
+        abstract: "Write an untrained bundle (random weights from --seed; the same seed gives the same model.safetensors).",
+        discussion: "Set SOURCE_DATE_EPOCH to make manifest.json reproducible too."
+    )
+
+    @Option(help: "Backbone: tiny, edge or paper.")
+    var backbone = "edge"
+
+    @Option(help: "Joint embedding dimension D.")
+    var dimension = 128
+
+    @Option(help: "Seed of the random initialisation.")
+    var seed: UInt64 = 0
+
+    @Option(help: "Bundle directory to create (an existing bundle there is replaced atomically).")
+    var out: String
+
+    @Option(help: "Free text stored in the manifest.")
+    var notes = "untrained: random initialisation for bring-up and benchmarks; localisation is meaningless"
+
+    func validate() throws {
+        guard ResNeXtConfiguration.named(backbone) != nil else { throw ValidationError("--backbone must be tiny, edge or paper") }
+        guard (1...4096).contains(dimension) else { throw ValidationError("--dimension must be in 1...4096") }
+    }
+
+    func run() throws {
+        let network = ShowTellNetwork(backbone: ResNeXtConfiguration.named(backbone)!, embeddingDimension: dimension, seed: seed)
+        let manifest = try ModelBundle.write(network: network, trained: false, notes: notes + " (seed \(seed))",
+                                             producer: "showtell \(ShowTellVersion.string) model init", to: out)
+        print("wrote \(out): \(manifest.backbone), D = \(manifest.embeddingDimension), \(manifest.parameters) parameters, "
+              + "\(manifest.bytes ?? 0) bytes, sha256 \(manifest.sha256)")
+    }
+}
+
+struct ModelInfoCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "info",
+        abstract: "Show a bundle's manifest (does not read the weights; use verify for that)."
+    )
+
+    @Argument(help: "Bundle directory.")
+    var directory: String
+
+    @Flag(help: "Print the manifest as JSON.")
+    var json = false
+
+    func run() throws {
+        let manifest: ModelManifest
+        do { manifest = try ModelBundle.readManifest(directory: directory) } catch {
+            Console.error("showtell model info: \(error)\n")
+            throw ExitCode(2)
+        }
+        if json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
+            print(String(decoding: try encoder.encode(manifest), as: UTF8.self))
+            return
+        }
+        var rows: [(String, String)] = [
+            ("bundle", directory),
+            ("format", manifest.format),
+            ("backbone", manifest.backbone + (manifest.architecture.map { ", widths \($0.outWidths), cardinality \($0.cardinality), \($0.outputChannels) channels" } ?? "")),
+            ("embedding dimension", String(manifest.embeddingDimension)),
+            ("precision", manifest.precision ?? "float32"),
+            ("trained", manifest.trained ? "yes" : "NO (untrained: the screen shows UNTRAINED MODEL)"),
+            ("parameters", String(manifest.parameters)),
+            ("created", manifest.created),
+            ("weights", "\(ModelBundle.weightsFile), \(manifest.bytes.map { "\($0) bytes" } ?? "size not recorded")"),
+            ("sha256", manifest.sha256),
+        ]
+        if let outputs = manifest.outputs {
+            rows.append(("outputs", "a \(outputs.audioEmbedding), V \(outputs.videoMap), \(outputs.localisation)"))
+        }
+        if let video = manifest.inputs?.video {
+            rows.append(("video input", "\(video.frame) -> \(video.resize[0])x\(video.resize[1]) -> crop \(video.crop[0])x\(video.crop[1]), (x/255 - \(video.pixelMean)) / \(video.pixelStd)"))
+        }
+        if let audio = manifest.inputs?.audio {
+            rows.append(("audio input", "\(audio.windowSeconds) s at \(audio.sampleRate) Hz -> \(audio.spectrogram[0])x\(audio.spectrogram[1]) log-spectrogram, \(audio.standardisation)"))
+        }
+        if let training = manifest.training {
+            var parts = [String]()
+            if let run = training.runID { parts.append("run \(run)") }
+            if let dataset = training.dataset { parts.append("data \(dataset)") }
+            if let sessions = training.sessions { parts.append("\(sessions) sessions") }
+            if let epochs = training.epochs { parts.append("\(epochs) epochs") }
+            if let metrics = training.metrics { parts += metrics.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" } }
+            rows.append(("training", parts.joined(separator: ", ")))
+        }
+        if let golden = manifest.golden {
+            rows.append(("golden norms", String(format: "|a| %.6g, |V| %.6g", golden.audioNorm, golden.videoNorm)))
+        }
+        if let producer = manifest.producer { rows.append(("producer", producer)) }
+        if !manifest.notes.isEmpty { rows.append(("notes", manifest.notes)) }
+        let width = rows.map(\.0.count).max() ?? 0
+        for (key, value) in rows { print(key.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + value) }
+    }
+}
+
+struct ModelVerifyCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "verify",
+        abstract: "Check a bundle: manifest, size, SHA-256, every tensor, no NaN/Inf, then golden inference (norms against the manifest, ms per branch).",
+        discussion: "Exits 1 with the reason when the bundle cannot be used. Set OPENBLAS_CORETYPE=SkylakeX where OpenBLAS misdetects the CPU."
+    )
+
+    @Argument(help: "Bundle directory.")
+    var directory: String
+
+    @Option(help: "Threads (OpenBLAS and the backbones' own loops).")
+    var threads = 1
+
+    @Option(help: "Timed runs of each branch (the median is reported).")
+    var runs = 5
+
+    func validate() throws {
+        guard threads >= 1, runs >= 1 else { throw ValidationError("--threads and --runs must be at least 1") }
+    }
+
+    func run() throws {
+        let start = MonotonicClock.seconds()
+        let bundle: ModelBundle
+        do { bundle = try ModelBundle.load(directory: directory) } catch {
+            Console.error("showtell model verify: FAILED: \(error)\n")
+            throw ExitCode(1)
+        }
+        let loaded = MonotonicClock.seconds()
+        print("load      ok   \(bundle.manifest.backbone), D = \(bundle.manifest.embeddingDimension), \(bundle.manifest.parameters) parameters, "
+              + "sha256 \(bundle.manifest.sha256.prefix(16))… (\(String(format: "%.0f", 1000 * (loaded - start))) ms)")
+        ShowTellNetwork.setBLASThreads(threads)
+        let inference = ShowTellInference(network: bundle.network, threads: threads)
+        let measured: ModelManifest.Golden
+        do { measured = try bundle.verifyGolden(inference) } catch {
+            Console.error("showtell model verify: FAILED: \(error)\n")
+            throw ExitCode(1)
+        }
+        let reference = bundle.manifest.golden == nil ? "(manifest has no golden values: not compared)" : "match the manifest"
+        print("golden    ok   |a| = \(String(format: "%.6g", measured.audioNorm)), |V| = \(String(format: "%.6g", measured.videoNorm)) \(reference)")
+
+        // Time each branch on the golden inputs (after the golden run's warm-up).
+        let d = inference.embeddingDimension, cells = inference.mapWidth * inference.mapHeight
+        let spectrogram = GoldenInference.spectrogram(), frame = GoldenInference.frame()
+        let audio = UnsafeMutablePointer<Float>.allocate(capacity: d)
+        let map = UnsafeMutablePointer<Float>.allocate(capacity: d * cells)
+        defer { audio.deallocate(); map.deallocate() }
+        func median(_ body: () -> Void) -> Double {
+            var times = [Double]()
+            for _ in 0..<runs {
+                let t0 = MonotonicClock.seconds()
+                body()
+                times.append(1000 * (MonotonicClock.seconds() - t0))
+            }
+            return times.sorted()[times.count / 2]
+        }
+        let audioMs = spectrogram.withUnsafeBufferPointer { s in median { inference.embedAudio(s.baseAddress!, into: audio) } }
+        let videoMs = frame.withUnsafeBufferPointer { f in
+            median { inference.embedVideo(f.baseAddress!, width: GoldenInference.frameWidth, height: GoldenInference.frameHeight, into: map) }
+        }
+        // Heap allocations of one more call each (the hot path must make none).
+        var allocations = alloc_counter_thread()
+        spectrogram.withUnsafeBufferPointer { inference.embedAudio($0.baseAddress!, into: audio) }
+        let audioAllocations = alloc_counter_thread() - allocations
+        allocations = alloc_counter_thread()
+        frame.withUnsafeBufferPointer {
+            inference.embedVideo($0.baseAddress!, width: GoldenInference.frameWidth, height: GoldenInference.frameHeight, into: map)
+        }
+        let videoAllocations = alloc_counter_thread() - allocations
+        print("timing    audio \(String(format: "%.1f", audioMs)) ms, video \(String(format: "%.1f", videoMs)) ms per call "
+              + "(median of \(runs), \(threads) thread(s), map \(inference.mapWidth)x\(inference.mapHeight), "
+              + "arenas \(String(format: "%.1f", Double(inference.arenaFloats) * 4 / 1_048_576)) MB)")
+        print("heap      \(audioAllocations) allocations per audio call, \(videoAllocations) per video call"
+              + (alloc_counter_active() == 1 ? "" : " (counter inactive)"))
+        if !bundle.manifest.trained { print("note      the bundle is UNTRAINED: it runs, but its heatmaps mean nothing") }
+        print("verify    ok")
+    }
+}

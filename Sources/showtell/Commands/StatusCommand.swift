@@ -1,0 +1,83 @@
+import ArgumentParser
+import ControlPlane
+import Foundation
+
+/// `showtell status`: asks the running daemon over its control socket and prints what it
+/// says (state, devices, model, frame rate, latency, losses, warnings).
+struct StatusCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "status",
+        abstract: "Show the running appliance's state, devices, model, frame rate, latency and losses."
+    )
+
+    @Option(help: "The daemon's control socket (control.socket in showtell.toml).")
+    var socket = ApplianceConfig().control.socket
+
+    @Flag(help: "Print the daemon's JSON status instead of a table.")
+    var json = false
+
+    func run() throws {
+        let line: String
+        do { line = try ControlClient.request("status", socketPath: socket) } catch {
+            throw ValidationError("cannot reach showtelld on \(socket): \(error) (is it running? systemctl status showtelld)")
+        }
+        let reply = try ControlReply.decode(line)
+        guard reply.ok, let status = reply.status else { throw ValidationError("showtelld: \(reply.error ?? "no status in reply")") }
+        if json {
+            print(try status.jsonLine())
+            return
+        }
+        print("showtelld: \(status.state.rawValue)")
+        for device in status.devices {
+            let detail = device.detail.map { $0.isEmpty ? "" : "  \($0)" } ?? ""
+            print("  \(pad(device.role, 8)) \(pad(device.state, 10)) \(device.path)\(detail)")
+        }
+        let model = status.model
+        print("  \(pad("model", 8)) \(pad(model.loaded ? "loaded" : "NOT LOADED", 10)) \(model.bundle)"
+              + (model.description.map { "  \($0)" } ?? "") + (model.error.map { "  (\($0))" } ?? ""))
+        let c = status.counters
+        print("  fps \(status.fps.map { String(format: "%.1f", $0) } ?? "-")   frames in \(c.framesIn) out \(c.framesOut)"
+              + "   dropped \(c.framesDropped)   skipped \(c.framesSkipped)   audio overruns \(c.audioXruns)")
+        print("  latency (ms)          p50      p99      max   count")
+        for series in status.latency {
+            func ms(_ seconds: Double?) -> String { seconds.map { String(format: "%8.2f", $0 * 1000) } ?? "       -" }
+            print("    \(pad(series.name, 18)) \(ms(series.p50Seconds)) \(ms(series.p99Seconds)) \(ms(series.maxSeconds))   \(series.count)")
+        }
+        if !status.warnings.isEmpty {
+            print("  warnings:")
+            for warning in status.warnings { print("    - \(warning)") }
+        }
+    }
+
+    private func pad(_ text: String, _ width: Int) -> String {
+        text.count >= width ? text : text + String(repeating: " ", count: width - text.count)
+    }
+}
+
+/// `showtell control LINE...`: sends one control command (snapshot, record start/stop,
+/// reload-model, metrics) to the daemon and prints its result.
+struct ControlSendCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "control",
+        abstract: "Send a command to the running appliance: \(ControlCommand.usage)."
+    )
+
+    @Option(help: "The daemon's control socket (control.socket in showtell.toml).")
+    var socket = ApplianceConfig().control.socket
+
+    @Argument(help: "The command and its argument, e.g. snapshot /tmp/screen.png")
+    var words: [String]
+
+    func run() throws {
+        let line = words.joined(separator: " ")
+        guard ControlCommand(line: line) != nil else { throw ValidationError("unknown command \"\(line)\"; expected one of \(ControlCommand.usage)") }
+        let reply: ControlReply
+        do { reply = try ControlReply.decode(try ControlClient.request(line, socketPath: socket, timeoutMilliseconds: 10_000)) } catch {
+            throw ValidationError("cannot reach showtelld on \(socket): \(error)")
+        }
+        guard reply.ok else { throw ValidationError("\(reply.command ?? line): \(reply.error ?? "failed")") }
+        if let metrics = reply.metrics { print(metrics, terminator: "") }
+        else if let status = reply.status { print(try status.jsonLine()) }
+        else { print(reply.result ?? "ok") }
+    }
+}

@@ -1,0 +1,155 @@
+import ControlPlane
+import Foundation
+import Glibc
+import MediaFormats
+import Platform
+import PhantomScan
+import Testing
+
+/// The built `showtelld` binary end to end on small generated sessions: start-up and READY=1,
+/// SIGTERM during a recording, damaged media, missing and corrupt model bundles. Serialized:
+/// the timing checks should not compete with each other for the two cores.
+@Suite(.serialized) struct DaemonProcessTests {
+    @Test func sigtermDuringRecordingExitsZeroWithin1sAndLeavesPlayableAVIs() throws {
+        let scratch = Scratch()
+        let session = scratch.file("session")
+        try SessionMaker.write(session, frames: 300, audioSeconds: 10)  // 10 s: still running when stopped
+        let notify = try NotifyListener(directory: scratch.path)
+        let screenAVI = scratch.file("screen.avi"), sessionAVI = scratch.file("recordings/recording.avi")
+        let daemon = try Daemon(arguments: Daemon.replayArguments(session: session, directory: scratch.path,
+                                                                  display: "avi:\(screenAVI)", pace: "realtime"),
+                                directory: scratch.path, notifySocket: notify.path)
+
+        // READY=1 comes with a STATUS= line that says the model is missing.
+        let ready = notify.waitFor("READY=1", timeout: 10)
+        let readySeconds = MonotonicClock.seconds() - daemon.startedAt
+        #expect(ready != nil, "no READY=1; log:\n\(daemon.log)\(daemon.errors)")
+        #expect(ready?.contains("STATUS=") == true && ready?.contains("NO MODEL") == true)
+        #expect(readySeconds < 3)
+
+        let start = try ControlReply.decode(try ControlClient.request("start-recording \(sessionAVI)",
+                                                                      socketPath: scratch.file("control.sock")))
+        #expect(start.ok && start.result == sessionAVI, "\(start)")
+        usleep(1_000_000)
+
+        let signalled = MonotonicClock.seconds()
+        daemon.signal(SIGTERM)
+        let status = daemon.waitForExit(timeout: 3)
+        let shutdownSeconds = MonotonicClock.seconds() - signalled
+        #expect(status == 0, "log:\n\(daemon.log)\(daemon.errors)")
+        #expect(shutdownSeconds < 1.0)
+        #expect(notify.waitFor("STOPPING=1", timeout: 0.5) != nil)
+        Console.error("showtelld on a 30 fps replay: READY=1 after \(Int(readySeconds * 1000)) ms, exit \(Int(shutdownSeconds * 1000)) ms after SIGTERM\n")
+
+        // Both recordings have their index and exactly the frames the log promises.
+        let lines = daemon.log.split(separator: "\n").filter { $0.contains("recording_finished") }
+        #expect(lines.count == 2)
+        for path in [screenAVI, sessionAVI] {
+            guard let line = lines.first(where: { $0.contains("path=\(path) ") }),
+                  let frames = line.split(separator: " ").first(where: { $0.hasPrefix("frames=") }).flatMap({ Int($0.dropFirst(7)) })
+            else { Issue.record("no recording_finished for \(path):\n\(daemon.log)"); continue }
+            let reader = try AVIReader(path: path)
+            #expect(reader.report.isClean, "\(path): \(reader.report)")
+            #expect(reader.frameCount == frames && frames > 20)
+            #expect(reader.info.width == 160 && reader.info.height == 120 + 24)
+            _ = try reader.decodeFrame(reader.frameCount - 1)
+        }
+    }
+
+    @Test func corruptFramesInAReplayAreSkippedAndCounted() throws {
+        let scratch = Scratch()
+        let session = scratch.file("session")
+        try SessionMaker.write(session, frames: 60, corrupt: [5, 17, 18, 40])
+        let daemon = try Daemon(arguments: Daemon.replayArguments(session: session, directory: scratch.path), directory: scratch.path)
+        // A fast replay ends by itself: exit 0 at the end of the session.
+        #expect(daemon.waitForExit(timeout: 20) == 0, "log:\n\(daemon.log)\(daemon.errors)")
+        #expect(daemon.log.contains("stopping reason=\"end of replay\""))
+        #expect(daemon.logValue(event: "stopped", key: "frames_out") == "56")
+        #expect(daemon.logValue(event: "stopped", key: "dropped") == "4")
+        let metrics = scratch.file("metrics.prom")
+        #expect(Daemon.metric("showtell_frames_dropped_total", in: metrics) == 4)
+        #expect(Daemon.metric("showtell_frames_out_total", in: metrics) == 56)
+    }
+
+    /// No grabber, no recording: a phantom scan rendered live with its narration.
+    @Test(.enabled(if: NarrationGenerator.isAvailable, "espeak-ng is not installed"))
+    func phantomSourcesRunTheApplianceWithoutDevices() throws {
+        let scratch = Scratch()
+        let daemon = try Daemon(arguments: ["--config", "/dev/null", "--duration", "3",
+                                            "--set", "video.source=phantom:5", "--set", "audio.source=phantom:5",
+                                            "--set", "display.output=null",
+                                            "--set", "control.socket=\(scratch.path)/control.sock",
+                                            "--set", "control.metrics_textfile=\(scratch.path)/metrics.prom",
+                                            "--set", "model.bundle=none"], directory: scratch.path)
+        #expect(daemon.waitForExit(timeout: 30) == 0, "log:\n\(daemon.log)\(daemon.errors)")
+        #expect(daemon.log.contains("summary=\"phantom scan seed 5 640x480 30 fps\""))
+        #expect(daemon.log.contains("summary=\"phantom narration seed 5 48000 Hz\""))
+        let out = Int(daemon.logValue(event: "stopped", key: "frames_out") ?? "") ?? 0
+        #expect(out >= 30, "only \(out) frames in 3 s")
+    }
+
+    @Test func truncatedWAVReplaysWhatIsThereAndSaysSo() throws {
+        let scratch = Scratch()
+        let session = scratch.file("session")
+        try SessionMaker.write(session, frames: 60)
+        try SessionMaker.truncateAudio(session, keepingFraction: 0.5)
+        let daemon = try Daemon(arguments: Daemon.replayArguments(session: session, directory: scratch.path), directory: scratch.path)
+        #expect(daemon.waitForExit(timeout: 20) == 0, "log:\n\(daemon.log)\(daemon.errors)")
+        // Documented recovery: the samples that are there are replayed, the log says how much is missing.
+        #expect(daemon.log.contains("audio.wav is truncated"))
+        #expect(daemon.logValue(event: "stopped", key: "frames_out") == "60")
+    }
+
+    @Test func unreadableWAVIsAClearErrorNamingTheFile() throws {
+        let scratch = Scratch()
+        let session = scratch.file("session")
+        try SessionMaker.write(session, frames: 10)
+        try Data("not a wave file at all".utf8).write(to: URL(fileURLWithPath: session + "/audio.wav"))
+        let daemon = try Daemon(arguments: Daemon.replayArguments(session: session, directory: scratch.path), directory: scratch.path)
+        #expect(daemon.waitForExit(timeout: 20) == 1)
+        let failure = daemon.log.split(separator: "\n").first { $0.hasPrefix("<3>failed") }
+        #expect(failure?.contains("audio.source") == true && failure?.contains(session + "/audio.wav") == true, "\(daemon.log)")
+    }
+
+    @Test(arguments: ["missing", "corrupt"])
+    func badModelBundleKeepsTheApplianceRunningAndSaysNoModel(_ damage: String) throws {
+        let scratch = Scratch()
+        let session = scratch.file("session")
+        try SessionMaker.write(session, frames: 90)
+        let bundle = scratch.file("model")
+        if damage == "corrupt" {
+            try FileManager.default.createDirectory(atPath: bundle, withIntermediateDirectories: true)
+            try Data("{\"format\": ".utf8).write(to: URL(fileURLWithPath: bundle + "/manifest.json"))
+            try Data(repeating: 7, count: 1000).write(to: URL(fileURLWithPath: bundle + "/model.safetensors"))
+        }
+        let notify = try NotifyListener(directory: scratch.path)
+        let daemon = try Daemon(arguments: Daemon.replayArguments(session: session, directory: scratch.path, pace: "realtime", model: bundle),
+                                directory: scratch.path, notifySocket: notify.path)
+        let ready = notify.waitFor("READY=1", timeout: 10)
+        #expect(ready?.contains("NO MODEL: \(bundle)") == true, "\(ready ?? "no READY")\n\(daemon.log)")
+
+        // The live image runs; status, snapshot and reload-model say what is wrong.
+        let socket = scratch.file("control.sock")
+        let status = try ControlReply.decode(try ControlClient.request("status", socketPath: socket)).status
+        #expect(status?.state == .degraded)
+        #expect(status?.model.loaded == false && status?.model.error?.contains(bundle) == true)
+        let snapshot = scratch.file("shot.png")
+        #expect(try ControlReply.decode(try ControlClient.request("snapshot \(snapshot)", socketPath: socket)).ok)
+        #expect(FileIO.exists(snapshot))
+        let reload = try ControlReply.decode(try ControlClient.request("reload-model", socketPath: socket))
+        #expect(!reload.ok && reload.error?.contains(bundle) == true)
+
+        #expect(daemon.waitForExit(timeout: 10) == 0, "log:\n\(daemon.log)\(daemon.errors)")
+        let line = daemon.log.split(separator: "\n").first { $0.hasPrefix("<3>no_model") }
+        #expect(line?.contains(bundle) == true && line?.contains("fix=") == true)
+        #expect(daemon.logValue(event: "stopped", key: "frames_out") == "90")
+        #expect(Daemon.metric("showtell_model_loaded", in: scratch.file("metrics.prom")) == 0)
+    }
+
+    @Test func explicitConfigThatIsMissingIsAnError() throws {
+        let scratch = Scratch()
+        let daemon = try Daemon(arguments: ["--config", scratch.file("nope.toml")], directory: scratch.path)
+        #expect(daemon.waitForExit(timeout: 10) == 1)
+        #expect(daemon.log.contains("nope.toml: cannot read the config file"))
+    }
+}
