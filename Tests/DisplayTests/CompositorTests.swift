@@ -56,6 +56,42 @@ import Testing
         #expect(cold >> 16 == cold & 0xFF)                                       // untouched gray
     }
 
+    /// The fixed-point blend against the float formula it implements (nearest-neighbour frame,
+    /// bilinear heat between cell centres, inferno colour, opacity alpha × heat).
+    @Test(arguments: [Float(1), 0.6, 0.25])
+    func blendMatchesTheFloatReference(alpha: Float) {
+        let heatWidth = 5, heatHeight = 4
+        var random: UInt64 = 0x1234_5678
+        let heat = (0..<(heatWidth * heatHeight)).map { _ -> Float in
+            random = random &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return Float(random >> 40) / Float(1 << 24)
+        }
+        let (screen, compositor) = compose(heat: heat, heatWidth: heatWidth, heatHeight: heatHeight, alpha: alpha)
+        let r = compositor.imageRect
+        var worst = 0
+        for y in 0..<r.height {
+            for x in 0..<r.width {
+                let gray = Float((min(63, (x * 64 + 32) / r.width)) * 4)
+                let hx = min(max((Float(x) + 0.5) * Float(heatWidth) / Float(r.width) - 0.5, 0), Float(heatWidth - 1))
+                let hy = min(max((Float(y) + 0.5) * Float(heatHeight) / Float(r.height) - 0.5, 0), Float(heatHeight - 1))
+                let x0 = Int(hx), y0 = Int(hy), x1 = min(x0 + 1, heatWidth - 1), y1 = min(y0 + 1, heatHeight - 1)
+                let fx = hx - Float(x0), fy = hy - Float(y0)
+                func h(_ i: Int, _ j: Int) -> Float { heat[j * heatWidth + i] }
+                let top = h(x0, y0) + fx * (h(x1, y0) - h(x0, y0))
+                let bottom = h(x0, y1) + fx * (h(x1, y1) - h(x0, y1))
+                let value = top + fy * (bottom - top)
+                let colour = Colormap.inferno[Int(value * 255)]
+                let a = alpha * value
+                let got = screen.canvas.row(r.y + y)[r.x + x]
+                for shift in [16, 8, 0] {
+                    let expected = gray + a * (Float((colour >> UInt32(shift)) & 0xFF) - gray)
+                    worst = max(worst, abs(Int((got >> UInt32(shift)) & 0xFF) - Int(expected)))
+                }
+            }
+        }
+        #expect(worst <= 3, "largest channel difference \(worst)")
+    }
+
     @Test func statusBarShowsText() {
         let (screen, _) = compose(heat: nil, alpha: 0)
         var distinct = Set<UInt32>()
