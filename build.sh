@@ -30,12 +30,12 @@ deps() {
 }
 
 # OpenBLAS 0.3.21 (Debian 12) does not recognise some recent Xeons and falls back to generic
-# SSE kernels, 3-4x slower; name the core from the CPU flags unless the caller did.
+# SSE kernels, 3-4x slower. Name the core unless the caller did: Haswell (AVX2) even on AVX-512
+# machines, because 0.3.21's SkylakeX small-matrix sgemm mallocs on every call, and the
+# appliance's loop must not allocate (the edge model is as fast either way; measured).
 openblas_core() {
-  if [ -z "${OPENBLAS_CORETYPE:-}" ]; then
-    if grep -qw avx512f /proc/cpuinfo; then export OPENBLAS_CORETYPE=SkylakeX
-    elif grep -qw avx2 /proc/cpuinfo; then export OPENBLAS_CORETYPE=Haswell; fi
-  fi
+  if [ -z "${OPENBLAS_CORETYPE:-}" ] && grep -qw avx2 /proc/cpuinfo; then export OPENBLAS_CORETYPE=Haswell; fi
+  export OPENBLAS_NUM_THREADS=${OPENBLAS_NUM_THREADS:-1}
 }
 
 # The appliance demo: a phantom scan (made once) replayed through showtelld with the newest

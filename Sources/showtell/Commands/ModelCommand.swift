@@ -118,7 +118,7 @@ struct ModelVerifyCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "verify",
         abstract: "Check a bundle: manifest, size, SHA-256, every tensor, no NaN/Inf, then golden inference (norms against the manifest, ms per branch).",
-        discussion: "Exits 1 with the reason when the bundle cannot be used. Set OPENBLAS_CORETYPE=SkylakeX where OpenBLAS misdetects the CPU."
+        discussion: "Exits 1 with the reason when the bundle cannot be used. Set OPENBLAS_CORETYPE=Haswell where OpenBLAS misdetects the CPU (as the systemd unit does)."
     )
 
     @Argument(help: "Bundle directory.")
