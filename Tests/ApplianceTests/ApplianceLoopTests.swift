@@ -44,15 +44,37 @@ import Testing
         try WAVFile.write(AudioClip(sampleRate: rate, channels: 1, samples: samples), to: path)
     }
 
-    func makeLoop(directory: String, corrupt: Int? = nil) throws -> (ApplianceLoop, NullScreen) {
+    func makeLoop(directory: String, corrupt: Int? = nil, settings: ApplianceLoop.Settings = .init()) throws -> (ApplianceLoop, NullScreen) {
         try writeVideo(directory + "/video.avi", corrupt: corrupt)
         try writeAudio(directory + "/audio.wav")
         let clock = ReplayClock(paced: false)
         let video = try ReplayVideoSource(path: directory + "/video.avi", clock: clock)
         let audio = try ReplayAudioSource(path: directory + "/audio.wav", clock: clock)
         let screen = NullScreen(width: 320, height: 264)
-        let loop = try ApplianceLoop(video: video, audio: audio, audioThreaded: false, screen: screen, model: nil)
+        let loop = try ApplianceLoop(video: video, audio: audio, audioThreaded: false, screen: screen, model: nil, settings: settings)
         return (loop, screen)
+    }
+
+    /// Screen columns of the bright bar on row 100 (the bar of frame i covers frame x 2i...2i+9).
+    func barColumns(_ screen: NullScreen) -> [Int] {
+        (0..<320).filter { screen.canvas.row(100)[$0] & 0xFF > 180 }
+    }
+
+    /// Causal: the newest frame is shown. Centred: the frame 0.3 s (9 frames at 30 fps) older,
+    /// so the audio window that ends now is centred on it.
+    @Test func centredWindowShowsTheFrameFromHalfAWindowAgo() throws {
+        for centred in [false, true] {
+            let directory = try temporaryDirectory()
+            defer { try? FileManager.default.removeItem(atPath: directory) }
+            var settings = ApplianceLoop.Settings()
+            settings.centredWindow = centred
+            let (loop, screen) = try makeLoop(directory: directory, settings: settings)
+            for _ in 0..<30 { _ = try loop.step() }
+            let shown = centred ? 29 - 9 : 29
+            // 160 frame pixels onto 320 screen pixels: the bar starts at screen x 4 * shown.
+            let columns = barColumns(screen)
+            #expect(columns.first.map { abs($0 - 4 * shown) <= 2 } == true, "centred \(centred): bar at \(columns.first ?? -1), expected \(4 * shown)")
+        }
     }
 
     @Test func replaysEveryFrameAndHearsTheSpeech() throws {

@@ -56,6 +56,16 @@ wait_for 30 'tail -2 /tmp/st/log | grep -q SPEECH'
 check appliance-hears-speech $?
 echo SCREENDUMP-NOW
 sleep 3
+# ALSA overrun: freeze the daemon for a second while the loopback keeps capturing (its
+# buffer holds 40 ms); it must recover with snd_pcm_recover and count the overrun.
+xruns_before=$(metric showtell_audio_xruns_total)
+kill -STOP $daemon; sleep 1; kill -CONT $daemon
+wait_for 15 '[ "$(metric showtell_audio_xruns_total)" -gt "$xruns_before" ]'
+recovered=$?
+echo "overrun: xruns $xruns_before -> $(metric showtell_audio_xruns_total)"
+[ $recovered = 0 ] && kill -0 $daemon
+check appliance-alsa-overrun-recovered $?
+
 # Silence again: the video branch rests, so the emulated CPU keeps up with vivid's 25 fps.
 kill $player 2>/dev/null
 wait_for 20 'tail -1 /tmp/st/log | grep -q silence'

@@ -24,6 +24,9 @@ public final class ApplianceLoop {
         public var heatSmoothing: Float = 0.5
         /// Real-time priority of the audio thread (0: normal scheduling).
         public var audioFIFOPriority: Int32 = 0
+        /// Centre the 0.6 s audio window on the frame shown (frames are held back 0.3 s);
+        /// false: the window ends at the frame (causal, no added latency).
+        public var centredWindow = false
         public init() {}
     }
 
@@ -51,11 +54,11 @@ public final class ApplianceLoop {
     /// Per-stage and capture-to-display latency histograms the control plane reads
     /// (lock-free double buffer); nil: only the local recorders below.
     private let metrics: ApplianceMetrics?
-    public let captureToDisplay = LatencyRecorder(name: "capture_to_display")
-    public let audioStage = LatencyRecorder(name: "audio")
-    public let videoStage = LatencyRecorder(name: "video")
-    public let composeStage = LatencyRecorder(name: "compose")
-    public let presentStage = LatencyRecorder(name: "present")
+    public let captureToDisplay = LatencySamples(name: "capture_to_display")
+    public let audioStage = LatencySamples(name: "audio")
+    public let videoStage = LatencySamples(name: "video")
+    public let composeStage = LatencySamples(name: "compose")
+    public let presentStage = LatencySamples(name: "present")
 
     private var video: VideoSource
     private let reopenVideo: (() throws -> VideoSource)?
@@ -69,6 +72,7 @@ public final class ApplianceLoop {
     // Buffers, all allocated once.
     private var frame: UnsafeMutablePointer<UInt8>           // [height][width] newest frame
     private var frameCapacity: Int
+    private let delay: FrameDelay?
     private let audioChunk: UnsafeMutablePointer<Float>      // [4800] ring -> front-end
     private let spectrogram: UnsafeMutablePointer<Float>     // [256][256]
     // Sized by the model; reallocated only by `installModel` (between iterations).
@@ -112,6 +116,7 @@ public final class ApplianceLoop {
         frameCapacity = video.width * video.height
         frame = .allocate(capacity: frameCapacity)
         frame.initialize(repeating: 0, count: frameCapacity)
+        delay = settings.centredWindow ? FrameDelay(delayNanoseconds: 300_000_000, capacity: frameCapacity) : nil
         audioChunk = .allocate(capacity: 4_800)
         spectrogram = .allocate(capacity: 256 * 256)
         audioEmbedding = .allocate(capacity: 1)
@@ -202,13 +207,16 @@ public final class ApplianceLoop {
         audioStage.record(nanoseconds: audioEnd - audioStart)
         metrics?.recordStage(0, nanoseconds: audioEnd - audioStart)
 
+        // The frame to show: this one, or with the centred window the one from 0.3 s ago.
+        let (shown, shownStamp) = delay?.push(frame, size: video.width * video.height, stamp: stamp) ?? (UnsafePointer(frame), stamp)
+
         // Video: every frame, unless the last iteration overran the frame period.
         if let model, speaking || alpha > 0.01 {
             if skipNextVideo {
                 counters.videoSkipped += 1
                 skipNextVideo = false
             } else {
-                model.embedVideo(frame, width: video.width, height: video.height, into: videoMap)
+                model.embedVideo(shown, width: video.width, height: video.height, into: videoMap)
                 updateHeat(model)
             }
         }
@@ -225,7 +233,7 @@ public final class ApplianceLoop {
         lastFrameTime = stamp.captureTime
 
         let canvas = screen.beginFrame()
-        compositor.compose(into: canvas, frame: frame, frameWidth: video.width, frameHeight: video.height,
+        compositor.compose(into: canvas, frame: shown, frameWidth: video.width, frameHeight: video.height,
                            heatmap: model != nil ? UnsafePointer(heat) : nil, heatWidth: gridWidth, heatHeight: gridHeight,
                            alpha: alpha, status: status)
         let composeEnd = MonotonicClock.nanoseconds()
@@ -235,10 +243,10 @@ public final class ApplianceLoop {
         showingNoSignal = false
         let end = MonotonicClock.nanoseconds()
         presentStage.record(nanoseconds: end - composeEnd)
-        captureToDisplay.record(nanoseconds: end - stamp.arrivalTime)
+        captureToDisplay.record(nanoseconds: end - shownStamp.arrivalTime)
         metrics?.recordStage(3, nanoseconds: end - composeEnd)
-        metrics?.recordCaptureToDisplay(nanoseconds: end - stamp.arrivalTime)
-        status.latencyMilliseconds += (Float(end - stamp.arrivalTime) * 1e-6 - status.latencyMilliseconds) * 0.1
+        metrics?.recordCaptureToDisplay(nanoseconds: end - shownStamp.arrivalTime)
+        status.latencyMilliseconds += (Float(end - shownStamp.arrivalTime) * 1e-6 - status.latencyMilliseconds) * 0.1
         counters.framesOut += 1
 
         // Never queue: if this iteration took longer than a frame period, skip the next
@@ -340,6 +348,7 @@ public final class ApplianceLoop {
                 frame.deallocate()  // a bigger device: the one allocation a replug may cost
                 frameCapacity = fresh.width * fresh.height
                 frame = .allocate(capacity: frameCapacity)
+                delay?.resize(capacity: frameCapacity)
             }
             lostBeforeReopen += video.lostFrames
             video = fresh

@@ -1,6 +1,7 @@
-/// Latency samples of one stage, kept in a preallocated ring; percentiles are computed by
+/// Latency samples of one stage, kept in a preallocated ring (exact percentiles for the
+/// benchmark; the daemon reports ControlPlane's HDR histograms); percentiles are computed by
 /// the reader (control plane, benchmark), never on the hot path.
-public final class LatencyRecorder: @unchecked Sendable {
+public final class LatencySamples: @unchecked Sendable {
     public let name: String
     private let capacity: Int
     private let samples: UnsafeMutablePointer<Float>  // seconds
