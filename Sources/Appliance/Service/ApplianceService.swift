@@ -91,6 +91,7 @@ public final class ApplianceService {
         settings.heatSmoothing = Float(1 - config.loop.smoothing)
         settings.audioFIFOPriority = Int32(config.realtime.fifoPriority)
         settings.centredWindow = config.loop.window == .centred
+        settings.nearSpeakerDB = Float(config.loop.speakerMinDB)
         let loop = try ApplianceLoop(video: devices.video, reopenVideo: devices.reopenVideo, audio: devices.audio,
                                      audioThreaded: devices.audioThreaded, screen: screen, model: model,
                                      settings: settings, metrics: metrics)

@@ -58,6 +58,9 @@ public struct ApplianceConfig: Sendable, Equatable {
         public var heatmapAlpha = 0.5
         /// Weight of the previous heatmap in the temporal average (0: none).
         public var smoothing = 0.5
+        /// Speaker check: speech must stand this many dB above the noise floor (the
+        /// sonographer is nearest the microphone); 0 lets any voice drive the heatmap.
+        public var speakerMinDB = 12.0
     }
 
     /// Causal: [t-0.6 s, t], no added delay. Centred: [t-0.3 s, t+0.3 s], as in training,

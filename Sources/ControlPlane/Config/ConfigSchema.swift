@@ -55,6 +55,7 @@ enum ConfigSchema {
         integer("loop", "audio_hop_ms", \.loop.audioHopMilliseconds, 10...1000),
         float("loop", "heatmap_alpha", \.loop.heatmapAlpha, 0...1),
         float("loop", "smoothing", \.loop.smoothing, 0...0.99),
+        float("loop", "speaker_min_db", \.loop.speakerMinDB, 0...40),
 
         string("control", "socket", \.control.socket),
         string("control", "metrics_textfile", \.control.metricsTextfile, allowEmpty: true),

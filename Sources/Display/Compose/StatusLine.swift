@@ -3,7 +3,8 @@ import MediaFormats
 /// The status bar's content, as fixed fields (no string formatting on the hot path: the
 /// fields are numbers, drawn digit by digit).
 public struct StatusLine {
-    public enum Listening: Sendable { case speech, silence, noMicrophone }
+    /// `otherVoice`: speech too far from the microphone to be the sonographer (no heatmap).
+    public enum Listening: Sendable { case speech, otherVoice, silence, noMicrophone }
 
     public var fps: Float = 0
     public var latencyMilliseconds: Float = 0
@@ -25,6 +26,7 @@ public struct StatusLine {
         x = BitmapFont.draw(" MS  ", into: canvas, x: x, y: top, scale: scale, colour: 0xC0C0C0)
         switch listening {
         case .speech: x = BitmapFont.draw("SPEECH", into: canvas, x: x, y: top, scale: scale, colour: 0x40FF40)
+        case .otherVoice: x = BitmapFont.draw("OTHER VOICE", into: canvas, x: x, y: top, scale: scale, colour: 0x80A0C0)
         case .silence: x = BitmapFont.draw("LISTENING", into: canvas, x: x, y: top, scale: scale, colour: 0x808080)
         case .noMicrophone: x = BitmapFont.draw("NO MICROPHONE", into: canvas, x: x, y: top, scale: scale, colour: 0xFFB000)
         }
