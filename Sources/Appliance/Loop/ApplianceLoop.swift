@@ -4,6 +4,7 @@ import ControlPlane
 import Display
 import Glibc
 import Platform
+import ShowTellModel
 
 /// The appliance's one real-time loop (DESIGN.md §2): newest frame in, its audio window
 /// aligned, audio branch every hop, video branch every frame (or every other when behind),
@@ -303,22 +304,14 @@ public final class ApplianceLoop {
     private func updateHeat(_ model: LocalisationModel) {
         guard haveAudioEmbedding else { return }
         let d = model.embeddingDimension, w = model.mapWidth, h = model.mapHeight
-        var audioNorm: Float = 0
-        for k in 0..<d { audioNorm += audioEmbedding[k] * audioEmbedding[k] }
-        audioNorm = audioNorm.squareRoot() + 1e-6
-        var low = Float.greatestFiniteMagnitude, high = -Float.greatestFiniteMagnitude
-        // Cosines into the interior of the heat grid's scratch row by row (map is [D][h][w]).
+        // Cosines of a with every cell (the paper's localisation), written over channel 0 of
+        // the map: each cell is read in full before its output is written.
         let cells = w * h
+        Localisation.cosineMap(audio: audioEmbedding, map: videoMap, dimension: d, cells: cells, into: videoMap)
+        var low = Float.greatestFiniteMagnitude, high = -Float.greatestFiniteMagnitude
         for cell in 0..<cells {
-            var dot: Float = 0, norm: Float = 0
-            for k in 0..<d {
-                let v = videoMap[k * cells + cell]
-                dot += audioEmbedding[k] * v
-                norm += v * v
-            }
-            let cosine = dot / (audioNorm * (norm.squareRoot() + 1e-6))
-            videoMap[cell] = cosine  // channel 0 is free to reuse as scratch now
-            low = min(low, cosine); high = max(high, cosine)
+            low = min(low, videoMap[cell])
+            high = max(high, videoMap[cell])
         }
         let range = max(high - low, 1e-6)
         let k = settings.heatSmoothing
