@@ -4,6 +4,7 @@
 #   ./build.sh test   install what is needed, build and run every test
 #   ./build.sh deps   install the Debian packages only (idempotent)
 #   ./build.sh fixtures  regenerate the committed numpy/scipy reference fixtures (Python venv)
+#   ./build.sh bench  the README's benchmark numbers (release; takes about 15 minutes)
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -92,14 +93,38 @@ tests() {
   board/qemu-x86_64/e2e-appliance.sh "$(swift build -c release --show-bin-path)" .build/e2e
 }
 
-# The Swift tests need no Python: they read fixtures committed with the scripts that made them.
-fixtures() {
+python_venv() {  # PACKAGES...: a venv under .build with them installed
   deps
   local sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
   dpkg-query -W -f='${Status}' python3-venv 2>/dev/null | grep -q "install ok installed" \
     || DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends python3-venv >/dev/null
   [ -x .build/fixtures-venv/bin/python ] || python3 -m venv .build/fixtures-venv
-  .build/fixtures-venv/bin/pip install -q numpy scipy safetensors
+  .build/fixtures-venv/bin/pip install -q "$@"
+}
+
+# Every number the README quotes, from a release build, on this machine.
+bench() {
+  deps
+  swift build -c release
+  local bin; bin="$(swift build -c release --show-bin-path)"
+  openblas_core
+  echo "== audio front-end (one core)"
+  "$bin/showtell" bench frontend
+  echo "== neural core (OPENBLAS_CORETYPE=SkylakeX where the CPU has AVX-512: the fastest kernels)"
+  local core=$OPENBLAS_CORETYPE; grep -qw avx512f /proc/cpuinfo && core=SkylakeX
+  OPENBLAS_CORETYPE=$core OPENBLAS_NUM_THREADS=2 "$bin/showtell" bench neural
+  python_venv numpy onnx onnxruntime
+  OPENBLAS_CORETYPE=$core Tests/Benchmarks/paper_vs_onnxruntime.sh "$bin" .build/fixtures-venv/bin/python 3
+  echo "== appliance: 10 minutes of a phantom session through the loop, edge model"
+  [ -f out/bench/scan-000/session.json ] || "$bin/showtell" synth --out out/bench --minutes 2 --seed 11
+  [ -f out/model-untrained-edge/manifest.json ] || "$bin/showtell" model init --backbone edge --seed 0 --out out/model-untrained-edge
+  "$bin/showtell" bench appliance --session out/bench/scan-000 --minutes 10 --model out/model-untrained-edge
+  "$bin/showtell" bench appliance --session out/bench/scan-000 --minutes 10
+}
+
+# The Swift tests need no Python: they read fixtures committed with the scripts that made them.
+fixtures() {
+  python_venv numpy scipy safetensors
   for script in Tests/FixtureScripts/*.py; do .build/fixtures-venv/bin/python "$script"; done
   git status --short -- Tests
 }
@@ -109,5 +134,6 @@ case "${1:-}" in
   test) tests ;;
   deps) deps ;;
   fixtures) fixtures ;;
-  *) echo "usage: $0 demo|test|deps|fixtures"; exit 2 ;;
+  bench) bench ;;
+  *) echo "usage: $0 demo|test|deps|fixtures|bench"; exit 2 ;;
 esac

@@ -94,6 +94,29 @@ public enum NeuralBenchmark {
         return lines.joined(separator: "\n")
     }
 
+    /// Milliseconds of each timed forward pass of the paper configuration, batch 1, one
+    /// OpenBLAS thread (after one warm-up pass). `outputStride32` builds it
+    /// without the dilated last stage: the usual ResNeXt-50 shape, for comparing with other
+    /// runtimes (Tests/Benchmarks/paper_vs_onnxruntime.sh).
+    public static func paperInference(runs: Int, imageSize: Int = 224, outputStride32: Bool = false) -> [Double] {
+        var configuration = ResNeXtConfiguration.paper
+        if outputStride32 {
+            configuration.strides[3] = 2
+            configuration.dilations[3] = 1
+        }
+        openblas_set_num_threads(1)
+        let network = ResNeXt(configuration, seed: 1)
+        let a = network.makeActivations(batch: 1, height: imageSize, width: imageSize, training: false)
+        var random = RandomSource(seed: 2)
+        random.fillGaussian(a.input.data, count: a.input.count, std: 1)
+        network.forward(a, training: false)
+        return (0..<runs).map { _ in
+            let t0 = MonotonicClock.seconds()
+            network.forward(a, training: false)
+            return 1000 * (MonotonicClock.seconds() - t0)
+        }
+    }
+
     /// Parameters and multiply-adds of each configuration at 224 and 256 pixels.
     public static func complexityReport() -> [String] {
         var lines = [String]()

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import NeuralCore
 
 struct NeuralBenchCommand: ParsableCommand {
@@ -27,12 +28,23 @@ struct NeuralBenchCommand: ParsableCommand {
     @Option(help: "Image side in pixels.")
     var size = 224
 
+    @Flag(help: "Only time the paper configuration's forward pass (1 thread) and print one line of milliseconds per run.")
+    var paperInferenceOnly = false
+
+    @Flag(help: "With --paper-inference-only: output stride 32 (no dilated last stage), the usual ResNeXt-50 shape.")
+    var outputStride32 = false
+
     func validate() throws {
         guard threads >= 1, batch >= 1, steps >= 1, runs >= 1 else { throw ValidationError("counts must be at least 1") }
         guard size >= 32, size % 32 == 0 else { throw ValidationError("--size must be a multiple of 32, at least 32") }
     }
 
     func run() throws {
+        if paperInferenceOnly {
+            let times = NeuralBenchmark.paperInference(runs: runs, imageSize: size, outputStride32: outputStride32)
+            print(times.map { String(format: "%.2f", $0) }.joined(separator: " "))
+            return
+        }
         var options = NeuralBenchmark.Options()
         options.threads = threads
         options.trainingBatch = batch
