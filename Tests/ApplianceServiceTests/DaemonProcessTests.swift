@@ -146,6 +146,26 @@ import Testing
         #expect(Daemon.metric("showtell_model_loaded", in: scratch.file("metrics.prom")) == 0)
     }
 
+    /// No grabber at start: the daemon comes up anyway (READY), shows NO SIGNAL, says what is
+    /// missing, and keeps trying to open the device.
+    @Test func missingGrabberAtStartRunsDegradedAndRetries() throws {
+        let scratch = Scratch()
+        let metrics = scratch.file("metrics.prom")
+        let daemon = try Daemon(arguments: ["--config", "/dev/null", "--duration", "3",
+                                            "--set", "video.source=v4l2:\(scratch.path)/no-such-grabber",
+                                            "--set", "audio.source=none", "--set", "display.output=null",
+                                            "--set", "control.socket=\(scratch.path)/control.sock",
+                                            "--set", "control.metrics_textfile=\(metrics)",
+                                            "--set", "model.bundle=none"], directory: scratch.path)
+        #expect(daemon.waitForExit(timeout: 20) == 0, "log:\n\(daemon.log)\(daemon.errors)")
+        #expect(daemon.log.contains("no-such-grabber"))
+        #expect(daemon.log.contains("showing NO SIGNAL and retrying"))
+        #expect(daemon.log.contains("<5>ready"))
+        #expect(Daemon.metric("showtell_no_signal", in: metrics) == 1)
+        #expect((Daemon.metric("showtell_video_reopens_total", in: metrics) ?? 0) >= 2, "reopen attempts with backoff")
+        #expect(Daemon.metric("showtell_frames_in_total", in: metrics) == 0)
+    }
+
     @Test func explicitConfigThatIsMissingIsAnError() throws {
         let scratch = Scratch()
         let daemon = try Daemon(arguments: ["--config", scratch.file("nope.toml")], directory: scratch.path)
