@@ -165,7 +165,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ApplianceTests",
-            dependencies: ["Appliance", "Capture", "Display", "MediaFormats", "Platform"],
+            dependencies: ["Appliance", "Capture", "ControlPlane", "Display", "MediaFormats", "Platform"],
             path: "Tests/ApplianceTests"
         ),
         .testTarget(

@@ -50,6 +50,16 @@ public final class ApplianceMetrics: Sendable {
     /// Forgets latencies recorded so far (call once the loop is warm).
     public func discardWarmUp() { latencies.discardTotals() }
 
+    /// Latency totals with nothing lagging, while the loop is not running concurrently
+    /// (stepped on this thread, or stopped): benchmarks and tests.
+    public func latencySummariesIdle() -> (stages: [LatencySummary], captureToDisplay: LatencySummary) {
+        let all = latencies.collectIdle()
+        return (Array(all.dropLast()), all[all.count - 1])
+    }
+
+    /// Forgets latencies so far, at once; same condition as `latencySummariesIdle`.
+    public func resetLatenciesIdle() { latencies.resetIdle() }
+
     /// The Prometheus text exposition of everything, with process and thermal readings.
     public func prometheusText(process: ProcessStats = .read()) -> String {
         var out = PrometheusText()

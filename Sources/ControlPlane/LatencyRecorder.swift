@@ -95,6 +95,36 @@ public final class LatencyRecorder: @unchecked Sendable {
         }
     }
 
+    /// Everything recorded, with nothing lagging: both sets are merged into the totals. Only
+    /// while no `record` can run at the same time (the recorder's thread is the caller's, as
+    /// in a benchmark stepping the loop, or it has stopped).
+    public func collectIdle() -> [LatencySummary] {
+        collector.withLock { state in
+            mergeBothSets(&state)
+            return zip(seriesNames, state.totals).map { name, slot in slot.summary(name: name) }
+        }
+    }
+
+    /// Forgets everything recorded so far, at once; same condition as `collectIdle`.
+    public func resetIdle() {
+        collector.withLock { state in
+            mergeBothSets(&state)
+            for index in state.totals.indices { state.totals[index].reset() }
+        }
+    }
+
+    private func mergeBothSets(_ state: inout CollectorState) {
+        for set in 0..<2 {
+            for series in seriesNames.indices {
+                let slot = slots + (set * seriesNames.count + series)
+                state.totals[series].add(slot.pointee)
+                slot.pointee.reset()
+            }
+        }
+        flipRequested.store(false, ordering: .releasing)
+        state.flipPending = false
+    }
+
     private func drainIfHandedOver(_ state: inout CollectorState) {
         guard state.flipPending, !flipRequested.load(ordering: .acquiring) else { return }
         let retired = activeSet.load(ordering: .relaxed) ^ 1

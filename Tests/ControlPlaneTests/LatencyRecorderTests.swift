@@ -25,6 +25,26 @@ import Testing
         #expect(third[1].count == 1 && third[1].maxSeconds == 0.004)
     }
 
+    /// With the recorder idle (same thread, or stopped) nothing lags: both sets are merged,
+    /// whatever state the flip handshake is in.
+    @Test func idleCollectionSeesEverythingAndResetForgetsIt() {
+        let recorder = LatencyRecorder(seriesNames: ["a"])
+        recorder.record(series: 0, nanoseconds: 2_000_000)
+        #expect(recorder.collectIdle()[0].count == 1)
+        recorder.record(series: 0, nanoseconds: 3_000_000)
+        _ = recorder.collect()                                // a flip requested, not yet done
+        #expect(recorder.collectIdle()[0].count == 2)
+        recorder.record(series: 0, nanoseconds: 5_000_000)
+        let all = recorder.collectIdle()[0]
+        #expect(all.count == 3 && all.maxSeconds == 0.005)
+        recorder.resetIdle()
+        #expect(recorder.collectIdle()[0].count == 0)
+        recorder.record(series: 0, nanoseconds: 1_000_000)
+        _ = recorder.collect()
+        recorder.record(series: 0, nanoseconds: 1_000_000)   // the handshake still works after an idle reset
+        #expect(recorder.collect()[0].count == 1)
+    }
+
     @Test func valuesOutsideTheRangeAreClamped() {
         let recorder = LatencyRecorder(seriesNames: ["a"], highestNanoseconds: 1_000_000_000)
         _ = recorder.collect()

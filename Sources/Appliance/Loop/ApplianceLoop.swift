@@ -59,12 +59,9 @@ public final class ApplianceLoop {
     public static let stageNames = ["audio", "video", "compose", "present"]
     /// Per-stage and capture-to-display latency histograms the control plane reads
     /// (lock-free double buffer); nil: only the local recorders below.
-    private let metrics: ApplianceMetrics?
-    public let captureToDisplay = LatencySamples(name: "capture_to_display")
-    public let audioStage = LatencySamples(name: "audio")
-    public let videoStage = LatencySamples(name: "video")
-    public let composeStage = LatencySamples(name: "compose")
-    public let presentStage = LatencySamples(name: "present")
+    /// Per-stage and capture-to-display latency (HDR histograms; the daemon passes the one it
+    /// exports, otherwise the loop keeps its own).
+    public let metrics: ApplianceMetrics
 
     private var video: VideoSource
     private let reopenVideo: (() throws -> VideoSource)?
@@ -107,7 +104,7 @@ public final class ApplianceLoop {
                 metrics: ApplianceMetrics? = nil) throws {
         precondition(metrics.map { $0.stageNames == Self.stageNames } ?? true, "metrics must have ApplianceLoop.stageNames")
         self.settings = settings
-        self.metrics = metrics
+        self.metrics = metrics ?? ApplianceMetrics(stageNames: Self.stageNames)
         self.video = video
         self.reopenVideo = reopenVideo
         self.screen = screen
@@ -210,8 +207,7 @@ public final class ApplianceLoop {
         let audioStart = MonotonicClock.nanoseconds()
         updateAudio(frameTime: stamp.captureTime)
         let audioEnd = MonotonicClock.nanoseconds()
-        audioStage.record(nanoseconds: audioEnd - audioStart)
-        metrics?.recordStage(0, nanoseconds: audioEnd - audioStart)
+        metrics.recordStage(0, nanoseconds: audioEnd - audioStart)
 
         // The frame to show: this one, or with the centred window the one from 0.3 s ago.
         let (shown, shownStamp) = delay?.push(frame, size: video.width * video.height, stamp: stamp) ?? (UnsafePointer(frame), stamp)
@@ -227,8 +223,7 @@ public final class ApplianceLoop {
             }
         }
         let videoEnd = MonotonicClock.nanoseconds()
-        videoStage.record(nanoseconds: videoEnd - audioEnd)
-        metrics?.recordStage(1, nanoseconds: videoEnd - audioEnd)
+        metrics.recordStage(1, nanoseconds: videoEnd - audioEnd)
 
         // Fade the overlay in while speech is heard, out after it.
         let dt = lastFrameTime > 0 ? Float(stamp.captureTime - lastFrameTime) * 1e-9 : 0.033
@@ -243,15 +238,12 @@ public final class ApplianceLoop {
                            heatmap: model != nil ? UnsafePointer(heat) : nil, heatWidth: gridWidth, heatHeight: gridHeight,
                            alpha: alpha, status: status)
         let composeEnd = MonotonicClock.nanoseconds()
-        composeStage.record(nanoseconds: composeEnd - videoEnd)
-        metrics?.recordStage(2, nanoseconds: composeEnd - videoEnd)
+        metrics.recordStage(2, nanoseconds: composeEnd - videoEnd)
         try screen.present()
         showingNoSignal = false
         let end = MonotonicClock.nanoseconds()
-        presentStage.record(nanoseconds: end - composeEnd)
-        captureToDisplay.record(nanoseconds: end - shownStamp.arrivalTime)
-        metrics?.recordStage(3, nanoseconds: end - composeEnd)
-        metrics?.recordCaptureToDisplay(nanoseconds: end - shownStamp.arrivalTime)
+        metrics.recordStage(3, nanoseconds: end - composeEnd)
+        metrics.recordCaptureToDisplay(nanoseconds: end - shownStamp.arrivalTime)
         status.latencyMilliseconds += (Float(end - shownStamp.arrivalTime) * 1e-6 - status.latencyMilliseconds) * 0.1
         counters.framesOut += 1
 

@@ -19,7 +19,7 @@ public struct NarrationGenerator: Sendable {
         var levels = NarrationRandom(seed: seed, stream: 4)
 
         let rate = Self.sampleRate
-        let voices = VoiceCasting.cast(&casting)
+        let voices = VoiceCasting.cast(&casting, pool: mix.voices)
         let present = NarrationSpeaker.allCases.filter { casting.chance(mix.presence[$0] ?? 0) || $0 == .sonographer }
         var snrDB: [NarrationSpeaker: Double] = [:]
         for speaker in NarrationSpeaker.allCases { snrDB[speaker] = casting.uniform(mix.snrDB[speaker] ?? 10...10) }

@@ -19,6 +19,8 @@ public struct NarrationMix: Sendable, Equatable {
     /// Keep each speaker's clean track and the noise track in the result (for measurements;
     /// costs four session-length buffers).
     public var keepStems: Bool = false
+    /// Which espeak-ng accents and variants the speakers are drawn from.
+    public var voices: VoicePool = .all
 
     public init() {}
 }

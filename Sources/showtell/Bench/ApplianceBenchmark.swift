@@ -1,6 +1,7 @@
 import Appliance
 import CAllocCounter
 import Capture
+import ControlPlane
 import Display
 import Foundation
 import MediaFormats
@@ -35,7 +36,7 @@ struct ApplianceBenchmark {
 
         let warmUp = min(300, frames / 10)
         for _ in 0..<warmUp { _ = try loop.step() }
-        for recorder in [loop.captureToDisplay, loop.audioStage, loop.videoStage, loop.composeStage, loop.presentStage] { recorder.reset() }
+        loop.metrics.resetLatenciesIdle()
         let before = loop.counters
         let allocationsBefore = alloc_counter_thread()
         let processAllocationsBefore = alloc_counter_total()
@@ -49,13 +50,14 @@ struct ApplianceBenchmark {
         let after = loop.counters
         let measured = after.framesOut - before.framesOut
 
-        func ms(_ seconds: Float) -> String { String(format: "%7.2f", Double(seconds) * 1000) }
+        func ms(_ seconds: Double?) -> String { String(format: "%7.2f", (seconds ?? 0) * 1000) }
         print("frames measured      \(measured) (after \(warmUp) warm-up)")
         print("frames dropped       \(after.framesDropped - before.framesDropped)   skipped (video branch) \(after.videoSkipped - before.videoSkipped)")
         print("speech windows       \(after.speechWindows - before.speechWindows) of \(after.audioWindows - before.audioWindows) audio windows")
-        print("latency (ms)            p50     p99     max")
-        for recorder in [loop.captureToDisplay, loop.audioStage, loop.videoStage, loop.composeStage, loop.presentStage] {
-            print("  \(recorder.name.padding(toLength: 18, withPad: " ", startingAt: 0)) \(ms(recorder.percentile(0.5))) \(ms(recorder.percentile(0.99))) \(ms(recorder.maximum))")
+        print("latency (ms)            p50     p99     max   (HDR histograms, 3 significant digits)")
+        let (stages, captureToDisplay) = loop.metrics.latencySummariesIdle()
+        for series in [captureToDisplay] + stages {
+            print("  \(series.name.padding(toLength: 18, withPad: " ", startingAt: 0)) \(ms(series.p50Seconds)) \(ms(series.p99Seconds)) \(ms(series.maxSeconds))")
         }
         print("loop thread CPU      \(String(format: "%.2f", cpu)) s for \(String(format: "%.1f", Double(measured) / fps)) s of video "
               + "(\(String(format: "%.1f", 100 * cpu / (Double(measured) / fps))) % of one core at \(Int(fps)) fps; \(String(format: "%.0f", Double(measured) / wall)) frames/s unpaced)")

@@ -10,18 +10,13 @@ struct StatusCommand: ParsableCommand {
         abstract: "Show the running appliance's state, devices, model, frame rate, latency and losses."
     )
 
-    @Option(help: "The daemon's control socket (control.socket in showtell.toml).")
-    var socket = ApplianceConfig().control.socket
+    @OptionGroup var daemon: DaemonSocket
 
     @Flag(help: "Print the daemon's JSON status instead of a table.")
     var json = false
 
     func run() throws {
-        let line: String
-        do { line = try ControlClient.request("status", socketPath: socket) } catch {
-            throw ValidationError("cannot reach showtelld on \(socket): \(error) (is it running? systemctl status showtelld)")
-        }
-        let reply = try ControlReply.decode(line)
+        let reply = try daemon.ask("status")
         guard reply.ok, let status = reply.status else { throw ValidationError("showtelld: \(reply.error ?? "no status in reply")") }
         if json {
             print(try status.jsonLine())
@@ -62,8 +57,7 @@ struct ControlSendCommand: ParsableCommand {
         abstract: "Send a command to the running appliance: \(ControlCommand.usage)."
     )
 
-    @Option(help: "The daemon's control socket (control.socket in showtell.toml).")
-    var socket = ApplianceConfig().control.socket
+    @OptionGroup var daemon: DaemonSocket
 
     @Argument(help: "The command and its argument, e.g. snapshot /tmp/screen.png")
     var words: [String]
@@ -71,13 +65,24 @@ struct ControlSendCommand: ParsableCommand {
     func run() throws {
         let line = words.joined(separator: " ")
         guard ControlCommand(line: line) != nil else { throw ValidationError("unknown command \"\(line)\"; expected one of \(ControlCommand.usage)") }
-        let reply: ControlReply
-        do { reply = try ControlReply.decode(try ControlClient.request(line, socketPath: socket, timeoutMilliseconds: 10_000)) } catch {
-            throw ValidationError("cannot reach showtelld on \(socket): \(error)")
-        }
+        let reply = try daemon.ask(line, timeoutMilliseconds: 10_000)
         guard reply.ok else { throw ValidationError("\(reply.command ?? line): \(reply.error ?? "failed")") }
         if let metrics = reply.metrics { print(metrics, terminator: "") }
         else if let status = reply.status { print(try status.jsonLine()) }
         else { print(reply.result ?? "ok") }
+    }
+}
+
+/// Where the running daemon listens, and one request to it (shared by status and control).
+struct DaemonSocket: ParsableArguments {
+    @Option(help: "The daemon's control socket (control.socket in showtell.toml).")
+    var socket = ApplianceConfig().control.socket
+
+    func ask(_ line: String, timeoutMilliseconds: Int32 = 5_000) throws -> ControlReply {
+        let text: String
+        do { text = try ControlClient.request(line, socketPath: socket, timeoutMilliseconds: timeoutMilliseconds) } catch {
+            throw ValidationError("cannot reach showtelld on \(socket): \(error) (is it running? systemctl status showtelld)")
+        }
+        return try ControlReply.decode(text)
     }
 }

@@ -4,6 +4,8 @@ import MediaFormats
 import PhantomScan
 import Platform
 
+extension VoicePool: ExpressibleByArgument {}
+
 struct SynthCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "synth",
@@ -38,6 +40,9 @@ struct SynthCommand: ParsableCommand {
     @Option(help: "JPEG quality of the video frames, 1-100.")
     var quality = 85
 
+    @Option(help: "Voices the speakers are drawn from: all, train or heldout (disjoint accents and variants, for held-out evaluation).")
+    var voices: VoicePool = .all
+
     @Option(help: "Write a contact sheet of this session folder instead of generating.")
     var preview: String?
 
@@ -61,7 +66,9 @@ struct SynthCommand: ParsableCommand {
         for index in first..<(first + scans) {
             let name = String(format: "scan-%03d", index)
             let scanSeed = Self.seed(dataset: seed, scan: index)
-            let generator = SessionGenerator(duration: minutes * 60, seed: scanSeed, jpegQuality: quality)
+            var mix = NarrationMix()
+            mix.voices = voices
+            let generator = SessionGenerator(duration: minutes * 60, seed: scanSeed, mix: mix, jpegQuality: quality)
             let report = try generator.generate(to: out + "/" + name)
             print(String(format: "%@: %d frames, %.1f s, %d words (%d about the screen), speech %.0f %%, video %.1f MB; "
                          + "narration %.1f s + video %.1f s = %.1f s (%.1f s per minute)",

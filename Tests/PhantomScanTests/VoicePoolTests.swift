@@ -1,0 +1,24 @@
+@testable import PhantomScan
+import Testing
+
+@Suite struct VoicePoolTests {
+    /// Held-out evaluation must hear no accent and no variant that training heard.
+    @Test func trainAndHeldOutPoolsAreDisjoint() {
+        #expect(Set(VoicePool.train.accents).isDisjoint(with: VoicePool.heldout.accents))
+        #expect(Set(VoicePool.train.variants).isDisjoint(with: VoicePool.heldout.variants))
+        #expect(Set(VoicePool.train.accents + VoicePool.heldout.accents) == Set(VoicePool.all.accents))
+        for pool in VoicePool.allCases { #expect(pool.variants.count >= NarrationSpeaker.allCases.count) }
+    }
+
+    @Test func castingDrawsOnlyFromThePool() {
+        for seed in UInt64(0)..<20 {
+            var random = NarrationRandom(seed: seed, stream: 1)
+            let voices = VoiceCasting.cast(&random, pool: .heldout)
+            for voice in voices.values {
+                let parts = voice.name.split(separator: "+").map(String.init)
+                #expect(VoicePool.heldout.accents.contains(parts[0]) && VoicePool.heldout.variants.contains(parts[1]))
+            }
+            #expect(Set(voices.values.map(\.name)).count == voices.count)
+        }
+    }
+}
