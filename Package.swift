@@ -58,6 +58,15 @@ let package = Package(
         ),
         // Counts heap allocations for the benchmarks (interposes malloc in the CLI only).
         .target(name: "CAllocCounter", path: "Sources/CLibraries/CAllocCounter"),
+        // Int8 inference kernels: a scalar reference and SIMD families (AVX2, AVX-512BW, AVX-VNNI,
+        // AVX-512 VNNI, NEON, NEON SDOT) chosen at run time in dispatch.c. -ffp-contract=off: the
+        // requantisation's fp32 steps must round identically in every family (no fused multiply-add);
+        // -O2 even in debug builds, so the whole-network tests run at kernel speed.
+        .target(
+            name: "CInt8Kernels",
+            path: "Sources/CLibraries/CInt8Kernels",
+            cSettings: [.unsafeFlags(["-O2", "-ffp-contract=off"])]
+        ),
 
         // MARK: Swift modules, in data-flow order.
         .target(

@@ -14,6 +14,7 @@ APT_PACKAGES=(
   libspeexdsp-dev libsoxr-dev zlib1g-dev libdrm-dev
   espeak-ng libespeak-ng1 sox ffmpeg alsa-utils v4l-utils
   qemu-system-x86 busybox-static cpio kmod
+  gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user
 )
 
 deps() {
@@ -84,6 +85,8 @@ tests() {
   deps
   swift build --build-tests
   swift test --skip-build
+  # Int8 kernels bit-exact against the scalar reference: this CPU's families, and NEON under qemu-aarch64.
+  Tests/Int8Kernels/run.sh .build/int8-kernels
   # End to end on the virtual board: real V4L2, ALSA, fbdev and DRM drivers under QEMU.
   board/qemu-x86_64/e2e.sh "$(swift build --show-bin-path)/showtell"
   # End to end with release binaries: a 2-minute phantom session that ffprobe opens.

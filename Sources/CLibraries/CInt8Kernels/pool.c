@@ -1,0 +1,72 @@
+// Pooling over NHWC int8. The inner loops run across channels (contiguous), which the compiler
+// vectorises for every target at -O2 (vpmaxsb / smax, vpaddd / add); the integer results do not
+// depend on the family, and the requantisation is the shared scalar one.
+#include "internal.h"
+
+int32_t st_q8_pool_out_height(const st_q8_pool_geometry *g) { return (g->height + 2 * g->padding - g->kernel) / g->stride + 1; }
+int32_t st_q8_pool_out_width(const st_q8_pool_geometry *g) { return (g->width + 2 * g->padding - g->kernel) / g->stride + 1; }
+
+void st_q8_max_pool(st_q8_family family, const st_q8_pool_geometry *g, const int8_t *x, int8_t *y) {
+    (void)family;
+    const int ho = st_q8_pool_out_height(g), wo = st_q8_pool_out_width(g), c = g->channels;
+    const int8_t lo = (int8_t)g->output_min, hi = (int8_t)g->output_max;
+    for (int oy = 0; oy < ho; oy++)
+        for (int ox = 0; ox < wo; ox++) {
+            int8_t *out = y + ((size_t)oy * wo + ox) * c;
+            for (int i = 0; i < c; i++) out[i] = lo;  // the clamp's floor (-128 without ReLU)
+            for (int ky = 0; ky < g->kernel; ky++) {
+                const int iy = oy * g->stride - g->padding + ky;
+                if (iy < 0 || iy >= g->height) continue;
+                for (int kx = 0; kx < g->kernel; kx++) {
+                    const int ix = ox * g->stride - g->padding + kx;
+                    if (ix < 0 || ix >= g->width) continue;
+                    const int8_t *in = x + ((size_t)iy * g->width + ix) * c;
+                    for (int i = 0; i < c; i++) out[i] = in[i] > out[i] ? in[i] : out[i];
+                }
+            }
+            for (int i = 0; i < c; i++) out[i] = out[i] > hi ? hi : out[i];
+        }
+}
+
+void st_q8_avg_pool(st_q8_family family, const st_q8_pool_geometry *g, const int8_t *x, int8_t *y) {
+    (void)family;
+    enum { CHUNK = 256 };
+    const int ho = st_q8_pool_out_height(g), wo = st_q8_pool_out_width(g), c = g->channels;
+    const st_requant rq = st_make_requant(g->output_zero_point, g->output_min, g->output_max);
+    int32_t sums[CHUNK];
+    for (int oy = 0; oy < ho; oy++)
+        for (int ox = 0; ox < wo; ox++)
+            for (int c0 = 0; c0 < c; c0 += CHUNK) {
+                const int cn = c - c0 < CHUNK ? c - c0 : CHUNK;
+                int32_t n = 0;
+                for (int i = 0; i < cn; i++) sums[i] = 0;
+                for (int ky = 0; ky < g->kernel; ky++) {
+                    const int iy = oy * g->stride - g->padding + ky;
+                    if (iy < 0 || iy >= g->height) continue;
+                    for (int kx = 0; kx < g->kernel; kx++) {
+                        const int ix = ox * g->stride - g->padding + kx;
+                        if (ix < 0 || ix >= g->width) continue;
+                        const int8_t *in = x + ((size_t)iy * g->width + ix) * c + c0;
+                        for (int i = 0; i < cn; i++) sums[i] += in[i];
+                        n++;
+                    }
+                }
+                const float m = g->multiplier / (float)n;
+                int8_t *out = y + ((size_t)oy * wo + ox) * c + c0;
+                for (int i = 0; i < cn; i++) out[i] = st_requantize(sums[i] - n * g->input_zero_point, m, &rq);
+            }
+}
+
+void st_q8_global_avg_pool(st_q8_family family, const st_q8_pool_geometry *g, const int8_t *x, int8_t *y, int32_t *sums) {
+    (void)family;
+    const int c = g->channels;
+    const int32_t n = g->height * g->width;
+    const st_requant rq = st_make_requant(g->output_zero_point, g->output_min, g->output_max);
+    for (int i = 0; i < c; i++) sums[i] = 0;
+    for (int32_t p = 0; p < n; p++) {
+        const int8_t *in = x + (size_t)p * c;
+        for (int i = 0; i < c; i++) sums[i] += in[i];
+    }
+    const float m = g->multiplier / (float)n;
+    for (int i = 0; i < c; i++) y[i] = st_requantize(sums[i] - n * g->input_zero_point, m, &rq);
+}
