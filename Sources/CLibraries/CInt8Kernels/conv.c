@@ -154,6 +154,17 @@ size_t st_q8_conv_scratch_size(const st_q8_conv_geometry *g, st_q8_family family
                         const int inside = !(iy < 0 || iy >= g->height || ix < 0 || ix >= g->width);         \
                         const int8_t *src = inside ? x + ((size_t)iy * g->width + ix) * ci : NULL;           \
                         const int k0 = (ky * g->kernel + kx) * gin;                                          \
+                        if ((gin & 3) == 0) {                                                                \
+                            /* whole chunks: 4 inputs of one group go to one 4-element chunk */              \
+                            for (int q = 0; q < gin / 4; q++) {                                              \
+                                T *dst = row + ((size_t)(k0 / 4 + q) * groups) * 4;                          \
+                                for (int gr = 0; gr < groups; gr++) {                                        \
+                                    const int8_t *s4 = inside ? src + gr * gin + q * 4 : NULL;               \
+                                    for (int j = 0; j < 4; j++) dst[gr * 4 + j] = inside ? (T)(ENCODE(s4[j])) : pad; \
+                                }                                                                            \
+                            }                                                                                \
+                            continue;                                                                        \
+                        }                                                                                    \
                         for (int gr = 0; gr < groups; gr++)                                                  \
                             for (int i = 0; i < gin; i++) {                                                  \
                                 const int k = k0 + i;                                                        \
