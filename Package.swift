@@ -110,6 +110,13 @@ let package = Package(
             dependencies: ["NeuralCore", "COpenBLAS", "Platform"],
             path: "Sources/ShowTellModel"
         ),
+        // Inference engine: planned graph (BN folded, ReLU fused, buffers made at load), float and
+        // int8 (CInt8Kernels), post-training quantisation; serves the loop through ShowTellBranches.
+        .target(
+            name: "InferenceEngine",
+            dependencies: ["ShowTellModel", "NeuralCore", "CInt8Kernels", "COpenBLAS"],
+            path: "Sources/InferenceEngine"
+        ),
 
         // Capture: V4L2 grabber and ALSA microphone into lock-free rings.
         .target(
@@ -147,7 +154,7 @@ let package = Package(
         .executableTarget(
             name: "showtell",
             dependencies: [
-                "Appliance", "AudioFrontEnd", "Capture", "ControlPlane", "Display", "MediaFormats", "Platform", "PhantomScan", "NeuralCore", "ShowTellModel", "CAllocCounter",
+                "Appliance", "AudioFrontEnd", "Capture", "ControlPlane", "Display", "MediaFormats", "Platform", "PhantomScan", "NeuralCore", "ShowTellModel", "CAllocCounter", "InferenceEngine", "CInt8Kernels",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Sources/showtell"
@@ -207,6 +214,11 @@ let package = Package(
             dependencies: ["NeuralCore"],
             path: "Tests/NeuralCoreTests",
             resources: [.copy("Fixtures")]
+        ),
+        .testTarget(
+            name: "InferenceEngineTests",
+            dependencies: ["InferenceEngine", "ShowTellModel", "NeuralCore", "CInt8Kernels", "CAllocCounter"],
+            path: "Tests/InferenceEngineTests"
         ),
         .testTarget(
             name: "ShowTellModelTests",

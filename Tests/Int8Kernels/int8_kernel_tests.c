@@ -139,6 +139,22 @@ static int test_add(st_q8_family f, size_t n, int adversarial) {
     return failed;
 }
 
+static int test_gated_add(st_q8_family f) {
+    const size_t pixels = (size_t)uniform(1, 30), channels = (size_t)uniform(1, 90), n = pixels * channels;
+    int8_t *a = malloc(n), *b = malloc(n), *want = malloc(n), *got = malloc(n);
+    float *m = malloc(sizeof(float) * channels);
+    const int adversarial = uniform(0, 4) == 0;
+    for (size_t i = 0; i < n; i++) a[i] = adversarial ? 127 : (int8_t)uniform(-128, 127), b[i] = adversarial ? -128 : (int8_t)uniform(-128, 127);
+    for (size_t c = 0; c < channels; c++) m[c] = uniform(0, 3) == 0 ? 0.5f : uniform_f(0.0f, 2.0f);
+    st_q8_add_params p = {uniform(-128, 127), uniform(-128, 127), uniform(-128, 127), -128, 127, 0, uniform_f(0.05f, 2.0f)};
+    if (uniform(0, 1)) p.output_min = p.output_zero_point;
+    st_q8_gated_add_reference(pixels, channels, a, m, b, want, &p);
+    st_q8_gated_add(f, pixels, channels, a, m, b, got, &p);
+    const int failed = report_mismatch("gated add", st_q8_family_name(f), got, want, n);
+    free(a), free(b), free(want), free(got), free(m);
+    return failed;
+}
+
 static int test_pools(st_q8_family f) {
     st_q8_pool_geometry g;
     g.channels = uniform(1, 300);
@@ -225,8 +241,9 @@ int main(int argc, char **argv) {
             convs++;
         }
         for (int i = 0; i < cases; i++) failed += test_add(f, (size_t)uniform(0, 200), uniform(0, 7) == 0), adds++;
+        for (int i = 0; i < cases / 2; i++) failed += test_gated_add(f), adds++;
         for (int i = 0; i < cases / 3 + 1; i++) failed += test_pools(f), pools += 3;
-        printf("%-10s %s: %d convolutions (incl. fully connected), %d residual adds, %d pools: %s\n", st_q8_family_name(f),
+        printf("%-10s %s: %d convolutions (incl. fully connected), %d residual adds (plain and SE-gated), %d pools: %s\n", st_q8_family_name(f),
                failed ? "FAILED" : "ok", convs, adds, pools, failed ? "mismatches above" : "bit-exact with the scalar reference");
         total_failed += failed;
         families_run++;

@@ -6,6 +6,28 @@
 int32_t st_q8_pool_out_height(const st_q8_pool_geometry *g) { return (g->height + 2 * g->padding - g->kernel) / g->stride + 1; }
 int32_t st_q8_pool_out_width(const st_q8_pool_geometry *g) { return (g->width + 2 * g->padding - g->kernel) / g->stride + 1; }
 
+// The gated add runs across channels like the pools (the compiler vectorises the inner loop);
+// its fp32 steps are those of st_add_one, in the same order.
+void st_q8_gated_add(st_q8_family family, size_t pixels, size_t channels, const int8_t *a, const float *a_multipliers,
+                     const int8_t *b, int8_t *y, const st_q8_add_params *p) {
+    (void)family;
+    const float lo = (float)(p->output_min - p->output_zero_point), hi = (float)(p->output_max - p->output_zero_point);
+    const int32_t za = p->a_zero_point, zb = p->b_zero_point, zy = p->output_zero_point;
+    const float mb = p->b_multiplier;
+    for (size_t i = 0; i < pixels; i++) {
+        const int8_t *ar = a + i * channels, *br = b + i * channels;
+        int8_t *yr = y + i * channels;
+        for (size_t c = 0; c < channels; c++) {
+            const float fa = (float)((int32_t)ar[c] - za) * a_multipliers[c];
+            const float fb = (float)((int32_t)br[c] - zb) * mb;
+            float v = fa + fb;
+            v = v < lo ? lo : v;
+            v = v > hi ? hi : v;
+            yr[c] = (int8_t)((int32_t)lrintf(v) + zy);
+        }
+    }
+}
+
 void st_q8_max_pool(st_q8_family family, const st_q8_pool_geometry *g, const int8_t *x, int8_t *y) {
     (void)family;
     const int ho = st_q8_pool_out_height(g), wo = st_q8_pool_out_width(g), c = g->channels;

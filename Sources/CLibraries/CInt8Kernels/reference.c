@@ -36,6 +36,18 @@ void st_q8_add_reference(size_t count, const int8_t *a, const int8_t *b, int8_t 
     for (size_t i = 0; i < count; i++) y[i] = st_add_one(a[i], b[i], p, &rq);
 }
 
+void st_q8_gated_add_reference(size_t pixels, size_t channels, const int8_t *a, const float *a_multipliers,
+                               const int8_t *b, int8_t *y, const st_q8_add_params *p) {
+    const st_requant rq = st_make_requant(p->output_zero_point, p->output_min, p->output_max);
+    for (size_t i = 0; i < pixels; i++)
+        for (size_t c = 0; c < channels; c++) {
+            st_q8_add_params q = *p;
+            q.a_multiplier = a_multipliers[c];
+            const size_t k = i * channels + c;
+            y[k] = st_add_one(a[k], b[k], &q, &rq);
+        }
+}
+
 void st_q8_max_pool_reference(const st_q8_pool_geometry *g, const int8_t *x, int8_t *y) {
     const int ho = st_q8_pool_out_height(g), wo = st_q8_pool_out_width(g);
     for (int oy = 0; oy < ho; oy++)

@@ -94,6 +94,14 @@ typedef struct {
 void st_q8_add(st_q8_family family, size_t count, const int8_t *a, const int8_t *b, int8_t *y, const st_q8_add_params *p);
 void st_q8_add_reference(size_t count, const int8_t *a, const int8_t *b, int8_t *y, const st_q8_add_params *p);
 
+/// The squeeze-and-excitation block's end: y[p][c] = clamp(rint(fp32(a - z_a) * m_a[c] +
+/// fp32(b - z_b) * m_b), ...) + z_y over [pixels][channels], with m_a[c] = s_a * gate[c] / s_y
+/// (the float SE gate folded into a per-channel multiplier) and a_multiplier unused.
+void st_q8_gated_add(st_q8_family family, size_t pixels, size_t channels, const int8_t *a, const float *a_multipliers,
+                     const int8_t *b, int8_t *y, const st_q8_add_params *p);
+void st_q8_gated_add_reference(size_t pixels, size_t channels, const int8_t *a, const float *a_multipliers,
+                               const int8_t *b, int8_t *y, const st_q8_add_params *p);
+
 // MARK: Pooling (NHWC, one image). Max pooling keeps the input's scale and zero point (padding
 // never wins). Average pooling divides by the number of real pixels in the window
 // (padding excluded) and requantises: y = clamp(rint(fp32(sum - n z_x) * (m / n)), ...) + z_y,

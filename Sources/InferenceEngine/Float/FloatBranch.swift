@@ -1,0 +1,169 @@
+import COpenBLAS
+import NeuralCore
+
+/// Float32 execution of a BranchPlan over NHWC buffers made at load: im2col (NHWC rows
+/// [pixel][group][tap][Ci/g]) + one sgemm per group, folded bias and fused ReLU in one pass.
+/// `run` allocates nothing, takes no lock.
+public final class FloatBranch: @unchecked Sendable {
+    public let plan: BranchPlan
+    private let arena: Arena
+    private let slotOffsets: [Int]
+    private let columns: UnsafeMutablePointer<Float>  // [max pixels * K] im2col scratch
+    private let weights: [UnsafeMutablePointer<Float>]  // per conv: OHWI weights, then bias [Co]
+    private let pooled, hidden, gate: UnsafeMutablePointer<Float>  // SE / head scratch [C], [R], [C]
+    /// The head's result: the audio embedding [D] (audio) or nothing (video: see `slot(headOutput)`).
+    public let embedding: UnsafeMutablePointer<Float>
+    /// Called after each step with (slot, values, count): calibration observes activations here.
+    public var observer: ((Int, UnsafePointer<Float>, Int) -> Void)?
+
+    public init(plan: BranchPlan) {
+        self.plan = plan
+        var layout = ArenaLayout()
+        slotOffsets = plan.slots.map { layout.reserve($0.count) }
+        var columnCount = 0
+        for conv in plan.convs where !Self.isPointwise(conv.shape) {
+            columnCount = max(columnCount, conv.shape.outHeight * conv.shape.outWidth * conv.shape.kernel * conv.shape.kernel * conv.shape.inChannels)
+        }
+        let columnOffset = layout.reserve(columnCount)
+        let weightOffsets = plan.convs.map { layout.reserve($0.weight.count + $0.bias.count) }
+        let widest = plan.slots.map(\.channels).max() ?? 1
+        let pooledOffset = layout.reserve(widest), gateOffset = layout.reserve(widest)
+        let hiddenOffset = layout.reserve(plan.squeezeExcitations.map(\.reduced).max() ?? 1)
+        let embeddingOffset = layout.reserve(plan.embeddingDimension)
+        arena = Arena(count: layout.count)
+        let base = arena.base
+        columns = base + columnOffset
+        weights = weightOffsets.map { base + $0 }
+        for (conv, w) in zip(plan.convs, weights) {
+            w.update(from: conv.weight, count: conv.weight.count)
+            (w + conv.weight.count).update(from: conv.bias, count: conv.bias.count)
+        }
+        pooled = base + pooledOffset
+        gate = base + gateOffset
+        hidden = base + hiddenOffset
+        embedding = base + embeddingOffset
+    }
+
+    /// Floats this branch holds (activations, scratch, weights).
+    public var floatCount: Int { arena.count }
+
+    /// [H][W][C] of a slot; slot 0 is the input: write it before `run`.
+    public func slot(_ index: Int) -> UnsafeMutablePointer<Float> { arena.base + slotOffsets[index] }
+
+    static func isPointwise(_ s: ConvShape) -> Bool { s.kernel == 1 && s.stride == 1 && s.padding == 0 }
+
+    /// Input (slot 0) -> every step -> head. No allocation.
+    public func run() {
+        observer?(0, slot(0), plan.slots[0].count)
+        for step in plan.steps {
+            switch step {
+            case .conv(let index, let input, let output):
+                conv(index, slot(input), slot(output))
+                observer?(output, slot(output), plan.slots[output].count)
+            case .maxPool(let input, let output):
+                maxPool(plan.slots[input], slot(input), slot(output))
+                observer?(output, slot(output), plan.slots[output].count)
+            case .squeezeExciteAdd(let index, let input, let identity, let output):
+                squeezeExciteAdd(index, slot(input), slot(identity), slot(output), plan.slots[output])
+                observer?(output, slot(output), plan.slots[output].count)
+            }
+        }
+        if case .pooledProjection(let weight, let bias) = plan.head {
+            let s = plan.slots[plan.backboneOutput]
+            Self.meanOverPixels(slot(plan.backboneOutput), pixels: s.height * s.width, channels: s.channels, into: pooled)
+            let d = plan.embeddingDimension
+            embedding.update(from: bias, count: d)
+            weight.withUnsafeBufferPointer {
+                cblas_sgemv(CblasRowMajor, CblasNoTrans, Int32(d), Int32(s.channels), 1, $0.baseAddress!, Int32(s.channels), pooled, 1, 1, embedding, 1)
+            }
+        }
+    }
+
+    private func conv(_ index: Int, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>) {
+        let conv = plan.convs[index], s = conv.shape
+        let pixels = s.outHeight * s.outWidth, kg = s.groupReduction, k = kg * s.groups
+        let gout = s.outChannels / s.groups
+        let a: UnsafePointer<Float>
+        if Self.isPointwise(s) {
+            a = x
+        } else {
+            Self.im2col(x, s, columns)
+            a = UnsafePointer(columns)
+        }
+        let w = weights[index]
+        for g in 0..<s.groups {
+            // y[:, g] [pixels][gout] = rows[:, g] [pixels][kg] x W_g^T [kg][gout]
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(pixels), Int32(gout), Int32(kg), 1,
+                        a + g * kg, Int32(k), w + g * gout * kg, Int32(kg), 0, y + g * gout, Int32(s.outChannels))
+        }
+        let bias = w + conv.weight.count
+        for p in 0..<pixels {
+            let row = y + p * s.outChannels
+            if conv.relu {
+                for c in 0..<s.outChannels { row[c] = max(row[c] + bias[c], 0) }
+            } else {
+                for c in 0..<s.outChannels { row[c] += bias[c] }
+            }
+        }
+    }
+
+    /// rows [pixels][groups][k*k][Ci/g]; outside the image reads 0.
+    static func im2col(_ x: UnsafePointer<Float>, _ s: ConvShape, _ rows: UnsafeMutablePointer<Float>) {
+        let gin = s.inChannels / s.groups, kg = s.groupReduction, k = kg * s.groups
+        for oy in 0..<s.outHeight {
+            for ox in 0..<s.outWidth {
+                let row = rows + (oy * s.outWidth + ox) * k
+                for ky in 0..<s.kernel {
+                    let iy = oy * s.stride - s.padding + ky * s.dilation
+                    for kx in 0..<s.kernel {
+                        let ix = ox * s.stride - s.padding + kx * s.dilation
+                        let tap = ky * s.kernel + kx
+                        let inside = iy >= 0 && iy < s.height && ix >= 0 && ix < s.width
+                        let source = x + (iy * s.width + ix) * s.inChannels
+                        for g in 0..<s.groups {
+                            let dst = row + g * kg + tap * gin
+                            if inside { dst.update(from: source + g * gin, count: gin) } else { dst.update(repeating: 0, count: gin) }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// 3x3, stride 2, padding 1 (padding never wins), NHWC.
+    private func maxPool(_ s: ActivationSlot, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>) {
+        let ho = (s.height - 1) / 2 + 1, wo = (s.width - 1) / 2 + 1, c = s.channels
+        for oy in 0..<ho {
+            for ox in 0..<wo {
+                let out = y + (oy * wo + ox) * c
+                out.update(repeating: -Float.infinity, count: c)
+                for iy in max(0, 2 * oy - 1)..<min(s.height, 2 * oy + 2) {
+                    for ix in max(0, 2 * ox - 1)..<min(s.width, 2 * ox + 2) {
+                        let input = x + (iy * s.width + ix) * c
+                        for i in 0..<c { out[i] = max(out[i], input[i]) }
+                    }
+                }
+            }
+        }
+    }
+
+    private func squeezeExciteAdd(_ index: Int, _ x: UnsafePointer<Float>, _ identity: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ s: ActivationSlot) {
+        let pixels = s.height * s.width, c = s.channels
+        Self.meanOverPixels(x, pixels: pixels, channels: c, into: pooled)
+        SqueezeExcite.gate(plan.squeezeExcitations[index], pooled: pooled, hidden: hidden, gate: gate)
+        for p in 0..<pixels {
+            let a = x + p * c, b = identity + p * c, out = y + p * c
+            for i in 0..<c { out[i] = max(a[i] * gate[i] + b[i], 0) }
+        }
+    }
+
+    static func meanOverPixels(_ x: UnsafePointer<Float>, pixels: Int, channels: Int, into out: UnsafeMutablePointer<Float>) {
+        out.update(repeating: 0, count: channels)
+        for p in 0..<pixels {
+            let row = x + p * channels
+            for c in 0..<channels { out[c] += row[c] }
+        }
+        let scale = 1 / Float(pixels)
+        for c in 0..<channels { out[c] *= scale }
+    }
+}

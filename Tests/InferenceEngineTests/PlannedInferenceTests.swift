@@ -1,0 +1,192 @@
+import CAllocCounter
+import CInt8Kernels
+import InferenceEngine
+import NeuralCore
+import ShowTellModel
+import Testing
+
+/// An edge network (D = 16) whose batch norms are not the identity, so folding is exercised.
+private func edgeNetwork(seed: UInt64 = 5) -> ShowTellNetwork {
+    let network = ShowTellNetwork(backbone: .edge, embeddingDimension: 16, seed: seed)
+    var random = RandomSource(seed: seed &+ 99)
+    for branch in [network.video, network.audio] {
+        for entry in branch.store.entries {
+            let p = branch.store.pointer(entry)
+            for i in 0..<entry.count {
+                let u = Float(random.next() >> 40) / Float(1 << 24)  // [0, 1)
+                if entry.name.hasSuffix("bn.running_mean") { p[i] = (u - 0.5) * 0.4 }
+                if entry.name.hasSuffix("bn.running_var") { p[i] = 0.5 + 1.5 * u }
+                if entry.name.hasSuffix("bn.weight") { p[i] = 0.5 + u }
+                if entry.name.hasSuffix("bn.bias") { p[i] = (u - 0.5) * 0.2 }
+            }
+        }
+    }
+    return network
+}
+
+private func spectrogram(seed: UInt64) -> [Float] {
+    // The golden spectrogram's structure, shifted and re-scaled per seed (speech-like harmonics).
+    let base = GoldenInference.spectrogram(), n = ShowTellNetwork.spectrogramSize
+    var random = RandomSource(seed: seed)
+    var values = [Float](repeating: 0, count: base.count)
+    let shift = Int(random.next() % 40)
+    for i in 0..<base.count {
+        let noise = Float(random.next() >> 40) / Float(1 << 24) - 0.5
+        values[i] = base[(i + shift * n) % base.count] * 0.8 + 0.4 * noise
+    }
+    return values
+}
+
+private func frame(seed: UInt64) -> (pixels: [UInt8], width: Int, height: Int) {
+    // A bright disc at a seed-dependent place on a depth gradient with speckle: a phantom-like B-mode frame.
+    let w = GoldenInference.frameWidth, h = GoldenInference.frameHeight
+    var random = RandomSource(seed: seed)
+    let cx = 60 + Int(random.next() % 200), cy = 50 + Int(random.next() % 140)
+    var pixels = [UInt8](repeating: 0, count: w * h)
+    for y in 0..<h {
+        for x in 0..<w {
+            let dx = x - cx, dy = y - cy
+            let disc = dx * dx + dy * dy < 35 * 35 ? 110 : 0
+            pixels[y * w + x] = UInt8(min(255, 25 + y / 3 + disc + Int(random.next() % 30)))
+        }
+    }
+    return (pixels, w, h)
+}
+
+private func run(_ model: ShowTellBranches, spectrogram: [Float], frame: (pixels: [UInt8], width: Int, height: Int)) -> (audio: [Float], map: [Float]) {
+    let d = model.embeddingDimension, cells = model.mapWidth * model.mapHeight
+    var audio = [Float](repeating: 0, count: d), map = [Float](repeating: 0, count: d * cells)
+    spectrogram.withUnsafeBufferPointer { model.audioEmbedding($0.baseAddress!, into: &audio) }
+    frame.pixels.withUnsafeBufferPointer { f in
+        map.withUnsafeMutableBufferPointer { model.videoMap(f.baseAddress!, width: frame.width, height: frame.height, into: $0.baseAddress!) }
+    }
+    return (audio, map)
+}
+
+private func cosine(_ a: [Float], _ b: [Float]) -> Double {
+    var dot = 0.0, na = 0.0, nb = 0.0
+    for i in a.indices { dot += Double(a[i]) * Double(b[i]); na += Double(a[i]) * Double(a[i]); nb += Double(b[i]) * Double(b[i]) }
+    return dot / (na.squareRoot() * nb.squareRoot())
+}
+
+private func pearson(_ a: [Float], _ b: [Float]) -> Double {
+    let ma = a.reduce(0.0) { $0 + Double($1) } / Double(a.count), mb = b.reduce(0.0) { $0 + Double($1) } / Double(b.count)
+    var sab = 0.0, saa = 0.0, sbb = 0.0
+    for i in a.indices {
+        let x = Double(a[i]) - ma, y = Double(b[i]) - mb
+        sab += x * y; saa += x * x; sbb += y * y
+    }
+    return sab / (saa * sbb).squareRoot()
+}
+
+private func heatmap(_ output: (audio: [Float], map: [Float]), dimension d: Int) -> [Float] {
+    let cells = output.map.count / d
+    var heat = [Float](repeating: 0, count: cells)
+    Localisation.cosineMap(audio: output.audio, map: output.map, dimension: d, cells: cells, into: &heat)
+    return heat
+}
+
+private func maxRelativeError(_ got: [Float], _ want: [Float]) -> Float {
+    let scale = want.map(abs).max() ?? 1
+    return zip(got, want).map { abs($0 - $1) }.max()! / max(scale, 1e-12)
+}
+
+private func quantized(_ network: ShowTellNetwork, method: Calibration.Method = .minMax) -> NetworkQuantization {
+    let plans = PlannedInference.plans(for: network)
+    return NetworkQuantization.calibrate(
+        plans: plans, method: method, spectrograms: (0..<3).map { spectrogram(seed: 100 + $0) },
+        frames: (0..<3).map { frame(seed: 200 + $0) }).0
+}
+
+struct PlannedInferenceTests {
+    /// Folded batch norm + fused ReLU + NHWC im2col/sgemm = NeuralCore's float forward (NCHW,
+    /// separate batch norm), up to float rounding.
+    @Test func floatPlanMatchesTrainingNetwork() {
+        let network = edgeNetwork()
+        let reference = ShowTellInference(network: network)
+        let planned = PlannedInference(network: network)
+        #expect(planned.mapWidth == reference.mapWidth && planned.mapHeight == reference.mapHeight)
+        for seed in [UInt64(1), 2] {
+            let want = run(reference, spectrogram: spectrogram(seed: seed), frame: frame(seed: seed))
+            let got = run(planned, spectrogram: spectrogram(seed: seed), frame: frame(seed: seed))
+            let audioError = maxRelativeError(got.audio, want.audio), mapError = maxRelativeError(got.map, want.map)
+            #expect(audioError < 1e-4, "audio embedding: max error \(audioError) of its largest value")
+            #expect(mapError < 1e-4, "video map: max error \(mapError) of its largest value")
+        }
+    }
+
+    /// Untrained edge network (random BN): int8 against float on held-out inputs (calibrated
+    /// on other ones). Figures are printed; the bounds are loose because the network is untrained.
+    @Test func int8FollowsFloat() {
+        let network = edgeNetwork()
+        let float = PlannedInference(network: network)
+        let int8 = PlannedInference(network: network, quantization: quantized(network))
+        #expect(int8.precision == "int8")
+        var cosines = [Double](), correlations = [Double]()
+        for seed in [UInt64(7), 8, 9] {
+            let s = spectrogram(seed: seed), f = frame(seed: seed)
+            let want = run(float, spectrogram: s, frame: f), got = run(int8, spectrogram: s, frame: f)
+            cosines.append(cosine(got.audio, want.audio))
+            correlations.append(pearson(heatmap(got, dimension: 16), heatmap(want, dimension: 16)))
+        }
+        print("untrained edge, int8 vs float: audio embedding cosine \(cosines), heatmap Pearson \(correlations)")
+        #expect(cosines.allSatisfy { $0 > 0.98 }, "\(cosines)")
+        #expect(correlations.allSatisfy { $0 > 0.95 }, "\(correlations)")
+    }
+
+    /// Every kernel family this CPU runs gives the same int8 network output, bit for bit.
+    @Test func int8IdenticalOnEveryFamily() {
+        let network = edgeNetwork(seed: 3)
+        let quantization = quantized(network)
+        let s = spectrogram(seed: 11), f = frame(seed: 11)
+        var outputs = [(String, [Float], [Float])]()
+        for raw in 0..<Int(ST_Q8_FAMILY_COUNT.rawValue) {
+            let family = st_q8_family(rawValue: UInt32(raw))
+            guard st_q8_family_supported(family) != 0 else {
+                print("skipped \(String(cString: st_q8_family_name(family))): this CPU lacks \(String(cString: st_q8_family_requirement(family)))")
+                continue
+            }
+            let out = run(PlannedInference(network: network, quantization: quantization, family: family), spectrogram: s, frame: f)
+            outputs.append((String(cString: st_q8_family_name(family)), out.audio, out.map))
+        }
+        #expect(outputs.count >= 1)
+        for (name, audio, map) in outputs.dropFirst() {
+            #expect(audio == outputs[0].1, "\(name) audio differs from \(outputs[0].0)")
+            #expect(map == outputs[0].2, "\(name) video map differs from \(outputs[0].0)")
+        }
+    }
+
+    /// After a warm-up call, neither branch allocates (float and int8).
+    @Test func noAllocationPerInference() throws {
+        try #require(alloc_counter_active() == 1)
+        let network = edgeNetwork()
+        for model in [PlannedInference(network: network), PlannedInference(network: network, quantization: quantized(network))] as [ShowTellBranches] {
+            let d = model.embeddingDimension, cells = model.mapWidth * model.mapHeight
+            let audio = UnsafeMutablePointer<Float>.allocate(capacity: d), map = UnsafeMutablePointer<Float>.allocate(capacity: d * cells)
+            defer { audio.deallocate(); map.deallocate() }
+            let s = spectrogram(seed: 1), f = frame(seed: 1)
+            var counts = [UInt64]()
+            counts.reserveCapacity(8)
+            s.withUnsafeBufferPointer { s in
+                f.pixels.withUnsafeBufferPointer { p in
+                    model.audioEmbedding(s.baseAddress!, into: audio)
+                    model.videoMap(p.baseAddress!, width: f.width, height: f.height, into: map)
+                    for _ in 0..<3 {
+                        var before = alloc_counter_thread()
+                        model.audioEmbedding(s.baseAddress!, into: audio)
+                        counts.append(alloc_counter_thread() - before)
+                        before = alloc_counter_thread()
+                        model.videoMap(p.baseAddress!, width: f.width, height: f.height, into: map)
+                        counts.append(alloc_counter_thread() - before)
+                    }
+                }
+            }
+            #if DEBUG
+            // Unoptimised builds may box enum payloads while iterating the plan: a fixed count per call.
+            #expect(counts.allSatisfy { $0 == counts[0] || $0 == counts[1] }, "\(model.precision): \(counts)")
+            #else
+            #expect(counts.allSatisfy { $0 == 0 }, "\(model.precision): \(counts)")
+            #endif
+        }
+    }
+}
