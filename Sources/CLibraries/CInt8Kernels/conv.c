@@ -111,80 +111,80 @@ static int rows_are_input(const st_q8_conv_geometry *g, const st_family_desc *d)
     return g->kernel == 1 && g->stride == 1 && g->padding == 0 && g->groups == 1 && d->elem == ST_ELEM_S8 && g->in_channels % 4 == 0;
 }
 
+// The input encoded once per call in the family's row encoding (x, x + 128 or x - z_x), so
+// building rows is copying: whole taps for dense convolutions, 4-element units for grouped ones.
+static size_t encoded_bytes(const st_q8_conv_geometry *g, const st_family_desc *d) {
+    return d->elem == ST_ELEM_S8 ? 0 : (((size_t)g->height * g->width * g->in_channels * elem_size(d->elem)) + 63) & ~(size_t)63;
+}
+
 size_t st_q8_conv_scratch_size(const st_q8_conv_geometry *g, st_q8_family family) {
     const st_family_desc *d = st_family(family);
     // The gather of the last chunk of a row may read vl chunks past it: a margin after the block.
     const size_t margin = (size_t)d->vl * 4 * elem_size(d->elem) + 64;
-    return (size_t)block_pixels(g, d) * row_elements(g) * elem_size(d->elem) + margin + 64;
+    return encoded_bytes(g, d) + (size_t)block_pixels(g, d) * row_elements(g) * elem_size(d->elem) + margin + 64;
 }
 
-// One row per output pixel, for each element encoding.
-#define ST_DEFINE_ROWS(NAME, T, ENCODE)                                                                      \
-    static void NAME(const st_q8_conv_geometry *g, const int8_t *x, int pixel, int count, T *rows) {        \
+// Rows of `count` output pixels from the encoded input; pad is the encoded z_x (contributes 0).
+#define ST_DEFINE_ROWS(NAME, T)                                                                              \
+    static void NAME(const st_q8_conv_geometry *g, const T *enc, T pad, int pixel, int count, T *rows) {    \
         const int wo = st_q8_conv_out_width(g);                                                              \
         const int gin = g->in_channels / g->groups, groups = g->groups, ci = g->in_channels;               \
         const int k4 = conv_k4(g), kg = g->kernel * g->kernel * gin;                                         \
         const size_t len = (size_t)k4 * groups * 4;                                                          \
-        const int32_t zx = g->input_zero_point;                                                              \
-        (void)zx;                                                                                            \
-        const T pad = (T)(ENCODE(zx));                                                                       \
         for (int r = 0; r < count; r++) {                                                                    \
             T *row = rows + (size_t)r * len;                                                                 \
             const int oy = (pixel + r) / wo, ox = (pixel + r) % wo;                                          \
-            if (groups == 1) {                                                                               \
-                for (int ky = 0; ky < g->kernel; ky++) {                                                     \
-                    const int iy = oy * g->stride - g->padding + ky * g->dilation;                           \
-                    for (int kx = 0; kx < g->kernel; kx++) {                                                 \
-                        const int ix = ox * g->stride - g->padding + kx * g->dilation;                       \
-                        T *dst = row + (size_t)(ky * g->kernel + kx) * ci;                                   \
-                        if (iy < 0 || iy >= g->height || ix < 0 || ix >= g->width) {                         \
+            for (int ky = 0; ky < g->kernel; ky++) {                                                         \
+                const int iy = oy * g->stride - g->padding + ky * g->dilation;                               \
+                const int ix0 = ox * g->stride - g->padding;                                                 \
+                if (groups == 1 && g->dilation == 1 && iy >= 0 && iy < g->height && ix0 >= 0 &&             \
+                    ix0 + g->kernel <= g->width) {                                                           \
+                    /* a whole kernel row inside the image: one contiguous run of taps */                    \
+                    memcpy(row + (size_t)ky * g->kernel * ci, enc + ((size_t)iy * g->width + ix0) * ci,      \
+                           (size_t)g->kernel * ci * sizeof(T));                                              \
+                    continue;                                                                                \
+                }                                                                                            \
+                for (int kx = 0; kx < g->kernel; kx++) {                                                     \
+                    const int ix = ox * g->stride - g->padding + kx * g->dilation;                           \
+                    const int inside = iy >= 0 && iy < g->height && ix >= 0 && ix < g->width;                \
+                    const T *src = enc + ((size_t)(inside ? iy : 0) * g->width + (inside ? ix : 0)) * ci;    \
+                    const int k0 = (ky * g->kernel + kx) * gin;                                              \
+                    if (groups == 1 || gin == 4) {                                                           \
+                        /* [k4][groups][4] of one tap is the tap's channels in order */                      \
+                        T *dst = row + (groups == 1 ? (size_t)k0 : (size_t)(k0 / 4) * groups * 4);           \
+                        if (inside) memcpy(dst, src, (size_t)ci * sizeof(T));                                \
+                        else for (int i = 0; i < ci; i++) dst[i] = pad;                                      \
+                    } else if ((gin & 3) == 0) {                                                             \
+                        T *dst = row + (size_t)(k0 / 4) * groups * 4;                                        \
+                        if (!inside) {                                                                       \
                             for (int i = 0; i < ci; i++) dst[i] = pad;                                       \
                         } else {                                                                             \
-                            const int8_t *src = x + ((size_t)iy * g->width + ix) * ci;                       \
-                            for (int i = 0; i < ci; i++) dst[i] = (T)(ENCODE(src[i]));                       \
+                            for (int q = 0; q < gin / 4; q++, dst += (size_t)groups * 4)                     \
+                                for (int gr = 0; gr < groups; gr++) memcpy(dst + gr * 4, src + gr * gin + q * 4, 4 * sizeof(T)); \
                         }                                                                                    \
-                    }                                                                                        \
-                }                                                                                            \
-                for (size_t k = (size_t)kg; k < len; k++) row[k] = pad;                                      \
-            } else {                                                                                         \
-                for (int ky = 0; ky < g->kernel; ky++) {                                                     \
-                    const int iy = oy * g->stride - g->padding + ky * g->dilation;                           \
-                    for (int kx = 0; kx < g->kernel; kx++) {                                                 \
-                        const int ix = ox * g->stride - g->padding + kx * g->dilation;                       \
-                        const int inside = !(iy < 0 || iy >= g->height || ix < 0 || ix >= g->width);         \
-                        const int8_t *src = inside ? x + ((size_t)iy * g->width + ix) * ci : NULL;           \
-                        const int k0 = (ky * g->kernel + kx) * gin;                                          \
-                        if ((gin & 3) == 0) {                                                                \
-                            /* whole chunks: 4 inputs of one group go to one 4-element chunk */              \
-                            for (int q = 0; q < gin / 4; q++) {                                              \
-                                T *dst = row + ((size_t)(k0 / 4 + q) * groups) * 4;                          \
-                                for (int gr = 0; gr < groups; gr++) {                                        \
-                                    const int8_t *s4 = inside ? src + gr * gin + q * 4 : NULL;               \
-                                    for (int j = 0; j < 4; j++) dst[gr * 4 + j] = inside ? (T)(ENCODE(s4[j])) : pad; \
-                                }                                                                            \
-                            }                                                                                \
-                            continue;                                                                        \
+                    } else if (gin == 1 || gin == 2) {                                                       \
+                        /* a tap's gin inputs of a group fall in one chunk */                                \
+                        T *dst = row + (size_t)(k0 >> 2) * groups * 4 + (k0 & 3);                            \
+                        for (int gr = 0; gr < groups; gr++) {                                                \
+                            if (inside) memcpy(dst + gr * 4, src + gr * gin, (size_t)gin * sizeof(T));       \
+                            else for (int i = 0; i < gin; i++) dst[gr * 4 + i] = pad;                        \
                         }                                                                                    \
+                    } else {                                                                                 \
                         for (int gr = 0; gr < groups; gr++)                                                  \
                             for (int i = 0; i < gin; i++) {                                                  \
                                 const int k = k0 + i;                                                        \
-                                row[((size_t)(k >> 2) * groups + gr) * 4 + (k & 3)] =                        \
-                                    inside ? (T)(ENCODE(src[gr * gin + i])) : pad;                           \
+                                row[((size_t)(k >> 2) * groups + gr) * 4 + (k & 3)] = inside ? src[gr * gin + i] : pad; \
                             }                                                                                \
                     }                                                                                        \
                 }                                                                                            \
-                for (int k = kg; k < k4 * 4; k++)                                                            \
-                    for (int gr = 0; gr < groups; gr++) row[((size_t)(k >> 2) * groups + gr) * 4 + (k & 3)] = pad; \
             }                                                                                                \
+            for (int k = kg; k < k4 * 4; k++)                                                                \
+                for (int gr = 0; gr < groups; gr++) row[((size_t)(k >> 2) * groups + gr) * 4 + (k & 3)] = pad; \
         }                                                                                                    \
     }
 
-#define ST_ENCODE_S8(v) (v)
-#define ST_ENCODE_U8(v) ((int32_t)(v) + 128)
-#define ST_ENCODE_I16(v) ((int32_t)(v) - zx)
-ST_DEFINE_ROWS(rows_s8, int8_t, ST_ENCODE_S8)
-ST_DEFINE_ROWS(rows_u8, uint8_t, ST_ENCODE_U8)
-ST_DEFINE_ROWS(rows_i16, int16_t, ST_ENCODE_I16)
+ST_DEFINE_ROWS(rows8, uint8_t)
+ST_DEFINE_ROWS(rows16, uint16_t)
 
 void st_q8_conv_run(
     const st_q8_conv_geometry *g, const void *packed, const int8_t *x, int8_t *y,
@@ -197,7 +197,18 @@ void st_q8_conv_run(
     const size_t chunk_stride = (size_t)g->groups * 4;
     const int block = block_pixels(g, d), co = g->out_channels, mr = d->mr;
     const int direct = rows_are_input(g, d);
-    uint8_t *rows = (uint8_t *)(((uintptr_t)scratch + 63) & ~(uintptr_t)63);
+    uint8_t *enc = (uint8_t *)(((uintptr_t)scratch + 63) & ~(uintptr_t)63);
+    uint8_t *rows = enc + encoded_bytes(g, d);
+    const size_t xn = (size_t)g->height * g->width * g->in_channels;
+    const int32_t zx = g->input_zero_point;
+    if (!direct) {
+        if (d->elem == ST_ELEM_U8) {
+            for (size_t i = 0; i < xn; i++) enc[i] = (uint8_t)((uint8_t)x[i] ^ 0x80);  // x + 128
+        } else if (d->elem == ST_ELEM_I16) {
+            int16_t *e = (int16_t *)enc;
+            for (size_t i = 0; i < xn; i++) e[i] = (int16_t)(x[i] - zx);
+        }
+    }
     for (int p0 = pixel_begin; p0 < pixel_end; p0 += block) {
         const int nb = pixel_end - p0 < block ? pixel_end - p0 : block;
         const uint8_t *a;
@@ -205,9 +216,9 @@ void st_q8_conv_run(
             a = (const uint8_t *)(x + (size_t)p0 * g->in_channels);
         } else {
             switch (d->elem) {
-            case ST_ELEM_S8: rows_s8(g, x, p0, nb, (int8_t *)rows); break;
-            case ST_ELEM_U8: rows_u8(g, x, p0, nb, (uint8_t *)rows); break;
-            case ST_ELEM_I16: rows_i16(g, x, p0, nb, (int16_t *)rows); break;
+            case ST_ELEM_S8: rows8(g, (const uint8_t *)x, (uint8_t)(int8_t)zx, p0, nb, rows); break;
+            case ST_ELEM_U8: rows8(g, enc, (uint8_t)(zx + 128), p0, nb, rows); break;
+            case ST_ELEM_I16: rows16(g, (const uint16_t *)enc, 0, p0, nb, (uint16_t *)rows); break;
             }
             a = rows;
         }
