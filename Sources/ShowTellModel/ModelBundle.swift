@@ -45,6 +45,17 @@ public struct ModelBundle: Sendable {
         return manifest
     }
 
+    /// Writes already-encoded weights with `manifest` (its sha256 and bytes filled in here),
+    /// atomically as `write` does; for bundles other modules build (the int8 bundle).
+    @discardableResult
+    public static func write(weights: [UInt8], manifest: ModelManifest, to directory: String) throws(ModelBundleError) -> ModelManifest {
+        var manifest = manifest
+        manifest.sha256 = SHA256.hex(weights)
+        manifest.bytes = weights.count
+        try writeFiles(weights: weights, manifest: encode(manifest), to: directory)
+        return manifest
+    }
+
     static func encode(_ manifest: ModelManifest) -> [UInt8] {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
@@ -171,6 +182,9 @@ public struct ModelBundle: Sendable {
     public static func load(directory: String) throws(ModelBundleError) -> ModelBundle {
         let manifest = try readManifest(directory: directory)
         let manifestPath = directory + "/" + manifestFile
+        if manifest.precision == "int8" {
+            throw ModelBundleError(.unknownFormat, path: manifestPath, "is an int8 bundle (showtell quantize); it runs on the inference engine (InferenceEngine.Int8Bundle), not the float network")
+        }
         let configuration = ResNeXtConfiguration.named(manifest.backbone)!
         if let described = manifest.architecture, described != ModelManifest.Architecture(configuration) {
             throw ModelBundleError(.tensorMismatch, path: manifestPath, "architecture of backbone \"\(manifest.backbone)\" differs from this build's definition; the bundle was made by another version")

@@ -37,6 +37,48 @@ public struct ModelManifest: Codable, Sendable, Equatable {
     public var producer: String?
     /// Outputs for GoldenInference's fixed inputs on the machine that wrote the bundle.
     public var golden: Golden?
+    /// Int8 bundles only (precision "int8"): how the activations were calibrated and their
+    /// per-tensor parameters (the weights' per-channel scales are tensors of model.safetensors).
+    public var quantization: Quantization?
+
+    public struct Quantization: Codable, Sendable, Equatable {
+        /// "tflite-int8: weights per-channel symmetric [-127,127], activations per-tensor asymmetric, int32 bias, fp32 requantisation rounding half to even"
+        public var arithmetic: String
+        /// "min/max" or "percentile 99.99"
+        public var method: String
+        /// Calibration inputs (spectrogram windows and frames) and the sessions they came from.
+        public var calibrationInputs: Int
+        public var calibrationSessions: [String]
+        /// SHA-256 of the float bundle's model.safetensors that was quantised.
+        public var sourceSha256: String
+        /// Per activation tensor (plan slot name, e.g. "video.stages.0.0.conv1"): real = scale * (q - zero_point).
+        public var activations: [String: Activation]
+
+        public struct Activation: Codable, Sendable, Equatable {
+            public var scale: Float
+            public var zeroPoint: Int32
+            public init(scale: Float, zeroPoint: Int32) {
+                self.scale = scale
+                self.zeroPoint = zeroPoint
+            }
+            enum CodingKeys: String, CodingKey { case scale, zeroPoint = "zero_point" }
+        }
+
+        public init(arithmetic: String, method: String, calibrationInputs: Int, calibrationSessions: [String],
+                    sourceSha256: String, activations: [String: Activation]) {
+            self.arithmetic = arithmetic
+            self.method = method
+            self.calibrationInputs = calibrationInputs
+            self.calibrationSessions = calibrationSessions
+            self.sourceSha256 = sourceSha256
+            self.activations = activations
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case arithmetic, method, calibrationInputs = "calibration_inputs", calibrationSessions = "calibration_sessions"
+            case sourceSha256 = "source_sha256", activations
+        }
+    }
 
     public struct Golden: Codable, Sendable, Equatable {
         /// L2 norms of a and of the whole map V.
@@ -152,6 +194,7 @@ public struct ModelManifest: Codable, Sendable, Equatable {
     enum CodingKeys: String, CodingKey {
         case format, backbone, embeddingDimension = "embedding_dimension", trained, created, sha256, parameters, notes
         case bytes, precision, architecture, inputs, outputs, training, producer, golden
+        case quantization
     }
 }
 

@@ -176,7 +176,8 @@ public struct SafeTensorsFile: Sendable {
         case "I64": return (0..<info.elementCount).map { Int(Int64(bitPattern: UInt64(littleEndianBytes: bytes, at: start + 8 * $0))) }
         case "I32": return (0..<info.elementCount).map { Int(Int32(bitPattern: UInt32(littleEndianBytes: bytes, at: start + 4 * $0))) }
         case "U8": return (0..<info.elementCount).map { Int(bytes[start + $0]) }
-        default: throw SafeTensorsError("tensor \"\(info.name)\" is \(info.dtype), expected I64, I32 or U8")
+        case "I8": return (0..<info.elementCount).map { Int(Int8(bitPattern: bytes[start + $0])) }
+        default: throw SafeTensorsError("tensor \"\(info.name)\" is \(info.dtype), expected I64, I32, I8 or U8")
         }
     }
 }
@@ -211,6 +212,21 @@ public struct SafeTensorsWriter: Sendable {
         var data = [UInt8]()
         for value in integers { data.appendLittleEndian(UInt64(bitPattern: Int64(value))) }
         append(name, "I64", shape, data)
+    }
+
+    /// An I8 tensor (int8 weights of a quantised bundle).
+    public mutating func add(_ name: String, shape: [Int], int8s: [Int8]) {
+        precondition(int8s.count == shape.reduce(1, *), "tensor \(name): \(int8s.count) values for shape \(shape)")
+        append(name, "I8", shape, int8s.map { UInt8(bitPattern: $0) })
+    }
+
+    /// An I32 tensor (int32 biases of a quantised bundle).
+    public mutating func add(_ name: String, shape: [Int], int32s: [Int32]) {
+        precondition(int32s.count == shape.reduce(1, *), "tensor \(name): \(int32s.count) values for shape \(shape)")
+        var data = [UInt8]()
+        data.reserveCapacity(4 * int32s.count)
+        for value in int32s { data.appendLittleEndian(UInt32(bitPattern: value)) }
+        append(name, "I32", shape, data)
     }
 
     private mutating func append(_ name: String, _ dtype: String, _ shape: [Int], _ data: [UInt8]) {
