@@ -134,11 +134,18 @@ let package = Package(
             path: "Sources/Appliance"
         ),
 
+        // Field diagnostics: self-test checks, support bundle, live microphone meter (the CLI's logic).
+        .target(
+            name: "FieldDiagnostics",
+            dependencies: ["Platform", "Capture", "AudioFrontEnd", "ControlPlane", "ShowTellModel", "NeuralCore", "Appliance", "COpenBLAS", "CALSA", "CSystemShims"],
+            path: "Sources/FieldDiagnostics"
+        ),
+
         // MARK: Executables (thin).
         .executableTarget(
             name: "showtell",
             dependencies: [
-                "Appliance", "AudioFrontEnd", "Capture", "ControlPlane", "Display", "MediaFormats", "Platform", "PhantomScan", "NeuralCore", "ShowTellModel", "CAllocCounter",
+                "Appliance", "AudioFrontEnd", "Capture", "ControlPlane", "Display", "MediaFormats", "Platform", "PhantomScan", "NeuralCore", "ShowTellModel", "CAllocCounter", "FieldDiagnostics",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Sources/showtell"
@@ -198,6 +205,11 @@ let package = Package(
             dependencies: ["NeuralCore"],
             path: "Tests/NeuralCoreTests",
             resources: [.copy("Fixtures")]
+        ),
+        .testTarget(
+            name: "FieldDiagnosticsTests",
+            dependencies: ["FieldDiagnostics", "ControlPlane", "ShowTellModel", "NeuralCore", "Platform"],
+            path: "Tests/FieldDiagnosticsTests"
         ),
         .testTarget(
             name: "ShowTellModelTests",

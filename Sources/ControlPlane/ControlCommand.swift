@@ -83,4 +83,7 @@ public struct ControlReply: Codable, Equatable, Sendable {
 
     /// Reads a reply line from `ControlClient.request`.
     public static func decode(_ line: String) throws -> ControlReply { try ControlJSON.decode(ControlReply.self, line) }
+
+    /// The reply as the one JSON line the server sends.
+    public func jsonLine() throws -> String { try ControlJSON.encode(self) }
 }
