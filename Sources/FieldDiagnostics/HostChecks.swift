@@ -6,9 +6,9 @@ import Platform
 /// Checks of the box itself: CPU, disk, clock, temperature. Each reads the kernel's own
 /// interfaces (/proc, statvfs, adjtimex, /sys/class/thermal), so they run anywhere.
 public enum HostChecks {
-    /// Free space below this stops session recording and fails the self-test; below
-    /// `warnFreeBytes` the self-test warns. One owner of the numbers: the recorder reads them.
-    public static let minimumFreeBytes: UInt64 = 512 << 20
+    /// Free space below this stops session recording (recording.min_free_mb, its owner) and
+    /// fails the self-test; below `warnFreeBytes` the self-test warns.
+    public static let minimumFreeBytes = UInt64(ApplianceConfig().recording.minFreeMegabytes) << 20
     public static let warnFreeBytes: UInt64 = 2 << 30
 
     /// CPU model and the instruction-set features the kernels use.

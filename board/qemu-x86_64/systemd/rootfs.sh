@@ -20,7 +20,7 @@ command -v mmdebstrap >/dev/null || { echo "mmdebstrap is missing: apt-get insta
 
 packages=(
   systemd systemd-sysv udev kmod dbus linux-image-amd64 initramfs-tools zstd e2fsprogs procps
-  libasound2 libopenblas0-pthread libfftw3-single3 libjpeg62-turbo libspeexdsp1 libsoxr0 zlib1g libdrm2 libstdc++6 libgcc-s1
+  adduser init-system-helpers libasound2 libopenblas0 libopenblas0-pthread libfftw3-single3 libjpeg62-turbo libspeexdsp1 libsoxr0 zlib1g libdrm2 libstdc++6 libgcc-s1
   alsa-utils v4l-utils
 )
 rm -rf "$out.partial"
