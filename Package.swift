@@ -150,11 +150,18 @@ let package = Package(
             path: "Sources/Appliance"
         ),
 
+        // Field diagnostics: self-test checks, support bundle, live microphone meter (the CLI's logic).
+        .target(
+            name: "FieldDiagnostics",
+            dependencies: ["Platform", "Capture", "AudioFrontEnd", "ControlPlane", "ShowTellModel", "NeuralCore", "Appliance", "COpenBLAS", "CALSA", "CSystemShims"],
+            path: "Sources/FieldDiagnostics"
+        ),
+
         // MARK: Executables (thin).
         .executableTarget(
             name: "showtell",
             dependencies: [
-                "Appliance", "AudioFrontEnd", "Capture", "ControlPlane", "Display", "MediaFormats", "Platform", "PhantomScan", "NeuralCore", "ShowTellModel", "CAllocCounter", "InferenceEngine", "CInt8Kernels",
+                "Appliance", "AudioFrontEnd", "Capture", "ControlPlane", "Display", "MediaFormats", "Platform", "PhantomScan", "NeuralCore", "ShowTellModel", "CAllocCounter", "InferenceEngine", "CInt8Kernels", "FieldDiagnostics",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Sources/showtell"
@@ -219,6 +226,11 @@ let package = Package(
             name: "InferenceEngineTests",
             dependencies: ["InferenceEngine", "ShowTellModel", "NeuralCore", "CInt8Kernels", "CAllocCounter"],
             path: "Tests/InferenceEngineTests"
+        ),
+        .testTarget(
+            name: "FieldDiagnosticsTests",
+            dependencies: ["FieldDiagnostics", "ControlPlane", "ShowTellModel", "NeuralCore", "Platform"],
+            path: "Tests/FieldDiagnosticsTests"
         ),
         .testTarget(
             name: "ShowTellModelTests",

@@ -5,6 +5,8 @@
 #   ./build.sh deps   install the Debian packages only (idempotent)
 #   ./build.sh fixtures  regenerate the committed numpy/scipy reference fixtures (Python venv)
 #   ./build.sh bench  the README's benchmark numbers (release; takes about 15 minutes)
+#   ./build.sh package   out/deb/showtell_VERSION_ARCH.deb (release, static Swift runtime)
+#   ./build.sh board-systemd  the package on a systemd boot of the virtual board (QEMU, cached Debian rootfs)
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -15,6 +17,7 @@ APT_PACKAGES=(
   espeak-ng libespeak-ng1 sox ffmpeg alsa-utils v4l-utils
   qemu-system-x86 busybox-static cpio kmod
   gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user
+  dpkg-dev mmdebstrap e2fsprogs
 )
 
 deps() {
@@ -132,11 +135,29 @@ fixtures() {
   git status --short -- Tests
 }
 
+# The Debian package: both binaries (release, Swift runtime linked in), the shipped model,
+# the default configuration (conffile), the unit, the udev rules, docs, maintainer scripts.
+# Its own build folder, so the static build does not replace the test build's release binaries.
+package() {
+  deps
+  swift build -c release --static-swift-stdlib --scratch-path .build/package
+  packaging/deb/build-deb.sh .build/package/release out/deb
+}
+
+# Installs the package on a clean Debian (mmdebstrap rootfs, cached in .build/board-systemd)
+# booting systemd under QEMU, upgrades, reboots, checks the unit and rules, purges.
+board_systemd() {
+  local deb; deb=$(package | tail -1)
+  board/qemu-x86_64/systemd/systemd-boot-test.sh "$deb" .build/board-systemd/run
+}
+
 case "${1:-}" in
   demo) demo ;;
   test) tests ;;
   deps) deps ;;
   fixtures) fixtures ;;
   bench) bench ;;
-  *) echo "usage: $0 demo|test|deps|fixtures|bench"; exit 2 ;;
+  package) package ;;
+  board-systemd) board_systemd ;;
+  *) echo "usage: $0 demo|test|deps|fixtures|bench|package|board-systemd"; exit 2 ;;
 esac

@@ -7,9 +7,12 @@ public enum ControlCommand: Equatable, Sendable {
     /// Record the composed screen to an AVI; nil: the configured `display.record_path`.
     case recordStart(path: String?)
     case recordStop
+    /// Record the raw input (grabber frames + microphone) as a session folder for training.
+    case recordSessionStart
+    case recordSessionStop
     case reloadModel
 
-    public static let usage = "status, metrics, snapshot [PATH], record start [PATH] (or start-recording), record stop (or stop-recording), reload-model"
+    public static let usage = "status, metrics, snapshot [PATH], record start [PATH] (or start-recording), record stop (or stop-recording), record-session start, record-session stop, reload-model"
 
     /// Parses `status`, `record start /path/x.avi`, ... (surrounding blanks ignored);
     /// nil when the line is no command. `start-recording`/`stop-recording` are aliases.
@@ -20,6 +23,8 @@ public enum ControlCommand: Equatable, Sendable {
         case "metrics": self = .metrics
         case "record stop", "stop-recording": self = .recordStop
         case "reload-model": self = .reloadModel
+        case "record-session start": self = .recordSessionStart
+        case "record-session stop": self = .recordSessionStop
         default:
             if let path = Self.argument(of: text, after: ["record start", "start-recording"]) {
                 self = .recordStart(path: path.isEmpty ? nil : path)
@@ -51,6 +56,8 @@ public enum ControlCommand: Equatable, Sendable {
         case .snapshot: return "snapshot"
         case .recordStart: return "record start"
         case .recordStop: return "record stop"
+        case .recordSessionStart: return "record-session start"
+        case .recordSessionStop: return "record-session stop"
         case .reloadModel: return "reload-model"
         }
     }
@@ -83,4 +90,7 @@ public struct ControlReply: Codable, Equatable, Sendable {
 
     /// Reads a reply line from `ControlClient.request`.
     public static func decode(_ line: String) throws -> ControlReply { try ControlJSON.decode(ControlReply.self, line) }
+
+    /// The reply as the one JSON line the server sends.
+    public func jsonLine() throws -> String { try ControlJSON.encode(self) }
 }

@@ -110,7 +110,7 @@ private struct Session: Sendable {
             return encoded(ControlReply(command: command.name, ok: true, status: handler.status()))
         case .metrics:
             return encoded(ControlReply(command: command.name, ok: true, metrics: handler.metricsText()))
-        case .snapshot, .recordStart, .recordStop, .reloadModel:
+        case .snapshot, .recordStart, .recordStop, .recordSessionStart, .recordSessionStop, .reloadModel:
             do {
                 let result = try handler.perform(command)
                 logger?.notice("control_command", ["command": command.name, "result": result])

@@ -72,7 +72,8 @@ public struct ProcessStats: Sendable, Codable, Equatable {
     }
 
     /// Reads a whole /proc or /sys file (their stat size is 0, so read until end of file).
-    static func readText(_ path: String) throws(SystemError) -> String {
+    /// A /proc or /sys file (their size is 0 to stat, so read until end of file).
+    public static func readText(_ path: String) throws(SystemError) -> String {
         let fd = try syscall("open", subject: path) { open(path, O_RDONLY | O_CLOEXEC) }
         defer { close(fd) }
         var bytes: [UInt8] = []

@@ -62,7 +62,16 @@ public final class ApplianceService {
         // Devices: a missing camera or microphone degrades, a bad replay or display stops us.
         let endpoints = try ServiceEndpoints(config: config)
         let clock = ReplayClock(paced: config.video.replayPace == .realtime)
-        let devices = try DeviceOpening.open(endpoints, config: config, clock: clock)
+        var devices = try DeviceOpening.open(endpoints, config: config, clock: clock)
+        let recordingRate = DeviceOpening.recordingRate(devices.video, config: config)
+        // Session recording taps the raw input (before any overlay); off until started.
+        let sessions = SessionRecorder(config: config.recording, fps: recordingRate, audioRate: devices.audio?.sampleRate ?? config.audio.rate,
+                                       maxWidth: max(devices.video.width, config.video.width, 1920),
+                                       maxHeight: max(devices.video.height, config.video.height, 1080), logger: logger)
+        defer { sessions.shutdown() }
+        devices.video = SessionVideoTap(devices.video, recorder: sessions)
+        if let reopen = devices.reopenVideo { devices.reopenVideo = { SessionVideoTap(try reopen(), recorder: sessions) } }
+        devices.audio = devices.audio.map { SessionAudioTap($0, recorder: sessions) }
         for warning in devices.warnings { logger.warning("degraded", ["what": warning]) }
         logger.info("video", ["source": endpoints.video, "state": devices.videoState, "summary": devices.video.summary])
         logger.info("audio", ["source": endpoints.audio, "state": devices.audioState, "summary": devices.audio?.summary ?? "none"])
@@ -114,7 +123,7 @@ public final class ApplianceService {
 
         clock.restart()  // replays and phantoms start now, not when their files were opened
         let control = ServiceControl(config: config, state: state, telemetry: loop.telemetry, metrics: metrics, screen: screen,
-                                     recordingRate: DeviceOpening.recordingRate(devices.video, config: config), logger: logger)
+                                     recordingRate: recordingRate, sessions: sessions, logger: logger)
         let server = startControlServer(control)
         let scrape = startMetricsServer(metrics)
 
@@ -157,6 +166,11 @@ public final class ApplianceService {
         logger.notice("ready", ["startup_ms": String(format1(readyMilliseconds)), "video": endpoints.video,
                                 "display": endpoints.display, "model": model?.summary ?? "none"])
 
+        if config.recording.atStart {
+            do { logger.notice("session_recording", ["path": try sessions.start(), "why": "recording.at_start"]) }
+            catch { logger.warning("session_recording_refused", ["error": error]) }
+        }
+
         // Housekeeping until asked to stop.
         // --duration counts from READY: set-up time (a phantom's narration) is not run time.
         let readyAt = MonotonicClock.nanoseconds()
@@ -182,6 +196,10 @@ public final class ApplianceService {
         logger.notice("stopping", ["reason": reason])
         server?.stop()
         scrape?.stop()
+        if sessions.isRecording {
+            do { logger.notice("session_recording_closed", ["result": try sessions.stop()]) }
+            catch { logger.error("session_recording_close_failed", ["error": error]) }
+        }
         if let recorder = screen.detachRecorder() ?? screen.mailbox.retiredRecorder.take() {
             do { try recorder.finish(); logger.notice("recording_finished", ["path": recorder.path, "frames": recorder.recorded]) }
             catch { logger.error("recording_finish_failed", ["path": recorder.path, "error": error]) }

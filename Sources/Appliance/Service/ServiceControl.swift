@@ -28,6 +28,7 @@ final class ServiceControl: ControlHandler, @unchecked Sendable {
     let mailbox: ScreenMailbox
     let screenWidth: Int, screenHeight: Int
     let recordingRate: Int
+    let sessions: SessionRecorder
     let base: Screen
     let models = Handoff<ModelDelivery>()
     let retiredModels = Handoff<ModelDelivery>()
@@ -40,7 +41,7 @@ final class ServiceControl: ControlHandler, @unchecked Sendable {
     let handoffTimeoutNanoseconds: Int64 = 2_000_000_000
 
     init(config: ApplianceConfig, state: ServiceState, telemetry: LoopTelemetry, metrics: ApplianceMetrics,
-         screen: ServiceScreen, recordingRate: Int, logger: Logger) {
+         screen: ServiceScreen, recordingRate: Int, sessions: SessionRecorder, logger: Logger) {
         self.config = config
         self.state = state
         self.telemetry = telemetry
@@ -50,6 +51,7 @@ final class ServiceControl: ControlHandler, @unchecked Sendable {
         screenWidth = screen.width
         screenHeight = screen.height
         self.recordingRate = recordingRate
+        self.sessions = sessions
         self.logger = logger
     }
 
@@ -63,6 +65,8 @@ final class ServiceControl: ControlHandler, @unchecked Sendable {
             case .snapshot(let path): return try snapshot(path: path ?? defaultSnapshotPath())
             case .recordStart(let path): return try startRecording(path: path ?? config.display.recordPath, current: &recording)
             case .recordStop: return try stopRecording(current: &recording)
+            case .recordSessionStart: return try sessions.start()
+            case .recordSessionStop: return try sessions.stop()
             case .reloadModel: return try reloadModel()
             case .status, .metrics: return ""
             }

@@ -88,7 +88,8 @@ public enum DeviceDiscovery {
         return names.sorted { $0.count == $1.count ? $0 < $1 : $0.count < $1.count }
     }
 
-    private static func probeVideo(_ path: String) -> VideoDevice {
+    /// One node's driver, card, capabilities and capture formats (or the error opening it).
+    public static func probeVideo(_ path: String) -> VideoDevice {
         var device = VideoDevice(path: path, driver: "", card: "", busInfo: "", capture: false, streaming: false, formats: [])
         let fd = open(path, O_RDWR | O_NONBLOCK | O_CLOEXEC)
         guard fd >= 0 else {

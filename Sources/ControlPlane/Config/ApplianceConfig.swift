@@ -83,6 +83,20 @@ public struct ApplianceConfig: Sendable, Equatable {
         public var mlockall = false
     }
 
+    /// Recording of the raw input (grabber frames and microphone, before any overlay) as
+    /// session folders for training: `showtell control record-session start|stop`.
+    public struct Recording: Sendable, Equatable {
+        public var sessionsDirectory = "/var/lib/showtell/sessions"
+        /// Start recording a session when the daemon starts.
+        public var atStart = false
+        /// The sessions folder may hold at most this much; the recording stops at the quota.
+        public var quotaMegabytes = 20_000
+        /// Recording is refused (and stops) when the disk has less free space than this.
+        public var minFreeMegabytes = 512
+        public var jpegQuality = 85
+    }
+
+    public var recording = Recording()
     public var video = Video()
     public var audio = Audio()
     public var display = Display()

@@ -63,6 +63,12 @@ enum ConfigSchema {
 
         integer("realtime", "fifo_priority", \.realtime.fifoPriority, 0...99),
         boolean("realtime", "mlockall", \.realtime.mlockall),
+
+        string("recording", "sessions_dir", \.recording.sessionsDirectory),
+        boolean("recording", "at_start", \.recording.atStart),
+        integer("recording", "quota_mb", \.recording.quotaMegabytes, 1...100_000_000),
+        integer("recording", "min_free_mb", \.recording.minFreeMegabytes, 0...100_000_000),
+        integer("recording", "jpeg_quality", \.recording.jpegQuality, 10...100),
     ]
 
     /// Keys of earlier versions, with what to write instead (an unknown-key error says so).

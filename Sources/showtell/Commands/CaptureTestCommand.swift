@@ -8,7 +8,8 @@ import Platform
 struct CaptureTestCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "capture-test",
-        abstract: "Stream frames from a V4L2 capture device and report format, frame rate, drops and errors."
+        abstract: "Stream frames from a V4L2 capture device and report format, frame rate, drops and errors.",
+        discussion: FieldExit.table
     )
 
     @Option(help: "Video device node.")
@@ -30,11 +31,21 @@ struct CaptureTestCommand: ParsableCommand {
     var json = false
 
     func run() throws {
+        try reportingFailures(json: json) { try test() }
+    }
+
+    private func test() throws {
         var settings = V4L2Capture.Settings()
         settings.device = device
         settings.width = width
         settings.height = height
-        let capture = try V4L2Capture(settings: settings)
+        let capture: V4L2Capture
+        do { capture = try V4L2Capture(settings: settings) } catch {
+            let found = DeviceDiscovery.videoDevices().filter(\.capture).map(\.path)
+            throw FieldFailure(exit: .deviceUnavailable, message: "cannot open the grabber: \(error). "
+                + (found.isEmpty ? "This machine has no video capture device: check the grabber's USB and video cables (lsusb, dmesg)."
+                                 : "Capture devices on this machine: \(found.joined(separator: ", ")); pass one with --device."))
+        }
         var stalls = 0
         var first: Int64?
         var last: Int64 = 0
@@ -66,6 +77,9 @@ struct CaptureTestCommand: ParsableCommand {
         } else {
             for (key, value) in result { print(key.padding(toLength: 12, withPad: " ", startingAt: 0) + value) }
         }
-        if c.frames < frames { throw ExitCode(1) }
+        if c.frames < frames {
+            Console.error("showtell: only \(c.frames) of \(frames) frames (\(stalls) stalls): is the source sending a picture? check the video cable and the source's output\n")
+            throw ExitCode(FieldExit.checkFailed.rawValue)
+        }
     }
 }

@@ -7,7 +7,8 @@ import Foundation
 struct StatusCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "status",
-        abstract: "Show the running appliance's state, devices, model, frame rate, latency and losses."
+        abstract: "Show the running appliance's state, devices, model, frame rate, latency and losses.",
+        discussion: FieldExit.table
     )
 
     @OptionGroup var daemon: DaemonSocket
@@ -16,8 +17,14 @@ struct StatusCommand: ParsableCommand {
     var json = false
 
     func run() throws {
+        try reportingFailures(json: json) { try show() }
+    }
+
+    private func show() throws {
         let reply = try daemon.ask("status")
-        guard reply.ok, let status = reply.status else { throw ValidationError("showtelld: \(reply.error ?? "no status in reply")") }
+        guard reply.ok, let status = reply.status else {
+            throw FieldFailure(exit: .daemonRefused, message: "showtelld: \(reply.error ?? "no status in reply")")
+        }
         if json {
             print(try status.jsonLine())
             return
@@ -54,7 +61,8 @@ struct StatusCommand: ParsableCommand {
 struct ControlSendCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "control",
-        abstract: "Send a command to the running appliance: \(ControlCommand.usage)."
+        abstract: "Send a command to the running appliance: \(ControlCommand.usage).",
+        discussion: FieldExit.table
     )
 
     @OptionGroup var daemon: DaemonSocket
@@ -62,12 +70,24 @@ struct ControlSendCommand: ParsableCommand {
     @Argument(help: "The command and its argument, e.g. snapshot /tmp/screen.png")
     var words: [String]
 
-    func run() throws {
+    @Flag(help: "Print the daemon's JSON reply line as it is.")
+    var json = false
+
+    func validate() throws {
         let line = words.joined(separator: " ")
         guard ControlCommand(line: line) != nil else { throw ValidationError("unknown command \"\(line)\"; expected one of \(ControlCommand.usage)") }
+    }
+
+    func run() throws {
+        try reportingFailures(json: json) { try send() }
+    }
+
+    private func send() throws {
+        let line = words.joined(separator: " ")
         let reply = try daemon.ask(line, timeoutMilliseconds: 10_000)
-        guard reply.ok else { throw ValidationError("\(reply.command ?? line): \(reply.error ?? "failed")") }
-        if let metrics = reply.metrics { print(metrics, terminator: "") }
+        guard reply.ok else { throw FieldFailure(exit: .daemonRefused, message: "\(reply.command ?? line): \(reply.error ?? "failed")") }
+        if json { print(try reply.jsonLine()) }
+        else if let metrics = reply.metrics { print(metrics, terminator: "") }
         else if let status = reply.status { print(try status.jsonLine()) }
         else { print(reply.result ?? "ok") }
     }
@@ -81,7 +101,8 @@ struct DaemonSocket: ParsableArguments {
     func ask(_ line: String, timeoutMilliseconds: Int32 = 5_000) throws -> ControlReply {
         let text: String
         do { text = try ControlClient.request(line, socketPath: socket, timeoutMilliseconds: timeoutMilliseconds) } catch {
-            throw ValidationError("cannot reach showtelld on \(socket): \(error) (is it running? systemctl status showtelld)")
+            throw FieldFailure(exit: .daemonUnreachable,
+                               message: "cannot reach showtelld on \(socket): \(error) (is it running? systemctl status showtelld; are you in its group? see the unit's SupplementaryGroups and control.socket)")
         }
         return try ControlReply.decode(text)
     }

@@ -61,4 +61,15 @@ static inline int64_t shim_thread_cpu_ns(void) {
     return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 
+// The kernel's NTP state (adjtimex, read-only): 1 synchronised, 0 not (STA_UNSYNC or
+// TIME_ERROR), -1 the call failed (errno). *esterror_us gets the estimated error.
+#include <sys/timex.h>
+static inline int shim_clock_synchronised(long *esterror_us) {
+    struct timex tx = {0};
+    int state = adjtimex(&tx);
+    if (state < 0) return -1;
+    *esterror_us = tx.esterror;
+    return (state == TIME_ERROR || (tx.status & STA_UNSYNC)) ? 0 : 1;
+}
+
 #endif
