@@ -14,6 +14,7 @@ APT_PACKAGES=(
   libspeexdsp-dev libsoxr-dev zlib1g-dev libdrm-dev
   espeak-ng libespeak-ng1 sox ffmpeg alsa-utils v4l-utils
   qemu-system-x86 busybox-static cpio kmod
+  libpocketsphinx-dev pocketsphinx-en-us
 )
 
 deps() {
