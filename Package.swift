@@ -220,7 +220,7 @@ let package = Package(
         ),
         .testTarget(
             name: "PrepTests",
-            dependencies: ["Prep", "PrepEvaluation", "GroundTruth", "MediaFormats", "PhantomScan", "NeuralCore"],
+            dependencies: ["Prep", "PrepEvaluation", "GroundTruth", "MediaFormats", "PhantomScan", "NeuralCore", "AudioFrontEnd"],
             path: "Tests/PrepTests"
         ),
         .testTarget(

@@ -23,9 +23,14 @@ public struct PrepReport: Codable, Sendable {
         public var keywordsPerAnatomy: [String: KeywordScore]
         public var clips: Int
         public var clipsPerAnatomy: [String: Int]
+        /// Wall seconds (the machine may be shared) and CPU seconds of the one thread that ran it.
         public var seconds: Double
+        public var cpuSeconds: Double
         public var stageSeconds: [String: Double]
+        public var stageCPUSeconds: [String: Double]
+        /// Duration / CPU seconds: speed on one core.
         public var realTimeFactor: Double
+        public var wallRealTimeFactor: Double
         public var notes: [String]
         public var truth: String?
     }
@@ -37,7 +42,7 @@ public struct PrepReport: Codable, Sendable {
 
     /// Builds the report; a session without readable ground truth is reported without the
     /// truth-based numbers (and says why).
-    public static func make(_ stored: [DatasetBuilder.Stored], keywords: KeywordDictionary) -> PrepReport {
+    public static func make(_ stored: [DatasetBuilder.Stored], keywords: KeywordDictionary, setupSeconds: Double = 0) -> PrepReport {
         let matcher = KeywordMatcher(keywords)
         var sessions: [Session] = []
         var allSpoken = KeywordScore(), perAnatomyAll: [String: KeywordScore] = [:]
@@ -53,14 +58,16 @@ public struct PrepReport: Codable, Sendable {
                 for anatomy in Set(clip.words.compactMap(\.anatomy)) { clipsPerAnatomy[anatomy, default: 0] += 1 }
             }
             for (k, v) in clipsPerAnatomy { clipsPerAnatomyAll[k, default: 0] += v }
-            let wall = summary.seconds.values.reduce(0, +)
+            let wall = summary.seconds.values.reduce(0, +), cpu = summary.cpuSeconds.values.reduce(0, +)
             var session = Session(
                 name: summary.name, duration: summary.duration,
                 speechFraction: summary.duration > 0 ? summary.speechSeconds / summary.duration : 0,
                 speakersFound: summary.speakers.count, speakerSeconds: summary.speakers, kept: summary.kept,
                 der: nil, sonographerShare: nil, sonographerCoverage: nil, wer: nil, keywords: nil, keywordsPerAnatomy: [:],
-                clips: summary.clips, clipsPerAnatomy: clipsPerAnatomy, seconds: wall, stageSeconds: summary.seconds,
-                realTimeFactor: wall > 0 ? summary.duration / wall : 0, notes: summary.notes, truth: nil)
+                clips: summary.clips, clipsPerAnatomy: clipsPerAnatomy, seconds: wall, cpuSeconds: cpu,
+                stageSeconds: summary.seconds, stageCPUSeconds: summary.cpuSeconds,
+                realTimeFactor: cpu > 0 ? summary.duration / cpu : 0, wallRealTimeFactor: wall > 0 ? summary.duration / wall : 0,
+                notes: summary.notes, truth: nil)
             do {
                 let truth = try SessionTruth.read(directory: summary.source)
                 haveTruth = true
@@ -104,18 +111,24 @@ public struct PrepReport: Codable, Sendable {
             }
             sessions.append(session)
         }
-        let duration = sessions.reduce(0) { $0 + $1.duration }, wall = sessions.reduce(0) { $0 + $1.seconds }
+        let duration = sessions.reduce(0) { $0 + $1.duration }, wall = sessions.reduce(0) { $0 + $1.seconds } + setupSeconds
+        let cpu = sessions.reduce(0) { $0 + $1.cpuSeconds } + setupSeconds
         let speech = stored.reduce(0) { $0 + $1.summary.speechSeconds }
-        var stages: [String: Double] = [:]
-        for s in sessions { for (k, v) in s.stageSeconds { stages[k, default: 0] += v } }
+        var stages: [String: Double] = ["setup (language model, recogniser)": setupSeconds]
+        var stagesCPU = stages
+        for s in sessions {
+            for (k, v) in s.stageSeconds { stages[k, default: 0] += v }
+            for (k, v) in s.stageCPUSeconds { stagesCPU[k, default: 0] += v }
+        }
         let total = Session(
             name: "total", duration: duration, speechFraction: duration > 0 ? speech / duration : 0,
             speakersFound: sessions.reduce(0) { $0 + $1.speakersFound }, speakerSeconds: [:], kept: nil,
             der: haveTruth ? derAll : nil, sonographerShare: speechKept > 0 ? sonoKept / speechKept : nil,
             sonographerCoverage: sonoTotal > 0 ? sonoKept / sonoTotal : nil,
             wer: haveTruth ? werAll : nil, keywords: haveTruth ? allSpoken : nil, keywordsPerAnatomy: perAnatomyAll,
-            clips: sessions.reduce(0) { $0 + $1.clips }, clipsPerAnatomy: clipsPerAnatomyAll, seconds: wall,
-            stageSeconds: stages, realTimeFactor: wall > 0 ? duration / wall : 0, notes: [], truth: nil)
+            clips: sessions.reduce(0) { $0 + $1.clips }, clipsPerAnatomy: clipsPerAnatomyAll, seconds: wall, cpuSeconds: cpu,
+            stageSeconds: stages, stageCPUSeconds: stagesCPU,
+            realTimeFactor: cpu > 0 ? duration / cpu : 0, wallRealTimeFactor: wall > 0 ? duration / wall : 0, notes: [], truth: nil)
         return PrepReport(sessions: sessions, total: total)
     }
 
@@ -135,14 +148,14 @@ public struct PrepReport: Codable, Sendable {
         text += "Sonographer share: sonographer speech / all reference speech inside the kept speaker's segments. "
         text += "WER: the kept speaker's recognised words (with `<unk>`) against the sonographer's true words, whole session aligned. "
         text += "Keywords: the dictionary matched on the sonographer's true words vs on the recognised words; found when the same anatomy starts within \(keywordToleranceSeconds) s.\n\n"
-        text += "| session | minutes | speech | speakers (kept) | DER | sonographer share | coverage | WER | keyword P | keyword R | clips | seconds | x real time |\n"
-        text += "|---|---|---|---|---|---|---|---|---|---|---|---|---|\n"
+        text += "| session | minutes | speech | speakers (kept) | DER | sonographer share | coverage | WER | keyword P | keyword R | clips | CPU s | x real time (1 core) | wall s |\n"
+        text += "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n"
         for s in sessions + [total] {
             let speakers = s.name == "total" ? "\(s.speakersFound)" : "\(s.speakersFound) (\(s.kept ?? "none"))"
             text += "| \(s.name) | \(String(format: "%.1f", s.duration / 60)) | \(Self.percent(s.speechFraction)) | \(speakers) | "
             text += "\(Self.percent(s.der?.rate)) | \(Self.percent(s.sonographerShare)) | \(Self.percent(s.sonographerCoverage)) | \(Self.percent(s.wer?.rate)) | "
             text += "\(Self.percent(s.keywords?.precision)) | \(Self.percent(s.keywords?.recall)) | \(s.clips) | "
-            text += "\(String(format: "%.1f", s.seconds)) | \(String(format: "%.1f", s.realTimeFactor)) |\n"
+            text += "\(String(format: "%.1f", s.cpuSeconds)) | \(String(format: "%.1f", s.realTimeFactor)) | \(String(format: "%.1f", s.seconds)) |\n"
         }
         text += "\n## Keywords per anatomy (all sessions)\n\n| anatomy | spoken | detected | found | precision | recall | clips naming it |\n|---|---|---|---|---|---|---|\n"
         let names = Set(total.keywordsPerAnatomy.keys).union(total.clipsPerAnatomy.keys).sorted()
@@ -158,8 +171,10 @@ public struct PrepReport: Codable, Sendable {
         if let wer = total.wer {
             text += "\nWER (all sessions): \(wer.referenceWords) reference words, \(wer.substitutions) substitutions, \(wer.deletions) deletions, \(wer.insertions) insertions.\n"
         }
-        text += "\n## Time per stage (all sessions, seconds)\n\n"
-        for (stage, value) in total.stageSeconds.sorted(by: { $0.key < $1.key }) { text += "- \(stage): \(String(format: "%.1f", value))\n" }
+        text += "\n## Time per stage (all sessions; CPU seconds of the one thread, wall seconds)\n\n"
+        for (stage, value) in total.stageCPUSeconds.sorted(by: { $0.key < $1.key }) {
+            text += "- \(stage): \(String(format: "%.1f", value)) CPU, \(String(format: "%.1f", total.stageSeconds[stage] ?? 0)) wall\n"
+        }
         let notes = sessions.flatMap { s in s.notes.map { "\(s.name): \($0)" } + (s.truth.map { ["\(s.name): \($0)"] } ?? []) }
         if !notes.isEmpty { text += "\n## Notes\n\n" + notes.map { "- \($0)\n" }.joined() }
         return text

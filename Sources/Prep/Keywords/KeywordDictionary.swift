@@ -6,18 +6,21 @@ import TOMLKit
 /// The clinician-editable keyword dictionary (models/keywords.toml): canonical anatomy name ->
 /// the words and phrases that mean it in the room ("tummy" -> stomach, "four chamber" ->
 /// heart). Optional `[pronunciations]` give ARPAbet phones for words the CMU dictionary lacks
-/// (e.g. "cerebellum"), so the recogniser can hear them.
+/// (e.g. "cerebellum") and extra pronunciations of words it has (the CMU dictionary is
+/// American: non-rhotic British "heart" is HH AA T), so the recogniser can hear them.
 ///
 /// ```toml
 /// [anatomy]
 /// stomach = ["stomach", "tummy", "stomach bubble"]
 /// [pronunciations]
 /// cerebellum = "S EH R AH B EH L AH M"
+/// heart = ["HH AA T"]
 /// ```
 public struct KeywordDictionary: Sendable, Equatable {
     /// canonical -> spoken forms (lower-case, single spaces), in file order.
     public let anatomy: [(name: String, forms: [String])]
-    public let pronunciations: [String: String]
+    /// word -> extra pronunciations (ARPAbet phones), used besides the CMU dictionary's.
+    public let pronunciations: [String: [String]]
     /// SHA-256 of the file's bytes (hex), recorded in the dataset manifest.
     public let sha256: String
 
@@ -52,8 +55,9 @@ public struct KeywordDictionary: Sendable, Equatable {
         func line(of key: String) -> Int? {
             lines.firstIndex { $0.trimmingCharacters(in: .whitespaces).hasPrefix(key) }.map { $0 + 1 }
         }
-        for key in document.keys where key != "anatomy" && key != "pronunciations" {
-            throw Failure(path: path, line: line(of: "[\(key)") ?? line(of: key), problem: "unknown section \"\(key)\" (expected [anatomy] and optionally [pronunciations])")
+        // Iterated, not `.keys`: TOMLKit 0.6's `keys` can return dangling names.
+        for (key, _) in document where key != "anatomy" && key != "pronunciations" {
+            throw Failure(path: path, line: line(of: "[\(key)") ?? line(of: key), problem: "\"\(key)\" is outside [anatomy] and [pronunciations] (the only tables)")
         }
         guard let table = document["anatomy"]?.table else {
             throw Failure(path: path, line: nil, problem: "missing [anatomy] table (canonical name = [\"spoken form\", ...])")
@@ -61,7 +65,7 @@ public struct KeywordDictionary: Sendable, Equatable {
         var anatomy: [(String, [String])] = []
         var owner: [String: String] = [:]
         // TOMLKit's tables are unordered: keep the file's order for reports.
-        let names = table.keys.sorted { (line(of: $0) ?? 0, $0) < (line(of: $1) ?? 0, $1) }
+        let names = table.map { $0.0 }.sorted { (line(of: $0) ?? 0, $0) < (line(of: $1) ?? 0, $1) }
         for name in names {
             guard let array = table[name]?.array else {
                 throw Failure(path: path, line: line(of: name), problem: "\(name): expected a list of spoken forms, e.g. \(name) = [\"\(name)\"]")
@@ -82,13 +86,19 @@ public struct KeywordDictionary: Sendable, Equatable {
             guard !forms.isEmpty else { throw Failure(path: path, line: line(of: name), problem: "\(name): no spoken forms") }
             anatomy.append((name, forms))
         }
-        var pronunciations: [String: String] = [:]
+        var pronunciations: [String: [String]] = [:]
         if let table = document["pronunciations"]?.table {
             for (word, value) in table {
-                guard let phones = value.string, !phones.isEmpty else {
-                    throw Failure(path: path, line: line(of: word), problem: "pronunciation of \(word) must be a string of ARPAbet phones")
+                let items = value.array.map { Array($0) } ?? [value]
+                var list: [String] = []
+                for item in items {
+                    guard let phones = item.string?.uppercased(), !phones.isEmpty,
+                          phones.allSatisfy({ $0.isLetter || $0 == " " }) else {
+                        throw Failure(path: path, line: line(of: word), problem: "pronunciation of \(word) must be ARPAbet phones (\"HH AA T\") or a list of them")
+                    }
+                    list.append(phones.split(separator: " ").joined(separator: " "))
                 }
-                pronunciations[word.lowercased()] = phones.uppercased()
+                pronunciations[word.lowercased()] = list
             }
         }
         return KeywordDictionary(anatomy: anatomy, pronunciations: pronunciations,
@@ -101,7 +111,7 @@ public struct KeywordDictionary: Sendable, Equatable {
         return String(mapped).split(separator: " ").joined(separator: " ")
     }
 
-    init(anatomy: [(String, [String])], pronunciations: [String: String], sha256: String) {
+    init(anatomy: [(String, [String])], pronunciations: [String: [String]], sha256: String) {
         self.anatomy = anatomy.map { (name: $0.0, forms: $0.1) }
         self.pronunciations = pronunciations
         self.sha256 = sha256

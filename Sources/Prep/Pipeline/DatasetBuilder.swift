@@ -26,7 +26,12 @@ public final class DatasetBuilder {
     public let keywords: KeywordDictionary
     public var manifestPath: String { output + "/prep.json" }
     public var languageModelPath: String { output + "/asr/domain-lm.arpa" }
+    public var dictionaryPath: String { output + "/asr/domain.dict" }
     private var recognizer: SpeechRecognizer?
+    /// Seconds spent building the language model and starting the recogniser (once per run).
+    public private(set) var setupSeconds = 0.0
+    /// Keyword forms left out of the language model (a word the recogniser cannot pronounce).
+    public private(set) var missingKeywords: [String] = []
 
     public init(output: String, keywords: KeywordDictionary, settings: PrepSettings = PrepSettings(), rebuild: Bool) throws {
         var settings = settings
@@ -93,7 +98,7 @@ public final class DatasetBuilder {
         let manifest: [String: Any] = [
             "format": "showtell-prep", "version": settings.version, "settings": settingsObject,
             "settings_sha256": settings.sha256,
-            "language_model": "asr/domain-lm.arpa",
+            "language_model": "asr/domain-lm.arpa", "pronouncing_dictionary": "asr/domain.dict",
             "sessions": sessions.map { s -> [String: Any] in
                 ["name": s.summary.name, "clips": s.summary.clips, "background_frames": s.summary.backgroundFrames,
                  "file": s.summary.tensorsFile, "sha256": s.summary.tensorsSHA256, "duration": s.summary.duration,
@@ -113,28 +118,14 @@ public final class DatasetBuilder {
 
     private func makeRecognizer() throws -> SpeechRecognizer {
         if let recognizer { return recognizer }
+        let start = MonotonicClock.seconds()
         let dictionary = try PronouncingDictionary(path: settings.recognizer.pronunciations, extra: keywords.pronunciations)
-        try DomainLanguageModel.build(keywords: keywords, settings: settings.languageModel, path: languageModelPath, knows: dictionary.knows)
-        let made = try SpeechRecognizer(languageModel: languageModelPath, extraPronunciations: keywords.pronunciations, settings: settings.recognizer)
+        missingKeywords = try DomainLanguageModel.build(keywords: keywords, settings: settings.languageModel, path: languageModelPath,
+                                                        dictionaryPath: dictionaryPath, pronouncing: dictionary)
+        let made = try SpeechRecognizer(languageModel: languageModelPath, pronunciations: dictionaryPath, settings: settings.recognizer)
+        setupSeconds = MonotonicClock.seconds() - start
         recognizer = made
         return made
     }
 }
 
-/// The words of the CMU pronouncing dictionary (plus extra ones), to keep the language model
-/// to words the recogniser can pronounce.
-struct PronouncingDictionary {
-    private var words: Set<String> = []
-
-    init(path: String, extra: [String: String]) throws {
-        let text = String(decoding: try FileIO.readAll(path), as: UTF8.self)
-        for line in text.split(separator: "\n") {
-            guard let space = line.firstIndex(of: " ") else { continue }
-            let word = line[..<space]
-            if !word.contains("(") { words.insert(String(word)) }
-        }
-        words.formUnion(extra.keys)
-    }
-
-    func knows(_ word: String) -> Bool { words.contains(word) }
-}

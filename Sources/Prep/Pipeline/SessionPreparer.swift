@@ -22,6 +22,8 @@ public struct SessionSummary: Sendable, Codable, Equatable {
     public var notes: [String]
     /// Wall time per stage, seconds.
     public var seconds: [String: Double]
+    /// CPU time per stage (this thread: the pipeline runs on one core), seconds.
+    public var cpuSeconds: [String: Double]
     public var tensorsFile: String
     public var tensorsSHA256: String
 }
@@ -48,11 +50,15 @@ public final class SessionPreparer {
     /// `progress` receives the fraction of this session done (0...1).
     public func prepare(_ recording: Recording, progress: (Double) -> Void = { _ in }) throws -> Output {
         var seconds: [String: Double] = [:]
+        var cpuSeconds: [String: Double] = [:]
         var clock = MonotonicClock.seconds()
+        var cpu = MonotonicClock.threadCPUNanoseconds()
         func lap(_ stage: String) {
-            let now = MonotonicClock.seconds()
+            let now = MonotonicClock.seconds(), nowCPU = MonotonicClock.threadCPUNanoseconds()
             seconds[stage] = round3(now - clock)
+            cpuSeconds[stage] = round3(Double(nowCPU - cpu) * 1e-9)
             clock = now
+            cpu = nowCPU
         }
         let analysis = try AudioAnalysis.run(recording.audio, vad: VoiceActivityDetector.Settings())
         lap("analysis")
@@ -148,7 +154,7 @@ public final class SessionPreparer {
             speechSeconds: round3(Double(analysis.speech.filter { $0 }.count) * AudioAnalysis.frameSeconds),
             segments: diarization.segments.map { SpeakerSegment(start: round3($0.start), end: round3($0.end), speaker: $0.speaker) },
             speakers: speakers, kept: diarization.kept, words: words, clips: planned.count,
-            backgroundFrames: backgroundTimes.count, notes: notes, seconds: seconds,
+            backgroundFrames: backgroundTimes.count, notes: notes, seconds: seconds, cpuSeconds: cpuSeconds,
             tensorsFile: "sessions/\(recording.name).safetensors", tensorsSHA256: "")
         return Output(summary: summary, clips: clips, tensors: tensors)
     }

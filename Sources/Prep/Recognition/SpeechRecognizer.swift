@@ -27,6 +27,8 @@ public struct RecognizedWord: Sendable, Equatable, Codable {
 public final class SpeechRecognizer {
     public struct Settings: Sendable, Equatable, Codable {
         public var acousticModel = "/usr/share/pocketsphinx/model/en-us/en-us"
+        /// The CMU pronouncing dictionary; the recogniser loads only the words of its language
+        /// model from it (`DomainLanguageModel` writes that smaller dictionary).
         public var pronunciations = "/usr/share/pocketsphinx/model/en-us/cmudict-en-us.dict"
         /// Beams trade accuracy for speed (pocketsphinx defaults: 1e-48, 1e-48, 7e-29).
         public var beam = "1e-40"
@@ -54,16 +56,17 @@ public final class SpeechRecognizer {
 
     /// - Parameters:
     ///   - languageModel: an ARPA or binary n-gram file.
-    ///   - extraPronunciations: words missing from the CMU dictionary, word -> ARPAbet phones.
-    public init(languageModel: String, extraPronunciations: [String: String] = [:], settings: Settings = Settings()) throws(Failure) {
+    ///   - pronunciations: the pronouncing dictionary (default: `settings.pronunciations`).
+    public init(languageModel: String, pronunciations: String? = nil, settings: Settings = Settings()) throws(Failure) {
         self.settings = settings
-        for (what, path) in [("acoustic model", settings.acousticModel + "/mdef"), ("pronouncing dictionary", settings.pronunciations),
+        let dictionary = pronunciations ?? settings.pronunciations
+        for (what, path) in [("acoustic model", settings.acousticModel + "/mdef"), ("pronouncing dictionary", dictionary),
                              ("language model", languageModel)] where access(path, R_OK) != 0 {
             throw Failure(message: "\(what) \(path) is not readable (install pocketsphinx-en-us: ./build.sh deps)")
         }
         err_set_logfp(nil)
         let options = [
-            "-hmm", settings.acousticModel, "-dict", settings.pronunciations, "-lm", languageModel,
+            "-hmm", settings.acousticModel, "-dict", dictionary, "-lm", languageModel,
             "-beam", settings.beam, "-wbeam", settings.wordBeam, "-pbeam", settings.phoneBeam,
             "-maxhmmpf", String(settings.maxActiveHMMs), "-lw", settings.languageWeight,
             "-bestpath", "yes", "-fwdflat", "no", "-samprate", String(Self.sampleRate), "-logfn", "/dev/null",
@@ -80,14 +83,6 @@ public final class SpeechRecognizer {
         cmd_ln_free_r(config)
         decoder = made
         logMath = ps_get_logmath(made)
-        for (word, phones) in extraPronunciations.sorted(by: { $0.key < $1.key }) where ps_lookup_word(decoder, word) == nil {
-            guard ps_add_word(decoder, word, phones, 0) >= 0 else {
-                throw Failure(message: "pronunciation \"\(phones)\" for \"\(word)\" was rejected (ARPAbet phones of the acoustic model?)")
-            }
-        }
-        if !extraPronunciations.isEmpty, let first = extraPronunciations.keys.sorted().first, let phones = extraPronunciations[first] {
-            _ = ps_add_word(decoder, first, phones, 1)  // update the search once
-        }
     }
 
     deinit {

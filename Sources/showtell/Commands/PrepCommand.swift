@@ -36,12 +36,41 @@ struct PrepCommand: ParsableCommand {
     @Flag(help: "No progress bar.")
     var quiet = false
 
+    @Option(help: "Words of the general English model kept in the recogniser's language model.")
+    var vocabulary: Int?
+
+    @Option(help: "Posterior below which a recognised word becomes <unk>.")
+    var minConfidence: Double?
+
+    @Option(help: "Diarization: average-linkage stopping distance.")
+    var speakerThreshold: Float?
+
+    @Option(help: "Recogniser beam (pocketsphinx -beam, e.g. 1e-40).")
+    var beam: String?
+
+    @Option(help: "Recogniser language weight (pocketsphinx -lw).")
+    var languageWeight: String?
+
+    @Option(help: "log10 unigram probability given to keyword words.")
+    var keywordBoost: Double?
+
+    var settings: PrepSettings {
+        var settings = PrepSettings()
+        if let vocabulary { settings.languageModel.vocabularySize = vocabulary }
+        if let minConfidence { settings.recognizer.minimumConfidence = minConfidence }
+        if let speakerThreshold { settings.diarization.threshold = speakerThreshold }
+        if let beam { settings.recognizer.beam = beam; settings.recognizer.phoneBeam = beam }
+        if let languageWeight { settings.recognizer.languageWeight = languageWeight }
+        if let keywordBoost { settings.languageModel.keywordLog10Probability = keywordBoost }
+        return settings
+    }
+
     func run() throws {
         let dictionary: KeywordDictionary
         do { dictionary = try KeywordDictionary.load(keywords) } catch {
             throw ValidationError("\(error)")
         }
-        let builder = try DatasetBuilder(output: out, keywords: dictionary, rebuild: rebuild)
+        let builder = try DatasetBuilder(output: out, keywords: dictionary, settings: settings, rebuild: rebuild)
         let bar = ProgressBar(total: sessions.count, quiet: quiet)
         let stored: [DatasetBuilder.Stored]
         do {
@@ -51,13 +80,16 @@ struct PrepCommand: ParsableCommand {
             throw ValidationError("\(error)")
         }
         bar.finish()
-        let report = PrepReport.make(stored, keywords: dictionary)
+        if !builder.missingKeywords.isEmpty {
+            Console.error("warning: keyword forms without a pronunciation (add them under [pronunciations] in \(keywords)): \(builder.missingKeywords.joined(separator: ", "))")
+        }
+        let report = PrepReport.make(stored, keywords: dictionary, setupSeconds: builder.setupSeconds)
         try report.write(to: out)
         try builder.writeIndex(stored)
         let t = report.total
         func pct(_ x: Double?) -> String { x.map { String(format: "%.1f%%", 100 * $0) } ?? "n/a" }
         print("prepared \(stored.count) sessions, \(t.clips) clips -> \(out)")
-        print("DER \(pct(t.der?.rate)), sonographer share \(pct(t.sonographerShare)), WER \(pct(t.wer?.rate)), keyword precision \(pct(t.keywords?.precision)) recall \(pct(t.keywords?.recall)), \(String(format: "%.1f", t.realTimeFactor))x real time")
+        print("DER \(pct(t.der?.rate)), sonographer share \(pct(t.sonographerShare)), WER \(pct(t.wer?.rate)), keyword precision \(pct(t.keywords?.precision)) recall \(pct(t.keywords?.recall)), \(String(format: "%.1f", t.realTimeFactor))x real time on one core (CPU time; \(String(format: "%.1f", t.wallRealTimeFactor))x by wall clock)")
         print("report: \(out)/prep-report.md")
     }
 }
