@@ -7,6 +7,7 @@
 #   ./build.sh bench  the README's benchmark numbers (release; takes about 15 minutes)
 #   ./build.sh package   out/deb/showtell_VERSION_ARCH.deb (release, static Swift runtime)
 #   ./build.sh board-systemd  the package on a systemd boot of the virtual board (QEMU, cached Debian rootfs)
+#   ./build.sh prep-data  phantom train/held-out datasets and their prepared clip indexes (showtell prep)
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -18,6 +19,7 @@ APT_PACKAGES=(
   qemu-system-x86 busybox-static cpio kmod
   gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user
   dpkg-dev mmdebstrap e2fsprogs
+  libpocketsphinx-dev pocketsphinx-en-us
 )
 
 deps() {
@@ -149,6 +151,20 @@ package() {
 board_systemd() {
   local deb; deb=$(package | tail -1)
   board/qemu-x86_64/systemd/systemd-boot-test.sh "$deb" .build/board-systemd/run
+# The training data of the self-supervised model: phantom scans (train voices and held-out
+# voices, disjoint), each prepared by `showtell prep` (diarization, pocketsphinx, keywords,
+# clip index + report against the ground truth). DATA=/path overrides out/data.
+prep_data() {
+  deps
+  swift build -c release --product showtell
+  local bin; bin="$(swift build -c release --show-bin-path)"
+  local data=${DATA:-out/data}
+  mkdir -p "$data"
+  [ -f "$data/train/dataset.json" ] || "$bin/showtell" synth --out "$data/train" --scans 12 --minutes 4 --seed 100 --voices train
+  [ -f "$data/heldout/dataset.json" ] || "$bin/showtell" synth --out "$data/heldout" --scans 3 --minutes 3 --seed 900 --voices heldout
+  "$bin/showtell" prep "$data"/train/scan-* --out "$data/prep-train"
+  "$bin/showtell" prep "$data"/heldout/scan-* --out "$data/prep-heldout"
+  echo "reports: $data/prep-train/prep-report.md $data/prep-heldout/prep-report.md"
 }
 
 case "${1:-}" in
@@ -159,5 +175,6 @@ case "${1:-}" in
   bench) bench ;;
   package) package ;;
   board-systemd) board_systemd ;;
-  *) echo "usage: $0 demo|test|deps|fixtures|bench|package|board-systemd"; exit 2 ;;
+  prep-data) prep_data ;;
+  *) echo "usage: $0 demo|test|deps|fixtures|bench|package|board-systemd|prep-data"; exit 2 ;;
 esac
