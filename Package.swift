@@ -102,6 +102,14 @@ let package = Package(
             path: "Sources/ShowTellModel"
         ),
 
+        // Evaluation (the paper's "Results"): metrics, gaze saliency ground truth, downstream
+        // task harnesses (plane detection, saliency, localisation) and report pictures.
+        .target(
+            name: "Evaluation",
+            dependencies: ["Platform", "MediaFormats", "AudioFrontEnd", "NeuralCore", "ShowTellModel", "Display"],
+            path: "Sources/Evaluation"
+        ),
+
         // Capture: V4L2 grabber and ALSA microphone into lock-free rings.
         .target(
             name: "Capture",
@@ -138,7 +146,7 @@ let package = Package(
         .executableTarget(
             name: "showtell",
             dependencies: [
-                "Appliance", "AudioFrontEnd", "Capture", "ControlPlane", "Display", "MediaFormats", "Platform", "PhantomScan", "NeuralCore", "ShowTellModel", "CAllocCounter",
+                "Appliance", "AudioFrontEnd", "Capture", "ControlPlane", "Display", "MediaFormats", "Platform", "PhantomScan", "NeuralCore", "ShowTellModel", "CAllocCounter", "Evaluation",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Sources/showtell"
@@ -197,6 +205,12 @@ let package = Package(
             name: "NeuralCoreTests",
             dependencies: ["NeuralCore"],
             path: "Tests/NeuralCoreTests",
+            resources: [.copy("Fixtures")]
+        ),
+        .testTarget(
+            name: "EvaluationTests",
+            dependencies: ["Evaluation", "MediaFormats", "NeuralCore", "ShowTellModel"],
+            path: "Tests/EvaluationTests",
             resources: [.copy("Fixtures")]
         ),
         .testTarget(
