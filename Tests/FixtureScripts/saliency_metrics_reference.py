@@ -39,7 +39,7 @@ def kl(pred, gt):                       # KLdiv.m
 
 
 def cc(pred, gt):                       # CC.m (z-score, corr2)
-    if pred.std() == 0 or gt.std() == 0:
+    if pred.max() == pred.min() or gt.max() == gt.min():   # constant: tested exactly, not by a float std
         return 0.0
     a = (pred - pred.mean()) / pred.std(ddof=1)
     b = (gt - gt.mean()) / gt.std(ddof=1)
@@ -51,9 +51,9 @@ def sim(pred, gt):                      # similarity.m
 
 
 def nss(pred, fix):                     # NSS.m, MATLAB std = sample std
-    sd = pred.std(ddof=1)
-    if sd == 0:
+    if pred.max() == pred.min():
         return 0.0
+    sd = pred.std(ddof=1)
     z = (pred - pred.mean()) / sd
     return float(z[fix > 0].mean())
 

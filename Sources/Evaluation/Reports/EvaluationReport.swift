@@ -53,7 +53,7 @@ public enum EvaluationReport {
             .init(title: "PRECISION", values: runs.map { scaled($0.precision, 100) }),
             .init(title: "RECALL", values: runs.map { scaled($0.recall, 100) }),
             .init(title: "F1", values: runs.map { scaled($0.f1, 100) }),
-        ], decimals: 1)
+        ], decimals: 1, sharedScale: true)
         try chart.render().writePNG(out + "/planes-bars.png")
         md += "![plane detection](planes-bars.png)\n\n"
         md += "Per-class F1 (%):\n\n"
