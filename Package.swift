@@ -40,6 +40,8 @@ let package = Package(
         systemLibrary("CSoxr", pkgConfig: "soxr", apt: "libsoxr-dev"),
         systemLibrary("CZlib", pkgConfig: "zlib", apt: "zlib1g-dev"),
         systemLibrary("CDRM", pkgConfig: "libdrm", apt: "libdrm-dev"),
+        // pocketsphinx: the speech recogniser of data preparation (not linked by the daemon).
+        systemLibrary("CPocketSphinx", pkgConfig: "pocketsphinx", apt: "libpocketsphinx-dev"),
 
         // MARK: Small C targets (only where C is needed).
         // Kernel/ioctl constants that Swift cannot import as macros (VIDIOC_*, V4L2_PIX_FMT_*).
@@ -106,7 +108,7 @@ let package = Package(
         // task harnesses (plane detection, saliency, localisation) and report pictures.
         .target(
             name: "Evaluation",
-            dependencies: ["Platform", "MediaFormats", "AudioFrontEnd", "NeuralCore", "ShowTellModel", "Display"],
+            dependencies: ["Platform", "MediaFormats", "GroundTruth", "AudioFrontEnd", "NeuralCore", "ShowTellModel", "Display"],
             path: "Sources/Evaluation"
         ),
 
@@ -142,11 +144,34 @@ let package = Package(
             path: "Sources/Appliance"
         ),
 
+        // Data preparation (`showtell prep`): recordings -> diarization -> ASR -> keywords ->
+        // training clip index. Reads video.avi and audio.wav only: no dependency on GroundTruth.
+        .target(
+            name: "Prep",
+            dependencies: ["Platform", "MediaFormats", "AudioFrontEnd", "NeuralCore", "ShowTellModel", "CPocketSphinx", "CFFTW3",
+                           .product(name: "TOMLKit", package: "TOMLKit")],
+            path: "Sources/Prep"
+        ),
+        // Ground truth of a session (transcript words with speakers, per-frame labels): for
+        // measuring only (prep reports, evaluation).
+        .target(
+            name: "GroundTruth",
+            dependencies: ["MediaFormats"],
+            path: "Sources/GroundTruth"
+        ),
+        // The prep report: a prepared dataset against the ground truth (DER, WER, keywords).
+        .target(
+            name: "PrepEvaluation",
+            dependencies: ["Prep", "GroundTruth", "Platform"],
+            path: "Sources/PrepEvaluation"
+        ),
+
         // MARK: Executables (thin).
         .executableTarget(
             name: "showtell",
             dependencies: [
                 "Appliance", "AudioFrontEnd", "Capture", "ControlPlane", "Display", "MediaFormats", "Platform", "PhantomScan", "NeuralCore", "ShowTellModel", "CAllocCounter", "Evaluation",
+                "Prep", "PrepEvaluation",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Sources/showtell"
@@ -200,6 +225,11 @@ let package = Package(
             name: "PhantomScanTests",
             dependencies: ["PhantomScan", "MediaFormats", "AudioFrontEnd", "Capture", "TestSupport"],
             path: "Tests/PhantomScanTests"
+        ),
+        .testTarget(
+            name: "PrepTests",
+            dependencies: ["Prep", "PrepEvaluation", "GroundTruth", "MediaFormats", "PhantomScan", "NeuralCore", "AudioFrontEnd"],
+            path: "Tests/PrepTests"
         ),
         .testTarget(
             name: "NeuralCoreTests",

@@ -5,6 +5,7 @@
 #   ./build.sh deps   install the Debian packages only (idempotent)
 #   ./build.sh fixtures  regenerate the committed numpy/scipy reference fixtures (Python venv)
 #   ./build.sh bench  the README's benchmark numbers (release; takes about 15 minutes)
+#   ./build.sh prep-data  phantom train/held-out datasets and their prepared clip indexes (showtell prep)
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -14,6 +15,7 @@ APT_PACKAGES=(
   libspeexdsp-dev libsoxr-dev zlib1g-dev libdrm-dev
   espeak-ng libespeak-ng1 sox ffmpeg alsa-utils v4l-utils
   qemu-system-x86 busybox-static cpio kmod
+  libpocketsphinx-dev pocketsphinx-en-us
 )
 
 deps() {
@@ -129,11 +131,28 @@ fixtures() {
   git status --short -- Tests
 }
 
+# The training data of the self-supervised model: phantom scans (train voices and held-out
+# voices, disjoint), each prepared by `showtell prep` (diarization, pocketsphinx, keywords,
+# clip index + report against the ground truth). DATA=/path overrides out/data.
+prep_data() {
+  deps
+  swift build -c release --product showtell
+  local bin; bin="$(swift build -c release --show-bin-path)"
+  local data=${DATA:-out/data}
+  mkdir -p "$data"
+  [ -f "$data/train/dataset.json" ] || "$bin/showtell" synth --out "$data/train" --scans 12 --minutes 4 --seed 100 --voices train
+  [ -f "$data/heldout/dataset.json" ] || "$bin/showtell" synth --out "$data/heldout" --scans 3 --minutes 3 --seed 900 --voices heldout
+  "$bin/showtell" prep "$data"/train/scan-* --out "$data/prep-train"
+  "$bin/showtell" prep "$data"/heldout/scan-* --out "$data/prep-heldout"
+  echo "reports: $data/prep-train/prep-report.md $data/prep-heldout/prep-report.md"
+}
+
 case "${1:-}" in
   demo) demo ;;
   test) tests ;;
   deps) deps ;;
   fixtures) fixtures ;;
   bench) bench ;;
-  *) echo "usage: $0 demo|test|deps|fixtures|bench"; exit 2 ;;
+  prep-data) prep_data ;;
+  *) echo "usage: $0 demo|test|deps|fixtures|bench|prep-data"; exit 2 ;;
 esac

@@ -1,13 +1,12 @@
 import Foundation
+import GroundTruth
 import MediaFormats
 import Platform
 
-/// One recorded or phantom session with its ground truth, read with MediaFormats'
-/// checked session reader: frames on demand, the microphone, the words with their speakers,
-/// and one label per frame (plane, anatomy polygons, gaze).
-///
-/// (The `prep` branch brings a GroundTruth module with the same reading of transcripts;
-/// when it is merged this type should take its words from there.)
+/// One recorded or phantom session with its ground truth: the media through MediaFormats'
+/// checked session reader (frames on demand, the microphone), and the words with their
+/// speakers and one label per frame (plane, anatomy polygons, gaze) from GroundTruth's
+/// `SessionTruth`, the one reading of transcripts that prep reports and evaluation share.
 public final class EvaluationSession {
     public struct Word: Sendable, Equatable {
         public var start: Double
@@ -17,7 +16,7 @@ public final class EvaluationSession {
         public var text: String
     }
 
-    public static let sonographer = "sonographer"
+    public static let sonographer = SessionTruth.sonographer
 
     public let name: String
     public let recorded: RecordedSession
@@ -26,25 +25,14 @@ public final class EvaluationSession {
 
     public init(directory: String) throws {
         let session = try SessionFolder(path: directory).open()
-        guard let labels = session.labels else {
+        guard session.labels != nil else {
             throw SessionError(path: session.folder.labelsPath, problem: "evaluation needs labels.jsonl (plane, anatomy and gaze per frame)")
         }
-        var words: [Word] = []
-        for cue in session.transcript ?? [] {
-            // A cue may hold a phrase: its words share the cue's time evenly.
-            let parts = cue.text.split(whereSeparator: { $0 == " " || $0 == "\n" })
-            guard !parts.isEmpty else { continue }
-            let step = (cue.end - cue.start) / Double(parts.count)
-            for (i, part) in parts.enumerated() {
-                words.append(Word(start: cue.start + Double(i) * step, end: cue.start + Double(i + 1) * step,
-                                  speaker: (cue.speaker ?? "").lowercased(), text: String(part)))
-            }
-        }
-        words.sort { $0.start < $1.start }
+        let truth = try SessionTruth.read(directory: directory)
         name = (directory as NSString).lastPathComponent
         recorded = session
-        self.labels = labels
-        self.words = words
+        labels = truth.frames
+        words = truth.words.map { Word(start: $0.start, end: $0.end, speaker: $0.speaker.lowercased(), text: $0.text) }
     }
 
     public var fps: Double { recorded.manifest.fps }

@@ -134,7 +134,7 @@ public struct SafeTensorsFile: Sendable {
         return info
     }
 
-    /// Values of a floating-point tensor (F32, or F64 narrowed), in row-major order.
+    /// Values of a floating-point tensor (F32, F64 narrowed or F16 widened), in row-major order.
     public func floats(_ name: String) throws(SafeTensorsError) -> [Float] {
         let info = try require(name)
         var result = [Float](repeating: 0, count: info.elementCount)
@@ -163,8 +163,10 @@ public struct SafeTensorsFile: Sendable {
             #endif
         case "F64":
             for i in 0..<count { destination[i] = Float(Double(bitPattern: UInt64(littleEndianBytes: bytes, at: start + 8 * i))) }
+        case "F16":
+            for i in 0..<count { destination[i] = Float(Float16(bitPattern: UInt16(littleEndianBytes: bytes, at: start + 2 * i))) }
         default:
-            throw SafeTensorsError("tensor \"\(info.name)\" is \(info.dtype), expected F32 or F64")
+            throw SafeTensorsError("tensor \"\(info.name)\" is \(info.dtype), expected F32, F64 or F16")
         }
     }
 
@@ -204,6 +206,25 @@ public struct SafeTensorsWriter: Sendable {
     public mutating func add(_ name: String, shape: [Int], floats: [Float]) {
         precondition(floats.count == shape.reduce(1, *), "tensor \(name): \(floats.count) values for shape \(shape)")
         floats.withUnsafeBufferPointer { add(name, shape: shape, floats: $0.baseAddress!) }
+    }
+
+    /// Half-precision floats (F16, IEEE binary16): half the disk of F32 for stored features.
+    public mutating func add(_ name: String, shape: [Int], halves: [Float16]) {
+        precondition(halves.count == shape.reduce(1, *), "tensor \(name): \(halves.count) values for shape \(shape)")
+        var data = [UInt8]()
+        #if _endian(little)
+        data = halves.withUnsafeBytes { Array($0) }
+        #else
+        data.reserveCapacity(2 * halves.count)
+        for value in halves { data.appendLittleEndian(value.bitPattern) }
+        #endif
+        append(name, "F16", shape, data)
+    }
+
+    /// Bytes (U8), e.g. gray pixels.
+    public mutating func add(_ name: String, shape: [Int], bytes: [UInt8]) {
+        precondition(bytes.count == shape.reduce(1, *), "tensor \(name): \(bytes.count) values for shape \(shape)")
+        append(name, "U8", shape, bytes)
     }
 
     public mutating func add(_ name: String, shape: [Int], integers: [Int]) {

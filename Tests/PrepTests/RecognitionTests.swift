@@ -1,0 +1,65 @@
+import AudioFrontEnd
+import Foundation
+import Testing
+@testable import PhantomScan
+@testable import Prep
+
+/// pocketsphinx through the C API on a short espeak-ng utterance, with the domain language
+/// model built from the keyword dictionary and the general English model.
+@Suite(.enabled(if: FileManager.default.fileExists(atPath: "/usr/share/pocketsphinx/model/en-us/en-us.lm.bin"),
+                "pocketsphinx-en-us is not installed (./build.sh deps)"))
+struct RecognitionTests {
+    static let dictionary = try! KeywordDictionary.parse("""
+        [anatomy]
+        heart = ["heart"]
+        spine = ["spine"]
+        kidneys = ["kidneys", "kidney"]
+        cerebellum = ["cerebellum"]
+        [pronunciations]
+        cerebellum = "S EH R AH B EH L AH M"
+        """)
+
+    static func recogniser(directory: String) throws -> SpeechRecognizer {
+        var settings = DomainLanguageModel.Settings()
+        settings.vocabularySize = 400
+        let pronouncing = try PronouncingDictionary(path: SpeechRecognizer.Settings().pronunciations, extra: dictionary.pronunciations)
+        let path = directory + "/lm.arpa", dictionaryPath = directory + "/words.dict"
+        let missing = try DomainLanguageModel.build(keywords: dictionary, settings: settings, path: path,
+                                                    dictionaryPath: dictionaryPath, pronouncing: pronouncing)
+        #expect(missing.isEmpty)
+        let arpa = try String(contentsOfFile: path, encoding: .utf8)
+        #expect(arpa.contains(" cerebellum ") && arpa.contains(" kidneys ") && arpa.hasPrefix("\\data\\"))
+        let words = try String(contentsOfFile: dictionaryPath, encoding: .utf8)
+        #expect(words.contains("cerebellum S EH R AH B EH L AH M\n") && words.contains("\nthe "))
+        return try SpeechRecognizer(languageModel: path, pronunciations: dictionaryPath)
+    }
+
+    @Test func recognisesKeywordsOfAnEspeakUtteranceWithTimes() throws {
+        let directory = NSTemporaryDirectory() + "showtell-asr-\(getpid())"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let recogniser = try Self.recogniser(directory: directory)
+        #expect(recogniser.knows("cerebellum"))
+
+        let utterance = try EspeakSynthesizer.shared.synthesize("here is the heart and the spine", voice: NarrationVoice(name: "en-us", rate: 150, pitch: 50, pitchRange: 50))
+        let pcm = try Resampler.convert(utterance.samples, from: 48_000, to: 16_000).map { Int16(max(-32768, min(32767, $0 * 32768))) }
+        let words = try pcm.withUnsafeBufferPointer { try recogniser.recognize($0, startTime: 10) }
+        let text = words.map(\.word)
+        #expect(text.contains("heart"), "\(text)")
+        #expect(text.contains("spine"), "\(text)")
+        let duration = Double(pcm.count) / 16_000
+        #expect(words.allSatisfy { $0.start >= 10 && $0.end <= 10 + duration + 0.05 && $0.start < $0.end })
+        #expect(words.allSatisfy { (0...1).contains($0.confidence) })
+        #expect(zip(words, words.dropFirst()).allSatisfy { $0.start <= $1.start })
+        // Silence decodes to nothing (or only <unk>), without failing.
+        let silence = [Int16](repeating: 0, count: 16_000)
+        let none = try silence.withUnsafeBufferPointer { try recogniser.recognize($0, startTime: 0) }
+        #expect(none.allSatisfy { $0.word == RecognizedWord.unknown } || none.isEmpty)
+    }
+
+    @Test func missingModelFilesAreNamed() {
+        #expect {
+            _ = try SpeechRecognizer(languageModel: "/nonexistent/lm.arpa")
+        } throws: { "\($0)".contains("/nonexistent/lm.arpa") }
+    }
+}
