@@ -52,7 +52,7 @@ public struct BarChart {
         for (g, group) in groups.enumerated() {
             let groupX = left + g * (groupWidth + groupGap)
             let top = sharedScale ? shared : group.values.compactMap { $0.map { $0.mean + $0.std } }.max() ?? 1
-            let scale = Self.niceCeiling(max(top, 1e-9))
+            let scale = top > 0 ? Self.niceCeiling(top) : 1  // all values ≤ 0 (e.g. CC): a unit axis
             let x0 = groupX + (groupWidth - (series.count * barWidth + (series.count - 1) * gap)) / 2
             // Axis: baseline and the group's top tick.
             picture.rect(x: groupX - 4, y: baseline, width: groupWidth + 8, height: 2, colour: 0x404040)
