@@ -149,9 +149,17 @@ let swiftModules: [Target] = [
 
     // Field diagnostics: self-test checks, support bundle, live microphone meter (the CLI's logic).
     .target(
-        name: "FieldDiagnostics",
+        name: "FieldDiagnostics", "Evaluation",
         dependencies: ["Platform", "Capture", "AudioFrontEnd", "ControlPlane", "ShowTellModel", "NeuralCore", "Appliance", "COpenBLAS", "CALSA", "CSystemShims"],
         path: "Sources/FieldDiagnostics"
+    ),
+
+    // Evaluation (the paper's "Results"): metrics, gaze saliency ground truth, downstream
+    // task harnesses (plane detection, saliency, localisation) and report pictures.
+    .target(
+        name: "Evaluation",
+        dependencies: ["Platform", "MediaFormats", "GroundTruth", "AudioFrontEnd", "NeuralCore", "ShowTellModel", "Display"],
+        path: "Sources/Evaluation"
     ),
 
     // Data preparation (`showtell prep`): recordings -> diarization -> ASR -> keywords ->
@@ -261,6 +269,12 @@ let testTargets: [Target] = [
         name: "FieldDiagnosticsTests",
         dependencies: ["FieldDiagnostics", "ControlPlane", "ShowTellModel", "NeuralCore", "Platform"],
         path: "Tests/FieldDiagnosticsTests"
+    ),
+    .testTarget(
+        name: "EvaluationTests",
+        dependencies: ["Evaluation", "MediaFormats", "NeuralCore", "ShowTellModel"],
+        path: "Tests/EvaluationTests",
+        resources: [.copy("Fixtures")]
     ),
     .testTarget(
         name: "ShowTellModelTests",

@@ -8,6 +8,7 @@
 #   ./build.sh package   out/deb/showtell_VERSION_ARCH.deb (release, static Swift runtime)
 #   ./build.sh board-systemd  the package on a systemd boot of the virtual board (QEMU, cached Debian rootfs)
 #   ./build.sh prep-data  phantom train/held-out datasets and their prepared clip indexes (showtell prep)
+#   ./build.sh eval-dev  the evaluation harnesses end to end on 3 x 1 min phantoms (untrained models)
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -88,6 +89,7 @@ demo() {
 
 tests() {
   deps
+  openblas_core  # Haswell kernels: 0.3.21's SkylakeX sgemm allocates, and allocation-free tests would fail on AVX-512 machines
   swift build --build-tests
   swift test --skip-build
   # Int8 kernels bit-exact against the scalar reference: this CPU's families, and NEON under qemu-aarch64.
@@ -167,6 +169,22 @@ prep_data() {
   echo "reports: $data/prep-train/prep-report.md $data/prep-heldout/prep-report.md"
 }
 
+# The evaluation harnesses end to end on a small phantom dataset: plane detection and gaze
+# saliency fine-tuned from random weights, localisation with an untrained edge bundle; all
+# UNTRAINED, a pipeline check rather than results. Resumable: rerunning continues where it
+# stopped. Report: out/eval-dev/report.md (about 10 min of CPU).
+eval_dev() {
+  deps
+  swift build -c release --product showtell
+  local bin; bin="$(swift build -c release --show-bin-path)"
+  openblas_core
+  [ -f out/eval-data/scan-002/session.json ] || "$bin/showtell" synth --out out/eval-data --scans 3 --minutes 1 --seed 31
+  [ -f out/model-untrained-edge/manifest.json ] || "$bin/showtell" model init --backbone edge --seed 0 --out out/model-untrained-edge
+  "$bin/showtell" eval planes --dataset out/eval-data --init random --name random --out out/eval-dev
+  "$bin/showtell" eval saliency --dataset out/eval-data --init random --name random --out out/eval-dev
+  "$bin/showtell" eval localise --dataset out/eval-data --bundle out/model-untrained-edge --name untrained-edge --out out/eval-dev
+}
+
 case "${1:-}" in
   demo) demo ;;
   test) tests ;;
@@ -176,5 +194,6 @@ case "${1:-}" in
   package) package ;;
   board-systemd) board_systemd ;;
   prep-data) prep_data ;;
-  *) echo "usage: $0 demo|test|deps|fixtures|bench|package|board-systemd|prep-data"; exit 2 ;;
+  eval-dev) eval_dev ;;
+  *) echo "usage: $0 demo|test|deps|fixtures|bench|package|board-systemd|prep-data|eval-dev"; exit 2 ;;
 esac

@@ -4,7 +4,7 @@ extension BitmapFont {
     /// Draws `text` at (x, y) (top-left), each font pixel `scale` screen pixels; returns the
     /// x after the text. Clipped to the canvas.
     @discardableResult
-    static func draw(_ text: String, into canvas: PixelCanvas, x: Int, y: Int, scale: Int, colour: UInt32) -> Int {
+    public static func draw(_ text: String, into canvas: PixelCanvas, x: Int, y: Int, scale: Int, colour: UInt32) -> Int {
         var pen = x
         for character in text.utf8 { pen = drawGlyph(character, into: canvas, x: pen, y: y, scale: scale, colour: colour) }
         return pen

@@ -44,6 +44,17 @@ public enum AnatomyName {
         "skull", "ventricles_brain", "cerebellum", "stomach", "umbilical_vein", "abdomen",
         "femur", "kidneys", "bladder", "lips", "nose", "face", "spine", "ribs",
     ]
+
+    /// How a sonographer says `name`: identifiers spelled as spoken words (the narrator
+    /// says these, the evaluation finds them in transcripts).
+    public static func spoken(_ name: String) -> String {
+        switch name {
+        case "pulmonary_artery": "pulmonary artery"
+        case "ventricles_brain": "ventricles"
+        case "umbilical_vein": "umbilical vein"
+        default: String(name.map { $0 == "_" ? " " : $0 })
+        }
+    }
 }
 
 /// Where the sonographer looks, in pixels; `fixation` is false during a saccade.

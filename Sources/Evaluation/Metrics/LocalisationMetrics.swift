@@ -1,0 +1,67 @@
+/// Localisation against an anatomy mask, as in the sound-source localisation literature.
+/// The mask is the spoken structure's polygon at map resolution (`MaskRaster`): `coverage`
+/// holds the fraction of each cell inside the polygon, the binary mask is coverage ≥ 0.5.
+/// Checked against `Tests/FixtureScripts/saliency_metrics_reference.py`.
+public enum LocalisationMetrics {
+    /// Pointing game (Zhang et al., "Top-down neural attention by excitation backprop",
+    /// ECCV 2016): a hit when the map's maximum lies on the object. Here: on a cell the
+    /// polygon touches (coverage > 0), which at 14×14 is close to their 15-pixel tolerance
+    /// at 224×224 (one cell is 16 pixels). When several cells share the maximum, the score
+    /// is the fraction of them that hit (the expected hit under random tie-breaking), so a
+    /// constant map scores the mask's share of the map instead of an arbitrary 0 or 1.
+    public static func pointingGame(prediction: GridMap, coverage: GridMap) throws(MetricError) -> Double {
+        let name = "pointing game"
+        try MapChecks.sameSize(name, prediction, coverage)
+        try MapChecks.finite(name, prediction, "prediction")
+        guard coverage.values.contains(where: { $0 > 0 }) else {
+            throw MetricError(name, .emptyGroundTruth, "the mask covers no cell (the structure is outside the crop the model sees)")
+        }
+        let peak = prediction.values.max()!
+        let tied = (0..<prediction.count).filter { prediction.values[$0] == peak }
+        return Double(tied.filter { coverage.values[$0] > 0 }.count) / Double(tied.count)
+    }
+
+    /// Per-sample cIoU (Senocak et al., "Learning to localize sound source in visual
+    /// scenes", CVPR 2018), binarised as the LVS/EZ-VSL evaluation code does: the map is
+    /// min-max normalised, its threshold is the value at index ⌊N/2⌋ of the ascending sort
+    /// (the median), P = {cells > threshold}; with a binary ground truth G,
+    /// cIoU = |P ∩ G| / (|G| + |P \ G|) (the consensus weights are 1 inside G). A constant
+    /// map gives P = ∅ and cIoU = 0. Note that P covers about half of the map, so a
+    /// structure smaller than half of it cannot reach cIoU 0.5.
+    public static func ciou(prediction: GridMap, mask: GridMap) throws(MetricError) -> Double {
+        let name = "cIoU"
+        try MapChecks.sameSize(name, prediction, mask)
+        try MapChecks.finite(name, prediction, "prediction")
+        let inside = mask.values.filter { $0 > 0 }.count
+        guard inside > 0 else { throw MetricError(name, .emptyGroundTruth, "the mask is empty at map resolution") }
+        let s = prediction.minMaxNormalised().values
+        let threshold = s.sorted()[s.count / 2]
+        var hit = 0, outside = 0
+        for i in 0..<s.count where s[i] > threshold {
+            if mask.values[i] > 0 { hit += 1 } else { outside += 1 }
+        }
+        return Double(hit) / Double(inside + outside)
+    }
+
+    /// Over a test set: cIoU@0.5 = share of samples with cIoU ≥ 0.5, and AUC = area under
+    /// the success rate (share with cIoU ≥ t) for t = 0, 0.05, ..., 1, by the trapezoid rule
+    /// (sklearn.metrics.auc over those 21 points, as the LVS code does); mean = mean cIoU.
+    public struct Summary: Sendable, Equatable, Codable {
+        public var ciouAt05: Double
+        public var auc: Double
+        public var meanCIoU: Double
+        public var samples: Int
+    }
+
+    public static func summarise(_ values: [Double]) throws(MetricError) -> Summary {
+        guard !values.isEmpty else { throw MetricError("cIoU AUC", .noSamples, "no localisation samples to summarise") }
+        let n = Double(values.count)
+        func success(_ t: Double) -> Double { Double(values.filter { $0 >= t }.count) / n }
+        let thresholds = (0...20).map { Double($0) * 0.05 }
+        var auc = 0.0
+        for k in 1..<thresholds.count {
+            auc += (thresholds[k] - thresholds[k - 1]) * (success(thresholds[k]) + success(thresholds[k - 1])) / 2
+        }
+        return Summary(ciouAt05: success(0.5), auc: auc, meanCIoU: values.reduce(0, +) / n, samples: values.count)
+    }
+}

@@ -1,0 +1,205 @@
+import AudioFrontEnd
+import Foundation
+import MediaFormats
+import Platform
+import ShowTellModel
+
+/// Audio-guided localisation (Figure 7): for moments when the sonographer speaks, the
+/// bundle's map (cosine of the audio embedding of the 0.6 s window centred on the frame
+/// with each cell of the video map, `Localisation.cosineMap`) is compared with
+/// - the gaze (KL, CC, SIM, Comp; `GazeSaliency` ground truth at map resolution), and
+/// - the spoken structure's mask (pointing game, cIoU, AUC; `MaskRaster`),
+/// separately for speech that names anatomy and speech that does not (Figure 7b). The map
+/// is min-max normalised before scoring (KL and SIM need a non-negative map; CC, Comp,
+/// pointing and cIoU do not change). Each scan's samples are a JSON file in the work folder,
+/// so a killed run resumes at the next scan.
+public final class LocalisationTask {
+    public struct Settings: Codable, Sendable, Equatable {
+        /// Seconds between sampled moments (only moments with sonographer speech count).
+        public var every = 0.25
+        public var threads = 2
+        public init() {}
+    }
+
+    public enum Category: String, Codable, Sendable, CaseIterable {
+        case anatomy = "names anatomy"
+        case other = "does not name anatomy"
+    }
+
+    public struct Sample: Codable, Sendable {
+        public var scan: String
+        public var time: Double
+        public var frame: Int
+        public var words: String
+        public var named: [String]
+        public var category: Category
+        /// The named structure whose mask is scored (present on this frame), if any.
+        public var structure: String?
+        /// The min-max normalised map, row-major.
+        public var map: [Double]
+        public var kl, cc, sim, comp, pointing, ciou: Double?
+        /// Why a metric is missing ("no fixations in the window", "named structure not on screen").
+        public var skipped: [String]
+    }
+
+    public struct Scores: Codable, Sendable {
+        public var samples: Int
+        public var kl, cc, sim, comp, pointing: MeanStd?
+        public var ciou: LocalisationMetrics.Summary?
+        public var skipped: [String: Int]
+    }
+
+    public struct Result: Codable, Sendable {
+        public var name: String
+        public var bundle: String
+        public var trained: Bool
+        public var settings: Settings
+        public var scans: [String]
+        public var scores: [String: Scores]
+        public var seconds: Double
+    }
+
+    let sessions: [String]
+    let bundleDirectory: String
+    let settings: Settings
+    let work: String
+    let name: String
+
+    public init(sessions: [String], bundle: String, settings: Settings, work: String, name: String) {
+        self.sessions = sessions
+        bundleDirectory = bundle
+        self.settings = settings
+        self.work = work
+        self.name = name
+    }
+
+    public func run() throws -> (Result, [Sample]) {
+        let start = Date()
+        try FileIO.makeDirectories(work)
+        let bundle = try ModelBundle.load(directory: bundleDirectory)
+        ShowTellNetwork.setBLASThreads(settings.threads)
+        let inference = ShowTellInference(network: bundle.network, threads: settings.threads)
+        var all: [Sample] = []
+        for directory in sessions {
+            let scan = (directory as NSString).lastPathComponent
+            let path = work + "/scan-\(scan).json"
+            if FileIO.exists(path) {
+                all += try JSONDecoder().decode([Sample].self, from: Data(try FileIO.readAll(path)))
+                FileHandle.standardError.write(Data("\(name) \(scan): done before (\(path))\n".utf8))
+                continue
+            }
+            let samples = try evaluate(EvaluationSession(directory: directory), inference: inference)
+            try FileIO.writeAtomically(path, Array(try JSONEncoder.sorted.encode(samples)))
+            all += samples
+        }
+        var scores: [String: Scores] = [:]
+        for category in Category.allCases { scores[category.rawValue] = try Self.score(all.filter { $0.category == category }) }
+        let result = Result(name: name, bundle: bundleDirectory, trained: bundle.manifest.trained, settings: settings,
+                            scans: sessions.map { ($0 as NSString).lastPathComponent }, scores: scores,
+                            seconds: Date().timeIntervalSince(start))
+        try FileIO.writeAtomically(work + "/result.json", Array(try JSONEncoder.sorted.encode(result)))
+        return (result, all)
+    }
+
+    static func score(_ samples: [Sample]) throws -> Scores {
+        func stat(_ values: [Double?]) throws -> MeanStd? {
+            let present = values.compactMap { $0 }
+            return present.isEmpty ? nil : try MeanStd(present)
+        }
+        var skipped: [String: Int] = [:]
+        for sample in samples { for reason in sample.skipped { skipped[reason, default: 0] += 1 } }
+        let cious = samples.compactMap(\.ciou)
+        return Scores(samples: samples.count, kl: try stat(samples.map(\.kl)), cc: try stat(samples.map(\.cc)),
+                      sim: try stat(samples.map(\.sim)), comp: try stat(samples.map(\.comp)),
+                      pointing: try stat(samples.map(\.pointing)),
+                      ciou: cious.isEmpty ? nil : try LocalisationMetrics.summarise(cious), skipped: skipped)
+    }
+
+    func evaluate(_ session: EvaluationSession, inference: ShowTellInference) throws -> [Sample] {
+        let half = GazeSaliency.window
+        let geometry = ScreenGeometry(screenWidth: session.frameWidth, screenHeight: session.frameHeight, mapSize: inference.mapWidth)
+        // Moments with the sonographer speaking in the window.
+        var times: [Double] = []
+        var t = half
+        while t + half <= session.duration {
+            if session.words(from: t - half, to: t + half).contains(where: { $0.speaker == EvaluationSession.sonographer }) { times.append(t) }
+            t += settings.every
+        }
+        let clip = session.recorded.audio
+        let frontEnd = try SpeechFrontEnd(inputRate: clip.sampleRate)
+        let rate = Double(clip.sampleRate), channels = clip.channels
+        let outputRate = Double(frontEnd.spectrogram.spec.sampleRate)
+        let maxPush = frontEnd.settings.maxPushFrames
+        var pushed = 0
+        let d = inference.embeddingDimension, cells = inference.mapWidth * inference.mapHeight
+        var spectrogram = [Float](repeating: 0, count: ShowTellNetwork.spectrogramSize * ShowTellNetwork.spectrogramSize)
+        var audio = [Float](repeating: 0, count: d), video = [Float](repeating: 0, count: d * cells)
+        var cosine = [Float](repeating: 0, count: cells)
+        var image = Image8(width: session.frameWidth, height: session.frameHeight, channels: 1)
+        let progress = ProgressBar("\(name) \(session.name)", total: times.count)
+        var samples: [Sample] = []
+        for (k, time) in times.enumerated() {
+            // Audio up to 50 ms past the window end (flushes the resampler's delay with real signal).
+            let target = min(clip.frameCount, Int(((time + half + 0.05) * rate).rounded()))
+            while pushed < target {
+                let count = min(maxPush, target - pushed)
+                clip.samples.withUnsafeBufferPointer { all in
+                    frontEnd.push(interleaved: UnsafeBufferPointer(rebasing: all[(pushed * channels)..<((pushed + count) * channels)]), channels: channels)
+                }
+                pushed += count
+            }
+            let end = Int(((time + half) * outputRate).rounded())
+            let window = spectrogram.withUnsafeMutableBufferPointer { frontEnd.window(endingAt: end, into: $0.baseAddress!, standardised: true) }
+            guard window != nil else { continue }  // the last moments of a recording (no audio after them)
+            let index = session.frameIndex(at: time)
+            try session.recorded.video.decodeFrame(index, into: &image)
+            spectrogram.withUnsafeBufferPointer { s in audio.withUnsafeMutableBufferPointer { inference.embedAudio(s.baseAddress!, into: $0.baseAddress!) } }
+            image.pixels.withUnsafeBufferPointer { p in
+                video.withUnsafeMutableBufferPointer { inference.embedVideo(p.baseAddress!, width: image.width, height: image.height, into: $0.baseAddress!) }
+            }
+            audio.withUnsafeBufferPointer { a in video.withUnsafeBufferPointer { v in cosine.withUnsafeMutableBufferPointer {
+                Localisation.cosineMap(audio: a.baseAddress!, map: v.baseAddress!, dimension: d, cells: cells, into: $0.baseAddress!)
+            } } }
+            let map = cosine.withUnsafeBufferPointer { GridMap(width: inference.mapWidth, height: inference.mapHeight, floats: $0) }.minMaxNormalised()
+            let words = session.words(from: time - half, to: time + half).filter { $0.speaker == EvaluationSession.sonographer }
+            let named = EvaluationSession.namedAnatomy(in: words)
+            var sample = Sample(scan: session.name, time: time, frame: index, words: words.map(\.text).joined(separator: " "),
+                                named: named, category: named.isEmpty ? .other : .anatomy, structure: nil, map: map.values,
+                                kl: nil, cc: nil, sim: nil, comp: nil, pointing: nil, ciou: nil, skipped: [])
+            let fixations = GazeSaliency.fixations(session.labels, around: time)
+            Self.scoreGaze(&sample, map: map, density: GazeSaliency.density(fixations, geometry: geometry))
+            if !named.isEmpty { Self.scoreMask(&sample, map: map, regions: session.labels[index].anatomy, geometry: geometry) }
+            samples.append(sample)
+            progress.update(k + 1)
+        }
+        return samples
+    }
+
+    static func scoreGaze(_ sample: inout Sample, map: GridMap, density: GridMap) {
+        do throws(MetricError) {
+            sample.kl = try SaliencyMetrics.kl(prediction: map, density: density)
+            sample.cc = try SaliencyMetrics.cc(prediction: map, density: density)
+            sample.sim = try SaliencyMetrics.sim(prediction: map, density: density)
+            sample.comp = try Compactness.comp(prediction: map, density: density)
+        } catch {
+            sample.skipped.append("gaze: \(error.reason.rawValue)")
+        }
+    }
+
+    /// The first named structure that is on this frame is the one scored (all of its
+    /// polygons: a structure may be labelled in parts).
+    static func scoreMask(_ sample: inout Sample, map: GridMap, regions: [AnatomyRegion], geometry: ScreenGeometry) {
+        guard let name = sample.named.first(where: { n in regions.contains { $0.name == n } }) else {
+            sample.skipped.append("mask: named structure not on screen")
+            return
+        }
+        sample.structure = name
+        let coverage = MaskRaster.coverage(regions.filter { $0.name == name }.map(\.polygon), geometry: geometry)
+        do throws(MetricError) {
+            sample.pointing = try LocalisationMetrics.pointingGame(prediction: map, coverage: coverage)
+            sample.ciou = try LocalisationMetrics.ciou(prediction: map, mask: MaskRaster.binary(coverage))
+        } catch {
+            sample.skipped.append("mask: \(error.reason.rawValue)")
+        }
+    }
+}

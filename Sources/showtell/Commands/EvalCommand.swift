@@ -1,0 +1,152 @@
+import ArgumentParser
+import Evaluation
+import Foundation
+import NeuralCore
+import Platform
+
+/// The paper's evaluation (DESIGN.md §8): downstream tasks from any encoder initialisation,
+/// audio-guided localisation from a bundle, and the report gathered from finished runs.
+struct EvalCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "eval",
+        abstract: "Evaluate encoders and model bundles on labelled sessions: plane detection, localisation, report.",
+        discussion: "Every run writes into --out/<task>/<name>/ and resumes where it stopped; `eval report` rebuilds --out/report.md from all finished runs.",
+        subcommands: [EvalPlanesCommand.self, EvalSaliencyCommand.self, EvalLocaliseCommand.self, EvalReportCommand.self]
+    )
+}
+
+/// --init random | random:BACKBONE | BUNDLE_DIR
+struct InitialisationOption: ExpressibleByArgument {
+    let value: EncoderInitialisation
+    init?(argument: String) {
+        if argument == "random" {
+            value = .random(backbone: .edge, seed: 0)
+        } else if argument.hasPrefix("random:") {
+            guard let backbone = ResNeXtConfiguration.named(String(argument.dropFirst(7))) else { return nil }
+            value = .random(backbone: backbone, seed: 0)
+        } else {
+            value = .bundle(directory: argument)
+        }
+    }
+}
+
+struct EvalPlanesCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "planes",
+        abstract: "Standard plane detection: fine-tune encoder + linear head, k-fold cross-validation by scan (Table 1, Figure 4)."
+    )
+
+    @Option(help: "Dataset folder (scan sessions with labels.jsonl).") var dataset: String
+    @Option(name: .customLong("init"), help: "Encoder start: random, random:tiny|edge|paper, or a model bundle folder (its video branch).")
+    var initialisation: InitialisationOption
+    @Option(help: "Run name (a column of the report).") var name: String
+    @Option(help: "Output folder of the evaluation.") var out: String
+    @Option(help: "Seconds between sampled frames.") var every = 0.5
+    @Option(help: "Cross-validation folds (by scan).") var folds = 3
+    @Option(help: "Fine-tuning epochs.") var epochs = 4
+    @Option(help: "Batch size.") var batch = 16
+    @Option(help: "SGD learning rate.") var learningRate: Float = 0.01
+    @Option(help: "Threads (OpenBLAS and the backbone's loops).") var threads = 2
+    @Option(help: "Seed of the random initialisation, shuffling and head.") var seed: UInt64 = 0
+
+    func run() throws {
+        var settings = PlaneDetectionTask.Settings()
+        settings.every = every
+        settings.folds = folds
+        settings.fineTune.epochs = epochs
+        settings.fineTune.batch = batch
+        settings.fineTune.learningRate = learningRate
+        settings.fineTune.threads = threads
+        settings.fineTune.seed = seed
+        var initialisation = initialisation.value
+        if case .random(let backbone, _) = initialisation { initialisation = .random(backbone: backbone, seed: seed) }
+        let sessions = try EvaluationDataset.sessionDirectories(dataset)
+        let task = PlaneDetectionTask(sessions: sessions, initialisation: initialisation, settings: settings, work: out + "/planes/" + name, name: name)
+        let result = try task.run()
+        print("\(name) (\(result.initialisation)\(result.trained ? "" : ", UNTRAINED")): precision \(result.precision.formatted(scale: 100)) %, "
+              + "recall \(result.recall.formatted(scale: 100)) %, F1 \(result.f1.formatted(scale: 100)) % over \(result.folds.count) folds")
+        print("report: \(try EvaluationReport.write(out: out))")
+    }
+}
+
+struct EvalLocaliseCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "localise",
+        abstract: "Audio-guided localisation of a bundle against gaze (KL, CC, SIM, Comp) and anatomy masks (pointing game, cIoU, AUC) (Figure 7)."
+    )
+
+    @Option(help: "Dataset folder (scan sessions with transcript.vtt and labels.jsonl).") var dataset: String
+    @Option(help: "Model bundle folder.") var bundle: String
+    @Option(help: "Run name (a column of the report).") var name: String
+    @Option(help: "Output folder of the evaluation.") var out: String
+    @Option(help: "Seconds between sampled moments (moments with sonographer speech only).") var every = 0.25
+    @Option(help: "Threads.") var threads = 2
+
+    func run() throws {
+        var settings = LocalisationTask.Settings()
+        settings.every = every
+        settings.threads = threads
+        let sessions = try EvaluationDataset.sessionDirectories(dataset)
+        let task = LocalisationTask(sessions: sessions, bundle: bundle, settings: settings, work: out + "/localise/" + name, name: name)
+        let (result, samples) = try task.run()
+        try EvaluationReport.localisationGallery(samples, sessions: sessions, run: name, trained: result.trained, out: out)
+        for (category, s) in result.scores.sorted(by: { $0.key < $1.key }) {
+            print("\(name) \(category): \(s.samples) moments; KL \(s.kl?.formatted(decimals: 3) ?? "-"), CC \(s.cc?.formatted(decimals: 3) ?? "-"), "
+                  + "SIM \(s.sim?.formatted(decimals: 3) ?? "-"), Comp \(s.comp?.formatted(decimals: 3) ?? "-"), "
+                  + "pointing \(s.pointing?.formatted(decimals: 3) ?? "-"), cIoU@0.5 \(s.ciou.map { String(format: "%.3f", $0.ciouAt05) } ?? "-"), "
+                  + "AUC \(s.ciou.map { String(format: "%.3f", $0.auc) } ?? "-")")
+        }
+        print(String(format: "%.0f s%@", result.seconds, result.trained ? "" : " (UNTRAINED bundle: the maps mean nothing yet)"))
+        print("report: \(try EvaluationReport.write(out: out))")
+    }
+}
+
+struct EvalReportCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "report",
+        abstract: "Rebuild --out/report.md and its pictures from every finished run in --out."
+    )
+
+    @Option(help: "Output folder of the evaluation.") var out: String
+
+    func run() throws { print("report: \(try EvaluationReport.write(out: out))") }
+}
+
+struct EvalSaliencyCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "saliency",
+        abstract: "Eye-gaze saliency: fine-tune encoder + 1x1 saliency head against the gaze density, k-fold by scan; KL, CC, SIM, NSS, AUC-Judd, Comp (Figure 5)."
+    )
+
+    @Option(help: "Dataset folder (scan sessions with labels.jsonl gaze).") var dataset: String
+    @Option(name: .customLong("init"), help: "Encoder start: random, random:tiny|edge|paper, or a model bundle folder (its video branch).")
+    var initialisation: InitialisationOption
+    @Option(help: "Run name (a column of the report).") var name: String
+    @Option(help: "Output folder of the evaluation.") var out: String
+    @Option(help: "Seconds between sampled frames.") var every = 0.5
+    @Option(help: "Cross-validation folds (by scan).") var folds = 3
+    @Option(help: "Fine-tuning epochs.") var epochs = 4
+    @Option(help: "Batch size.") var batch = 16
+    @Option(help: "SGD learning rate.") var learningRate: Float = 0.01
+    @Option(help: "Threads (OpenBLAS and the backbone's loops).") var threads = 2
+    @Option(help: "Seed of the random initialisation, shuffling and head.") var seed: UInt64 = 0
+
+    func run() throws {
+        var settings = SaliencyTask.Settings()
+        settings.every = every
+        settings.folds = folds
+        settings.fineTune.epochs = epochs
+        settings.fineTune.batch = batch
+        settings.fineTune.learningRate = learningRate
+        settings.fineTune.threads = threads
+        settings.fineTune.seed = seed
+        var initialisation = initialisation.value
+        if case .random(let backbone, _) = initialisation { initialisation = .random(backbone: backbone, seed: seed) }
+        let sessions = try EvaluationDataset.sessionDirectories(dataset)
+        let result = try SaliencyTask(sessions: sessions, initialisation: initialisation, settings: settings,
+                                      work: out + "/saliency/" + name, name: name).run()
+        print("\(name) (\(result.initialisation)\(result.trained ? "" : ", UNTRAINED")): "
+              + SaliencyTask.metricNames.map { "\($0) \(result.metrics[$0]?.formatted(decimals: 3) ?? "-")" }.joined(separator: ", "))
+        print("report: \(try EvaluationReport.write(out: out))")
+    }
+}
