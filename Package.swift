@@ -102,6 +102,17 @@ let package = Package(
             path: "Sources/ShowTellModel"
         ),
 
+        // Training: the paper's self-supervised framework (data -> text branch -> fusion ->
+        // losses -> variants -> loop) on NeuralCore; writes ShowTellModel bundles.
+        .target(
+            name: "Training",
+            dependencies: [
+                "NeuralCore", "ShowTellModel", "MediaFormats", "Platform", "COpenBLAS",
+                .product(name: "TOMLKit", package: "TOMLKit"),
+            ],
+            path: "Sources/Training"
+        ),
+
         // Capture: V4L2 grabber and ALSA microphone into lock-free rings.
         .target(
             name: "Capture",
@@ -138,7 +149,7 @@ let package = Package(
         .executableTarget(
             name: "showtell",
             dependencies: [
-                "Appliance", "AudioFrontEnd", "Capture", "ControlPlane", "Display", "MediaFormats", "Platform", "PhantomScan", "NeuralCore", "ShowTellModel", "CAllocCounter",
+                "Appliance", "AudioFrontEnd", "Capture", "ControlPlane", "Display", "MediaFormats", "Platform", "PhantomScan", "NeuralCore", "ShowTellModel", "Training", "CAllocCounter",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Sources/showtell"
@@ -198,6 +209,11 @@ let package = Package(
             dependencies: ["NeuralCore"],
             path: "Tests/NeuralCoreTests",
             resources: [.copy("Fixtures")]
+        ),
+        .testTarget(
+            name: "TrainingTests",
+            dependencies: ["Training", "NeuralCore", "ShowTellModel"],
+            path: "Tests/TrainingTests"
         ),
         .testTarget(
             name: "ShowTellModelTests",
