@@ -149,9 +149,20 @@ let swiftModules: [Target] = [
 
     // Field diagnostics: self-test checks, support bundle, live microphone meter (the CLI's logic).
     .target(
-        name: "FieldDiagnostics", "Evaluation",
+        name: "FieldDiagnostics", "Evaluation", "Training",
         dependencies: ["Platform", "Capture", "AudioFrontEnd", "ControlPlane", "ShowTellModel", "NeuralCore", "Appliance", "COpenBLAS", "CALSA", "CSystemShims"],
         path: "Sources/FieldDiagnostics"
+    ),
+
+    // Training: the paper's self-supervised framework (data -> text branch -> fusion ->
+    // losses -> variants -> loop) on NeuralCore; writes ShowTellModel bundles.
+    .target(
+        name: "Training",
+        dependencies: [
+            "NeuralCore", "ShowTellModel", "MediaFormats", "Platform", "COpenBLAS",
+            .product(name: "TOMLKit", package: "TOMLKit"),
+        ],
+        path: "Sources/Training"
     ),
 
     // Evaluation (the paper's "Results"): metrics, gaze saliency ground truth, downstream
@@ -275,6 +286,11 @@ let testTargets: [Target] = [
         dependencies: ["Evaluation", "MediaFormats", "NeuralCore", "ShowTellModel"],
         path: "Tests/EvaluationTests",
         resources: [.copy("Fixtures")]
+    ),
+    .testTarget(
+        name: "TrainingTests",
+        dependencies: ["Training", "NeuralCore", "ShowTellModel"],
+        path: "Tests/TrainingTests"
     ),
     .testTarget(
         name: "ShowTellModelTests",

@@ -182,12 +182,19 @@ public struct ModelManifest: Codable, Sendable, Equatable {
         public var metrics: [String: Double]?
         /// Source revision of the trainer.
         public var codeVersion: String?
+        /// The run's configuration (variant, fusion, pooling, loss form and weights, optimiser, ...).
+        public var configuration: [String: String]?
+        /// The anatomy keyword dictionary the text branch's SIG used (canonical -> spoken forms).
+        public var keywords: [String: [String]]?
+        /// Training report: the held-out pointing-game table (markdown).
+        public var report: String?
 
         public init() {}
 
         enum CodingKeys: String, CodingKey {
             case runID = "run_id", dataset, sessions, clips, epochs, steps, batchSize = "batch_size"
             case learningRate = "learning_rate", seed, losses, metrics, codeVersion = "code_version"
+            case configuration, keywords, report
         }
     }
 
@@ -228,7 +235,8 @@ extension ModelManifest.Outputs {
 extension ModelManifest {
     /// The manifest `ModelBundle.write` produces for a network (checksum and size filled by the writer).
     static func describing(_ network: ShowTellNetwork, trained: Bool, notes: String, created: String,
-                           training: TrainingSummary?, producer: String) -> ModelManifest {
+                           training: TrainingSummary?, producer: String,
+                           localisation: Localisation.Kind = .cosine) -> ModelManifest {
         let d = network.embeddingDimension
         let map = network.videoMapSize
         let margin = Float(ShowTellNetwork.frameResize - ShowTellNetwork.frameSize) / 2 / Float(ShowTellNetwork.frameResize)
@@ -249,7 +257,7 @@ extension ModelManifest {
             outputs: Outputs(
                 audioEmbedding: [d], videoMap: [d, map.height, map.width],
                 mapCoverage: [margin, margin, fraction, fraction],
-                localisation: "cosine similarity of a with each cell V[:, y, x]"),
+                localisation: localisation.rawValue),
             training: training, producer: producer, golden: nil)
     }
 }

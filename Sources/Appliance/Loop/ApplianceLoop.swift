@@ -291,15 +291,16 @@ public final class ApplianceLoop {
         }
     }
 
-    /// Cosine similarity of the audio embedding with each map cell, normalised to [0, 1]
-    /// over the map, averaged over time.
+    /// The bundle's similarity of the audio embedding with each map cell (the trained
+    /// fusion's per-cell logit, or cosine for older bundles), normalised to [0, 1] over the
+    /// map, averaged over time.
     private func updateHeat(_ model: LocalisationModel) {
         guard haveAudioEmbedding else { return }
         let d = model.embeddingDimension, w = model.mapWidth, h = model.mapHeight
-        // Cosines of a with every cell (the paper's localisation), written over channel 0 of
-        // the map: each cell is read in full before its output is written.
+        // Similarity of a with every cell (the paper's localisation), written over channel 0
+        // of the map: each cell is read in full before its output is written.
         let cells = w * h
-        Localisation.cosineMap(audio: audioEmbedding, map: videoMap, dimension: d, cells: cells, into: videoMap)
+        Localisation.map(model.localisation, audio: audioEmbedding, map: videoMap, dimension: d, cells: cells, into: videoMap)
         var low = Float.greatestFiniteMagnitude, high = -Float.greatestFiniteMagnitude
         for cell in 0..<cells {
             low = min(low, videoMap[cell])

@@ -1,3 +1,4 @@
+import ShowTellModel
 /// The trained branches as the real-time loop sees them; float or int8, the loop does not
 /// care. Implementations own their buffers: both calls allocate nothing.
 public protocol LocalisationModel: AnyObject {
@@ -17,4 +18,10 @@ public protocol LocalisationModel: AnyObject {
     /// Where the map's cells lie on the frame, as fractions: the paper's input is the frame
     /// scaled to 256×256 and centre-cropped to 224×224, so the map covers the middle 87.5 %.
     var mapCoverage: (x: Float, y: Float, width: Float, height: Float) { get }
+    /// Which similarity of a with each cell the weights were trained for (the bundle says).
+    var localisation: Localisation.Kind { get }
+}
+
+extension LocalisationModel {
+    public var localisation: Localisation.Kind { .cosine }
 }

@@ -28,6 +28,7 @@ public final class NetworkLocalisationModel: LocalisationModel {
     public var mapWidth: Int { inference.mapWidth }
     public var mapHeight: Int { inference.mapHeight }
     public var mapCoverage: (x: Float, y: Float, width: Float, height: Float) { inference.mapCoverage }
+    public var localisation: Localisation.Kind { Localisation.kind(described: manifest.outputs?.localisation) }
 
     public func embedAudio(_ spectrogram: UnsafePointer<Float>, into embedding: UnsafeMutablePointer<Float>) {
         inference.embedAudio(spectrogram, into: embedding)

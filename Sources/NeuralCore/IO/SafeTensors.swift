@@ -170,6 +170,16 @@ public struct SafeTensorsFile: Sendable {
         }
     }
 
+    /// The raw little-endian bytes of a tensor (any dtype), for readers of U8 images or F16
+    /// data that convert on the fly instead of materialising a Float copy.
+    public func withRawData<R>(_ name: String, _ body: (SafeTensorInfo, UnsafeRawBufferPointer) throws -> R) throws -> R {
+        let info = try require(name)
+        let start = dataStart + info.dataOffsets.lowerBound
+        return try bytes.withUnsafeBytes { raw in
+            try body(info, UnsafeRawBufferPointer(rebasing: raw[start..<(start + info.dataOffsets.count)]))
+        }
+    }
+
     /// Values of an integer tensor (I64, I32, U8), for labels and geometry records.
     public func integers(_ name: String) throws(SafeTensorsError) -> [Int] {
         let info = try require(name)

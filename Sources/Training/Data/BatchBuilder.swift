@@ -1,0 +1,83 @@
+import NeuralCore
+
+/// Turns a list of clip indices into the model's inputs: frames and spectrograms written into
+/// the backbones' arenas, word vectors and SIG masks, the negatives of each row.
+public struct BatchBuilder: Sendable {
+    public let source: any ClipSource
+    public let vectors: WordVectors
+    public let keywords: KeywordDictionary
+    public let configuration: TrainingConfiguration
+    /// Per clip, computed once: word ids [≤ L] and which of them are dictionary keywords.
+    public let wordIDs: [[Int]]
+    public let keywordFlags: [[Bool]]
+
+    public init(source: any ClipSource, vectors: WordVectors, keywords: KeywordDictionary, configuration: TrainingConfiguration) {
+        self.source = source
+        self.vectors = vectors
+        self.keywords = keywords
+        self.configuration = configuration
+        var ids = [[Int]](), flags = [[Bool]]()
+        for clip in source.clips {
+            let words = Array(clip.words.prefix(configuration.maxWords))
+            ids.append(words.map { vectors.id($0) })
+            flags.append(keywords.match(words).map { $0 != nil })
+        }
+        wordIDs = ids
+        keywordFlags = flags
+    }
+
+    /// SIG's mask for one word slot: may this word open the gate at `level`?
+    public static func mask(level: GateLevel, isPadding: Bool, isUnknown: Bool, isKeyword: Bool) -> Float {
+        if isPadding { return 0 }
+        switch level {
+        case .none: return 1
+        case .outliers: return isUnknown ? 0 : 1
+        case .keywords: return isKeyword ? 1 : 0
+        }
+    }
+
+    /// For each row i: one random valid negative column (or -1), and the [N, N] mask of all
+    /// valid negatives. Never the positive, never a clip of the same scan closer than the
+    /// policy's minimum shift.
+    public static func negatives(for clips: [ClipRecord], policy: NegativePolicy, random: inout RandomSource) -> (pick: [Int], mask: [Float]) {
+        let n = clips.count
+        var mask = [Float](repeating: 0, count: n * n), pick = [Int](repeating: -1, count: n)
+        for i in 0..<n {
+            var candidates = [Int]()
+            for j in 0..<n where j != i && policy.isNegative(clips[i], clips[j]) {
+                mask[i * n + j] = 1
+                candidates.append(j)
+            }
+            if !candidates.isEmpty { pick[i] = candidates[Int(random.next() % UInt64(candidates.count))] }
+        }
+        return (pick, mask)
+    }
+
+    /// Fills the model's input arenas for `indices` (count == batch) and returns the rest.
+    public func fill(_ model: TrainingModel, indices: [Int], random: inout RandomSource) -> BatchInputs {
+        let c = configuration, n = c.batch, f = c.framesPerClip
+        precondition(indices.count == n, "batch of \(indices.count) clips, model expects \(n)")
+        let frameArea = c.frameSize * c.frameSize, spectrogramArea = c.spectrogramSize * c.spectrogramSize
+        var swapped = [Bool](repeating: false, count: n)
+        for (slot, clip) in indices.enumerated() {
+            for frame in 0..<f {
+                // With one frame per clip the first stored frame is used.
+                source.loadFrame(clip: clip, frame: min(frame, source.framesPerClip - 1), into: model.videoInput + (slot * f + frame) * frameArea)
+            }
+            if let audio = model.audioInput { source.loadSpectrogram(clip: clip, into: audio + slot * spectrogramArea) }
+            if c.variant == .videoOnly { swapped[slot] = random.next() % 2 == 1 }
+        }
+        let e = vectors.dimension, l = c.maxWords
+        var embeddings = [Float](repeating: 0, count: n * l * e), mask = [Float](repeating: 0, count: n * l)
+        if c.variant.usesText {
+            for (slot, clip) in indices.enumerated() {
+                for (k, id) in wordIDs[clip].enumerated() {
+                    for d in 0..<e { embeddings[(slot * l + k) * e + d] = vectors.vectors[id * e + d] }
+                    mask[slot * l + k] = Self.mask(level: c.gate, isPadding: false, isUnknown: id == 0, isKeyword: keywordFlags[clip][k])
+                }
+            }
+        }
+        let picked = Self.negatives(for: indices.map { source.clips[$0] }, policy: c.negatives, random: &random)
+        return BatchInputs(negatives: picked.pick, negativeMask: picked.mask, embeddings: embeddings, wordMask: mask, swapped: swapped)
+    }
+}

@@ -1,0 +1,74 @@
+/// One training clip (DESIGN.md §3, the paper's "Data"): a time t in a scan, the video frames
+/// sampled around it, the 0.6 s of speech centred on it and the words heard in that window.
+/// Nothing here is a label: `session` and `time` only decide which pairs may be negatives.
+public struct ClipRecord: Sendable, Equatable {
+    /// Index of the scan the clip comes from (0..<sessionCount).
+    public var session: Int
+    /// Centre time in seconds within its scan.
+    public var time: Double
+    /// Words of the window, lower-case, as the prep helper's ASR wrote them.
+    public var words: [String]
+
+    public init(session: Int, time: Double, words: [String]) {
+        self.session = session
+        self.time = time
+        self.words = words
+    }
+}
+
+/// What the trainer reads: clip metadata and the two network inputs per clip. A prepared
+/// dataset folder (`PreparedDataset`) and in-memory synthetic clips (`SyntheticClips`) both
+/// serve it, so the loop is developed and tested without the prep helper's files.
+public protocol ClipSource: Sendable {
+    var clips: [ClipRecord] { get }
+    var sessionNames: [String] { get }
+    /// Side of the square frame the video branch sees (224 for the deployed contract).
+    var frameSize: Int { get }
+    /// Side of the square spectrogram the audio branch sees (256).
+    var spectrogramSize: Int { get }
+    /// Frames per clip stored (the paper samples 2).
+    var framesPerClip: Int { get }
+    /// Writes frame `frame` of clip `index`, normalised, into [frameSize][frameSize].
+    func loadFrame(clip index: Int, frame: Int, into output: UnsafeMutablePointer<Float>)
+    /// Writes the standardised spectrogram of clip `index` into [size][size].
+    func loadSpectrogram(clip index: Int, into output: UnsafeMutablePointer<Float>)
+}
+
+/// When two clips may form a negative pair (the paper: "shifted video-audio data pairs or
+/// pairs from different scans are considered to be non-corresponding"): different scans, or
+/// the same scan at least `minimumShift` seconds apart. Closer pairs of the same scan are
+/// neither positive nor negative and are left out of every loss.
+public struct NegativePolicy: Sendable, Equatable {
+    public var minimumShift: Double
+
+    public init(minimumShift: Double = 2.0) { self.minimumShift = minimumShift }
+
+    public func isNegative(_ a: ClipRecord, _ b: ClipRecord) -> Bool {
+        a.session != b.session || abs(a.time - b.time) >= minimumShift
+    }
+}
+
+/// A subset of another source's clips (e.g. every k-th clip of a dataset whose 0.2 s hop makes
+/// neighbours near-duplicates, plus every clip whose words name a keyword).
+public struct SubsetSource: ClipSource, @unchecked Sendable {
+    public let base: any ClipSource
+    public let indices: [Int]
+    public let clips: [ClipRecord]
+
+    public init(_ base: any ClipSource, indices: [Int]) {
+        self.base = base
+        self.indices = indices
+        clips = indices.map { base.clips[$0] }
+    }
+
+    public var sessionNames: [String] { base.sessionNames }
+    public var frameSize: Int { base.frameSize }
+    public var spectrogramSize: Int { base.spectrogramSize }
+    public var framesPerClip: Int { base.framesPerClip }
+    public func loadFrame(clip index: Int, frame: Int, into output: UnsafeMutablePointer<Float>) {
+        base.loadFrame(clip: indices[index], frame: frame, into: output)
+    }
+    public func loadSpectrogram(clip index: Int, into output: UnsafeMutablePointer<Float>) {
+        base.loadSpectrogram(clip: indices[index], into: output)
+    }
+}

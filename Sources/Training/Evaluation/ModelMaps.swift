@@ -1,0 +1,29 @@
+import NeuralCore
+
+extension TrainingModel {
+    /// Localisation maps [S] of `clips` with the network in inference mode (BN running
+    /// statistics), in batches of the model's batch size (the last one padded by repeating
+    /// its final clip). Queries with the audio embedding, or with t for variants without audio.
+    public func maps(for clips: [Int], builder: BatchBuilder) -> [[Float]] {
+        let n = configuration.batch
+        let useText = !configuration.variant.usesAudio
+        var result = [[Float]]()
+        var random = RandomSource(seed: 0)
+        var start = 0
+        var out = [Float](repeating: 0, count: cells)
+        while start < clips.count {
+            let chunk = Array(clips[start..<min(start + n, clips.count)])
+            let padded = chunk + [Int](repeating: chunk.last!, count: n - chunk.count)
+            let inputs = builder.fill(self, indices: padded, random: &random)
+            embeddings.update(from: inputs.embeddings, count: inputs.embeddings.count)
+            wordMask.update(from: inputs.wordMask, count: inputs.wordMask.count)
+            embed(training: false)
+            for slot in 0..<chunk.count {
+                out.withUnsafeMutableBufferPointer { cellMap(clip: slot, useText: useText, into: $0.baseAddress!) }
+                result.append(out)
+            }
+            start += n
+        }
+        return result
+    }
+}

@@ -1,0 +1,51 @@
+import NeuralCore
+import ShowTellModel
+
+/// Everything that shapes a training run (written into the run folder and the bundle).
+public struct TrainingConfiguration: Sendable, Equatable {
+    public var backbone: ResNeXtConfiguration
+    public var variant: Variant
+    /// Joint embedding dimension D.
+    public var dimension = 128
+    public var gate: GateLevel
+    public var pooling: CellPooling = .lse
+    public var contrastive: ContrastiveForm = .paper
+    public var temperature: Float = 1
+    public var weights: LossWeights
+    public var batch = 40
+    /// Frames per clip through the video branch; their spatial maps are averaged.
+    public var framesPerClip = 2
+    /// Word slots per clip (longer windows are cut; shorter padded).
+    public var maxWords = 16
+    public var textHidden = 128
+    public var gateHidden = 16
+    public var concatHidden = 64
+    public var negatives = NegativePolicy()
+    public var frameSize = ShowTellNetwork.frameSize
+    public var spectrogramSize = ShowTellNetwork.spectrogramSize
+    // Optimiser (the paper: SGD, lr 1e-3, x0.1 every 20 epochs, batch 40).
+    public var learningRate: Float = 1e-3
+    public var decayEvery = 20
+    public var momentum: Float = 0.9
+    public var weightDecay: Float = 1e-4
+    public var gradientClip: Float = 5
+    public var seed: UInt64 = 1
+
+    public init(backbone: ResNeXtConfiguration, variant: Variant) {
+        self.backbone = backbone
+        self.variant = variant
+        gate = variant.gate
+        weights = variant.terms
+    }
+
+    /// A JSON-ish summary for run folders and manifests.
+    public var summary: [String: String] {
+        ["backbone": backbone.name, "variant": variant.rawValue, "dimension": "\(dimension)", "gate": gate.rawValue,
+         "pooling": pooling.rawValue, "contrastive": contrastive.rawValue, "temperature": "\(temperature)",
+         "weights": "alpha=\(weights.baseAudio) beta=\(weights.baseText) gamma=\(weights.contraAudio) delta=\(weights.contraText)",
+         "batch": "\(batch)", "frames_per_clip": "\(framesPerClip)", "max_words": "\(maxWords)",
+         "min_negative_shift_s": "\(negatives.minimumShift)", "learning_rate": "\(learningRate)", "decay_every_epochs": "\(decayEvery)",
+         "momentum": "\(momentum)", "weight_decay": "\(weightDecay)", "gradient_clip": "\(gradientClip)", "seed": "\(seed)",
+         "frame_size": "\(frameSize)", "spectrogram_size": "\(spectrogramSize)"]
+    }
+}

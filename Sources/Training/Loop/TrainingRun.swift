@@ -1,0 +1,211 @@
+import FoundationEssentials
+import MediaFormats
+import NeuralCore
+import Platform
+import ShowTellModel
+
+/// `showtell train`: dataset -> model -> loop -> curves -> bundle -> held-out pointing game.
+/// The run folder holds run.json (configuration, dataset), losses.csv/png, checkpoints,
+/// pointing.md and, for variants with audio and spatial fusion, `bundle/` (a model bundle).
+public struct TrainingRunOptions: Sendable {
+    public var dataset: String?
+    /// Toy clips instead of a dataset (tests, development).
+    public var syntheticClips = 0
+    public var configuration: TrainingConfiguration
+    public var out: String
+    public var epochs = 8
+    public var resume = false
+    public var timeLimit: Double?
+    public var stepLimit: Int?
+    public var checkpointEvery = 50
+    public var threads = 2
+    public var wordVectors: String?
+    public var keywords: String?
+    /// Held-out prep folder and the raw sessions it came from (ground truth, read only for scoring).
+    public var evaluate: String?
+    public var sessionsRoot: String?
+    public var bundleNotes = ""
+    /// Keep every clip whose recognised words hold a keyword, and every `clipStride`-th other clip.
+    public var clipStride = 1
+
+    public init(configuration: TrainingConfiguration, out: String) {
+        self.configuration = configuration
+        self.out = out
+    }
+}
+
+public enum TrainingRun {
+    public struct Summary: Sendable {
+        public var steps: Int
+        public var epochs: Int
+        public var last: LossTerms?
+        public var clipsPerSecond: Double
+        public var pointing: PointingGame.Result?
+        public var bundle: String?
+    }
+
+    /// Toy vocabulary for synthetic runs: the object words and fillers, fixed random vectors.
+    static func syntheticVectors() -> WordVectors {
+        let words = SyntheticClips.objectWords + ["so", "here", "is", "the", "and"]
+        var random = RandomSource(seed: 99)
+        var vectors = [Float](repeating: 0, count: words.count * 16)
+        random.fillGaussian(&vectors, count: vectors.count, std: 1)
+        return WordVectors(words: words, dimension: 16, vectors: vectors)
+    }
+
+    public static func run(_ options: TrainingRunOptions, log: @escaping (String) -> Void, progress: ((String) -> Void)? = nil) throws -> Summary {
+        var c = options.configuration
+        let source: any ClipSource
+        let vectors: WordVectors
+        let keywords: KeywordDictionary
+        if let path = options.dataset {
+            let dataset = try PreparedDataset(path: path)
+            guard let vectorsPath = options.wordVectors, let keywordsPath = options.keywords else {
+                throw TrainingError("training on a dataset needs --word-vectors and --keywords")
+            }
+            vectors = try WordVectors.read(path: vectorsPath)
+            keywords = try KeywordDictionary.read(path: keywordsPath)
+            if options.clipStride > 1 {
+                let kept = dataset.clips.indices.filter { i in
+                    i % options.clipStride == 0 || keywords.match(dataset.clips[i].words).contains { $0 != nil }
+                }
+                source = SubsetSource(dataset, indices: kept)
+            } else {
+                source = dataset
+            }
+        } else {
+            // Toy sizes for the tiny backbone; the deployed sizes otherwise (speed measurements).
+            let tiny = c.backbone.name == "tiny"
+            source = SyntheticClips(count: max(options.syntheticClips, c.batch), frameSize: tiny ? 24 : ShowTellNetwork.frameSize,
+                                    spectrogramSize: tiny ? 16 : ShowTellNetwork.spectrogramSize, seed: c.seed)
+            vectors = syntheticVectors()
+            keywords = KeywordDictionary(forms: Dictionary(uniqueKeysWithValues: SyntheticClips.objectWords.map { ($0, [$0]) }))
+        }
+        c.frameSize = source.frameSize
+        c.spectrogramSize = source.spectrogramSize
+        if source.framesPerClip < c.framesPerClip, c.variant == .videoOnly {
+            throw TrainingError("video-only needs 2 frames per clip; the dataset stores \(source.framesPerClip)")
+        }
+        ShowTellNetwork.setBLASThreads(options.threads)
+        let model = try TrainingModel(c, wordDimension: vectors.dimension)
+        model.threads = options.threads
+        let builder = BatchBuilder(source: source, vectors: vectors, keywords: keywords, configuration: c)
+        let trainer = Trainer(model: model, builder: builder, directory: options.out, epochs: options.epochs)
+        trainer.checkpointEvery = options.checkpointEvery
+        trainer.timeLimit = options.timeLimit
+        trainer.stepLimit = options.stepLimit
+        trainer.progress = progress
+        try FileIO.makeDirectories(options.out)
+        if options.resume {
+            guard trainer.hasCheckpoint else { throw TrainingError("--resume: no checkpoint in \(options.out)") }
+            try trainer.resume()
+            log("resumed at epoch \(trainer.position.epoch + 1), step \(trainer.position.step) (\(trainer.position.globalStep) steps done)")
+        }
+        let keywordClips = builder.keywordFlags.filter { $0.contains(true) }.count
+        var runInfo = c.summary
+        runInfo["dataset"] = options.dataset ?? "synthetic:\(source.clips.count)"
+        runInfo["clips"] = "\(source.clips.count)"
+        runInfo["sessions"] = "\(source.sessionNames.count)"
+        runInfo["clips_with_keyword"] = "\(keywordClips)"
+        runInfo["word_vectors"] = options.wordVectors ?? "synthetic"
+        runInfo["epochs"] = "\(options.epochs)"
+        runInfo["clip_stride"] = "\(options.clipStride)"
+        try writeJSON(runInfo, to: options.out + "/run.json")
+        log("\(source.clips.count) clips from \(source.sessionNames.count) scans (\(keywordClips) with a keyword), "
+            + "\(trainer.stepsPerEpoch) steps/epoch of \(c.batch); variant \(c.variant.rawValue), backbone \(c.backbone.name), "
+            + "\(model.stores.reduce(0) { $0 + $1.store.parameterCount }) parameters trained")
+        let started = monotonicSeconds(), stepsBefore = trainer.position.globalStep
+        let last = try trainer.run()
+        let elapsed = monotonicSeconds() - started
+        let steps = trainer.position.globalStep - stepsBefore
+        let rate = steps > 0 ? Double(steps * c.batch) / elapsed : 0
+        try trainer.writeCurves()
+        log("")
+        log("trained \(steps) steps in \(formatted(elapsed, digits: 0)) s: \(formatted(rate, digits: 2)) clips/s (\(formatted(rate * Double(c.framesPerClip + (c.variant.usesAudio ? 1 : 0)), digits: 1)) images/s)")
+        var summary = Summary(steps: trainer.position.globalStep, epochs: trainer.position.epoch, last: last, clipsPerSecond: rate)
+
+        if let toy = source as? SyntheticClips, c.variant.fusion == .spatial || c.variant == .vaContra || c.variant == .vaBase,
+           c.variant != .videoOnly {
+            // Toy pointing: fresh clips (another seed); hit when the maximum cell lies on the named object.
+            let heldout = SyntheticClips(count: 4 * c.batch, sessions: 4, frameSize: toy.frameSize, spectrogramSize: toy.spectrogramSize, seed: c.seed &+ 1000)
+            let maps = model.maps(for: Array(0..<heldout.clips.count), builder: BatchBuilder(source: heldout, vectors: vectors, keywords: keywords, configuration: c))
+            var hits = 0
+            for (clip, map) in maps.enumerated() {
+                let best = map.indices.max { map[$0] < map[$1] }!
+                let step = Double(toy.frameSize) / Double(model.mapSide)
+                let x = (Double(best % model.mapSide) + 0.5) * step, y = (Double(best / model.mapSide) + 0.5) * step
+                let box = heldout.targetBox(clip: clip)
+                if x >= Double(box.x0) - 1 && x <= Double(box.x1) + 1 && y >= Double(box.y0) - 1 && y <= Double(box.y1) + 1 { hits += 1 }
+            }
+            log("toy pointing on \(maps.count) fresh clips: \(hits) hits (\(percent(Double(hits) / Double(maps.count))))")
+        }
+
+        if let heldout = options.evaluate, let root = options.sessionsRoot {
+            let dataset = try PreparedDataset(path: heldout)
+            let heldoutBuilder = BatchBuilder(source: dataset, vectors: vectors, keywords: keywords, configuration: c)
+            var result = PointingGame.Result()
+            let windows = try PointingGame.windows(dataset: dataset, keywords: keywords, sessionsRoot: root, result: &result)
+            let maps = model.maps(for: windows.map(\.clip), builder: heldoutBuilder)
+            for (window, map) in zip(windows, maps) { result.trials.append(PointingGame.score(window, map: map, side: model.mapSide)) }
+            let table = result.table(title: c.variant.rawValue)
+            // Gallery: the first hits and misses, spread over the held-out windows.
+            var gallery = [String]()
+            try FileIO.makeDirectories(options.out + "/gallery")
+            for wantHit in [true, false] {
+                let picks = result.trials.indices.filter { result.trials[$0].hit == wantHit }
+                for k in stride(from: 0, to: picks.count, by: max(1, picks.count / 6)).prefix(6) {
+                    let i = picks[k], trial = result.trials[i], window = windows[i]
+                    let stored = dataset.storedFrame(clip: trial.clip, frame: 0)
+                    let image = Overlay.render(frame: stored.pixels, side: stored.side, map: maps[i], mapSide: model.mapSide, window: window,
+                                               trial: trial, caption: "asr: " + dataset.clips[trial.clip].words.joined(separator: " "))
+                    let name = "gallery/\(wantHit ? "hit" : "miss")-\(gallery.count)-\(trial.anatomy).png"
+                    try FileIO.writeAtomically(options.out + "/" + name, ImageFiles.pngData(image))
+                    gallery.append("![\(name)](\(name))")
+                }
+            }
+            let report = "Pointing game, \(heldout) (\(result.trials.count) windows naming one anatomy in the ground-truth transcript; \(result.notVisible) named an anatomy not in the frame, \(result.ambiguous) named several: not counted)\n\n" + table + "\n\nGallery (map over the 224 crop, maximum boxed cyan, mask outlined green):\n\n" + gallery.joined(separator: "\n") + "\n"
+            try FileIO.writeAtomically(options.out + "/pointing.md", Array(report.utf8))
+            log(report)
+            summary.pointing = result
+        }
+
+        if c.variant.usesAudio, c.variant.fusion == .spatial, c.backbone.name != "tiny" {
+            model.exportProjections()
+            var training = ModelManifest.TrainingSummary()
+            training.runID = options.out
+            training.dataset = options.dataset
+            training.sessions = source.sessionNames.count
+            training.clips = source.clips.count
+            training.epochs = trainer.position.epoch
+            training.steps = trainer.position.globalStep
+            training.batchSize = c.batch
+            training.learningRate = Double(c.learningRate)
+            training.seed = c.seed
+            var losses = [String: Double]()
+            if let last { for (name, value) in zip(LossTerms.names, last.values) where !value.isNaN { losses[name] = Double(value) } }
+            let w = c.weights.normalised
+            losses["alpha"] = Double(w.baseAudio); losses["beta"] = Double(w.baseText)
+            losses["gamma"] = Double(w.contraAudio); losses["delta"] = Double(w.contraText)
+            training.losses = losses
+            if let pointing = summary.pointing {
+                training.metrics = ["pointing_game": pointing.accuracy, "pointing_chance": pointing.chance, "pointing_windows": Double(pointing.trials.count)]
+            }
+            training.configuration = runInfo
+            training.keywords = keywords.forms
+            if let pointing = summary.pointing { training.report = pointing.table(title: c.variant.rawValue) }
+            let bundle = options.out + "/bundle"
+            let manifest = try ModelBundle.write(network: model.network, trained: true,
+                                                 notes: "trained: showtell train --variant \(c.variant.rawValue) (\(options.bundleNotes))",
+                                                 training: training, producer: "showtell train", localisation: .fusionDot, to: bundle)
+            log("wrote \(bundle): \(manifest.parameters) parameters, \(manifest.bytes ?? 0) bytes, sha256 \(manifest.sha256.prefix(12))")
+            summary.bundle = bundle
+        }
+        return summary
+    }
+
+    static func writeJSON(_ values: [String: String], to path: String) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
+        try FileIO.writeAtomically(path, Array(try encoder.encode(values)) + [0x0A])
+    }
+}

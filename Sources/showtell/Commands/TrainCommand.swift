@@ -1,0 +1,123 @@
+import ArgumentParser
+import NeuralCore
+import Platform
+import Training
+
+extension Variant: ExpressibleByArgument {}
+extension GateLevel: ExpressibleByArgument {}
+extension CellPooling: ExpressibleByArgument {}
+extension ContrastiveForm: ExpressibleByArgument {}
+
+/// Backbone configurations a training run may use.
+enum TrainBackbone: String, ExpressibleByArgument, CaseIterable {
+    case tiny, edge, paper
+    var configuration: ResNeXtConfiguration { ResNeXtConfiguration.named(rawValue)! }
+}
+
+/// `showtell train`: the paper's self-supervised framework on a prepared dataset.
+struct TrainCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "train",
+        abstract: "Train the Show-from-Tell framework (a --variant of the paper's ablation) on a prep dataset.",
+        discussion: """
+        Writes RUN_DIR/run.json, losses.csv + losses.png, checkpoints (resume with --resume), \
+        pointing.md when --evaluate is given, and RUN_DIR/bundle (a model bundle) for variants \
+        with audio and spatial fusion. Without DATASET, --synthetic N trains on toy clips.
+        """
+    )
+
+    @Argument(help: "Prepared dataset folder (showtell prep).")
+    var dataset: String?
+
+    @Option(name: .customLong("config"), help: "Backbone: tiny, edge or paper.")
+    var backbone: TrainBackbone = .edge
+
+    @Option(help: "va-base, va-contra, va-spatial, vt-base, no-audio, full, video-only, supervised.")
+    var variant: Variant = .full
+
+    @Option(help: "Run folder.")
+    var out: String
+
+    @Option(help: "Epochs.") var epochs = 8
+    @Option(help: "Clips per batch.") var batch = 40
+    @Option(help: "SGD learning rate (x0.1 every --decay-every epochs).") var lr: Float = 1e-3
+    @Option(help: "Epochs between learning-rate decays.") var decayEvery = 20
+    @Option(help: "SGD momentum.") var momentum: Float = 0.9
+    @Option(help: "Weight decay.") var weightDecay: Float = 1e-4
+    @Option(help: "Global gradient-norm clip (0 = off).") var clip: Float = 5
+    @Option(help: "Seed (weights, batches, negatives).") var seed: UInt64 = 1
+    @Option(help: "Joint embedding dimension D.") var dimension = 128
+    @Option(help: "Frames per clip through the video branch (maps averaged).") var framesPerClip = 2
+    @Option(help: "SIG level override: none, outliers, keywords.") var gate: GateLevel?
+    @Option(help: "Cell pooling of the spatial fusion: lse (attention-like) or mean (GAP).") var pooling: CellPooling = .lse
+    @Option(help: "Contrastive form: paper (eq. 2 as written) or infonce.") var contrastive: ContrastiveForm = .paper
+    @Option(help: "Contrastive temperature.") var temperature: Float = 1
+    @Option(help: "Loss weights alpha,beta,gamma,delta (normalised to sum 1 over the variant's terms).") var weights: String?
+    @Option(help: "Minimum time shift (s) for same-scan negatives.") var minShift = 2.0
+    @Option(help: "word2vec file (text or binary).") var wordVectors = "models/glove-6b-50d-showtell.txt"
+    @Option(help: "Keyword dictionary (TOML).") var keywords = "models/keywords.toml"
+    @Option(help: "Toy clips instead of a dataset.") var synthetic = 0
+    @Option(help: "Keep keyword clips and every k-th other clip (clips overlap: 0.2 s hop, 0.6 s window).") var clipStride = 1
+    @Flag(help: "Continue from RUN_DIR's checkpoints.") var resume = false
+    @Option(help: "Stop (with a checkpoint) after this many minutes.") var maxMinutes: Double?
+    @Option(help: "Stop after this many steps.") var maxSteps: Int?
+    @Option(help: "Steps between checkpoints.") var checkpointEvery = 50
+    @Option(help: "Threads (OpenBLAS and the backbones' loops).") var threads = 2
+    @Option(help: "Held-out prep folder for the pointing game.") var evaluate: String?
+    @Option(help: "Raw sessions of the held-out folder (labels.jsonl: ground truth for scoring only).") var sessions: String?
+
+    func validate() throws {
+        guard dataset != nil || synthetic > 0 else { throw ValidationError("give a DATASET folder or --synthetic N") }
+        guard batch >= 2 else { throw ValidationError("--batch must be at least 2") }
+        guard (1...2).contains(framesPerClip) else { throw ValidationError("--frames-per-clip must be 1 or 2") }
+        guard (evaluate == nil) == (sessions == nil) else { throw ValidationError("--evaluate and --sessions go together") }
+    }
+
+    func run() throws {
+        var c = TrainingConfiguration(backbone: backbone.configuration, variant: variant)
+        c.batch = batch
+        c.learningRate = lr
+        c.decayEvery = decayEvery
+        c.momentum = momentum
+        c.weightDecay = weightDecay
+        c.gradientClip = clip
+        c.seed = seed
+        c.dimension = dimension
+        c.framesPerClip = framesPerClip
+        if let gate { c.gate = gate }
+        c.pooling = pooling
+        c.contrastive = contrastive
+        c.temperature = temperature
+        c.negatives = NegativePolicy(minimumShift: minShift)
+        if let weights {
+            let values = weights.split(separator: ",").compactMap { Float($0) }
+            guard values.count == 4 else { throw ValidationError("--weights needs four numbers: alpha,beta,gamma,delta") }
+            let own = variant.terms
+            // Only the variant's own terms can be switched on.
+            c.weights = LossWeights(baseAudio: own.baseAudio > 0 ? values[0] : 0, baseText: own.baseText > 0 ? values[1] : 0,
+                                    contraAudio: own.contraAudio > 0 ? values[2] : 0, contraText: own.contraText > 0 ? values[3] : 0)
+        }
+        var options = TrainingRunOptions(configuration: c, out: out)
+        options.dataset = dataset
+        options.syntheticClips = synthetic
+        options.clipStride = clipStride
+        options.epochs = epochs
+        options.resume = resume
+        options.timeLimit = maxMinutes.map { $0 * 60 }
+        options.stepLimit = maxSteps
+        options.checkpointEvery = checkpointEvery
+        options.threads = threads
+        options.wordVectors = dataset == nil ? nil : wordVectors
+        options.keywords = dataset == nil ? nil : keywords
+        options.evaluate = evaluate
+        options.sessionsRoot = sessions
+        options.bundleNotes = "dataset \(dataset ?? "synthetic"), \(epochs) epochs, seed \(seed)"
+        do {
+            _ = try TrainingRun.run(options, log: { Console.out($0 + "\n") }, progress: { line in
+                Console.error("\r" + line + "\u{1B}[K")
+            })
+        } catch let error as TrainingError {
+            throw ValidationError(error.description)
+        }
+    }
+}

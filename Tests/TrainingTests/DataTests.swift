@@ -1,0 +1,128 @@
+import Foundation
+import NeuralCore
+import Testing
+@testable import Training
+
+@Suite struct DataTests {
+    @Test func sigMasksUnknownPaddingAndNonKeywords() {
+        // outliers: <unk> and padding closed, other words open
+        #expect(BatchBuilder.mask(level: .outliers, isPadding: false, isUnknown: true, isKeyword: false) == 0)
+        #expect(BatchBuilder.mask(level: .outliers, isPadding: true, isUnknown: false, isKeyword: true) == 0)
+        #expect(BatchBuilder.mask(level: .outliers, isPadding: false, isUnknown: false, isKeyword: false) == 1)
+        // keywords: only dictionary words
+        #expect(BatchBuilder.mask(level: .keywords, isPadding: false, isUnknown: false, isKeyword: false) == 0)
+        #expect(BatchBuilder.mask(level: .keywords, isPadding: false, isUnknown: false, isKeyword: true) == 1)
+        #expect(BatchBuilder.mask(level: .keywords, isPadding: true, isUnknown: false, isKeyword: true) == 0)
+        // none (V-T base): every real word
+        #expect(BatchBuilder.mask(level: .none, isPadding: false, isUnknown: true, isKeyword: false) == 1)
+    }
+
+    /// Through the whole text path: a clip "so here is the xyzzy kidneys" at level keywords
+    /// has one open gate (kidneys); at level outliers all but <unk> (xyzzy) and padding.
+    @Test(arguments: [GateLevel.keywords, .outliers])
+    func sigGatesInTheModel(level: GateLevel) throws {
+        let vectors = WordVectors(words: ["so", "here", "is", "the", "kidneys"], dimension: 3, vectors: (0..<15).map { Float($0) / 10 })
+        let keywords = KeywordDictionary(forms: ["kidneys": ["kidneys"], "pulmonary_artery": ["pulmonary artery"]])
+        let clips = [ClipRecord(session: 0, time: 0, words: ["so", "here", "is", "the", "xyzzy", "kidneys"]),
+                     ClipRecord(session: 1, time: 0, words: ["um"])]
+        let source = ListSource(clips: clips)
+        var c = TrainingConfiguration(backbone: .tiny, variant: .full)
+        c.batch = 2
+        c.gate = level
+        c.maxWords = 8
+        c.frameSize = 16
+        c.spectrogramSize = 16
+        c.dimension = 8
+        let model = try TrainingModel(c, wordDimension: 3)
+        let builder = BatchBuilder(source: source, vectors: vectors, keywords: keywords, configuration: c)
+        var random = RandomSource(seed: 1)
+        let inputs = builder.fill(model, indices: [0, 1], random: &random)
+        _ = model.trainStep(inputs)
+        let gates = (0..<8).map { model.gateValues[$0] }
+        let open = gates.enumerated().filter { $0.element > 0 }.map(\.offset)
+        #expect(open == (level == .keywords ? [5] : [0, 1, 2, 3, 5]))
+        #expect((8..<16).allSatisfy { model.gateValues[$0] == 0 })  // "um" is <unk>, the rest padding
+    }
+
+    @Test func keywordDictionaryMatchesMultiWordForms() {
+        let keywords = KeywordDictionary(forms: ["pulmonary_artery": ["Pulmonary Artery"], "heart": ["heart"]])
+        #expect(keywords.match(["the", "pulmonary", "artery", "and", "heart"]) == [nil, "pulmonary_artery", "pulmonary_artery", nil, "heart"])
+        #expect(keywords.match(["pulmonary", "valve"]) == [nil, nil])
+    }
+
+    @Test func keywordDictionaryReadsTOML() throws {
+        let path = NSTemporaryDirectory() + "/keywords-\(getpid()).toml"
+        try "[keywords]\nheart = [\"heart\", \"cardiac\"]\npulmonary_artery = [\"pulmonary artery\"]\n".write(toFile: path, atomically: true, encoding: .utf8)
+        let dictionary = try KeywordDictionary.read(path: path)
+        #expect(dictionary.forms["heart"] == ["heart", "cardiac"])
+        #expect(dictionary.allWords == ["heart", "cardiac", "pulmonary", "artery"])
+    }
+
+    @Test func negativesAreNeverPositives() {
+        var random = RandomSource(seed: 4)
+        let policy = NegativePolicy(minimumShift: 2)
+        var clips = [ClipRecord]()
+        for i in 0..<40 { clips.append(ClipRecord(session: Int(random.next() % 3), time: Double(random.next() % 20) * 0.5, words: [])) }
+        clips.append(ClipRecord(session: 9, time: 0, words: []))  // the only clip of its scan
+        for trial in 0..<20 {
+            var r = RandomSource(seed: UInt64(trial))
+            let (pick, mask) = BatchBuilder.negatives(for: clips, policy: policy, random: &r)
+            let n = clips.count
+            for i in 0..<n {
+                #expect(mask[i * n + i] == 0)
+                for j in 0..<n where mask[i * n + j] != 0 {
+                    #expect(clips[i].session != clips[j].session || abs(clips[i].time - clips[j].time) >= 2)
+                }
+                if pick[i] >= 0 {
+                    #expect(pick[i] != i && mask[i * n + pick[i]] == 1)
+                }
+            }
+        }
+        // Same scan 1.5 s apart is neither positive nor negative; 2 s apart is a negative.
+        #expect(!policy.isNegative(ClipRecord(session: 0, time: 10, words: []), ClipRecord(session: 0, time: 11.5, words: [])))
+        #expect(policy.isNegative(ClipRecord(session: 0, time: 10, words: []), ClipRecord(session: 0, time: 12, words: [])))
+        #expect(policy.isNegative(ClipRecord(session: 0, time: 10, words: []), ClipRecord(session: 1, time: 10, words: [])))
+    }
+
+    @Test func wordVectorsTextAndBinary() throws {
+        let text = "2 3\nheart 0.5 -1 2\nKidneys 1 2 3\n"
+        let a = try WordVectors.parse(Array(text.utf8))
+        #expect(a.dimension == 3 && a.words == ["<unk>", "heart", "kidneys"])
+        #expect(a.id("Kidneys") == 2 && a.id("spleen") == 0)
+        #expect(Array(a.vectors[3..<6]) == [0.5, -1, 2])
+        #expect(Array(a.vectors[0..<3]) == [0, 0, 0])
+        var binary = Array("2 3\n".utf8)
+        for (word, values) in [("heart", [Float(0.5), -1, 2]), ("kidneys", [1, 2, 3])] {
+            binary += Array((word + " ").utf8)
+            for v in values { withUnsafeBytes(of: v.bitPattern.littleEndian) { binary += $0 } }
+            binary.append(0x0A)
+        }
+        let b = try WordVectors.parse(binary)
+        #expect(b.words == a.words && b.vectors == a.vectors)
+        #expect(throws: TrainingError.self) { try WordVectors.parse(Array("2 3\nheart 1 2\n".utf8)) }
+    }
+
+    @Test func halfFloats() {
+        #expect(HalfFloat.decode(0x3C00) == 1)
+        #expect(HalfFloat.decode(0xC000) == -2)
+        #expect(HalfFloat.decode(0x7BFF) == 65504)
+        #expect(HalfFloat.decode(0x0001) == Float(5.960464477539063e-8))
+        #expect(HalfFloat.decode(0x7C00) == .infinity)
+        #expect(HalfFloat.decode(0x3555) == Float(0.333251953125))
+    }
+}
+
+/// Clips with blank images, for tests of the text and batching paths.
+struct ListSource: ClipSource {
+    let clips: [ClipRecord]
+    var sessionNames: [String] { (0..<((clips.map(\.session).max() ?? 0) + 1)).map { "s\($0)" } }
+    let frameSize = 16
+    let spectrogramSize = 16
+    let framesPerClip = 2
+    func loadFrame(clip index: Int, frame: Int, into output: UnsafeMutablePointer<Float>) {
+        for i in 0..<(frameSize * frameSize) { output[i] = Float((i * 7 + index * 3 + frame) % 11) / 5 - 1 }
+    }
+    func loadSpectrogram(clip index: Int, into output: UnsafeMutablePointer<Float>) {
+        for i in 0..<(spectrogramSize * spectrogramSize) { output[i] = Float((i * 5 + index) % 13) / 6 - 1 }
+    }
+}

@@ -1,0 +1,139 @@
+import NeuralCore
+import Testing
+@testable import Training
+
+/// Every new layer and loss: forward against its plain-loop Double reference, backward
+/// against central finite differences of the forward.
+@Suite struct LayerGradientTests {
+    func tensor(_ name: String, _ value: TestBuffer) -> Differentiable {
+        Differentiable(name: name, value: value, gradient: TestBuffer(count: value.count))
+    }
+
+    @Test(arguments: [true, false])
+    func textEncoder(gated: Bool) {
+        var random = RandomSource(seed: 3)
+        let g = TextGeometry(batch: 2, words: 3, wordDimension: 4, hidden: 5, dimension: 3, gateHidden: 2)
+        let e = TestBuffer(gaussian: 2 * 3 * 4, &random)
+        let mask = TestBuffer([1, 0, 1, 1, 1, 0])
+        let p = tensor("parameters", TestBuffer(gaussian: TextEncoder.parameterCount(g), &random, scale: 0.7))
+        let t = TestBuffer(count: 6), gates = TestBuffer(count: 6), scratch = TestBuffer(count: g.scratchCount)
+        let r = TestBuffer(gaussian: 6, &random)
+        let forward = {
+            TextEncoder.forward(output: t.pointer, gates: gates.pointer, embeddings: e.pointer, mask: mask.pointer, gated: gated,
+                                parameters: p.value.pointer, scratch: scratch.pointer, geometry: g)
+        }
+        forward()
+        let reference = TextEncoder.reference(embeddings: e.array, mask: mask.array, gated: gated, parameters: p.value.array, geometry: g)
+        for i in 0..<6 { #expect(abs(Double(t.pointer[i]) - reference[i]) < 1e-4) }
+        let check = gradientMismatches([p], samples: 60, loss: { forward(); return t.dot(r) }) {
+            forward()
+            TextEncoder.backward(parameterGrads: p.gradient.pointer, outputGrad: r.pointer, embeddings: e.pointer, mask: mask.pointer,
+                                 gated: gated, parameters: p.value.pointer, scratch: scratch.pointer, geometry: g)
+        }
+        #expect(check.mismatches.isEmpty, "\(check.mismatches)")
+        #expect(check.checked > 40)
+    }
+
+    @Test(arguments: CellPooling.allCases)
+    func spatialFusion(pooling: CellPooling) {
+        var random = RandomSource(seed: 5)
+        let g = SpatialFusionGeometry(videos: 3, queries: 2, dimension: 4, cells: 5, pooling: pooling)
+        let v = tensor("video", TestBuffer(gaussian: 3 * 4 * 5, &random))
+        let q = tensor("query", TestBuffer(gaussian: 2 * 4, &random))
+        let w = tensor("weight", TestBuffer(gaussian: 4, &random))
+        let b = tensor("bias", TestBuffer(gaussian: 1, &random))
+        let logits = TestBuffer(count: 6), scratch = TestBuffer(count: g.scratchCount), r = TestBuffer(gaussian: 6, &random)
+        let forward = {
+            SpatialFusion.forward(logits: logits.pointer, video: v.value.pointer, query: q.value.pointer, weight: w.value.pointer,
+                                  bias: b.value.pointer, scratch: scratch.pointer, geometry: g)
+        }
+        forward()
+        let reference = SpatialFusion.reference(video: v.value.array, query: q.value.array, weight: w.value.array, bias: b.value.pointer[0], geometry: g)
+        for i in 0..<6 { #expect(abs(Double(logits.pointer[i]) - reference[i]) < 1e-4) }
+        let check = gradientMismatches([v, q, w, b], loss: { forward(); return logits.dot(r) }) {
+            forward()
+            SpatialFusion.backward(videoGrad: v.gradient.pointer, queryGrad: q.gradient.pointer, weightGrad: w.gradient.pointer,
+                                   biasGrad: b.gradient.pointer, logitsGrad: r.pointer, video: v.value.pointer, query: q.value.pointer,
+                                   weight: w.value.pointer, scratch: scratch.pointer, geometry: g)
+        }
+        #expect(check.mismatches.isEmpty, "\(check.mismatches)")
+    }
+
+    /// The per-cell map the box draws pools to the pair's logit (mean pooling: exactly).
+    @Test func cellMapPoolsToLogit() {
+        var random = RandomSource(seed: 8)
+        let g = SpatialFusionGeometry(videos: 1, queries: 1, dimension: 6, cells: 9, pooling: .mean)
+        let v = TestBuffer(gaussian: 54, &random), q = TestBuffer(gaussian: 6, &random), w = TestBuffer(gaussian: 6, &random)
+        let b = TestBuffer([0.3]), logits = TestBuffer(count: 1), scratch = TestBuffer(count: g.scratchCount), map = TestBuffer(count: 9)
+        SpatialFusion.forward(logits: logits.pointer, video: v.pointer, query: q.pointer, weight: w.pointer, bias: b.pointer, scratch: scratch.pointer, geometry: g)
+        SpatialFusion.cellMap(video: v.pointer, query: q.pointer, weight: w.pointer, bias: 0.3, dimension: 6, cells: 9, into: map.pointer)
+        #expect(abs(map.array.reduce(0, +) / 9 - logits.pointer[0]) < 1e-5)
+    }
+
+    @Test func concatFusion() {
+        var random = RandomSource(seed: 6)
+        let g = ConcatFusionGeometry(videos: 3, queries: 3, dimension: 4, cells: 5, hidden: 6)
+        let v = tensor("video", TestBuffer(gaussian: 3 * 4 * 5, &random))
+        let q = tensor("query", TestBuffer(gaussian: 3 * 4, &random))
+        let p = tensor("parameters", TestBuffer(gaussian: ConcatFusion.parameterCount(g), &random, scale: 0.8))
+        let logits = TestBuffer(count: 9), scratch = TestBuffer(count: g.scratchCount), r = TestBuffer(gaussian: 9, &random)
+        let forward = {
+            ConcatFusion.forward(logits: logits.pointer, video: v.value.pointer, query: q.value.pointer, parameters: p.value.pointer,
+                                 scratch: scratch.pointer, geometry: g)
+        }
+        forward()
+        let reference = ConcatFusion.reference(video: v.value.array, query: q.value.array, parameters: p.value.array, geometry: g)
+        for i in 0..<9 { #expect(abs(Double(logits.pointer[i]) - reference[i]) < 1e-4) }
+        let check = gradientMismatches([v, q, p], epsilon: 1e-3, samples: 40, loss: { forward(); return logits.dot(r) }) {
+            forward()
+            ConcatFusion.backward(videoGrad: v.gradient.pointer, queryGrad: q.gradient.pointer, parameterGrads: p.gradient.pointer,
+                                  logitsGrad: r.pointer, video: v.value.pointer, query: q.value.pointer, parameters: p.value.pointer,
+                                  scratch: scratch.pointer, geometry: g)
+        }
+        #expect(check.mismatches.isEmpty, "\(check.mismatches)")
+    }
+
+    @Test func correspondenceLoss() {
+        var random = RandomSource(seed: 9)
+        let n = 4
+        let x = tensor("logits", TestBuffer(gaussian: n * n, &random, scale: 2))
+        let negatives = [2, -1, 0, 1]
+        let loss = CorrespondenceLoss.forward(logits: x.value.pointer, negatives: negatives, batch: n)
+        #expect(abs(Double(loss) - CorrespondenceLoss.reference(logits: x.value.array, negatives: negatives, batch: n)) < 1e-5)
+        let check = gradientMismatches([x], epsilon: 1e-3, loss: { Double(CorrespondenceLoss.forward(logits: x.value.pointer, negatives: negatives, batch: n)) }) {
+            CorrespondenceLoss.backward(logitsGrad: x.gradient.pointer, logits: x.value.pointer, negatives: negatives, batch: n)
+        }
+        #expect(check.mismatches.isEmpty, "\(check.mismatches)")
+    }
+
+    @Test(arguments: ContrastiveForm.allCases)
+    func contrastiveLoss(form: ContrastiveForm) {
+        var random = RandomSource(seed: 10)
+        let n = 4
+        let g = ContrastiveGeometry(batch: n, temperature: 0.5, form: form)
+        let x = tensor("logits", TestBuffer(gaussian: n * n, &random))
+        // Row 1 has no negative (skipped); row 0 cannot use column 3 (too close in time).
+        let mask = TestBuffer([0, 1, 1, 0, 0, 0, 0, 0, 1, 1, 0, 1, 1, 1, 1, 0])
+        let loss = ContrastiveLoss.forward(logits: x.value.pointer, negative: mask.pointer, geometry: g)
+        #expect(abs(Double(loss) - ContrastiveLoss.reference(logits: x.value.array, negative: mask.array, geometry: g)) < 1e-5)
+        let check = gradientMismatches([x], epsilon: 1e-3, loss: { Double(ContrastiveLoss.forward(logits: x.value.pointer, negative: mask.pointer, geometry: g)) }) {
+            ContrastiveLoss.backward(logitsGrad: x.gradient.pointer, logits: x.value.pointer, negative: mask.pointer, geometry: g)
+        }
+        #expect(check.mismatches.isEmpty, "\(check.mismatches)")
+        // Masked-out columns and the skipped row receive no gradient.
+        #expect(x.gradient.pointer[3] == 0)
+        for j in 0..<n { #expect(x.gradient.pointer[n + j] == 0) }
+    }
+
+    /// The paper's form excludes the positive from the denominator: its value is
+    /// -x_ii + log Σ_neg exp(x_ij) exactly, and it keeps falling as the positive grows.
+    @Test func paperContrastiveExcludesPositive() {
+        let g = ContrastiveGeometry(batch: 2, form: .paper)
+        var logits: [Float] = [3, 1, 1, 3]
+        let mask: [Float] = [0, 1, 1, 0]
+        #expect(abs(ContrastiveLoss.forward(logits: logits, negative: mask, geometry: g) - (-2)) < 1e-6)
+        logits[0] = 10
+        logits[3] = 10
+        #expect(abs(ContrastiveLoss.forward(logits: logits, negative: mask, geometry: g) - (-9)) < 1e-5)
+    }
+}

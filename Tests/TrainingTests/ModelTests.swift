@@ -1,0 +1,121 @@
+import Foundation
+import NeuralCore
+import Testing
+@testable import Training
+
+@Suite(.serialized) struct ModelTests {
+    static func toyConfiguration(_ variant: Variant, batch: Int) -> TrainingConfiguration {
+        var c = TrainingConfiguration(backbone: .tiny, variant: variant)
+        c.batch = batch
+        c.dimension = 16
+        c.frameSize = 24
+        c.spectrogramSize = 16
+        c.textHidden = 8
+        c.concatHidden = 8
+        c.maxWords = 6
+        return c
+    }
+
+    /// The whole step (backbones, frame averaging, projections, fusion, eq. 4) against finite
+    /// differences of its own loss, on a few parameters of each store.
+    @Test(arguments: [Variant.full, .vaContra, .videoOnly])
+    func wholeStepGradient(variant: Variant) throws {
+        var c = Self.toyConfiguration(variant, batch: 4)
+        c.gate = .outliers  // toy words are all in the vocabulary: gates open, SIG gradients flow
+        c.contrastive = .infoNCE
+        c.gradientClip = 0
+        let source = SyntheticClips(count: 4, sessions: 4, frameSize: 24, spectrogramSize: 16, seed: 3)
+        let builder = BatchBuilder(source: source, vectors: TrainingRun.syntheticVectors(),
+                                   keywords: KeywordDictionary(forms: ["alpha": ["alpha"]]), configuration: c)
+        let model = try TrainingModel(c, wordDimension: 16)
+        var random = RandomSource(seed: 2)
+        let inputs = builder.fill(model, indices: [0, 1, 2, 3], random: &random)
+        for (_, store) in model.stores { store.zeroGradients() }
+        _ = model.trainStep(inputs)
+        var checked = 0, bad = [String]()
+        for (storeName, store) in model.stores {
+            let analytic = Array(UnsafeBufferPointer(start: store.gradients, count: store.parameterCount))
+            var r = RandomSource(seed: 11)
+            // Sample parameters whose gradient is not zero (unused heads have none).
+            let used = (0..<store.parameterCount).filter { analytic[$0] != 0 }
+            for _ in 0..<min(8, used.count) {
+                let index = used[Int(r.next() % UInt64(used.count))]
+                let saved = store.parameters[index]
+                let epsilon: Float = 1e-2 * max(1, abs(saved))
+                store.parameters[index] = saved + epsilon
+                let plus = Double(model.trainStep(inputs).total)
+                store.parameters[index] = saved - epsilon
+                let minus = Double(model.trainStep(inputs).total)
+                store.parameters[index] = saved
+                let numeric = (plus - minus) / (2 * Double(epsilon))
+                checked += 1
+                if abs(numeric - Double(analytic[index])) > 2e-3 + 0.08 * max(abs(numeric), abs(Double(analytic[index]))) {
+                    bad.append("\(storeName)[\(index)]: numeric \(numeric) analytic \(analytic[index])")
+                }
+            }
+        }
+        #expect(checked >= 10)
+        #expect(bad.count <= checked / 10, "\(bad)")  // float32 through BN: allow the odd ReLU kink
+    }
+
+    /// A tiny run learns the toy audio-to-position task: after a few hundred steps the map's
+    /// maximum lands on the named object in most held-out clips (chance is ~11 %).
+    @Test func toyRunLearnsWhereTheNamedObjectIs() throws {
+        var c = Self.toyConfiguration(.vaSpatial, batch: 16)
+        c.learningRate = 0.05
+        c.seed = 5
+        let train = SyntheticClips(count: 640, sessions: 8, frameSize: 24, spectrogramSize: 16, seed: 1)
+        let vectors = TrainingRun.syntheticVectors()
+        let keywords = KeywordDictionary(forms: ["alpha": ["alpha"]])
+        let model = try TrainingModel(c, wordDimension: vectors.dimension)
+        let directory = NSTemporaryDirectory() + "/showtell-toy-\(getpid())"
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let trainer = Trainer(model: model, builder: BatchBuilder(source: train, vectors: vectors, keywords: keywords, configuration: c),
+                              directory: directory, epochs: 10)
+        trainer.checkpointEvery = 1000
+        try trainer.run()
+        let heldout = SyntheticClips(count: 96, sessions: 4, frameSize: 24, spectrogramSize: 16, seed: 77)
+        let maps = model.maps(for: Array(0..<96), builder: BatchBuilder(source: heldout, vectors: vectors, keywords: keywords, configuration: c))
+        var hits = 0
+        for (clip, map) in maps.enumerated() {
+            let best = map.indices.max { map[$0] < map[$1] }!
+            // Tiny backbone: stride 2, so cell (x, y) is centred on pixel (2x + 1, 2y + 1).
+            let x = 2 * (best % model.mapSide) + 1, y = 2 * (best / model.mapSide) + 1
+            let box = heldout.targetBox(clip: clip)
+            if x >= box.x0 - 1 && x <= box.x1 && y >= box.y0 - 1 && y <= box.y1 { hits += 1 }
+        }
+        #expect(hits >= 96 * 6 / 10, "pointing \(hits)/96")
+    }
+
+    /// Same seed, same losses; and a run resumed from its checkpoint ends where an
+    /// uninterrupted run ends.
+    @Test func deterministicAndResumable() throws {
+        var c = Self.toyConfiguration(.full, batch: 8)
+        c.learningRate = 0.01
+        let source = SyntheticClips(count: 48, sessions: 4, frameSize: 24, spectrogramSize: 16, seed: 2)
+        let vectors = TrainingRun.syntheticVectors()
+        let keywords = KeywordDictionary(forms: ["alpha": ["alpha"], "bravo": ["bravo"]])
+        func train(_ directory: String, epochs: Int, stepLimit: Int? = nil, resume: Bool = false) throws -> (LossTerms?, TrainingModel) {
+            let model = try TrainingModel(c, wordDimension: vectors.dimension)
+            let trainer = Trainer(model: model, builder: BatchBuilder(source: source, vectors: vectors, keywords: keywords, configuration: c),
+                                  directory: directory, epochs: epochs)
+            trainer.checkpointEvery = 4
+            trainer.stepLimit = stepLimit
+            if resume { try trainer.resume() }
+            return (try trainer.run(), model)
+        }
+        let base = NSTemporaryDirectory() + "/showtell-det-\(getpid())"
+        defer { try? FileManager.default.removeItem(atPath: base) }
+        let (a, modelA) = try train(base + "/a", epochs: 2)
+        let (b, _) = try train(base + "/b", epochs: 2)
+        #expect(a?.total == b?.total)
+        _ = try train(base + "/c", epochs: 2, stepLimit: 5)
+        let (c2, modelC) = try train(base + "/c", epochs: 2, resume: true)
+        #expect(a?.total == c2?.total)
+        let pa = modelA.heads.parameters, pc = modelC.heads.parameters
+        #expect((0..<modelA.heads.parameterCount).allSatisfy { pa[$0] == pc[$0] })
+        let csv = try String(contentsOfFile: base + "/c/losses.csv", encoding: .utf8)
+        #expect(csv.split(separator: "\n").count == 1 + 12)  // header + 2 epochs x 6 steps
+        #expect(FileManager.default.fileExists(atPath: base + "/c/losses.png"))
+    }
+}
