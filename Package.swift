@@ -149,7 +149,7 @@ let swiftModules: [Target] = [
 
     // Field diagnostics: self-test checks, support bundle, live microphone meter (the CLI's logic).
     .target(
-        name: "FieldDiagnostics", "Evaluation", "Training",
+        name: "FieldDiagnostics",
         dependencies: ["Platform", "Capture", "AudioFrontEnd", "ControlPlane", "ShowTellModel", "NeuralCore", "Appliance", "COpenBLAS", "CALSA", "CSystemShims"],
         path: "Sources/FieldDiagnostics"
     ),
@@ -201,7 +201,7 @@ let executables: [Target] = [
     .executableTarget(
         name: "showtell",
         dependencies: [
-            "Appliance", "AudioFrontEnd", "Capture", "ControlPlane", "Display", "MediaFormats", "Platform", "PhantomScan", "NeuralCore", "ShowTellModel", "CAllocCounter", "InferenceEngine", "CInt8Kernels", "FieldDiagnostics",
+            "Appliance", "AudioFrontEnd", "Capture", "ControlPlane", "Display", "MediaFormats", "Platform", "PhantomScan", "NeuralCore", "ShowTellModel", "CAllocCounter", "InferenceEngine", "CInt8Kernels", "FieldDiagnostics", "Evaluation", "Training",
             "Prep", "PrepEvaluation",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ],
