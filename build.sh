@@ -125,6 +125,9 @@ bench() {
   OPENBLAS_CORETYPE=$core OPENBLAS_NUM_THREADS=2 "$bin/showtell" bench neural
   python_venv numpy onnx onnxruntime
   OPENBLAS_CORETYPE=$core Tests/Benchmarks/paper_vs_onnxruntime.sh "$bin" .build/fixtures-venv/bin/python 3
+  echo "== inference engine (float and int8) against onnxruntime, and int8 kernel throughput per family"
+  OPENBLAS_CORETYPE=$core Tests/Benchmarks/engine_vs_onnxruntime.sh "$bin" .build/fixtures-venv/bin/python edge,paper 7
+  Tests/Benchmarks/int8_kernels_bench.sh
   echo "== appliance: 10 minutes of a phantom session through the loop, edge model"
   [ -f out/bench/scan-000/session.json ] || "$bin/showtell" synth --out out/bench --minutes 2 --seed 11
   [ -f out/model-untrained-edge/manifest.json ] || "$bin/showtell" model init --backbone edge --seed 0 --out out/model-untrained-edge

@@ -101,16 +101,21 @@ struct EngineBenchCommand: ParsableCommand {
                 }
                 for _ in 0..<runs {
                     for (index, (_, engine)) in engines.enumerated() {
+                        // Counter and clock read right around the call (the appends below may allocate).
                         var a0 = alloc_counter_thread()
                         var t0 = MonotonicClock.seconds()
                         engine.videoMap(f.baseAddress!, width: GoldenInference.frameWidth, height: GoldenInference.frameHeight, into: map)
-                        times[index][0].append(1000 * (MonotonicClock.seconds() - t0))
-                        allocations[index][0] = max(allocations[index][0], alloc_counter_thread() - a0)
+                        var t1 = MonotonicClock.seconds()
+                        var a1 = alloc_counter_thread()
+                        times[index][0].append(1000 * (t1 - t0))
+                        allocations[index][0] = max(allocations[index][0], a1 - a0)
                         a0 = alloc_counter_thread()
                         t0 = MonotonicClock.seconds()
                         engine.audioEmbedding(s.baseAddress!, into: audio)
-                        times[index][1].append(1000 * (MonotonicClock.seconds() - t0))
-                        allocations[index][1] = max(allocations[index][1], alloc_counter_thread() - a0)
+                        t1 = MonotonicClock.seconds()
+                        a1 = alloc_counter_thread()
+                        times[index][1].append(1000 * (t1 - t0))
+                        allocations[index][1] = max(allocations[index][1], a1 - a0)
                     }
                 }
             }
