@@ -10,7 +10,7 @@ stage=$(cat "$state/stage" 2>/dev/null || echo 0)
 check() { if [ "$2" = 0 ]; then echo "CHECK $1 ok"; else echo "CHECK $1 FAILED${3:+ ($3)}"; fi; }
 info() { echo "INFO $*"; }
 # wait_for SECONDS CONDITION: polls every 0.5 s.
-wait_for() { n=0; while [ $n -lt $(($1 * 2)) ]; do eval "$2" && return 0; sleep 0.5; n=$((n + 1)); done; return 1; }
+wait_for() { _w=0; while [ $_w -lt $(($1 * 2)) ]; do eval "$2" && return 0; sleep 0.5; _w=$((_w + 1)); done; return 1; }
 prop() { systemctl show -p "$1" --value showtelld.service; }
 active() { [ "$(prop ActiveState)" = active ]; }
 screendump() {  # NAME: the host grabs the screen; wait until it has
@@ -101,14 +101,14 @@ if [ "$stage" = 1 ]; then
   pid=$(prop MainPID); kill -SEGV "$pid"
   wait_for 60 '[ "$(prop MainPID)" != "$pid" ] && [ "$(prop MainPID)" != 0 ] && active'; check restart-after-crash $?
   # ... within StartLimitBurst per StartLimitIntervalSec: further crashes trip the limit.
-  n=0
-  while [ "$(prop Result)" != start-limit-hit ] && [ $n -lt 8 ]; do
+  crashes=0
+  while [ "$(prop Result)" != start-limit-hit ] && [ $crashes -lt 8 ]; do
     pid=$(prop MainPID); [ "$pid" != 0 ] && kill -SEGV "$pid"
     wait_for 30 '[ "$(prop Result)" = start-limit-hit ] || { [ "$(prop MainPID)" != "$pid" ] && [ "$(prop MainPID)" != 0 ] && active; }'
-    n=$((n + 1))
+    crashes=$((crashes + 1))
   done
-  [ "$(prop Result)" = start-limit-hit ]; check start-limit-stops-a-crash-loop $? "Result $(prop Result) after $n more crashes"
-  info "start limit: $(prop StartLimitBurst) starts per $(prop StartLimitIntervalUSec); hit after $n more crashes"
+  [ "$(prop Result)" = start-limit-hit ]; check start-limit-stops-a-crash-loop $? "Result $(prop Result) after $crashes more crashes"
+  info "start limit: $(prop StartLimitBurst) starts per $(prop StartLimitIntervalUSec); hit after $crashes more crashes"
   systemctl reset-failed showtelld; systemctl start showtelld; wait_for 120 active; check starts-again-after-reset $?
   # Purge: the service stops, its files, state and group go.
   dpkg --purge showtell > "$state/dpkg-3.log" 2>&1; check dpkg-purge $? "$(tail -3 $state/dpkg-3.log)"

@@ -89,7 +89,7 @@ PY
 ) &
 grabber=$!
 boot_started=$(date +%s)
-timeout "${SHOWTELL_BOOT_TIMEOUT:-1500}" qemu-system-x86_64 -machine q35 -cpu max -smp 2 -m 2048 \
+timeout "${SHOWTELL_BOOT_TIMEOUT:-3600}" qemu-system-x86_64 -machine q35 -cpu max -smp 2 -m 2048 \
   -display none -vga none -device bochs-display -serial stdio -monitor "unix:$monitor,server,nowait" \
   -drive file="$disk",format=raw,if=virtio \
   -virtfs local,path="$share",mount_tag=share,security_model=none,id=share \
