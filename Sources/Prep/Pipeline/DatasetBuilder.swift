@@ -30,6 +30,7 @@ public final class DatasetBuilder {
     private var recognizer: SpeechRecognizer?
     /// Seconds spent building the language model and starting the recogniser (once per run).
     public private(set) var setupSeconds = 0.0
+    public private(set) var setupCPUSeconds = 0.0
     /// Of which building the language model (0 when reused).
     public private(set) var languageModelSeconds = 0.0
     /// Keyword forms left out of the language model (a word the recogniser cannot pronounce).
@@ -120,7 +121,7 @@ public final class DatasetBuilder {
 
     private func makeRecognizer() throws -> SpeechRecognizer {
         if let recognizer { return recognizer }
-        let start = MonotonicClock.seconds()
+        let start = MonotonicClock.seconds(), startCPU = MonotonicClock.threadCPUNanoseconds()
         // The model depends on its settings and the keyword dictionary only: a stamp file
         // lets reruns reuse it.
         let stampPath = output + "/asr/domain.stamp"
@@ -139,6 +140,7 @@ public final class DatasetBuilder {
         let made = try SpeechRecognizer(languageModel: general ? settings.languageModel.generalModel : languageModelPath,
                                         pronunciations: general ? settings.recognizer.pronunciations : dictionaryPath, settings: settings.recognizer)
         setupSeconds = MonotonicClock.seconds() - start
+        setupCPUSeconds = Double(MonotonicClock.threadCPUNanoseconds() - startCPU) * 1e-9
         recognizer = made
         return made
     }

@@ -87,9 +87,9 @@ struct PrepCommand: ParsableCommand {
         if !builder.missingKeywords.isEmpty {
             Console.error("warning: keyword forms without a pronunciation (add them under [pronunciations] in \(keywords)): \(builder.missingKeywords.joined(separator: ", "))\n")
         }
-        Console.error(String(format: "setup: %.1f s (language model %.1f s, recogniser start %.1f s)\n", builder.setupSeconds,
-                             builder.languageModelSeconds, builder.setupSeconds - builder.languageModelSeconds))
-        let report = PrepReport.make(stored, keywords: dictionary, setupSeconds: builder.setupSeconds)
+        Console.error(String(format: "setup: %.1f s CPU, %.1f s wall (language model %.1f s wall)\n", builder.setupCPUSeconds,
+                             builder.setupSeconds, builder.languageModelSeconds))
+        let report = PrepReport.make(stored, keywords: dictionary, setupSeconds: builder.setupSeconds, setupCPUSeconds: builder.setupCPUSeconds)
         try report.write(to: out)
         try builder.writeIndex(stored)
         let t = report.total
