@@ -4,7 +4,7 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Benchmarks (run on a release build: swift build -c release).",
-        subcommands: [FrontEndBenchCommand.self, ApplianceBenchCommand.self, NeuralBenchCommand.self]
+        subcommands: [FrontEndBenchCommand.self, ApplianceBenchCommand.self, NeuralBenchCommand.self, PrepBenchCommand.self]
     )
 }
 
