@@ -25,6 +25,7 @@ struct PrepBenchCommand: ParsableCommand {
     func run() throws {
         let dictionary = try KeywordDictionary.load(keywords)
         var factors: [Double] = []
+        var tenMinutes: [Double] = []
         var duration = 0.0
         for run in 0..<repetitions {
             let out = NSTemporaryDirectory() + "showtell-bench-prep-\(getpid())-\(run)"
@@ -39,9 +40,12 @@ struct PrepBenchCommand: ParsableCommand {
             print(String(format: "run %d: %.1f s CPU for %.1f s of recording = %.1fx real time; setup %.1f, ",
                          run + 1, cpu, duration, duration / cpu, builder.setupCPUSeconds) + stages.joined(separator: ", "))
             factors.append(duration / cpu)
+            // The setup (language model, recogniser start) is paid once per run, the rest per minute.
+            tenMinutes.append(builder.setupCPUSeconds + (cpu - builder.setupCPUSeconds) * 600 / duration)
         }
         let median = factors.sorted()[factors.count / 2]
-        print(String(format: "prep: median %.1fx real time on one core (CPU time, %d runs); a 10-minute scan in about %.0f s (target: 10x, 60 s)",
-                     median, factors.count, 600 / median))
+        let tenMedian = tenMinutes.sorted()[tenMinutes.count / 2]
+        print(String(format: "prep: median %.1fx real time on one core (CPU time, %d runs, setup included); a 10-minute scan: about %.0f s = %.1fx (target: 10x, 60 s)",
+                     median, factors.count, tenMedian, 600 / tenMedian))
     }
 }
