@@ -133,6 +133,8 @@ bench() {
   [ -f out/model-untrained-edge/manifest.json ] || "$bin/showtell" model init --backbone edge --seed 0 --out out/model-untrained-edge
   "$bin/showtell" bench appliance --session out/bench/scan-000 --minutes 10 --model out/model-untrained-edge
   "$bin/showtell" bench appliance --session out/bench/scan-000 --minutes 10
+  echo "== data preparation (showtell prep: diarization, pocketsphinx, keywords, clips), one core"
+  "$bin/showtell" bench prep --session out/bench/scan-000 --repetitions 3
 }
 
 # The Swift tests need no Python: they read fixtures committed with the scripts that made them.

@@ -42,7 +42,7 @@ public struct PrepReport: Codable, Sendable {
 
     /// Builds the report; a session without readable ground truth is reported without the
     /// truth-based numbers (and says why).
-    public static func make(_ stored: [DatasetBuilder.Stored], keywords: KeywordDictionary, setupSeconds: Double = 0) -> PrepReport {
+    public static func make(_ stored: [DatasetBuilder.Stored], keywords: KeywordDictionary, setupSeconds: Double = 0, setupCPUSeconds: Double = 0) -> PrepReport {
         let matcher = KeywordMatcher(keywords)
         var sessions: [Session] = []
         var allSpoken = KeywordScore(), perAnatomyAll: [String: KeywordScore] = [:]
@@ -112,10 +112,10 @@ public struct PrepReport: Codable, Sendable {
             sessions.append(session)
         }
         let duration = sessions.reduce(0) { $0 + $1.duration }, wall = sessions.reduce(0) { $0 + $1.seconds } + setupSeconds
-        let cpu = sessions.reduce(0) { $0 + $1.cpuSeconds } + setupSeconds
+        let cpu = sessions.reduce(0) { $0 + $1.cpuSeconds } + setupCPUSeconds
         let speech = stored.reduce(0) { $0 + $1.summary.speechSeconds }
         var stages: [String: Double] = ["setup (language model, recogniser)": setupSeconds]
-        var stagesCPU = stages
+        var stagesCPU = ["setup (language model, recogniser)": setupCPUSeconds]
         for s in sessions {
             for (k, v) in s.stageSeconds { stages[k, default: 0] += v }
             for (k, v) in s.stageCPUSeconds { stagesCPU[k, default: 0] += v }

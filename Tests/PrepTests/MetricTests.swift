@@ -35,7 +35,9 @@ struct MetricTests {
         // heart->hat (S), looks deleted (D), now inserted (I).
         #expect(wer.referenceWords == 4)
         #expect(wer.substitutions + wer.deletions + wer.insertions == 3)
-        #expect(wer.substitutions == 1 && wer.deletions == 1 && wer.insertions == 1)
+        #expect(WordErrorRate.compute(reference: ["a", "b", "c"], hypothesis: ["a", "c"]) == .init(referenceWords: 3, substitutions: 0, deletions: 1, insertions: 0))
+        #expect(WordErrorRate.compute(reference: ["a", "b"], hypothesis: ["a", "x", "b"]) == .init(referenceWords: 2, substitutions: 0, deletions: 0, insertions: 1))
+        #expect(WordErrorRate.compute(reference: ["a", "b"], hypothesis: ["a", "x"]) == .init(referenceWords: 2, substitutions: 1, deletions: 0, insertions: 0))
         #expect(abs(wer.rate - 0.75) < 1e-12)
         #expect(WordErrorRate.compute(reference: ["a", "b"], hypothesis: []).deletions == 2)
         #expect(WordErrorRate.compute(reference: [], hypothesis: ["a"]).insertions == 1)

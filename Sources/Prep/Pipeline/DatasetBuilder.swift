@@ -30,6 +30,9 @@ public final class DatasetBuilder {
     private var recognizer: SpeechRecognizer?
     /// Seconds spent building the language model and starting the recogniser (once per run).
     public private(set) var setupSeconds = 0.0
+    public private(set) var setupCPUSeconds = 0.0
+    /// Of which building the language model (0 when reused).
+    public private(set) var languageModelSeconds = 0.0
     /// Keyword forms left out of the language model (a word the recogniser cannot pronounce).
     public private(set) var missingKeywords: [String] = []
 
@@ -118,12 +121,26 @@ public final class DatasetBuilder {
 
     private func makeRecognizer() throws -> SpeechRecognizer {
         if let recognizer { return recognizer }
-        let start = MonotonicClock.seconds()
-        let dictionary = try PronouncingDictionary(path: settings.recognizer.pronunciations, extra: keywords.pronunciations)
-        missingKeywords = try DomainLanguageModel.build(keywords: keywords, settings: settings.languageModel, path: languageModelPath,
-                                                        dictionaryPath: dictionaryPath, pronouncing: dictionary)
-        let made = try SpeechRecognizer(languageModel: languageModelPath, pronunciations: dictionaryPath, settings: settings.recognizer)
+        let start = MonotonicClock.seconds(), startCPU = MonotonicClock.threadCPUNanoseconds()
+        // The model depends on its settings and the keyword dictionary only: a stamp file
+        // lets reruns reuse it.
+        let stampPath = output + "/asr/domain.stamp"
+        let stamp = SHA256.hex(Array((settings.languageModel.generalModel + "|\(settings.languageModel)|" + keywords.sha256
+                                      + "|" + settings.recognizer.pronunciations).utf8))
+        let current = (try? FileIO.readAll(stampPath)).map { String(decoding: $0, as: UTF8.self) }
+        if settings.languageModel.vocabularySize > 0, current != stamp || !FileIO.exists(languageModelPath) || !FileIO.exists(dictionaryPath) {
+            let dictionary = try PronouncingDictionary(path: settings.recognizer.pronunciations, extra: keywords.pronunciations)
+            missingKeywords = try DomainLanguageModel.build(keywords: keywords, settings: settings.languageModel, path: languageModelPath,
+                                                            dictionaryPath: dictionaryPath, pronouncing: dictionary)
+            try FileIO.writeAtomically(stampPath, Array(stamp.utf8))
+        }
+        languageModelSeconds = MonotonicClock.seconds() - start
+        // Vocabulary 0: the general model and full dictionary as they are (for comparison).
+        let general = settings.languageModel.vocabularySize == 0
+        let made = try SpeechRecognizer(languageModel: general ? settings.languageModel.generalModel : languageModelPath,
+                                        pronunciations: general ? settings.recognizer.pronunciations : dictionaryPath, settings: settings.recognizer)
         setupSeconds = MonotonicClock.seconds() - start
+        setupCPUSeconds = Double(MonotonicClock.threadCPUNanoseconds() - startCPU) * 1e-9
         recognizer = made
         return made
     }

@@ -86,19 +86,27 @@ public enum DomainLanguageModel {
             var used: Int32 = 0
             probability[i] = vocabulary[i] == "<s>" ? -99 : log10(ngram_ng_score(general, id, nil, 0, &used))
         }
-        for (h, history) in ids.enumerated() {
-            guard let history, vocabulary[h] != "</s>" else { continue }
+        // Hot loop (n² lookups): stay in the model's integer log domain; convert only what is kept.
+        let present = ids.enumerated().compactMap { i, id in id.map { (i, $0) } }.filter { $0.0 != 0 }
+        for (h, history) in present where vocabulary[h] != "</s>" {
             var backoffKnown = false
-            for (w, word) in ids.enumerated() where w != 0 {  // nothing follows to <s>
-                guard let word else { continue }
+            for (w, word) in present {
                 var used: Int32 = 0
-                let score = log10(ngram_bg_score(general, word, history, &used))
+                let score = ngram_bg_score(general, word, history, &used)
                 if used == 2 {
-                    bigrams.append((h, w, score))
+                    bigrams.append((h, w, log10(score)))
                 } else if !backoffKnown {
-                    backoff[h] = score - probability[w]
+                    backoff[h] = log10(score) - probability[w]
                     backoffKnown = true
                 }
+            }
+        }
+        if let start = ids[0] {  // <s> as history
+            var backoffKnown = false
+            for (w, word) in present {
+                var used: Int32 = 0
+                let score = ngram_bg_score(general, word, start, &used)
+                if used == 2 { bigrams.append((0, w, log10(score))) } else if !backoffKnown { backoff[0] = log10(score) - probability[w]; backoffKnown = true }
             }
         }
         for word in boosted { probability[index[word]!] = max(probability[index[word]!], settings.keywordLog10Probability) }
@@ -113,13 +121,24 @@ public enum DomainLanguageModel {
         for (h, row) in phraseBigrams { for (w, p) in row { bigrams.append((h, w, p)) } }
         bigrams.sort { ($0.0, $0.1) < ($1.0, $1.1) }
 
-        var text = "\\data\\\nngram 1=\(n)\nngram 2=\(bigrams.count)\n\n\\1-grams:\n"
-        for i in 0..<n { text += "\(format(probability[i])) \(vocabulary[i]) \(format(backoff[i]))\n" }
-        text += "\n\\2-grams:\n"
-        for (h, w, p) in bigrams { text += "\(format(p)) \(vocabulary[h]) \(vocabulary[w])\n" }
-        text += "\n\\end\\\n"
+        var text = [UInt8]()
+        text.reserveCapacity(24 * (n + bigrams.count))
+        func append(_ string: String) { text.append(contentsOf: string.utf8) }
+        let names = vocabulary.map { Array($0.utf8) }
+        append("\\data\\\nngram 1=\(n)\nngram 2=\(bigrams.count)\n\n\\1-grams:\n")
+        for i in 0..<n {
+            appendFixed(probability[i], to: &text); text.append(0x20)
+            text += names[i]; text.append(0x20)
+            appendFixed(backoff[i], to: &text); text.append(0x0A)
+        }
+        append("\n\\2-grams:\n")
+        for (h, w, p) in bigrams {
+            appendFixed(p, to: &text); text.append(0x20)
+            text += names[h]; text.append(0x20); text += names[w]; text.append(0x0A)
+        }
+        append("\n\\end\\\n")
         do {
-            try FileIO.writeAtomically(path, Array(text.utf8))
+            try FileIO.writeAtomically(path, text)
             try FileIO.writeAtomically(dictionaryPath, Array(pronouncing.lines(for: Array(vocabulary.dropFirst(2))).utf8))
         } catch {
             throw Failure(message: "\(path): \(error)")
@@ -127,5 +146,13 @@ public enum DomainLanguageModel {
         return missing
     }
 
-    private static func format(_ value: Double) -> String { String(format: "%.4f", max(value, -99)) }
+    /// Appends `value` (clamped to -99) with 4 decimals, as "%.4f" would, without Foundation's formatter (700k calls).
+    static func appendFixed(_ value: Double, to text: inout [UInt8]) {
+        var scaled = Int((max(value, -99) * 10_000).rounded())
+        if scaled < 0 { text.append(UInt8(ascii: "-")); scaled = -scaled }
+        text.append(contentsOf: String(scaled / 10_000).utf8)
+        text.append(UInt8(ascii: "."))
+        let fraction = scaled % 10_000
+        for divisor in [1000, 100, 10, 1] { text.append(UInt8(ascii: "0") + UInt8(fraction / divisor % 10)) }
+    }
 }

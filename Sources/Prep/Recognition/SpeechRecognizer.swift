@@ -38,8 +38,10 @@ public final class SpeechRecognizer {
         public var maxActiveHMMs = 4000
         /// Language weight (pocketsphinx default 6.5 for the first pass).
         public var languageWeight = "6.5"
+        /// Second, flat-lexicon pass (pocketsphinx default yes): slower, usually more accurate.
+        public var flatPass = false
         /// Words with a lower posterior become `<unk>`.
-        public var minimumConfidence = 0.35
+        public var minimumConfidence = 0.2
         public init() {}
     }
 
@@ -69,7 +71,7 @@ public final class SpeechRecognizer {
             "-hmm", settings.acousticModel, "-dict", dictionary, "-lm", languageModel,
             "-beam", settings.beam, "-wbeam", settings.wordBeam, "-pbeam", settings.phoneBeam,
             "-maxhmmpf", String(settings.maxActiveHMMs), "-lw", settings.languageWeight,
-            "-bestpath", "yes", "-fwdflat", "no", "-samprate", String(Self.sampleRate), "-logfn", "/dev/null",
+            "-bestpath", "yes", "-fwdflat", settings.flatPass ? "yes" : "no", "-samprate", String(Self.sampleRate), "-logfn", "/dev/null",
         ]
         arguments = options.map { strdup($0) }
         let config = arguments.withUnsafeMutableBufferPointer { buffer in

@@ -3,8 +3,8 @@ import Platform
 
 /// What preparation may read of a session: `video.avi` and `audio.wav`, nothing else.
 ///
-/// This is the self-supervision rule made structural: the transcript, labels and
-/// session.json's ground truth are not reachable from here (the Prep module does not depend
+/// This is the self-supervision rule made structural: the transcript, labels and the
+/// session manifest's ground truth are not reachable from here (the Prep module does not depend
 /// on GroundTruth, and this type opens exactly two files by name), so nothing downstream of
 /// a `Recording` can learn from them.
 public final class Recording {

@@ -4,7 +4,7 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Benchmarks (run on a release build: swift build -c release).",
-        subcommands: [FrontEndBenchCommand.self, ApplianceBenchCommand.self, NeuralBenchCommand.self, EngineBenchCommand.self]
+        subcommands: [FrontEndBenchCommand.self, ApplianceBenchCommand.self, NeuralBenchCommand.self, EngineBenchCommand.self, PrepBenchCommand.self]
     )
 }
 

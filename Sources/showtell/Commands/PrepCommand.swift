@@ -54,6 +54,9 @@ struct PrepCommand: ParsableCommand {
     @Option(help: "log10 unigram probability given to keyword words.")
     var keywordBoost: Double?
 
+    @Flag(help: "Recogniser: add pocketsphinx's flat-lexicon second pass.")
+    var flatPass = false
+
     var settings: PrepSettings {
         var settings = PrepSettings()
         if let vocabulary { settings.languageModel.vocabularySize = vocabulary }
@@ -62,6 +65,7 @@ struct PrepCommand: ParsableCommand {
         if let beam { settings.recognizer.beam = beam; settings.recognizer.phoneBeam = beam }
         if let languageWeight { settings.recognizer.languageWeight = languageWeight }
         if let keywordBoost { settings.languageModel.keywordLog10Probability = keywordBoost }
+        if flatPass { settings.recognizer.flatPass = true }
         return settings
     }
 
@@ -81,9 +85,11 @@ struct PrepCommand: ParsableCommand {
         }
         bar.finish()
         if !builder.missingKeywords.isEmpty {
-            Console.error("warning: keyword forms without a pronunciation (add them under [pronunciations] in \(keywords)): \(builder.missingKeywords.joined(separator: ", "))")
+            Console.error("warning: keyword forms without a pronunciation (add them under [pronunciations] in \(keywords)): \(builder.missingKeywords.joined(separator: ", "))\n")
         }
-        let report = PrepReport.make(stored, keywords: dictionary, setupSeconds: builder.setupSeconds)
+        Console.error(String(format: "setup: %.1f s CPU, %.1f s wall (language model %.1f s wall)\n", builder.setupCPUSeconds,
+                             builder.setupSeconds, builder.languageModelSeconds))
+        let report = PrepReport.make(stored, keywords: dictionary, setupSeconds: builder.setupSeconds, setupCPUSeconds: builder.setupCPUSeconds)
         try report.write(to: out)
         try builder.writeIndex(stored)
         let t = report.total
