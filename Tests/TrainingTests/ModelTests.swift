@@ -58,12 +58,15 @@ import Testing
         #expect(bad.count <= checked / 10, "\(bad)")  // float32 through BN: allow the odd ReLU kink
     }
 
-    /// A tiny run learns the toy audio-to-position task: after a few hundred steps the map's
-    /// maximum lands on the named object in most held-out clips (chance is ~11 %).
+    /// A tiny run learns the toy audio-to-position task: after 400 steps the map's maximum
+    /// lands on the named object in most held-out clips (chance is ~11 %; measured 75 % with
+    /// `showtell train --synthetic 640 --config tiny --variant va-spatial --batch 16 --lr 0.05
+    /// --epochs 10 --dimension 16`).
     @Test func toyRunLearnsWhereTheNamedObjectIs() throws {
         var c = Self.toyConfiguration(.vaSpatial, batch: 16)
         c.learningRate = 0.05
         c.seed = 5
+        c.framesPerClip = 1  // a third less work; the two-frame path is covered by wholeStepGradient
         let train = SyntheticClips(count: 640, sessions: 8, frameSize: 24, spectrogramSize: 16, seed: 1)
         let vectors = TrainingRun.syntheticVectors()
         let keywords = KeywordDictionary(forms: ["alpha": ["alpha"]])

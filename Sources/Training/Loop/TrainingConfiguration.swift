@@ -11,6 +11,8 @@ public struct TrainingConfiguration: Sendable, Equatable {
     public var pooling: CellPooling = .lse
     public var contrastive: ContrastiveForm = .paper
     public var temperature: Float = 1
+    /// Initial value of the spatial fusion weights w (nil: 1/√D).
+    public var fusionInit: Float?
     public var weights: LossWeights
     public var batch = 40
     /// Frames per clip through the video branch; their spatial maps are averaged.
@@ -41,7 +43,7 @@ public struct TrainingConfiguration: Sendable, Equatable {
     /// A JSON-ish summary for run folders and manifests.
     public var summary: [String: String] {
         ["backbone": backbone.name, "variant": variant.rawValue, "dimension": "\(dimension)", "gate": gate.rawValue,
-         "pooling": pooling.rawValue, "contrastive": contrastive.rawValue, "temperature": "\(temperature)",
+         "pooling": pooling.rawValue, "contrastive": contrastive.rawValue, "temperature": "\(temperature)", "fusion_init": fusionInit.map { "\($0)" } ?? "1/sqrt(D)",
          "weights": "alpha=\(weights.baseAudio) beta=\(weights.baseText) gamma=\(weights.contraAudio) delta=\(weights.contraText)",
          "batch": "\(batch)", "frames_per_clip": "\(framesPerClip)", "max_words": "\(maxWords)",
          "min_negative_shift_s": "\(negatives.minimumShift)", "learning_rate": "\(learningRate)", "decay_every_epochs": "\(decayEvery)",

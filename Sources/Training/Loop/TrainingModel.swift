@@ -131,7 +131,9 @@ public final class TrainingModel: @unchecked Sendable {
         initialise()
     }
 
-    /// Projections from the network's own initialisation; fusion weights 1/√D; linear layers
+    /// Projections from the network's own initialisation; fusion weights 1/√D (or
+    /// `fusionInit`: with D = 128 and small initial embeddings, 1/√D leaves every pair logit
+    /// within ~0.01 of the others and training sits on a plateau); linear layers
     /// U(-1/√fan_in, 1/√fan_in) like PyTorch.
     private func initialise() {
         var random = RandomSource(seed: configuration.seed &+ 0xF00D)
@@ -143,7 +145,7 @@ public final class TrainingModel: @unchecked Sendable {
             case "video_projection.bias": p.update(from: network.videoProjectionBias, count: entry.count)
             case "audio_projection.weight": p.update(from: network.audioProjectionWeight, count: entry.count)
             case "audio_projection.bias": p.update(from: network.audioProjectionBias, count: entry.count)
-            case let name where name.hasSuffix("spatial.weight"): p.update(repeating: 1 / Float(d).squareRoot(), count: entry.count)
+            case let name where name.hasSuffix("spatial.weight"): p.update(repeating: configuration.fusionInit ?? 1 / Float(d).squareRoot(), count: entry.count)
             case let name where name.hasSuffix("spatial.bias"): p.update(repeating: 0, count: entry.count)
             default:
                 let fanIn = entry.shape.count == 2 ? entry.shape[1] : max(entry.shape[0], 1)

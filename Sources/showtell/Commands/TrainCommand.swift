@@ -52,6 +52,7 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Cell pooling of the spatial fusion: lse (attention-like) or mean (GAP).") var pooling: CellPooling = .lse
     @Option(help: "Contrastive form: paper (eq. 2 as written) or infonce.") var contrastive: ContrastiveForm = .paper
     @Option(help: "Contrastive temperature.") var temperature: Float = 1
+    @Option(help: "Initial spatial fusion weight (default 1/sqrt(D)).") var fusionInit: Float?
     @Option(help: "Loss weights alpha,beta,gamma,delta (normalised to sum 1 over the variant's terms).") var weights: String?
     @Option(help: "Minimum time shift (s) for same-scan negatives.") var minShift = 2.0
     @Option(help: "word2vec file (text or binary).") var wordVectors = "models/glove-6b-50d-showtell.txt"
@@ -88,6 +89,7 @@ struct TrainCommand: ParsableCommand {
         c.pooling = pooling
         c.contrastive = contrastive
         c.temperature = temperature
+        c.fusionInit = fusionInit
         c.negatives = NegativePolicy(minimumShift: minShift)
         if let weights {
             let values = weights.split(separator: ",").compactMap { Float($0) }
