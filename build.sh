@@ -67,6 +67,10 @@ demo() {
     model=$(ls -d out/models/*/ 2>/dev/null | sort | tail -1 || true)
     model=${model%/}
   fi
+  # The trained model shipped in the repository (models/edge-full).
+  if [ -z "$model" ] && [ -f models/edge-full/manifest.json ]; then
+    model=models/edge-full
+  fi
   if [ -z "$model" ]; then
     model=out/model-untrained-edge
     [ -f "$model/manifest.json" ] || "$bin/showtell" model init --backbone edge --seed 0 --out "$model"
