@@ -333,7 +333,8 @@ public final class TrainingModel: @unchecked Sendable {
             for k in 0..<c { logit += w[k] * first[k] + w[c + k] * second[k] }
             let label: Float = inputs.swapped[clip] ? 0 : 1
             total += Double(CorrespondenceLoss.softplus(logit) - label * logit)
-            let grad = (CorrespondenceLoss.sigmoid(logit) - label) / Float(n)
+            // d(total)/d logit: total = mean BCE / ln 2 (the term divided by its chance value).
+            let grad = (CorrespondenceLoss.sigmoid(logit) - label) / Float(n) / 0.693_147_2
             db[0] += grad
             let firstGrad = pooledGrad + (clip * 2 + (inputs.swapped[clip] ? 1 : 0)) * c
             let secondGrad = pooledGrad + (clip * 2 + (inputs.swapped[clip] ? 0 : 1)) * c
