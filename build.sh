@@ -162,6 +162,8 @@ package() {
 board_systemd() {
   local deb; deb=$(package | tail -1)
   board/qemu-x86_64/systemd/systemd-boot-test.sh "$deb" .build/board-systemd/run
+}
+
 # The training data of the self-supervised model: phantom scans (train voices and held-out
 # voices, disjoint), each prepared by `showtell prep` (diarization, pocketsphinx, keywords,
 # clip index + report against the ground truth). DATA=/path overrides out/data.
@@ -171,7 +173,7 @@ prep_data() {
   local bin; bin="$(swift build -c release --show-bin-path)"
   local data=${DATA:-out/data}
   mkdir -p "$data"
-  [ -f "$data/train/dataset.json" ] || "$bin/showtell" synth --out "$data/train" --scans 12 --minutes 4 --seed 100 --voices train
+  [ -f "$data/train/dataset.json" ] || "$bin/showtell" synth --out "$data/train" --scans 10 --minutes 2.5 --seed 100 --voices train
   [ -f "$data/heldout/dataset.json" ] || "$bin/showtell" synth --out "$data/heldout" --scans 3 --minutes 3 --seed 900 --voices heldout
   "$bin/showtell" prep "$data"/train/scan-* --out "$data/prep-train"
   "$bin/showtell" prep "$data"/heldout/scan-* --out "$data/prep-heldout"
