@@ -219,6 +219,8 @@ let testTargets: [Target] = [
     // MARK: Tests (Swift Testing; fixtures committed, no Python needed).
     // Helpers shared by test targets (running ffprobe where it is installed).
     .target(name: "TestSupport", path: "Tests/TestSupport"),
+    // Float buffers and finite-difference gradient checks shared by the neural test targets.
+    .target(name: "NeuralTestSupport", dependencies: ["NeuralCore"], path: "Tests/NeuralTestSupport"),
     .testTarget(
         name: "MediaFormatsTests",
         dependencies: ["MediaFormats", "TestSupport"],
@@ -267,7 +269,7 @@ let testTargets: [Target] = [
     ),
     .testTarget(
         name: "NeuralCoreTests",
-        dependencies: ["NeuralCore"],
+        dependencies: ["NeuralCore", "NeuralTestSupport"],
         path: "Tests/NeuralCoreTests",
         resources: [.copy("Fixtures")]
     ),
@@ -289,7 +291,7 @@ let testTargets: [Target] = [
     ),
     .testTarget(
         name: "TrainingTests",
-        dependencies: ["Training", "NeuralCore", "ShowTellModel"],
+        dependencies: ["Training", "NeuralCore", "ShowTellModel", "NeuralTestSupport"],
         path: "Tests/TrainingTests"
     ),
     .testTarget(

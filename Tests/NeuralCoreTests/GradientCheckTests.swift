@@ -1,3 +1,4 @@
+import NeuralTestSupport
 import Testing
 @testable import NeuralCore
 

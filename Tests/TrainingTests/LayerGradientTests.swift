@@ -1,3 +1,4 @@
+import NeuralTestSupport
 import NeuralCore
 import Testing
 @testable import Training

@@ -1,3 +1,4 @@
+import NeuralTestSupport
 import Foundation
 import NeuralCore
 import Testing

@@ -2,25 +2,31 @@ import NeuralCore
 
 /// One input or parameter of a gradient check: its values and the analytic gradient the
 /// layer's backward accumulated into.
-struct Differentiable {
-    let name: String
-    let value: TestBuffer
-    let gradient: TestBuffer
+public struct Differentiable {
+    public let name: String
+    public let value: TestBuffer
+    public let gradient: TestBuffer
+
+    public init(name: String, value: TestBuffer, gradient: TestBuffer) {
+        self.name = name
+        self.value = value
+        self.gradient = gradient
+    }
 }
 
-struct GradientMismatch: CustomStringConvertible {
-    let name: String
-    let index: Int
-    let numeric: Double
-    let analytic: Double
-    var description: String { "\(name)[\(index)]: numeric \(numeric) vs analytic \(analytic)" }
+public struct GradientMismatch: CustomStringConvertible {
+    public let name: String
+    public let index: Int
+    public let numeric: Double
+    public let analytic: Double
+    public var description: String { "\(name)[\(index)]: numeric \(numeric) vs analytic \(analytic)" }
 }
 
 /// Central finite differences of a scalar loss (computed in Double over float32 layers)
 /// against the analytic gradients. `backward` must zero nothing: the checker zeroes the
 /// gradient buffers, then calls it once. At most `samples` elements per tensor are checked.
 /// An element passes if |numeric - analytic| <= atol + rtol * max(|numeric|, |analytic|).
-func gradientMismatches(
+public func gradientMismatches(
     _ tensors: [Differentiable], epsilon: Float = 1e-2, samples: Int = 24,
     atol: Double = 2e-3, rtol: Double = 2e-2, seed: UInt64 = 7,
     loss: () -> Double, backward: () -> Void
