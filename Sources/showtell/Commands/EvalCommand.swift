@@ -37,29 +37,13 @@ struct EvalPlanesCommand: ParsableCommand {
     )
 
     @Option(help: "Dataset folder (scan sessions with labels.jsonl).") var dataset: String
-    @Option(name: .customLong("init"), help: "Encoder start: random, random:tiny|edge|paper, or a model bundle folder (its video branch).")
-    var initialisation: InitialisationOption
-    @Option(help: "Run name (a column of the report).") var name: String
-    @Option(help: "Output folder of the evaluation.") var out: String
-    @Option(help: "Seconds between sampled frames.") var every = 0.5
-    @Option(help: "Cross-validation folds (by scan).") var folds = 3
-    @Option(help: "Fine-tuning epochs.") var epochs = 4
-    @Option(help: "Batch size.") var batch = 16
-    @Option(help: "SGD learning rate.") var learningRate: Float = 0.01
-    @Option(help: "Threads (OpenBLAS and the backbone's loops).") var threads = 2
-    @Option(help: "Seed of the random initialisation, shuffling and head.") var seed: UInt64 = 0
+    @OptionGroup var options: FineTuneRunOptions
 
     func run() throws {
         var settings = PlaneDetectionTask.Settings()
-        settings.every = every
-        settings.folds = folds
-        settings.fineTune.epochs = epochs
-        settings.fineTune.batch = batch
-        settings.fineTune.learningRate = learningRate
-        settings.fineTune.threads = threads
-        settings.fineTune.seed = seed
-        var initialisation = initialisation.value
-        if case .random(let backbone, _) = initialisation { initialisation = .random(backbone: backbone, seed: seed) }
+        (settings.every, settings.folds) = (options.every, options.folds)
+        options.apply(to: &settings.fineTune)
+        let (initialisation, name, out) = (options.resolvedInitialisation, options.name, options.out)
         let sessions = try EvaluationDataset.sessionDirectories(dataset)
         let task = PlaneDetectionTask(sessions: sessions, initialisation: initialisation, settings: settings, work: out + "/planes/" + name, name: name)
         let result = try task.run()
@@ -119,6 +103,25 @@ struct EvalSaliencyCommand: ParsableCommand {
     )
 
     @Option(help: "Dataset folder (scan sessions with labels.jsonl gaze).") var dataset: String
+    @OptionGroup var options: FineTuneRunOptions
+
+    func run() throws {
+        var settings = SaliencyTask.Settings()
+        (settings.every, settings.folds) = (options.every, options.folds)
+        options.apply(to: &settings.fineTune)
+        let (initialisation, name, out) = (options.resolvedInitialisation, options.name, options.out)
+        let sessions = try EvaluationDataset.sessionDirectories(dataset)
+        let result = try SaliencyTask(sessions: sessions, initialisation: initialisation, settings: settings,
+                                      work: out + "/saliency/" + name, name: name).run()
+        print("\(name) (\(result.initialisation)\(result.trained ? "" : ", UNTRAINED")): "
+              + SaliencyTask.metricNames.map { "\($0) \(result.metrics[$0]?.formatted(decimals: 3) ?? "-")" }.joined(separator: ", "))
+        print("report: \(try EvaluationReport.write(out: out))")
+    }
+}
+
+/// The options plane detection and saliency share: which encoder, where the run goes, how it
+/// is fine-tuned and cross-validated.
+struct FineTuneRunOptions: ParsableArguments {
     @Option(name: .customLong("init"), help: "Encoder start: random, random:tiny|edge|paper, or a model bundle folder (its video branch).")
     var initialisation: InitialisationOption
     @Option(help: "Run name (a column of the report).") var name: String
@@ -131,22 +134,18 @@ struct EvalSaliencyCommand: ParsableCommand {
     @Option(help: "Threads (OpenBLAS and the backbone's loops).") var threads = 2
     @Option(help: "Seed of the random initialisation, shuffling and head.") var seed: UInt64 = 0
 
-    func run() throws {
-        var settings = SaliencyTask.Settings()
-        settings.every = every
-        settings.folds = folds
-        settings.fineTune.epochs = epochs
-        settings.fineTune.batch = batch
-        settings.fineTune.learningRate = learningRate
-        settings.fineTune.threads = threads
-        settings.fineTune.seed = seed
-        var initialisation = initialisation.value
-        if case .random(let backbone, _) = initialisation { initialisation = .random(backbone: backbone, seed: seed) }
-        let sessions = try EvaluationDataset.sessionDirectories(dataset)
-        let result = try SaliencyTask(sessions: sessions, initialisation: initialisation, settings: settings,
-                                      work: out + "/saliency/" + name, name: name).run()
-        print("\(name) (\(result.initialisation)\(result.trained ? "" : ", UNTRAINED")): "
-              + SaliencyTask.metricNames.map { "\($0) \(result.metrics[$0]?.formatted(decimals: 3) ?? "-")" }.joined(separator: ", "))
-        print("report: \(try EvaluationReport.write(out: out))")
+    /// Sets what these options choose; the task's other fine-tuning defaults stay.
+    func apply(to settings: inout FineTuneSettings) {
+        settings.epochs = epochs
+        settings.batch = batch
+        settings.learningRate = learningRate
+        settings.threads = threads
+        settings.seed = seed
+    }
+
+    /// A random start takes the run's seed.
+    var resolvedInitialisation: EncoderInitialisation {
+        if case .random(let backbone, _) = initialisation.value { return .random(backbone: backbone, seed: seed) }
+        return initialisation.value
     }
 }
