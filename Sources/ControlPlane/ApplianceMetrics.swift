@@ -11,6 +11,8 @@ public final class ApplianceMetrics: Sendable {
     /// Seen but not inferred on because the loop was behind (the newest frame wins).
     public let framesSkipped = MetricCounter()
     public let audioXruns = MetricCounter()
+    /// Audio samples that arrived NaN, infinite or beyond full scale and were made safe.
+    public let audioSanitised = MetricCounter()
     public let displayFPS = MetricGauge()
     /// 1 while a model runs, 0 while the appliance shows the live image without one.
     public let modelLoaded = MetricGauge()
@@ -69,6 +71,7 @@ public final class ApplianceMetrics: Sendable {
             ("showtell_frames_dropped_total", "Frames lost before the loop (sequence or timestamp gaps).", framesDropped),
             ("showtell_frames_skipped_total", "Frames shown without inference because the loop was behind.", framesSkipped),
             ("showtell_audio_xruns_total", "ALSA capture overruns recovered.", audioXruns),
+            ("showtell_audio_samples_sanitised_total", "Audio samples that were NaN, infinite or beyond full scale (silenced or clipped).", audioSanitised),
             ("showtell_video_stalls_total", "Times the video source stopped delivering (NO SIGNAL shown).", videoStalls),
             ("showtell_video_reopens_total", "Attempts to reopen a failed or absent video device.", videoReopens),
         ]

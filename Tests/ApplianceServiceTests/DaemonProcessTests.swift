@@ -100,6 +100,27 @@ import Testing
         #expect(daemon.logValue(event: "stopped", key: "frames_out") == "60")
     }
 
+    /// A float WAV with NaN, Inf and 3e38 during the voice used to trap the daemon in the
+    /// denoiser (SIGILL); now the samples are silenced or clipped, counted, and the replay runs.
+    @Test func nonFiniteAudioInAReplayIsSanitisedCountedAndKeepsRunning() throws {
+        let scratch = Scratch()
+        let session = scratch.file("session")
+        try SessionMaker.write(session, frames: 60)
+        let (clip, _) = try WAVFile.read(session + "/audio.wav")
+        var samples = clip.samples, hostile = 0
+        for n in stride(from: 30_000, to: samples.count, by: 7) {
+            samples[n] = [Float.nan, .infinity, 3e38, -1e30][hostile % 4]
+            hostile += 1
+        }
+        try WAVFile.write(AudioClip(sampleRate: clip.sampleRate, channels: 1, samples: samples),
+                          to: session + "/audio.wav", format: .float32)
+        let daemon = try Daemon(arguments: Daemon.replayArguments(session: session, directory: scratch.path), directory: scratch.path)
+        #expect(daemon.waitForExit(timeout: 20) == 0, "log:\n\(daemon.log)\(daemon.errors)")
+        #expect(daemon.log.contains("\(hostile) NaN, infinite or over-full-scale samples"), "\(daemon.log)")
+        #expect(daemon.logValue(event: "stopped", key: "frames_out") == "60")
+        #expect(Daemon.metric("showtell_audio_samples_sanitised_total", in: scratch.file("metrics.prom")) == Double(hostile))
+    }
+
     @Test func unreadableWAVIsAClearErrorNamingTheFile() throws {
         let scratch = Scratch()
         let session = scratch.file("session")

@@ -25,6 +25,20 @@ import Testing
         #expect(worst <= tolerance)
     }
 
+    /// A float WAV can hold anything: NaN, ±Inf, 3e38. The reader is the boundary: those
+    /// become silence or full scale, and the report counts them.
+    @Test(arguments: [WAVSampleFormat.float32, .float64])
+    func nonFiniteAndHugeFloatSamplesAreSanitisedAndCounted(format: WAVSampleFormat) throws {
+        let clip = AudioClip(sampleRate: 16_000, channels: 1,
+                             samples: [0.5, .nan, .infinity, -.infinity, 3e38, -1e30, 1.0001, -0.25, 1, -1])
+        let path = temporaryPath("hostile.wav")
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try WAVFile.write(clip, to: path, format: format)
+        let (back, report) = try WAVFile.read(path)
+        #expect(back.samples == [0.5, 0, 0, 0, 1, -1, 1, -0.25, 1, -1])
+        #expect(report.sanitisedSamples == 6)
+    }
+
     @Test func monoMixAveragesChannels() {
         let clip = AudioClip(sampleRate: 8_000, channels: 2, samples: [1, 0, 0.5, -0.5])
         #expect(clip.mixedToMono() == [0.5, 0])

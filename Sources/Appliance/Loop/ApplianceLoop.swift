@@ -46,6 +46,8 @@ public final class ApplianceLoop {
         public var audioWindows = 0
         public var speechWindows = 0
         public var audioLost = 0
+        /// Audio samples that arrived NaN, infinite or beyond full scale (`SampleSanitiser`).
+        public var audioSanitised = 0
         public var stalls = 0
         public var reopens = 0
     }
@@ -267,6 +269,7 @@ public final class ApplianceLoop {
             audioConsumed += count
         }
         counters.audioLost = feed.source.lostPeriods
+        counters.audioSanitised = feed.sanitisedSamples.load(ordering: .relaxed)
         guard frameTime - lastAudioWindow >= Int64(settings.audioHopMilliseconds) * 1_000_000 else { return }
         // The causal window ends at the frame's time (or the newest audio before it),
         // on the 5 ms STFT grid so consecutive windows share their frames.

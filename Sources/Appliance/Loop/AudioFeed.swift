@@ -1,4 +1,5 @@
 import Capture
+import MediaFormats
 import Platform
 import Synchronization
 
@@ -14,10 +15,14 @@ final class AudioFeed: @unchecked Sendable {
     private var thread: RealtimeThread?
     private let running = Atomic<Bool>(false)
     private(set) var failure: String?
+    /// Samples the source delivered as NaN, ±Inf or beyond full scale, made safe here before
+    /// anything else sees them (written by the reading thread, read by the loop).
+    let sanitisedSamples: Atomic<Int>
 
     init(source: AudioSource, threaded: Bool, ringSeconds: Int = 8) {
         self.source = source
         self.threaded = threaded
+        sanitisedSamples = Atomic(source.sanitisedSamples)
         var capacity = 1
         while capacity < source.sampleRate * ringSeconds { capacity <<= 1 }
         ring = SampleRing(capacity: capacity, sampleRate: source.sampleRate)
@@ -57,6 +62,8 @@ final class AudioFeed: @unchecked Sendable {
     private func readOnce() -> Bool {
         do {
             let (count, first) = try source.read(into: scratch, capacity: scratchCapacity)
+            let changed = SampleSanitiser.sanitise(scratch, count: count)
+            if changed > 0 { sanitisedSamples.wrappingAdd(changed, ordering: .relaxed) }
             if count > 0 { ring.write(UnsafeBufferPointer(start: scratch, count: count), firstSampleTime: first) }
             return true
         } catch {

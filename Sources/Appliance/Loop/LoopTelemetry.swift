@@ -15,6 +15,7 @@ public final class LoopTelemetry: Sendable {
     public let audioWindows = Atomic<Int>(0)
     public let speechWindows = Atomic<Int>(0)
     public let audioLost = Atomic<Int>(0)
+    public let audioSanitised = Atomic<Int>(0)
     public let stalls = Atomic<Int>(0)
     public let reopens = Atomic<Int>(0)
     /// True while the newest audio window was speech.
@@ -41,6 +42,7 @@ public final class LoopTelemetry: Sendable {
         c.audioWindows = audioWindows.load(ordering: .relaxed)
         c.speechWindows = speechWindows.load(ordering: .relaxed)
         c.audioLost = audioLost.load(ordering: .relaxed)
+        c.audioSanitised = audioSanitised.load(ordering: .relaxed)
         c.stalls = stalls.load(ordering: .relaxed)
         c.reopens = reopens.load(ordering: .relaxed)
         return c
@@ -56,6 +58,7 @@ public final class LoopTelemetry: Sendable {
         audioWindows.store(c.audioWindows, ordering: .relaxed)
         speechWindows.store(c.speechWindows, ordering: .relaxed)
         audioLost.store(c.audioLost, ordering: .relaxed)
+        audioSanitised.store(c.audioSanitised, ordering: .relaxed)
         stalls.store(c.stalls, ordering: .relaxed)
         reopens.store(c.reopens, ordering: .relaxed)
         self.speaking.store(speaking, ordering: .relaxed)

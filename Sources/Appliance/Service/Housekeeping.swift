@@ -94,6 +94,7 @@ struct Housekeeping {
         add(metrics.framesDropped, c.framesDropped, last.framesDropped)
         add(metrics.framesSkipped, c.videoSkipped, last.videoSkipped)
         add(metrics.audioXruns, c.audioLost, last.audioLost)
+        add(metrics.audioSanitised, c.audioSanitised, last.audioSanitised)
         add(metrics.videoStalls, c.stalls, last.stalls)
         add(metrics.videoReopens, c.reopens, last.reopens)
         metrics.noSignal.set(telemetry.noSignal.load(ordering: .relaxed) ? 1 : 0)

@@ -112,6 +112,9 @@ enum DeviceOpening {
             if let summary = audio?.summary, summary.contains("truncated") {
                 warnings.append("audio.wav is truncated: replaying the samples that are there (\(summary))")
             }
+            if let sanitised = audio?.sanitisedSamples, sanitised > 0 {
+                warnings.append("audio.wav has \(sanitised) NaN, infinite or over-full-scale samples: silenced or clipped (counted in showtell_audio_samples_sanitised_total)")
+            }
         case .phantom:
             do { audio = try EndpointFactory.openAudio(endpoints.audio, clock: clock, loop: true) }
             catch { throw ServiceError("audio.source \(endpoints.audio): \(error)") }

@@ -473,6 +473,7 @@ final class SessionAudioTap: AudioSource {
     var sampleRate: Int { inner.sampleRate }
     var summary: String { inner.summary }
     var lostPeriods: Int { inner.lostPeriods }
+    var sanitisedSamples: Int { inner.sanitisedSamples }
     var finished: Bool { inner.finished }
 
     func read(into samples: UnsafeMutablePointer<Float>, capacity: Int) throws -> (count: Int, firstSampleTime: Int64) {

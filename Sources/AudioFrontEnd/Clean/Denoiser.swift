@@ -28,9 +28,13 @@ public final class Denoiser {
     }
 
     /// Denoises one frame in place (`frameLength` samples in [-1, 1]).
+    /// Never traps: a NaN sample (which min/max pass through) becomes silence, anything
+    /// beyond full scale clips. Sources sanitise already (`SampleSanitiser`); this is the
+    /// last guard before the Int16 conversion.
     public func process(_ frame: UnsafeMutablePointer<Float>) {
         for i in 0..<frameLength {
-            pcm[i] = Int16(max(min((frame[i] * 32768).rounded(), 32767), -32768))
+            let x = frame[i]
+            pcm[i] = x.isNaN ? 0 : Int16(max(min((x * 32768).rounded(), 32767), -32768))
         }
         speex_preprocess_run(state, pcm)
         for i in 0..<frameLength { frame[i] = Float(pcm[i]) * (1 / 32768) }

@@ -40,6 +40,7 @@ public final class ReplayAudioSource: AudioSource {
     public let sampleRate: Int
     public let summary: String
     public let lostPeriods = 0
+    public private(set) var sanitisedSamples = 0
     private let samples: [Float]
     private let clock: ReplayClock
     private let loop: Bool
@@ -53,7 +54,9 @@ public final class ReplayAudioSource: AudioSource {
         sampleRate = clip.sampleRate
         self.clock = clock
         self.loop = loop
+        sanitisedSamples = report.sanitisedSamples
         summary = "replay \(path) \(clip.sampleRate) Hz" + (report.missingBytes > 0 ? " (truncated: \(report.missingBytes) bytes missing)" : "")
+            + (report.sanitisedSamples > 0 ? " (\(report.sanitisedSamples) NaN, infinite or over-full-scale samples silenced or clipped)" : "")
     }
 
     /// Samples already in memory (e.g. a phantom narration), released at their real pace.

@@ -49,4 +49,11 @@ public protocol AudioSource: AnyObject {
     /// the CLOCK_MONOTONIC time of the first.
     func read(into samples: UnsafeMutablePointer<Float>, capacity: Int) throws -> (count: Int, firstSampleTime: Int64)
     var finished: Bool { get }
+    /// Samples the source already made safe before `read` (a WAV file's NaN, ±Inf or
+    /// beyond-full-scale values, cleaned when it was loaded); counted with the feed's own.
+    var sanitisedSamples: Int { get }
+}
+
+extension AudioSource {
+    public var sanitisedSamples: Int { 0 }
 }

@@ -99,6 +99,9 @@ public struct WAVReadReport: Sendable, Equatable {
     public var format: WAVSampleFormat
     /// Bytes missing from a truncated data chunk (0 for a complete file).
     public var missingBytes: Int = 0
+    /// Float samples that were NaN, infinite or beyond full scale, replaced by silence or
+    /// clipped to ±1 (`SampleSanitiser`); integer formats cannot hold such values.
+    public var sanitisedSamples: Int = 0
 }
 
 public enum WAVFile {
@@ -181,6 +184,9 @@ public enum WAVFile {
             let base = raw.baseAddress! + dataChunk.offset
             samples.withUnsafeMutableBufferPointer { out in
                 SampleCodec.decode(base, format: sampleFormat, count: count, into: out.baseAddress!)
+                if sampleFormat == .float32 || sampleFormat == .float64 {
+                    report.sanitisedSamples = SampleSanitiser.sanitise(out.baseAddress!, count: count)
+                }
             }
         }
         return (AudioClip(sampleRate: fmt.rate, channels: fmt.channels, samples: samples), report)

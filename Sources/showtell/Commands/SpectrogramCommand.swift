@@ -30,6 +30,9 @@ struct SpectrogramCommand: ParsableCommand {
         if readReport.missingBytes > 0 {
             print("warning: \(input) is truncated; \(readReport.missingBytes) bytes missing, using the complete samples")
         }
+        if readReport.sanitisedSamples > 0 {
+            print("warning: \(input) has \(readReport.sanitisedSamples) samples that are NaN, infinite or beyond full scale; silenced or clipped to full scale")
+        }
         let analysis = try WindowAnalysis.analyse(clip, centre: at)
         try ImageFiles.write(analysis.image(), to: out)
         let r = analysis.report
