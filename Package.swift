@@ -239,7 +239,8 @@ let testTargets: [Target] = [
     ),
     .testTarget(
         name: "ApplianceServiceTests",
-        dependencies: ["Appliance", "ControlPlane", "Capture", "Display", "MediaFormats", "Platform", "PhantomScan"],
+        dependencies: ["Appliance", "ControlPlane", "Capture", "Display", "MediaFormats", "Platform", "PhantomScan",
+                       "ShowTellModel", "NeuralCore"],
         path: "Tests/ApplianceServiceTests"
     ),
     .testTarget(

@@ -1,7 +1,9 @@
 import Foundation
 import Glibc
 import MediaFormats
+import NeuralCore
 import Platform
+import ShowTellModel
 
 /// A fresh directory under the system temp dir, removed when the value is released.
 final class Scratch: @unchecked Sendable {
@@ -168,5 +170,32 @@ final class Daemon: @unchecked Sendable {
             return Double(line.split(separator: " ")[1])
         }
         return nil
+    }
+}
+
+/// Model bundles for the daemon: a tiny untrained one, optionally with every weight set to an
+/// absurd finite value and the checksum and size fixed to match (what a hostile edit, or a
+/// training run that diverged without reaching Inf, leaves).
+enum BundleMaker {
+    static func write(_ directory: String, absurdWeights: Bool = false, keepGolden: Bool = true) throws {
+        let network = ShowTellNetwork(backbone: .tiny, embeddingDimension: 8, seed: 3)
+        _ = try ModelBundle.write(network: network, trained: false, notes: "test", to: directory)
+        guard absurdWeights else { return }
+        let weightsPath = directory + "/" + ModelBundle.weightsFile
+        var bytes = try FileIO.readAll(weightsPath)
+        let file = try SafeTensorsFile(bytes: bytes)
+        let dataStart = 8 + Int(bytes[0..<8].enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element) << (8 * UInt64($1.offset)) })
+        let huge = Array(withUnsafeBytes(of: Float(3e38).bitPattern.littleEndian) { Array($0) })
+        for tensor in file.tensors where tensor.dtype == "F32" {
+            for offset in stride(from: dataStart + tensor.dataOffsets.lowerBound, to: dataStart + tensor.dataOffsets.upperBound, by: 4) {
+                bytes.replaceSubrange(offset..<(offset + 4), with: huge)
+            }
+        }
+        try FileIO.writeAtomically(weightsPath, bytes)
+        let manifestPath = directory + "/" + ModelBundle.manifestFile
+        var manifest = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: manifestPath))) as! [String: Any]
+        manifest["sha256"] = SHA256.hex(bytes)
+        if !keepGolden { manifest["golden"] = nil }
+        try JSONSerialization.data(withJSONObject: manifest).write(to: URL(fileURLWithPath: manifestPath))
     }
 }

@@ -167,6 +167,27 @@ import Testing
         #expect(Daemon.metric("showtell_model_loaded", in: scratch.file("metrics.prom")) == 0)
     }
 
+    /// Weights of 3e38 with a matching checksum passed loading (only NaN/Inf were checked) and
+    /// the compositor trapped on the map at the first speech. Now loading runs the golden
+    /// inference and refuses the bundle; the appliance runs on without a model.
+    @Test(arguments: [true, false])
+    func absurdFiniteWeightsAreRefusedAtLoadAndTheApplianceRunsOn(_ keepGolden: Bool) throws {
+        let scratch = Scratch()
+        let session = scratch.file("session")
+        try SessionMaker.write(session, frames: 90, audioSeconds: 3)
+        let bundle = scratch.file("model")
+        try BundleMaker.write(bundle, absurdWeights: true, keepGolden: keepGolden)
+        let notify = try NotifyListener(directory: scratch.path)
+        let daemon = try Daemon(arguments: Daemon.replayArguments(session: session, directory: scratch.path, model: bundle),
+                                directory: scratch.path, notifySocket: notify.path)
+        let ready = notify.waitFor("READY=1", timeout: 20)
+        #expect(ready?.contains("NO MODEL") == true, "\(ready ?? "no READY")\n\(daemon.log)")
+        #expect(daemon.waitForExit(timeout: 30) == 0, "log:\n\(daemon.log)\(daemon.errors)")
+        let line = daemon.log.split(separator: "\n").first { $0.hasPrefix("<3>no_model") }
+        #expect(line?.contains("golden inference") == true, "\(daemon.log)")
+        #expect(daemon.logValue(event: "stopped", key: "frames_out") == "90")
+    }
+
     /// No grabber at start: the daemon comes up anyway (READY), shows NO SIGNAL, says what is
     /// missing, and keeps trying to open the device.
     @Test func missingGrabberAtStartRunsDegradedAndRetries() throws {

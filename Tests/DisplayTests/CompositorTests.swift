@@ -25,6 +25,21 @@ import Testing
         return (screen, compositor)
     }
 
+    /// A model with absurd weights can produce any map: NaN, ±Inf, ±3e38. Converting those
+    /// to Int32 trapped; now NaN reads as no heat and everything else clamps to [0, 1].
+    @Test func absurdMapValuesNeverTrapAndClamp() {
+        let hostile: [Float] = [.nan, .infinity, -.infinity, 3e38, -3e38, .nan, 1e30, -1e30, 0.5, .nan, 3e38, -.infinity]
+        let (screen, compositor) = compose(heat: hostile, alpha: 1)
+        let (nothing, _) = compose(heat: [Float](repeating: 0, count: 12), alpha: 1)
+        let (full, _) = compose(heat: [Float](repeating: 1, count: 12), alpha: 1)
+        let r = compositor.imageRect
+        // Top-left cell is NaN (no heat: as a zero map), top-right 3e38 (as a full map).
+        let y = r.y + 2
+        #expect(screen.canvas.row(y)[r.x + 2] == nothing.canvas.row(y)[r.x + 2])
+        let x = r.x + r.width - 2
+        #expect(screen.canvas.row(y)[x] == full.canvas.row(y)[x])
+    }
+
     @Test func frameKeepsItsAspectAndIsLetterboxed() {
         let (screen, compositor) = compose(heat: nil, alpha: 0)
         let r = compositor.imageRect

@@ -2,7 +2,9 @@ import ControlPlane
 import ShowTellModel
 
 /// Loads `config.model.bundle` (manifest.json + model.safetensors, verified by
-/// `ModelBundle.load`: size, SHA-256, every tensor's shape, no NaN); nil when no bundle is
+/// `ModelBundle.load`: size, SHA-256, every tensor's shape, no NaN; then the golden inference
+/// as `showtell model verify` runs it: finite outputs equal to the manifest's, which catches
+/// finite but absurd weights that would overflow in the loop); nil when no bundle is
 /// configured (`""` or `"none"`). A failure is a `ModelBundleError` naming the file to fix,
 /// with a short fixed `statusReason` for the status bar ("NO MODEL: CORRUPT"); the daemon
 /// then runs without a model (live image, no heatmap), it never exits for it.
@@ -13,5 +15,7 @@ public func loadModel(_ config: ApplianceConfig) throws(ModelBundleError) -> Loc
     if directory.isEmpty || directory == "none" { return nil }
     let bundle = try ModelBundle.load(directory: directory)
     // One thread: the model runs on the loop's thread, beside the capture thread(s).
-    return NetworkLocalisationModel(bundle: bundle, threads: 1)
+    let model = NetworkLocalisationModel(bundle: bundle, threads: 1)
+    try bundle.verifyGolden(model.inference)
+    return model
 }

@@ -61,9 +61,12 @@ public final class Compositor {
             let y0 = Int(heatY0.base[y]), y1 = min(y0 + 1, heatHeight - 1)
             let fy = heatFY.base[y]
             let row0 = heatmap + y0 * heatWidth, row1 = heatmap + y1 * heatWidth
+            // Each cell clamped to [0, 1] before interpolating, NaN as 0 (min/max pass NaN
+            // through, and Int32(NaN) traps): no map value, however absurd, can stop the loop.
+            @inline(__always) func unit(_ v: Float) -> Float { v.isNaN ? 0 : min(max(v, 0), 1) }
             for i in 0..<heatWidth {
-                let v = row0[i] + fy * (row1[i] - row0[i])
-                line[i] = Int32(min(max(v, 0), 1) * 65535)
+                let a = unit(row0[i]), b = unit(row1[i])
+                line[i] = Int32((a + fy * (b - a)) * 65535)
             }
             line[heatWidth] = line[heatWidth - 1]
             for x in 0..<r.width {
