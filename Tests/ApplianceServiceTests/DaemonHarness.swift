@@ -48,6 +48,26 @@ enum SessionMaker {
         try WAVFile.write(AudioClip(sampleRate: rate, channels: 1, samples: samples), to: directory + "/audio.wav")
     }
 
+    /// Cuts video.avi in the middle of frame `frame`'s chunk (a copy interrupted there).
+    static func cutVideo(_ directory: String, atFrame frame: Int) throws {
+        let path = directory + "/video.avi"
+        let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
+        var found = -1, offset = 0
+        let tag = Array("00dc".utf8)
+        while offset + 4 <= bytes.count {
+            if Array(bytes[offset..<(offset + 4)]) == tag {
+                found += 1
+                if found == frame { break }
+                let size = Int(bytes[offset + 4]) | Int(bytes[offset + 5]) << 8 | Int(bytes[offset + 6]) << 16 | Int(bytes[offset + 7]) << 24
+                offset += 8 + size + (size & 1)
+            } else {
+                offset += 1
+            }
+        }
+        precondition(found == frame, "frame \(frame) not found in \(path)")
+        try Data(bytes.prefix(offset + 8 + 100)).write(to: URL(fileURLWithPath: path))
+    }
+
     /// Cuts the WAV's data short while its header still promises all of it (a copy that
     /// was interrupted).
     static func truncateAudio(_ directory: String, keepingFraction fraction: Double) throws {

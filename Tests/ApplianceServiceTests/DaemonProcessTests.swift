@@ -88,6 +88,74 @@ import Testing
         #expect(out >= 30, "only \(out) frames in 3 s")
     }
 
+    /// A paced, looped replay whose every JPEG is garbage: it used to report READY at 0 fps with
+    /// no NO SIGNAL and no count, and took 23-25 s to stop. Now it is a stall: NO SIGNAL, the bad
+    /// frames counted, SIGTERM honoured within 1 s.
+    @Test func corruptOnlyReplayShowsNoSignalCountsBadFramesAndStopsOnSIGTERMWithin1s() throws {
+        let scratch = Scratch()
+        let session = scratch.file("session")
+        try SessionMaker.write(session, frames: 60, corrupt: Set(0..<60))
+        var arguments = Daemon.replayArguments(session: session, directory: scratch.path, pace: "realtime")
+        arguments += ["--set", "video.replay_loop=true"]
+        let notify = try NotifyListener(directory: scratch.path)
+        let daemon = try Daemon(arguments: arguments, directory: scratch.path, notifySocket: notify.path)
+        #expect(notify.waitFor("READY=1", timeout: 10) != nil, "log:\n\(daemon.log)\(daemon.errors)")
+        usleep(2_500_000)
+        let status = try ControlReply.decode(try ControlClient.request("status", socketPath: scratch.file("control.sock"))).status
+        #expect(status?.warnings.contains { $0.contains("NO SIGNAL") } == true, "\(String(describing: status))")
+        #expect((status?.counters.framesDropped ?? 0) >= 30, "bad frames counted while no good one comes: \(String(describing: status?.counters))")
+        #expect(status?.counters.framesOut == 0)
+        #expect(daemon.log.contains("<4>no_signal"), "\(daemon.log)")
+
+        let signalled = MonotonicClock.seconds()
+        daemon.signal(SIGTERM)
+        let exit = daemon.waitForExit(timeout: 5)
+        let stopSeconds = MonotonicClock.seconds() - signalled
+        #expect(exit == 0, "log:\n\(daemon.log)\(daemon.errors)")
+        #expect(stopSeconds < 1.0, "stopped \(stopSeconds) s after SIGTERM")
+    }
+
+    @Test func corruptOnlyReplayStopsPromptlyAtItsDuration() throws {
+        let scratch = Scratch()
+        let session = scratch.file("session")
+        try SessionMaker.write(session, frames: 60, corrupt: Set(0..<60))
+        var arguments = Daemon.replayArguments(session: session, directory: scratch.path, pace: "realtime")
+        arguments += ["--set", "video.replay_loop=true", "--duration", "2"]
+        let daemon = try Daemon(arguments: arguments, directory: scratch.path)
+        let exit = daemon.waitForExit(timeout: 15)
+        let seconds = MonotonicClock.seconds() - daemon.startedAt
+        #expect(exit == 0, "log:\n\(daemon.log)\(daemon.errors)")
+        #expect(seconds < 5, "ran \(seconds) s for --duration 2 (READY comes within 2 s)")
+        #expect(daemon.log.contains("stopping reason=duration"), "\(daemon.log)")
+        #expect(Int(daemon.logValue(event: "stopped", key: "dropped") ?? "") ?? 0 >= 40)
+    }
+
+    /// The README promises exit 1 for an unreadable AVI; one cut inside its first frame
+    /// exited 0 with "end of replay".
+    @Test func aviCutInsideItsFirstFrameExits1NamingTheFile() throws {
+        let scratch = Scratch()
+        let session = scratch.file("session")
+        try SessionMaker.write(session, frames: 10)
+        try SessionMaker.cutVideo(session, atFrame: 0)
+        let daemon = try Daemon(arguments: Daemon.replayArguments(session: session, directory: scratch.path), directory: scratch.path)
+        #expect(daemon.waitForExit(timeout: 20) == 1, "log:\n\(daemon.log)\(daemon.errors)")
+        let failure = daemon.log.split(separator: "\n").first { $0.hasPrefix("<3>failed") }
+        #expect(failure?.contains("video.source") == true && failure?.contains(session + "/video.avi") == true, "\(daemon.log)")
+    }
+
+    /// A file cut mid-way plays what is there, and now the log says it was cut.
+    @Test func aviCutMidwayPlaysTheCompleteFramesAndSaysSo() throws {
+        let scratch = Scratch()
+        let session = scratch.file("session")
+        try SessionMaker.write(session, frames: 60)
+        try SessionMaker.cutVideo(session, atFrame: 30)
+        let daemon = try Daemon(arguments: Daemon.replayArguments(session: session, directory: scratch.path), directory: scratch.path)
+        #expect(daemon.waitForExit(timeout: 20) == 0, "log:\n\(daemon.log)\(daemon.errors)")
+        let line = daemon.log.split(separator: "\n").first { $0.contains("video.avi is damaged") }
+        #expect(line?.contains("truncated") == true, "\(daemon.log)")
+        #expect(daemon.logValue(event: "stopped", key: "frames_out") == "30")
+    }
+
     @Test func truncatedWAVReplaysWhatIsThereAndSaysSo() throws {
         let scratch = Scratch()
         let session = scratch.file("session")

@@ -191,6 +191,9 @@ public final class ApplianceLoop {
             try sourceFailed()
         }
         guard let stamp = frameStamp else {
+            // Corrupt frames count while no good one comes (a replay of garbage, a grabber
+            // sending broken JPEGs): the bad-frame counter moves during NO SIGNAL too.
+            counters.framesDropped = lostBeforeReopen + video.lostFrames
             if video.finished { return false }
             stalledFor += Int(period)
             if stalledFor >= settings.stallMilliseconds {

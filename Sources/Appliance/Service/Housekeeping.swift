@@ -48,7 +48,9 @@ struct Housekeeping {
         let signalLost = telemetry.noSignal.load(ordering: .relaxed)
         if signalLost != noSignal {
             noSignal = signalLost
-            if signalLost { service.logger.warning("no_signal", ["video": state.read().videoPath, "stalls": c.stalls]) }
+            if signalLost {
+                service.logger.warning("no_signal", ["video": state.read().videoPath, "stalls": c.stalls, "dropped": c.framesDropped])
+            }
             else { service.logger.notice("signal_restored", ["reopens": c.reopens]) }
         }
         if c.reopens != last.reopens { service.logger.info("video_reopen_attempt", ["attempts": c.reopens]) }

@@ -84,6 +84,10 @@ enum DeviceOpening {
         case .replay(let session):
             do { video = try EndpointFactory.openVideo(endpoints.video, clock: clock, loop: loop) }
             catch { throw ServiceError("video.source replay:\(session): \(error)") }
+            if let replay = video as? ReplayVideoSource, !replay.reader.report.isClean {
+                // A cut or interrupted file plays what is there; the log says what is missing.
+                warnings.append("video.avi is damaged: \(replay.reader.report); replaying the complete frames")
+            }
         case .phantom:
             do { video = try EndpointFactory.openVideo(endpoints.video, clock: clock, loop: true) }
             catch { throw ServiceError("video.source \(endpoints.video): \(error)") }

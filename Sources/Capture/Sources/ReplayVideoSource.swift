@@ -25,14 +25,20 @@ public final class ReplayClock: @unchecked Sendable {
     /// Sleeps until media time `seconds` when paced; returns at once otherwise.
     public func wait(until seconds: Double) {
         guard paced else { return }
-        let due = time(of: seconds)
+        wait(untilNanoseconds: time(of: seconds))
+    }
+
+    /// Sleeps until monotonic time `due` (ns).
+    public func wait(untilNanoseconds due: Int64) {
         var request = timespec(tv_sec: Int(due / 1_000_000_000), tv_nsec: Int(due % 1_000_000_000))
         while clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &request, nil) == EINTR {}
     }
 }
 
 /// A recorded session's video.avi as a `VideoSource`, at its real pace or as fast as asked.
-/// Corrupt frames are skipped (and counted); the time base stays the file's.
+/// Corrupt frames are skipped (and counted); the time base stays the file's. `next` keeps
+/// to its timeout like a grabber does, so a run of corrupt frames is a stall (NO SIGNAL, a
+/// prompt stop) rather than a call that blocks until the next good frame.
 public final class ReplayVideoSource: VideoSource {
     public let reader: AVIReader
     public let clock: ReplayClock
@@ -45,6 +51,8 @@ public final class ReplayVideoSource: VideoSource {
 
     public init(path: String, clock: ReplayClock, loop: Bool = false) throws {
         reader = try AVIReader(path: path)
+        // A file cut inside its first frame has nothing to replay: unreadable, not empty.
+        guard reader.frameCount > 0 else { throw AVIError(path: path, problem: .noFrames) }
         self.clock = clock
         self.loop = loop
         image = Image8(width: reader.info.width, height: reader.info.height, channels: 1)
@@ -58,6 +66,7 @@ public final class ReplayVideoSource: VideoSource {
     }
 
     public func next(into pixels: UnsafeMutablePointer<UInt8>, timeoutMilliseconds: Int32) throws -> FrameStamp? {
+        let deadline = MonotonicClock.nanoseconds() + Int64(timeoutMilliseconds) * 1_000_000
         while true {
             if frame >= reader.frameCount {
                 guard loop, reader.frameCount > 0 else { finished = true; return nil }
@@ -65,6 +74,12 @@ public final class ReplayVideoSource: VideoSource {
             }
             let period = 1 / reader.info.frameRate.framesPerSecond
             let mediaTime = Double(played) * period
+            if clock.paced && clock.time(of: mediaTime) > deadline {
+                // Not due within the timeout (corrupt frames before it): wait out the
+                // timeout only, as a grabber would, and report no frame.
+                clock.wait(untilNanoseconds: deadline)
+                return nil
+            }
             clock.wait(until: mediaTime)
             let index = frame
             frame += 1
@@ -72,7 +87,11 @@ public final class ReplayVideoSource: VideoSource {
             do {
                 try reader.decodeFrame(index, into: &image)
             } catch {
-                if case .corruptFrame = error.problem { lostFrames += 1; continue }
+                if case .corruptFrame = error.problem {
+                    lostFrames += 1
+                    if MonotonicClock.nanoseconds() >= deadline { return nil }  // unpaced: a run of them
+                    continue
+                }
                 throw error
             }
             image.pixels.withUnsafeBufferPointer { pixels.update(from: $0.baseAddress!, count: $0.count) }
