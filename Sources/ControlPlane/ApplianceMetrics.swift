@@ -113,11 +113,8 @@ public final class ApplianceMetrics: Sendable {
 
     /// Writes the exposition atomically (temporary file, fsync, rename) for node_exporter's
     /// textfile collector, which reads only `*.prom` files and so never sees the temporary.
-    /// Creates the directory if needed (systemd's StateDirectory= makes only its top).
+    /// The folder must exist (the daemon makes it at start when it is in its state directory).
     public func writeTextfile(_ path: String, process: ProcessStats = .read()) throws(SystemError) {
-        if let slash = path.lastIndex(of: "/"), slash != path.startIndex {
-            try FileIO.makeDirectories(String(path[..<slash]))
-        }
         try FileIO.writeAtomically(path, Array(prometheusText(process: process).utf8))
     }
 }

@@ -2,7 +2,9 @@ import Glibc
 import Platform
 
 /// The other end of the control socket, for `showtell status` and tests: sends one command
-/// line and returns the one JSON line that answers it.
+/// line and returns the one JSON line that answers it, within `timeoutMilliseconds` in all:
+/// connect (a daemon whose backlog is full makes a blocking connect wait for ever), send
+/// and receive each give up at the deadline with ETIMEDOUT.
 public enum ControlClient {
     public static func request(_ command: String, socketPath: String,
                                timeoutMilliseconds: Int32 = 5000) throws(SystemError) -> String {
@@ -14,11 +16,24 @@ public enum ControlClient {
         var timeout = timeval(tv_sec: Int(timeoutMilliseconds / 1000), tv_usec: Int(timeoutMilliseconds % 1000) * 1000)
         _ = setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         _ = setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-        _ = try withUnsafePointer(to: &address) { pointer throws(SystemError) in
-            try pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { generic throws(SystemError) in
-                try syscall("connect", subject: socketPath) { connect(fd, generic, length) }
+        let deadline = MonotonicClock.nanoseconds() + Int64(timeoutMilliseconds) * 1_000_000
+        // Non-blocking connect: on a Unix socket it fails with EAGAIN while the listener's
+        // backlog is full (rather than blocking); retry until the deadline.
+        let flags = fcntl(fd, F_GETFL)
+        _ = fcntl(fd, F_SETFL, flags | O_NONBLOCK)
+        while true {
+            let result = withUnsafePointer(to: &address) { pointer in
+                pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, length) }
             }
+            if result == 0 { break }
+            let error = errno
+            guard error == EAGAIN || error == EINTR else { throw SystemError("connect", subject: socketPath, errno: error) }
+            guard MonotonicClock.nanoseconds() < deadline else {
+                throw SystemError("connect (the daemon's queue stayed full for \(timeoutMilliseconds) ms)", subject: socketPath, errno: ETIMEDOUT)
+            }
+            usleep(20_000)
         }
+        _ = fcntl(fd, F_SETFL, flags)
         let bytes = Array((command + "\n").utf8)
         var sent = 0
         while sent < bytes.count {
@@ -29,6 +44,9 @@ public enum ControlClient {
         var reply: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 4096)
         while !reply.contains(UInt8(ascii: "\n")) {
+            guard MonotonicClock.nanoseconds() < deadline else {
+                throw SystemError("recv (no complete reply within \(timeoutMilliseconds) ms)", subject: socketPath, errno: ETIMEDOUT)
+            }
             let count = try syscall("recv", subject: socketPath) {
                 chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
             }

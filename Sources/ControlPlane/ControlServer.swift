@@ -1,10 +1,14 @@
 import Glibc
 import Platform
+import Synchronization
 
 /// The control socket: a Unix stream socket on its own thread that answers one-line commands
 /// (`ControlCommand`) with one JSON line each, as many per connection as the client sends.
-/// Clients are served one at a time (operators and `showtell status`, not a fleet), and a
-/// client idle for `idleTimeoutMilliseconds` is dropped so it cannot hold the socket.
+/// Clients are served concurrently (at most `maximumClients`; one more is told "busy" and
+/// closed), commands run one at a time, and every client has deadlines so none can hold a
+/// slot for long: idle for `idleTimeoutMilliseconds`, a request line not complete within
+/// `lineTimeoutMilliseconds` of its first byte (a trickle), a reply not taken within 1 s
+/// (a client that does not read), or connected longer than `lifetimeMilliseconds`.
 public final class ControlServer: Sendable {
     public let path: String
     private let listener: ListeningThread
@@ -14,7 +18,8 @@ public final class ControlServer: Sendable {
     /// Binds `path` (replacing a stale socket file, refusing when another process still
     /// answers on it) and starts serving.
     public init(path: String, handler: any ControlHandler, logger: Logger? = nil,
-                idleTimeoutMilliseconds: Int32 = 5000) throws(SystemError) {
+                idleTimeoutMilliseconds: Int32 = 5000, lineTimeoutMilliseconds: Int32 = 2000,
+                lifetimeMilliseconds: Int32 = 60_000, maximumClients: Int = 8) throws(SystemError) {
         self.path = path
         var (address, length) = try SystemdNotifier.unixAddress(path)
         try Self.removeStaleSocket(path, address: address, length: length)
@@ -29,15 +34,18 @@ public final class ControlServer: Sendable {
             }
             // The owner and its group (operators) may talk to it, nobody else.
             _ = try syscall("chmod", subject: path) { chmod(path, 0o660) }
-            _ = try syscall("listen", subject: path) { listen(fd, 8) }
+            _ = try syscall("listen", subject: path) { listen(fd, ListeningThread.backlog) }
         } catch {
             close(fd)
             unlink(path)
             throw error
         }
-        let session = Session(handler: handler, logger: logger, idleTimeoutMilliseconds: idleTimeoutMilliseconds)
+        let session = Session(handler: handler, logger: logger, idleTimeoutMilliseconds: idleTimeoutMilliseconds,
+                              lineTimeoutMilliseconds: lineTimeoutMilliseconds, lifetimeMilliseconds: lifetimeMilliseconds)
+        let busy = ControlReply(ok: false, error: "busy: \(maximumClients) clients are connected; try again")
         do {
-            listener = try ListeningThread(name: "control", listenFD: fd) { session.converse($0) }
+            listener = try ListeningThread(name: "control", listenFD: fd, maximumClients: maximumClients,
+                                           busyReply: Array((session.encoded(busy) + "\n").utf8)) { session.converse($0) }
         } catch {
             unlink(path)
             throw error
@@ -73,27 +81,40 @@ public final class ControlServer: Sendable {
     }
 }
 
-/// One client conversation, on the control thread.
+/// Client conversations, each on its own thread; commands one at a time.
 private struct Session: Sendable {
     let handler: any ControlHandler
     let logger: Logger?
     let idleTimeoutMilliseconds: Int32
+    let lineTimeoutMilliseconds: Int32
+    let lifetimeMilliseconds: Int32
+    /// The handler was written for one client at a time: commands stay serialised.
+    let commands = CommandLock()
 
-    /// Answers lines until the client closes, idles out, sends an overlong line, or stop.
+    /// Answers lines until the client closes, misses a deadline, sends an overlong line, or stop.
     func converse(_ client: ListeningThread.Client) {
         var pending: [UInt8] = []
+        let connected = MonotonicClock.nanoseconds()
+        var lineStarted: Int64?
         while true {
             while let newline = pending.firstIndex(of: UInt8(ascii: "\n")) {
                 let line = String(decoding: pending[..<newline], as: UTF8.self)
                 pending.removeSubrange(...newline)
-                guard client.send(Array((reply(to: line) + "\n").utf8)) else { return }
+                let answer = commands.lock.withLock { _ in reply(to: line) }
+                guard client.send(Array((answer + "\n").utf8)) else { return }
             }
+            lineStarted = pending.isEmpty ? nil : (lineStarted ?? MonotonicClock.nanoseconds())
             if pending.count > ControlServer.maximumLineBytes {
                 let error = ControlReply(ok: false, error: "line longer than \(ControlServer.maximumLineBytes) bytes")
                 _ = client.send(Array((encoded(error) + "\n").utf8))
                 return
             }
-            guard client.waitReadable(timeoutMilliseconds: idleTimeoutMilliseconds) == true,
+            // The nearest deadline: idle, the partial line's, the connection's.
+            let now = MonotonicClock.nanoseconds()
+            var remaining = Int64(idleTimeoutMilliseconds)
+            if let lineStarted { remaining = min(remaining, Int64(lineTimeoutMilliseconds) - (now - lineStarted) / 1_000_000) }
+            remaining = min(remaining, Int64(lifetimeMilliseconds) - (now - connected) / 1_000_000)
+            guard remaining > 0, client.waitReadable(timeoutMilliseconds: Int32(remaining)) == true,
                   let bytes = client.receive() else { return }
             pending += bytes
         }
@@ -122,7 +143,11 @@ private struct Session: Sendable {
         }
     }
 
-    private func encoded(_ reply: ControlReply) -> String {
+    func encoded(_ reply: ControlReply) -> String {
         (try? ControlJSON.encode(reply)) ?? #"{"ok":false,"error":"reply could not be encoded"}"#
     }
+}
+
+private final class CommandLock: Sendable {
+    let lock = Mutex<Void>(())
 }

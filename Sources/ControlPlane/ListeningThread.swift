@@ -2,8 +2,11 @@ import Glibc
 import Platform
 import Synchronization
 
-/// A listening socket served by its own thread, one client at a time, that `stop()` ends
-/// promptly even while a client idles (a wake pipe sits in every poll). Shared by the
+/// A listening socket whose thread only accepts: each client is served on a thread of its
+/// own, at most `maximumClients` at once, so an idle, trickling or non-reading client delays
+/// nobody else. A client beyond the limit gets `busyReply` and is closed at once, which also
+/// keeps the kernel's backlog drained (a full backlog blocks connect()). `stop()` ends every
+/// thread promptly even while clients idle (a wake pipe sits in every poll). Shared by the
 /// control socket and the metrics scrape endpoint.
 final class ListeningThread: Sendable {
     /// What a client handler gets: the client socket and a way to wait for it that returns
@@ -19,6 +22,8 @@ final class ListeningThread: Sendable {
 
         /// Sends all of `bytes`; false when the peer went away. MSG_NOSIGNAL: a closed peer
         /// must not raise SIGPIPE in the daemon.
+        /// A peer that does not read makes send fail after the socket's send timeout
+        /// (`sendTimeoutMilliseconds`) instead of blocking the thread for ever.
         func send(_ bytes: [UInt8]) -> Bool {
             var sent = 0
             while sent < bytes.count {
@@ -47,10 +52,17 @@ final class ListeningThread: Sendable {
     private let wakeWrite: Int32
     private let thread: RealtimeThread
     private let stopped = Atomic<Bool>(false)
+    /// Client threads running; `stop()` waits for them before closing the wake pipe.
+    private let active: ClientCount
+
+    /// Backlog for listen(): small, as the accept thread drains it at once.
+    static let backlog: Int32 = 16
+    static let sendTimeoutMilliseconds = 1000
 
     /// Takes ownership of `listenFD` (bound and listening) and serves each accepted client
-    /// with `serve`, which must return when `waitReadable` returns nil.
-    init(name: String, listenFD: Int32, serve: @escaping @Sendable (Client) -> Void) throws(SystemError) {
+    /// with `serve` on its own thread; `serve` must return when `waitReadable` returns nil.
+    init(name: String, listenFD: Int32, maximumClients: Int = 8, busyReply: [UInt8] = [],
+         serve: @escaping @Sendable (Client) -> Void) throws(SystemError) {
         var fds: [Int32] = [-1, -1]
         do {
             _ = try syscall("pipe", subject: "\(name) wake pipe") { pipe(&fds) }
@@ -63,6 +75,8 @@ final class ListeningThread: Sendable {
         wakeRead = fds[0]
         wakeWrite = fds[1]
         let wakeFD = fds[0]
+        let active = ClientCount()
+        self.active = active
         thread = RealtimeThread(name: name) {
             while true {
                 guard let ready = Self.waitReadable(listenFD, wakeFD: wakeFD, timeout: -1) else { return }
@@ -70,8 +84,23 @@ final class ListeningThread: Sendable {
                 let client = accept(listenFD, nil, nil)
                 if client < 0 { continue }  // EINTR, ECONNABORTED: next
                 _ = fcntl(client, F_SETFD, FD_CLOEXEC)
-                serve(Client(fd: client, wakeFD: wakeFD))
-                close(client)
+                var timeout = timeval(tv_sec: Self.sendTimeoutMilliseconds / 1000, tv_usec: Self.sendTimeoutMilliseconds % 1000 * 1000)
+                _ = setsockopt(client, SOL_SOCKET, SO_SNDTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+                guard active.value.load(ordering: .acquiring) < maximumClients else {
+                    _ = busyReply.withUnsafeBytes { Glibc.send(client, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL | MSG_DONTWAIT)) }
+                    close(client)
+                    continue
+                }
+                active.value.wrappingAdd(1, ordering: .acquiringAndReleasing)
+                let worker = RealtimeThread(name: name + "-client") {
+                    serve(Client(fd: client, wakeFD: wakeFD))
+                    close(client)
+                    active.value.wrappingSubtract(1, ordering: .acquiringAndReleasing)
+                }
+                do { try worker.start(detached: true) } catch {
+                    close(client)
+                    active.value.wrappingSubtract(1, ordering: .acquiringAndReleasing)
+                }
             }
         }
         do {
@@ -88,6 +117,10 @@ final class ListeningThread: Sendable {
         var byte: UInt8 = 1
         _ = write(wakeWrite, &byte, 1)
         thread.join()
+        // Client threads see the wake pipe and return; wait for them (bounded) before the
+        // pipe they poll is closed.
+        let deadline = MonotonicClock.nanoseconds() + 3_000_000_000
+        while active.value.load(ordering: .acquiring) > 0 && MonotonicClock.nanoseconds() < deadline { usleep(1_000) }
         for descriptor in [listenFD, wakeRead, wakeWrite] { close(descriptor) }
     }
 
@@ -100,4 +133,9 @@ final class ListeningThread: Sendable {
         if entries[1].revents != 0 { return nil }
         return ready > 0 && entries[0].revents != 0
     }
+}
+
+/// The number of client threads, shared by the accept thread and the workers.
+private final class ClientCount: Sendable {
+    let value = Atomic<Int>(0)
 }

@@ -18,7 +18,8 @@ public final class RealtimeThread: @unchecked Sendable {
     }
 
     /// Starts the thread; `fifoPriority` 1...99 asks for SCHED_FIFO, 0 for normal scheduling.
-    public func start(fifoPriority: Int32 = 0) throws(SystemError) {
+    /// `detached`: nobody joins it (a short-lived worker, e.g. one control-socket client).
+    public func start(fifoPriority: Int32 = 0, detached: Bool = false) throws(SystemError) {
         let box = Unmanaged.passRetained(self)
         let status = pthread_create(&thread, nil, { argument in
             let me = Unmanaged<RealtimeThread>.fromOpaque(argument!).takeRetainedValue()
@@ -29,6 +30,10 @@ public final class RealtimeThread: @unchecked Sendable {
         if status != 0 {
             box.release()
             throw SystemError("pthread_create", subject: name, errno: status)
+        }
+        if detached {
+            pthread_detach(thread)
+            return
         }
         started = true
         if fifoPriority > 0 {

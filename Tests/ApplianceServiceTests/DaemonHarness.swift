@@ -180,7 +180,8 @@ final class Daemon: @unchecked Sendable {
          "--set", "video.source=replay:\(session)", "--set", "audio.source=replay:\(session)",
          "--set", "video.replay_pace=\(pace)", "--set", "display.output=\(display)",
          "--set", "control.socket=\(directory)/control.sock", "--set", "control.metrics_textfile=\(directory)/metrics.prom",
-         "--set", "display.record_path=\(directory)/recordings/screen.avi", "--set", "model.bundle=\(model)"]
+         "--set", "display.record_path=\(directory)/recordings/screen.avi", "--set", "model.bundle=\(model)",
+         "--set", "control.state_directory=\(directory)"]
     }
 
     /// A sample's value from a Prometheus textfile.

@@ -276,6 +276,56 @@ import Testing
         #expect(Daemon.metric("showtell_frames_in_total", in: metrics) == 0)
     }
 
+    /// `snapshot PATH` wrote wherever the daemon could write (a path under /etc); now
+    /// control-socket writes stay inside control.state_directory, relative paths land there,
+    /// and a missing folder outside it is not created.
+    @Test func controlSocketWritesStayInTheStateDirectory() throws {
+        let scratch = Scratch(), outside = Scratch()
+        let session = scratch.file("session")
+        try SessionMaker.write(session, frames: 150, audioSeconds: 5)
+        let notify = try NotifyListener(directory: scratch.path)
+        let daemon = try Daemon(arguments: Daemon.replayArguments(session: session, directory: scratch.path, pace: "realtime"),
+                                directory: scratch.path, notifySocket: notify.path)
+        #expect(notify.waitFor("READY=1", timeout: 10) != nil, "\(daemon.log)")
+        let socket = scratch.file("control.sock")
+        func ask(_ line: String) throws -> ControlReply { try ControlReply.decode(try ControlClient.request(line, socketPath: socket)) }
+
+        for line in ["snapshot \(outside.file("shot.png"))", "snapshot ../escape.png", "record start \(outside.path)/new/r.avi",
+                     "snapshot /etc/showtell-test.png"] {
+            let reply = try ask(line)
+            #expect(!reply.ok && reply.error?.contains("state directory") == true, "\(line): \(reply)")
+        }
+        #expect(!FileIO.exists(outside.file("shot.png")) && !FileIO.exists(outside.path + "/new"))
+        #expect(!FileIO.exists(URL(fileURLWithPath: scratch.path).deletingLastPathComponent().path + "/escape.png"))
+
+        let relative = try ask("snapshot shot.png")
+        #expect(relative.ok && relative.result == scratch.file("shot.png"), "\(relative)")
+        #expect(FileIO.exists(scratch.file("shot.png")))
+        daemon.signal(SIGTERM)
+        #expect(daemon.waitForExit(timeout: 5) == 0)
+    }
+
+    /// An output (or the socket) in a folder that does not exist, outside the state
+    /// directory: the daemon no longer creates the folder (it hid configuration typos).
+    @Test func missingOutputFoldersOutsideTheStateDirectoryAreNotCreated() throws {
+        let scratch = Scratch(), outside = Scratch()
+        let session = scratch.file("session")
+        try SessionMaker.write(session, frames: 30)
+        var arguments = Daemon.replayArguments(session: session, directory: scratch.path)
+        arguments += ["--set", "control.socket=\(outside.path)/run/control.sock"]
+        let daemon = try Daemon(arguments: arguments, directory: scratch.path)
+        #expect(daemon.waitForExit(timeout: 20) == 0, "\(daemon.log)")
+        #expect(daemon.log.contains("control_socket_failed") && daemon.log.contains("\(outside.path)/run does not exist"), "\(daemon.log)")
+        #expect(!FileIO.exists(outside.path + "/run"))
+
+        let display = try Daemon(arguments: Daemon.replayArguments(session: session, directory: scratch.path,
+                                                                   display: "avi:\(outside.path)/screens/screen.avi"),
+                                 directory: scratch.path)
+        #expect(display.waitForExit(timeout: 20) == 1, "\(display.log)")
+        #expect(display.log.contains("\(outside.path)/screens does not exist"), "\(display.log)")
+        #expect(!FileIO.exists(outside.path + "/screens"))
+    }
+
     @Test func explicitConfigThatIsMissingIsAnError() throws {
         let scratch = Scratch()
         let daemon = try Daemon(arguments: ["--config", scratch.file("nope.toml")], directory: scratch.path)

@@ -117,6 +117,81 @@ import Testing
         #expect(MonotonicClock.nanoseconds() - start < 1_000_000_000)
     }
 
+    /// One idle client used to delay `showtell status` by the idle timeout; a trickling one,
+    /// or one that sends commands without reading the replies, held the socket as long as it
+    /// liked. Served concurrently with deadlines, none of them delays the next client.
+    @Test func idleTricklingAndNonReadingClientsDelayNobody() throws {
+        let path = Self.socketPath()
+        let server = try ControlServer(path: path, handler: FakeAppliance(), idleTimeoutMilliseconds: 60_000,
+                                       lineTimeoutMilliseconds: 1000)
+        defer { server.stop() }
+        let idle = try Self.connect(path)
+        defer { close(idle) }
+        let trickler = try Self.connect(path)
+        defer { close(trickler) }
+        let flooder = try Self.connect(path)
+        defer { close(flooder) }
+        // The flooder writes status requests and never reads: the replies fill its buffer.
+        var flags = fcntl(flooder, F_GETFL); flags |= O_NONBLOCK; _ = fcntl(flooder, F_SETFL, flags)
+        let request = Array(String(repeating: "status\n", count: 200).utf8)
+        for _ in 0..<50 { _ = send(flooder, request, request.count, Int32(MSG_NOSIGNAL)) }
+        _ = send(trickler, "s", 1, Int32(MSG_NOSIGNAL))
+        usleep(100_000)
+
+        let start = MonotonicClock.seconds()
+        let status = try ControlReply.decode(try ControlClient.request("status", socketPath: path, timeoutMilliseconds: 3000))
+        let seconds = MonotonicClock.seconds() - start
+        #expect(status.ok)
+        #expect(seconds < 0.5, "status took \(seconds) s beside an idle, a trickling and a non-reading client")
+
+        // The trickler misses its line deadline and is dropped: its next read sees the end.
+        _ = send(trickler, "t", 1, Int32(MSG_NOSIGNAL))
+        usleep(1_200_000)
+        var byte: UInt8 = 0
+        #expect(recv(trickler, &byte, 1, 0) == 0, "a line trickled over more than 1 s is cut off")
+    }
+
+    /// Twenty clients connect and say nothing: the backlog never fills (the accept thread
+    /// drains it), clients beyond the limit get "busy" at once, and `status` gets an answer
+    /// instead of blocking in connect().
+    @Test func manyConnectionsGetBusyRepliesAndStatusNeverBlocks() throws {
+        let path = Self.socketPath()
+        let server = try ControlServer(path: path, handler: FakeAppliance(), idleTimeoutMilliseconds: 60_000, maximumClients: 4)
+        defer { server.stop() }
+        let crowd = try (0..<20).map { _ in try Self.connect(path) }
+        defer { crowd.forEach { close($0) } }
+        usleep(200_000)
+        let start = MonotonicClock.seconds()
+        let reply = try ControlReply.decode(try ControlClient.request("status", socketPath: path, timeoutMilliseconds: 2000))
+        #expect(MonotonicClock.seconds() - start < 0.5)
+        #expect(!reply.ok && reply.error?.contains("busy") == true, "\(reply)")
+        let busy = Self.readLines(crowd[19], count: 1)
+        #expect(busy.first?.contains("busy") == true)
+    }
+
+    /// A listener that never accepts, its backlog full: a blocking connect() waits for ever;
+    /// the client gives up at its timeout with ETIMEDOUT.
+    @Test func clientConnectTimesOutWhenTheBacklogIsFull() throws {
+        let path = Self.socketPath()
+        let listener = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(listener); unlink(path) }
+        var (address, length) = try SystemdNotifier.unixAddress(path)
+        _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(listener, $0, length) } }
+        #expect(listen(listener, 0) == 0)
+        var queued: [Int32] = []
+        defer { queued.forEach { close($0) } }
+        while queued.count < 8 {  // fill the backlog with non-blocking connects
+            let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
+            let result = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(fd, $0, length) } }
+            if result != 0 { close(fd); break }
+            queued.append(fd)
+        }
+        let start = MonotonicClock.seconds()
+        let error = #expect(throws: SystemError.self) { try ControlClient.request("status", socketPath: path, timeoutMilliseconds: 300) }
+        #expect(error?.errno == ETIMEDOUT, "\(String(describing: error))")
+        #expect(MonotonicClock.seconds() - start < 1.0)
+    }
+
     @Test func commandParsing() {
         #expect(ControlCommand(line: "record start") == .recordStart(path: nil))
         #expect(ControlCommand(line: "record start  /a b.avi ") == .recordStart(path: "/a b.avi"))

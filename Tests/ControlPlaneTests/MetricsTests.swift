@@ -82,7 +82,8 @@ import Testing
         defer { _ = Glibc.system("rm -rf '\(directory)'") }
         let metrics = ApplianceMetrics(stageNames: ["infer"])
         metrics.framesIn.increment()
-        let path = directory + "/metrics/showtell.prom"  // the directory is created on demand
+        let path = directory + "/metrics/showtell.prom"
+        try FileIO.makeDirectories(directory + "/metrics")  // the daemon makes it at start, not the writer
         try metrics.writeTextfile(path, process: Self.fixedProcess)
         metrics.framesIn.increment()
         try metrics.writeTextfile(path, process: Self.fixedProcess)  // replaces

@@ -126,6 +126,12 @@ public final class ApplianceService {
                                      recordingRate: recordingRate, sessions: sessions, logger: logger)
         let server = startControlServer(control)
         let scrape = startMetricsServer(metrics)
+        let textfile = config.control.metricsTextfile
+        if !textfile.isEmpty {
+            do { try OutputLocations(stateDirectory: config.control.stateDirectory).prepareParent(of: textfile) } catch {
+                logger.warning("metrics_textfile_failed", ["path": textfile, "error": error])
+            }
+        }
 
         // The loop's thread. Between iterations it picks up a reloaded model (one atomic
         // load when there is none) and checks for stop.
@@ -225,7 +231,7 @@ public final class ApplianceService {
         let path = config.control.socket
         guard !path.isEmpty, path != "none" else { return nil }
         do {
-            if let slash = path.lastIndex(of: "/"), slash != path.startIndex { try FileIO.makeDirectories(String(path[..<slash])) }
+            try OutputLocations(stateDirectory: config.control.stateDirectory).prepareParent(of: path)
             let server = try ControlServer(path: path, handler: control, logger: logger)
             logger.info("control_socket", ["path": path])
             return server

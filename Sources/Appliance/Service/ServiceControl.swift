@@ -62,8 +62,9 @@ final class ServiceControl: ControlHandler, @unchecked Sendable {
     func perform(_ command: ControlCommand) throws -> String {
         try busy.withLock { (recording: inout RecordingScreen?) throws -> String in
             switch command {
-            case .snapshot(let path): return try snapshot(path: path ?? defaultSnapshotPath())
-            case .recordStart(let path): return try startRecording(path: path ?? config.display.recordPath, current: &recording)
+            case .snapshot(let path): return try snapshot(path: try path.map(outputs.confine) ?? defaultSnapshotPath())
+            case .recordStart(let path):
+                return try startRecording(path: try path.map(outputs.confine) ?? config.display.recordPath, current: &recording)
             case .recordStop: return try stopRecording(current: &recording)
             case .recordSessionStart: return try sessions.start()
             case .recordSessionStop: return try sessions.stop()
@@ -82,14 +83,14 @@ final class ServiceControl: ControlHandler, @unchecked Sendable {
             _ = mailbox.snapshots.take()
             throw ServiceError("snapshot: no frame was presented within 2 s")
         }
-        try makeParentDirectory(path)
+        try outputs.prepareParent(of: path)
         try ImageFiles.write(request.image(), to: path)
         return path
     }
 
     private func startRecording(path: String, current: inout RecordingScreen?) throws -> String {
         if let current { throw ServiceError("already recording to \(current.path); send record stop first") }
-        try makeParentDirectory(path)
+        try outputs.prepareParent(of: path)
         let recorder = try RecordingScreen(path: path, width: screenWidth, height: screenHeight,
                                            framesPerSecond: recordingRate, showingOn: base)
         mailbox.recorderToStart.put(recorder)
@@ -163,9 +164,5 @@ final class ServiceControl: ControlHandler, @unchecked Sendable {
         return "\(directory)/snapshot-\(time(nil)).png"
     }
 
-    private func makeParentDirectory(_ path: String) throws {
-        if let slash = path.lastIndex(of: "/"), slash != path.startIndex {
-            try FileIO.makeDirectories(String(path[..<slash]))
-        }
-    }
+    private var outputs: OutputLocations { OutputLocations(stateDirectory: config.control.stateDirectory) }
 }

@@ -130,9 +130,7 @@ enum DeviceOpening {
         do {
             switch endpoints.display {
             case .avi(let path):
-                if let slash = path.lastIndex(of: "/"), slash != path.startIndex {
-                    try FileIO.makeDirectories(String(path[..<slash]))
-                }
+                try OutputLocations(stateDirectory: config.control.stateDirectory).prepareParent(of: path)
                 screen = try RecordingScreen(path: path, width: width, height: height,
                                              framesPerSecond: recordingRate(video, config: config))
             default:

@@ -71,6 +71,10 @@ public struct ApplianceConfig: Sendable, Equatable {
 
     public struct Control: Sendable, Equatable {
         public var socket = "/run/showtell/control.sock"
+        /// The daemon's own folder (systemd's StateDirectory=): control-socket writes
+        /// (`snapshot PATH`, `record start PATH`) must lie inside it, and only inside it does
+        /// the daemon create missing folders.
+        public var stateDirectory = "/var/lib/showtell"
         /// Prometheus textfile for node_exporter; empty: not written.
         public var metricsTextfile = "/var/lib/showtell/metrics/showtell.prom"
         /// Port for a localhost metrics scrape; nil (`"none"`): not served.

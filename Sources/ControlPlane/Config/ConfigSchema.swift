@@ -58,6 +58,7 @@ enum ConfigSchema {
         float("loop", "speaker_min_db", \.loop.speakerMinDB, 0...40),
 
         string("control", "socket", \.control.socket),
+        string("control", "state_directory", \.control.stateDirectory),
         string("control", "metrics_textfile", \.control.metricsTextfile, allowEmpty: true),
         portOrNone("control", "metrics_port", \.control.metricsPort),
 
