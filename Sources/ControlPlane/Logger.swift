@@ -40,11 +40,14 @@ public struct Logger: Sendable {
     public func debug(_ event: String, _ fields: KeyValuePairs<String, Any> = [:]) { log(.debug, event, fields) }
 
     /// `<6>event key=value key2="two words"\n`: values with spaces, quotes or `=` are quoted,
-    /// newlines escaped, so one event is always one line.
+    /// newlines escaped, so one event is always one line; each value is capped at
+    /// `maximumValueCharacters` so no value from outside can make a line huge.
+    static let maximumValueCharacters = 1024
+
     static func format(_ priority: LogPriority, _ event: String, _ fields: KeyValuePairs<String, Any>) -> String {
         var line = "<\(priority.rawValue)>" + escapeNewlines(event)
         for (key, value) in fields {
-            line += " " + key + "=" + quoteIfNeeded(String(describing: value))
+            line += " " + key + "=" + quoteIfNeeded(String(describing: value).capped(maximumValueCharacters))
         }
         return line + "\n"
     }

@@ -8,3 +8,14 @@ extension StringProtocol {
         return String(self[first...last])
     }
 }
+
+extension String {
+    /// At most `limit` characters, with how much was left out: values from outside (a
+    /// config string, a `--set` argument, a path) are echoed in logs and errors, and a 10 MB
+    /// value must not become a 10 MB log line.
+    func capped(_ limit: Int = 256) -> String {
+        guard utf8.count > limit else { return self }
+        let kept = String(prefix(limit))
+        return kept + "…(\(utf8.count - kept.utf8.count) more bytes)"
+    }
+}

@@ -159,7 +159,7 @@ public struct ModelBundle: Sendable {
         do {
             manifest = try JSONDecoder().decode(ModelManifest.self, from: Data(bytes))
         } catch let error as DecodingError {
-            throw ModelBundleError(.manifestInvalid, path: path, describe(error))
+            throw ModelBundleError(.manifestInvalid, path: path, describe(error, manifestBytes: bytes))
         } catch {
             throw ModelBundleError(.manifestInvalid, path: path, "\(error)")
         }
@@ -238,14 +238,16 @@ public struct ModelBundle: Sendable {
     }
 
     /// JSONDecoder's errors in the manifest's own terms: which key, what was wrong.
-    private static func describe(_ error: DecodingError) -> String {
+    private static func describe(_ error: DecodingError, manifestBytes: [UInt8]) -> String {
         func key(_ path: [any CodingKey], _ last: (any CodingKey)? = nil) -> String {
             let keys = (path + (last.map { [$0] } ?? [])).map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }
             return keys.joined(separator: ".").replacing(".[", with: "[")
         }
         switch error {
         case .keyNotFound(let missing, let context): return "missing key \"\(key(context.codingPath, missing))\""
-        case .typeMismatch(let type, let context): return "key \"\(key(context.codingPath))\" should be \(typeName(type))"
+        case .typeMismatch(let type, let context):
+            if context.codingPath.isEmpty { return "should be a JSON object (found \(jsonKind(manifestBytes)))" }
+            return "key \"\(key(context.codingPath))\" should be \(typeName(type))"
         case .valueNotFound(let type, let context): return "key \"\(key(context.codingPath))\" is null, should be \(typeName(type))"
         case .dataCorrupted(let context):
             return context.codingPath.isEmpty ? "not valid JSON" : "key \"\(key(context.codingPath))\": \(context.debugDescription)"
@@ -253,13 +255,30 @@ public struct ModelBundle: Sendable {
         }
     }
 
+    /// In JSON's own words (the manifest's readers write JSON, not Swift).
     private static func typeName(_ type: Any.Type) -> String {
         switch type {
         case is String.Type: return "a string"
         case is Bool.Type: return "true or false"
-        case is Int.Type, is UInt64.Type: return "an integer"
+        case is Int.Type, is UInt64.Type, is Int64.Type, is UInt.Type: return "an integer"
         case is Double.Type, is Float.Type: return "a number"
-        default: return "\(type)"
+        default:
+            let name = "\(type)"
+            if name.hasPrefix("Dictionary") || name.contains("Keyed") { return "an object" }
+            if name.hasPrefix("Array") || name.contains("Unkeyed") { return "an array" }
+            return "a value of another kind"
+        }
+    }
+
+    /// The JSON kind of a document from its first character.
+    private static func jsonKind(_ bytes: [UInt8]) -> String {
+        switch bytes.first(where: { $0 != 0x20 && $0 != 0x0A && $0 != 0x0D && $0 != 0x09 }) {
+        case UInt8(ascii: "["): return "an array"
+        case UInt8(ascii: "\""): return "a string"
+        case UInt8(ascii: "t"), UInt8(ascii: "f"): return "true or false"
+        case UInt8(ascii: "n"): return "null"
+        case UInt8(ascii: "{"): return "an object"
+        default: return "a number"
         }
     }
 }

@@ -92,6 +92,28 @@ import Testing
         #expect(error?.problems.contains { $0.key == "video.extra" && $0.message.contains("unknown key") } == true)
     }
 
+    /// The TOML parser stopped at a NUL byte: an unknown key or a bad value after it went
+    /// unnoticed. Now the NUL itself is the error, with its line.
+    @Test func nulByteIsAnErrorNamingItsLine() {
+        let text = "[video]\nwidth = 640\n# \u{0}\n[video]\nwidht = 1\nheight = -5\n"
+        let error = #expect(throws: ConfigError.self) { try ApplianceConfig.parse(text, source: "nul.toml") }
+        #expect(error?.problems.count == 1)
+        #expect(error?.description.hasPrefix("nul.toml:3: a NUL byte") == true, "\(String(describing: error))")
+    }
+
+    /// A 10 MB value was echoed whole into the error (and the log line carrying it).
+    @Test func hugeValuesAreCappedInErrorsAndLogLines() {
+        let huge = String(repeating: "x", count: 10_000_000)
+        let error = #expect(throws: ConfigError.self) { try ApplianceConfig.parse("[video]\nwidth = \"\(huge)\"\n", source: "big.toml") }
+        let description = error?.description ?? ""
+        #expect(description.hasPrefix("big.toml:2: video.width: expected an integer"))
+        #expect(description.utf8.count < 1_000 && description.contains("more bytes"), "\(description.utf8.count) bytes")
+        let override = #expect(throws: ConfigError.self) { try ApplianceConfig.parse("", source: "x", overrides: ["video.width=" + huge]) }
+        #expect((override?.description.utf8.count ?? .max) < 1_000)
+        let line = Logger.format(.warning, "control_socket_failed", ["path": huge])
+        #expect(line.utf8.count < 2_000 && line.hasSuffix("more bytes)\"\n"), "\(line.utf8.count) bytes")
+    }
+
     @Test func syntaxErrorNamesLine() {
         let error = #expect(throws: ConfigError.self) { try ApplianceConfig.parse("[video]\nwidth = = 3\n", source: "bad.toml") }
         #expect(error?.problems.first?.line == 2)

@@ -143,6 +143,23 @@ struct ModelBundleTests {
         expectFailure(scratch.bundle, .manifestInvalid, file: "manifest.json", mentions: ["not valid JSON"])
     }
 
+    /// Errors speak JSON: an array manifest said `should be Dictionary<String, Any>`.
+    @Test func manifestKindErrorsNameJSONKindsNotSwiftTypes() throws {
+        let scratch = Scratch()
+        try ModelBundle.write(network: tinyNetwork(), trained: false, notes: "", to: scratch.bundle)
+        let manifest = scratch.bundle + "/manifest.json"
+        for (text, found) in [("[1, 2]", "an array"), ("\"text\"", "a string"), ("42", "a number")] {
+            try text.write(toFile: manifest, atomically: true, encoding: .utf8)
+            expectFailure(scratch.bundle, .manifestInvalid, file: "manifest.json", mentions: ["should be a JSON object", found])
+        }
+        try ModelBundle.write(network: tinyNetwork(), trained: false, notes: "", to: scratch.bundle)
+        try editManifest(scratch.bundle) { $0["inputs"] = [1, 2, 3] }
+        do { _ = try ModelBundle.load(directory: scratch.bundle); Issue.record("accepted inputs: [1, 2, 3]") } catch {
+            #expect(error.description.contains("\"inputs\" should be an object"), "\(error)")
+            #expect(!error.description.contains("Dictionary"), "\(error)")
+        }
+    }
+
     @Test func wrongShapeTensor() throws {
         let scratch = Scratch()
         // Weights for D = 8, manifest for D = 16: the projections do not fit.

@@ -46,6 +46,13 @@ extension ApplianceConfig {
     // MARK: Internals.
 
     private mutating func apply(toml text: String, source: String) -> [ConfigError.Problem] {
+        // The TOML parser reads a C string: everything after a NUL byte (unknown keys and
+        // bad values included) would be silently ignored.
+        if let nul = text.utf8.firstIndex(of: 0) {
+            let line = text.utf8[..<nul].reduce(1) { $0 + ($1 == UInt8(ascii: "\n") ? 1 : 0) }
+            return [.init(source: source, line: line, key: nil,
+                          message: "a NUL byte: the file is binary or damaged (nothing after it could be read); remove it")]
+        }
         let document: TOMLTable
         do {
             document = try TOMLTable(string: text)
@@ -79,7 +86,7 @@ extension ApplianceConfig {
     }
 
     private mutating func apply(override assignment: String) -> [ConfigError.Problem] {
-        let source = "--set \(assignment)"
+        let source = "--set \(assignment.capped())"
         guard let equals = assignment.firstIndex(of: "=") else {
             return [.init(source: source, line: nil, key: nil, message: "expected section.key=value")]
         }

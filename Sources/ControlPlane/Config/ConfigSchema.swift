@@ -9,7 +9,7 @@ enum ConfigValue: Equatable {
 
     var description: String {
         switch self {
-        case .string(let text): return "a string \"\(text)\""
+        case .string(let text): return "a string \"\(text.capped())\""
         case .integer(let number): return "an integer \(number)"
         case .float(let number): return "a float \(number)"
         case .boolean(let flag): return "a boolean \(flag)"
