@@ -18,8 +18,8 @@ enum FieldExit: Int32, CaseIterable {
         case .ok: "success (selftest: every check PASS or WARN)"
         case .checkFailed: "a check failed: selftest has a FAIL line, devices found no grabber, microphone or screen, capture-test got too few frames"
         case .deviceUnavailable: "the device to test cannot be opened (mic-test, capture-test): the message names it and what to check"
-        case .daemonUnreachable: "showtelld does not answer on its control socket (status, control): is it running? systemctl status showtelld"
-        case .daemonRefused: "showtelld answered but refused the command (control): the message says why"
+        case .daemonUnreachable: "showtelld does not answer on its control socket within 5 s, is busy with other clients, or something else answers there (status, control): is it running? systemctl status showtelld"
+        case .daemonRefused: "showtelld answered but refused the command (control, e.g. reload-model without a usable bundle, a snapshot path outside its state directory): the message says why"
         case .outputFailed: "the output file cannot be written (support-bundle): check the folder and free space"
         case .usage: "bad option or argument (swift-argument-parser)"
         }

@@ -104,6 +104,17 @@ struct DaemonSocket: ParsableArguments {
             throw FieldFailure(exit: .daemonUnreachable,
                                message: "cannot reach showtelld on \(socket): \(error) (is it running? systemctl status showtelld; are you in its group? see the unit's SupplementaryGroups and control.socket)")
         }
-        return try ControlReply.decode(text)
+        // Something answered, but not with a control reply (another program on the socket,
+        // a damaged line): the daemon did not answer, exit 3, never a Swift error dump.
+        let reply: ControlReply
+        do { reply = try ControlReply.decode(text) } catch {
+            throw FieldFailure(exit: .daemonUnreachable,
+                               message: "\(socket) answered with something that is not a showtelld reply (\"\(text.prefix(80))\"); is another program listening there?")
+        }
+        // Too many clients connected: the command was not looked at; try again.
+        if !reply.ok, reply.command == nil, let error = reply.error, error.hasPrefix("busy") {
+            throw FieldFailure(exit: .daemonUnreachable, message: "showtelld on \(socket) is \(error)")
+        }
+        return reply
     }
 }
