@@ -1,8 +1,9 @@
 import CSystemShims
 import Glibc
 
-/// Whole-file reads and atomic writes (write to a temporary file, fsync, rename), so a
-/// crash or power cut leaves either the old file or the new one, never half of each.
+/// Whole-file reads and atomic writes (write to a temporary file, fsync, rename, fsync the
+/// folder), so a crash or power cut leaves either the old file or the new one, never half of
+/// each, and a rename that returned is on disk.
 public enum FileIO {
     public static func readAll(_ path: String) throws(SystemError) -> [UInt8] {
         let fd = try syscall("open", subject: path) { open(path, O_RDONLY | O_CLOEXEC) }
@@ -37,16 +38,36 @@ public enum FileIO {
         let fd = try syscall("open", subject: temporary) {
             open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         }
+        // The descriptor is closed exactly once: in a multithreaded daemon a second close
+        // of the same number can close a file another thread has just opened.
         do {
+            defer { close(fd) }
             try writeAll(fd, bytes, subject: temporary)
             _ = try syscall("fsync", subject: temporary) { fsync(fd) }
-            close(fd)
-            _ = try syscall("rename", subject: path) { rename(temporary, path) }
         } catch {
-            close(fd)
             unlink(temporary)
             throw error
         }
+        do {
+            _ = try syscall("rename", subject: path) { rename(temporary, path) }
+        } catch {
+            unlink(temporary)
+            throw error
+        }
+        try syncDirectory(parent(of: path))
+    }
+
+    /// fsync of a folder: makes a rename or a new file in it durable.
+    public static func syncDirectory(_ path: String) throws(SystemError) {
+        let fd = try syscall("open", subject: path) { open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC) }
+        defer { close(fd) }
+        _ = try syscall("fsync", subject: path) { fsync(fd) }
+    }
+
+    /// The folder part of `path` ("." for a bare name, "/" for a file at the root).
+    public static func parent(of path: String) -> String {
+        guard let slash = path.lastIndex(of: "/") else { return "." }
+        return slash == path.startIndex ? "/" : String(path[..<slash])
     }
 
     public static func writeAll(_ fd: Int32, _ bytes: [UInt8], subject: String) throws(SystemError) {

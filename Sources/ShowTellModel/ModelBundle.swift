@@ -119,16 +119,9 @@ public struct ModelBundle: Sendable {
         return renameat2(AT_FDCWD, a, AT_FDCWD, b, renameExchange) == 0
     }
 
-    private static func syncDirectory(_ path: String) throws(SystemError) {
-        let fd = try syscall("open", subject: path) { open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC) }
-        defer { close(fd) }
-        _ = try syscall("fsync", subject: path) { fsync(fd) }
-    }
+    private static func syncDirectory(_ path: String) throws(SystemError) { try FileIO.syncDirectory(path) }
 
-    private static func parent(of path: String) -> String {
-        guard let slash = path.lastIndex(of: "/") else { return "." }
-        return slash == path.startIndex ? "/" : String(path[..<slash])
-    }
+    private static func parent(of path: String) -> String { FileIO.parent(of: path) }
 
     /// ISO-8601 UTC of now, or of $SOURCE_DATE_EPOCH (reproducible builds' convention).
     public static func timestamp(at epochSeconds: Int? = nil) -> String {

@@ -1,5 +1,8 @@
 import ArgumentParser
+import ControlPlane
 import Foundation
+import Glibc
+import Synchronization
 import MediaFormats
 import PhantomScan
 import Platform
@@ -16,7 +19,11 @@ struct SynthCommand: ParsableCommand {
             labels.jsonl (per frame: plane, anatomy polygons, gaze) and session.json. DIR/dataset.json \
             lists the scans. Scans are deterministic for a seed; scan i uses a seed derived from \
             --seed and i, so --first lets several processes share one dataset. Existing scan folders \
-            are never overwritten. Needs espeak-ng (apt install espeak-ng).
+            are never overwritten: a complete scan made from the same seed is skipped, so running an \
+            interrupted command again resumes it. dataset.json is updated after every scan and \
+            merged with what is there. SIGTERM or Ctrl-C removes the scan being written; \
+            leftover DIR/scan-NNN.partial-PID folders of processes that are gone are removed at \
+            start. Needs espeak-ng (apt install espeak-ng).
 
             With --preview SESSION, writes a contact sheet (--out, .jpg or .png) instead.
             """
@@ -62,23 +69,53 @@ struct SynthCommand: ParsableCommand {
             return
         }
         try FileIO.makeDirectories(out)
-        var entries: [DatasetEntry] = []
-        for index in first..<(first + scans) {
-            let name = String(format: "scan-%03d", index)
-            let scanSeed = Self.seed(dataset: seed, scan: index)
+        let interruption = PartialScanCleanup()
+        try interruption.install()
+        for stale in PartialScanCleanup.removeStale(in: out) { Console.out("removed \(stale): left by an interrupted run\n") }
+        let index = out + "/dataset.json"
+        for scan in first..<(first + scans) {
+            let name = String(format: "scan-%03d", scan)
+            let path = out + "/" + name
+            let scanSeed = Self.seed(dataset: seed, scan: scan)
+            if FileIO.exists(path) {
+                // Resuming: a complete scan of this seed is kept (and indexed), anything else is an error.
+                let entry = try Self.existingEntry(name: name, path: path, seed: scanSeed)
+                try DatasetIndex.merge([entry], into: index, keepExisting: true)
+                Console.out("\(name): complete, skipped\n")
+                continue
+            }
             var mix = NarrationMix()
             mix.voices = voices
             let generator = SessionGenerator(duration: minutes * 60, seed: scanSeed, mix: mix, jpegQuality: quality)
-            let report = try generator.generate(to: out + "/" + name)
-            print(String(format: "%@: %d frames, %.1f s, %d words (%d about the screen), speech %.0f %%, video %.1f MB; "
-                         + "narration %.1f s + video %.1f s = %.1f s (%.1f s per minute)",
-                         name, report.frames, report.duration, report.words, report.anatomyRemarks,
-                         report.speechFraction * 100, Double(report.videoBytes) / 1e6, report.secondsNarration,
-                         report.secondsVideo, report.secondsTotal, report.secondsTotal / (report.duration / 60)))
-            entries.append(DatasetEntry(name: name, seed: scanSeed, duration: report.duration, frames: report.frames,
-                                        words: report.words, speechFraction: report.speechFraction))
+            interruption.writing(path + ".partial-\(getpid())")
+            let report = try generator.generate(to: path)
+            interruption.writing(nil)
+            // Progress by fd, not stdio: a line is never stuck in a buffer when stdout is a file.
+            Console.out(String(format: "%@: %d frames, %.1f s, %d words (%d about the screen), speech %.0f %%, video %.1f MB; "
+                               + "narration %.1f s + video %.1f s = %.1f s (%.1f s per minute)\n",
+                               name, report.frames, report.duration, report.words, report.anatomyRemarks,
+                               report.speechFraction * 100, Double(report.videoBytes) / 1e6, report.secondsNarration,
+                               report.secondsVideo, report.secondsTotal, report.secondsTotal / (report.duration / 60)))
+            try DatasetIndex.merge([DatasetEntry(name: name, seed: scanSeed, duration: report.duration, frames: report.frames,
+                                                 words: report.words, speechFraction: report.speechFraction)], into: index)
         }
-        try DatasetIndex.merge(entries, into: out + "/dataset.json")
+    }
+
+    /// The dataset entry of a scan folder that is already there, if it is a complete scan made
+    /// from `seed`; otherwise an error saying why it is not overwritten.
+    static func existingEntry(name: String, path: String, seed: UInt64) throws -> DatasetEntry {
+        let session: RecordedSession
+        do { session = try SessionFolder(path: path).open() } catch {
+            throw SessionError(path: path, problem: "exists but is not a complete scan (\(error)); remove it or choose another --out")
+        }
+        guard session.manifest.seed == seed else {
+            throw SessionError(path: path, problem: "exists with seed \(session.manifest.seed.map(String.init) ?? "none"), this run would make seed \(seed) (another --seed?); remove it or choose another --out")
+        }
+        let duration = Double(session.manifest.frameCount) / session.manifest.fps
+        let cues = session.transcript ?? []
+        let spoken = cues.reduce(0.0) { $0 + max(0, $1.end - $1.start) }
+        return DatasetEntry(name: name, seed: seed, duration: duration, frames: session.manifest.frameCount,
+                            words: cues.count, speechFraction: duration > 0 ? min(1, spoken / duration) : 0)
     }
 
     /// Scan seeds are spread by a SplitMix64 step so neighbouring scans share no streams.
@@ -106,16 +143,58 @@ enum DatasetIndex {
         var scans: [DatasetEntry]
     }
 
-    static func merge(_ entries: [DatasetEntry], into path: String) throws {
+    /// `keepExisting`: an entry already in the file wins (it was measured when the scan was
+    /// made; a resumed run only reconstructs one).
+    static func merge(_ entries: [DatasetEntry], into path: String, keepExisting: Bool = false) throws {
         var scans: [String: DatasetEntry] = [:]
         if FileIO.exists(path) {
             let old = try JSONDecoder().decode(File.self, from: Data(try FileIO.readAll(path)))
             for entry in old.scans { scans[entry.name] = entry }
         }
-        for entry in entries { scans[entry.name] = entry }
+        for entry in entries where !(keepExisting && scans[entry.name] != nil) { scans[entry.name] = entry }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         let file = File(generator: SessionGenerator.generatorName, scans: scans.values.sorted { $0.name < $1.name })
         try FileIO.writeAtomically(path, Array(try encoder.encode(file)) + [0x0A])
+    }
+}
+
+/// An interrupted synth leaves only complete scans: on SIGTERM or SIGINT the scan being
+/// written (its `.partial-PID` folder) is removed before the process exits, and folders left
+/// by processes that no longer exist (SIGKILL, power loss) are removed by the next run.
+final class PartialScanCleanup: @unchecked Sendable {
+    private let current = Mutex<String?>(nil)
+
+    func writing(_ partial: String?) { current.withLock { $0 = partial } }
+
+    /// The handler (ShutdownSignal: a sigaction handler, safe whichever thread takes the
+    /// signal) wakes a watcher thread that does the removal and exits 128 + signal.
+    func install() throws {
+        try ShutdownSignal.shared.install()
+        Thread { [self] in
+            _ = ShutdownSignal.shared.wait()
+            let signal = ShutdownSignal.shared.receivedSignal ?? SIGTERM
+            current.withLock { partial in
+                if let partial, FileIO.exists(partial) {
+                    try? FileManager.default.removeItem(atPath: partial)
+                    Console.error("interrupted: removed \(partial)\n")
+                }
+                Glibc.exit(128 + signal)
+            }
+        }.start()
+    }
+
+    /// Removes `NAME.partial-PID` folders in `directory` whose process is gone; returns them.
+    static func removeStale(in directory: String) -> [String] {
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory) else { return [] }
+        var removed: [String] = []
+        for name in names.sorted() {
+            guard let range = name.range(of: ".partial-", options: .backwards),
+                  let pid = Int32(name[range.upperBound...]), pid > 0, pid != getpid() else { continue }
+            if kill(pid, 0) == 0 || errno == EPERM { continue }  // still running: another synth's scan
+            let path = directory + "/" + name
+            if (try? FileManager.default.removeItem(atPath: path)) != nil { removed.append(path) }
+        }
+        return removed
     }
 }
