@@ -1,4 +1,5 @@
 import MediaFormats
+import Platform
 
 /// A V4L2 grabber as a gray `VideoSource`: GREY is copied row by row (bytesperline may pad),
 /// YUYV gives its Y samples, MJPEG is decoded by libjpeg straight into the frame.
@@ -17,14 +18,20 @@ public final class V4L2VideoSource: VideoSource {
 
     public func release() { capture.close() }
 
+    /// Keeps to `timeoutMilliseconds` in all: a grabber sending only damaged frames is a
+    /// stall (NO SIGNAL, a prompt stop), not a call that returns at the next good frame.
     public func next(into pixels: UnsafeMutablePointer<UInt8>, timeoutMilliseconds: Int32) throws -> FrameStamp? {
+        let deadline = MonotonicClock.nanoseconds() + Int64(timeoutMilliseconds) * 1_000_000
+        var remaining = timeoutMilliseconds
         while true {
-            guard let frame = try capture.next(timeoutMilliseconds: timeoutMilliseconds) else { return nil }
+            guard let frame = try capture.next(timeoutMilliseconds: remaining) else { return nil }
             defer { try? capture.release(frame) }
             if convert(frame.data, into: pixels) {
                 return FrameStamp(sequence: Int(frame.sequence), captureTime: frame.timestamp)
             }
             corruptFrames += 1  // a damaged MJPEG frame: skip it, keep the last good picture
+            remaining = Int32(max(0, (deadline - MonotonicClock.nanoseconds()) / 1_000_000))
+            if remaining == 0 { return nil }
         }
     }
 
