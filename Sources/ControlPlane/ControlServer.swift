@@ -100,6 +100,7 @@ private struct Session: Sendable {
             while let newline = pending.firstIndex(of: UInt8(ascii: "\n")) {
                 let line = String(decoding: pending[..<newline], as: UTF8.self)
                 pending.removeSubrange(...newline)
+                lineStarted = nil  // the next line's deadline starts with its own first byte
                 let answer = commands.lock.withLock { _ in reply(to: line) }
                 guard client.send(Array((answer + "\n").utf8)) else { return }
             }

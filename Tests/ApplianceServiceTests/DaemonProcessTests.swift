@@ -296,6 +296,11 @@ import Testing
             #expect(!reply.ok && reply.error?.contains("state directory") == true, "\(line): \(reply)")
         }
         #expect(!FileIO.exists(outside.file("shot.png")) && !FileIO.exists(outside.path + "/new"))
+        // A link inside the state directory pointing out of it is refused too.
+        #expect(symlink(outside.file("linked.avi"), scratch.file("link.avi")) == 0)
+        let linked = try ask("record start link.avi")
+        #expect(!linked.ok && linked.error?.contains("symbolic link") == true, "\(linked)")
+        #expect(!FileIO.exists(outside.file("linked.avi")))
         #expect(!FileIO.exists(URL(fileURLWithPath: scratch.path).deletingLastPathComponent().path + "/escape.png"))
 
         let relative = try ask("snapshot shot.png")

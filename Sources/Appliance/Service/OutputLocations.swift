@@ -21,6 +21,11 @@ struct OutputLocations: Sendable {
         else {
             throw ServiceError("\(path): outside the state directory \(stateDirectory); control-socket writes go there (control.state_directory)")
         }
+        // A symbolic link there could point anywhere (a recording opens its path, following it).
+        var info = stat()
+        if lstat(real + "/" + name, &info) == 0, (info.st_mode & S_IFMT) == S_IFLNK {
+            throw ServiceError("\(path): is a symbolic link; control-socket writes must name a plain file in the state directory")
+        }
         return real + "/" + name
     }
 
