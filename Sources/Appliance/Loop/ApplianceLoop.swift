@@ -58,7 +58,16 @@ public final class ApplianceLoop {
     /// Counters and live values for other threads, published every iteration (atomics).
     public let telemetry = LoopTelemetry()
     /// The stages recorded into `metrics`, in this order.
-    public static let stageNames = ["audio", "video", "compose", "present"]
+    public static let stageNames = Stage.allCases.map { "\($0)" }
+
+    /// The loop's stages in the order they run; one latency series each in `metrics`,
+    /// named after the case (no hand-numbered indices).
+    public enum Stage: Int, CaseIterable, Sendable {
+        case audio, video, compose, present
+    }
+
+    @inline(__always)
+    private func record(_ stage: Stage, nanoseconds: Int64) { metrics.recordStage(stage.rawValue, nanoseconds: nanoseconds) }
     /// Per-stage and capture-to-display latency histograms the control plane reads
     /// (lock-free double buffer); nil: only the local recorders below.
     /// Per-stage and capture-to-display latency (HDR histograms; the daemon passes the one it
@@ -212,7 +221,7 @@ public final class ApplianceLoop {
         let audioStart = MonotonicClock.nanoseconds()
         updateAudio(frameTime: stamp.captureTime)
         let audioEnd = MonotonicClock.nanoseconds()
-        metrics.recordStage(0, nanoseconds: audioEnd - audioStart)
+        record(.audio, nanoseconds: audioEnd - audioStart)
 
         // The frame to show: this one, or with the centred window the one from 0.3 s ago.
         let (shown, shownStamp) = delay?.push(frame, size: video.width * video.height, stamp: stamp) ?? (UnsafePointer(frame), stamp)
@@ -228,7 +237,7 @@ public final class ApplianceLoop {
             }
         }
         let videoEnd = MonotonicClock.nanoseconds()
-        metrics.recordStage(1, nanoseconds: videoEnd - audioEnd)
+        record(.video, nanoseconds: videoEnd - audioEnd)
 
         // Fade the overlay in while speech is heard, out after it.
         let dt = lastFrameTime > 0 ? Float(stamp.captureTime - lastFrameTime) * 1e-9 : 0.033
@@ -243,11 +252,11 @@ public final class ApplianceLoop {
                            heatmap: model != nil ? UnsafePointer(heat) : nil, heatWidth: gridWidth, heatHeight: gridHeight,
                            alpha: alpha, status: status)
         let composeEnd = MonotonicClock.nanoseconds()
-        metrics.recordStage(2, nanoseconds: composeEnd - videoEnd)
+        record(.compose, nanoseconds: composeEnd - videoEnd)
         try screen.present()
         showingNoSignal = false
         let end = MonotonicClock.nanoseconds()
-        metrics.recordStage(3, nanoseconds: end - composeEnd)
+        record(.present, nanoseconds: end - composeEnd)
         metrics.recordCaptureToDisplay(nanoseconds: end - shownStamp.arrivalTime)
         status.latencyMilliseconds += (Float(end - shownStamp.arrivalTime) * 1e-6 - status.latencyMilliseconds) * 0.1
         counters.framesOut += 1
