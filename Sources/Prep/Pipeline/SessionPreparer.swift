@@ -83,6 +83,7 @@ public final class SessionPreparer {
         var words: [TaggedWord] = []
         var spotted = 0
         var spottingCPU: Int64 = 0
+        var spottingWall = 0.0
         let samples = analysis.samples16k
         let rate = Double(SpeechRecognizer.sampleRate)
         var pcm = [Int16]()
@@ -94,11 +95,12 @@ public final class SessionPreparer {
             for i in a..<b { pcm.append(Int16(max(-32768, min(32767, (samples[i] * 32768).rounded())))) }
             var recognised = try pcm.withUnsafeBufferPointer { try recognizer.recognize($0, startTime: Double(a) / rate) }
             if let spotter {
-                let before = MonotonicClock.threadCPUNanoseconds()
+                let before = MonotonicClock.threadCPUNanoseconds(), beforeWall = MonotonicClock.seconds()
                 let hits = try pcm.withUnsafeBufferPointer { try spotter.spot($0, startTime: Double(a) / rate) }
                 recognised = KeywordMerge.merge(words: recognised, hits: hits, matcher: matcher)
                 spotted += hits.count
                 spottingCPU += MonotonicClock.threadCPUNanoseconds() - before
+                spottingWall += MonotonicClock.seconds() - beforeWall
             }
             let matches = matcher.matches(recognised.map(\.word))
             var anatomy = [String?](repeating: nil, count: recognised.count)
@@ -115,6 +117,8 @@ public final class SessionPreparer {
             let spottingSeconds = round3(Double(spottingCPU) * 1e-9)
             cpuSeconds["keyword spotting"] = spottingSeconds
             cpuSeconds["recognition"] = round3((cpuSeconds["recognition"] ?? 0) - spottingSeconds)
+            seconds["keyword spotting"] = round3(spottingWall)
+            seconds["recognition"] = round3((seconds["recognition"] ?? 0) - spottingWall)
         }
 
         // Clips and their tensors.
