@@ -27,7 +27,9 @@ public final class DatasetBuilder {
     public var manifestPath: String { output + "/prep.json" }
     public var languageModelPath: String { output + "/asr/domain-lm.arpa" }
     public var dictionaryPath: String { output + "/asr/domain.dict" }
+    public var keyphrasePath: String { output + "/asr/keyphrases.txt" }
     private var recognizer: SpeechRecognizer?
+    private var spotter: KeywordSpotter?
     /// Seconds spent building the language model and starting the recogniser (once per run).
     public private(set) var setupSeconds = 0.0
     public private(set) var setupCPUSeconds = 0.0
@@ -76,7 +78,7 @@ public final class DatasetBuilder {
                 results.append(stored)
                 continue
             }
-            let preparer = try SessionPreparer(settings: settings, recognizer: makeRecognizer(), keywords: keywords)
+            let preparer = try SessionPreparer(settings: settings, recognizer: makeRecognizer(), spotter: makeSpotter(), keywords: keywords)
             var output = try preparer.prepare(recording) { progress(number, $0, recording.name) }
             let bytes = output.tensors.encode()
             try FileIO.writeAtomically(tensorsPath, bytes)
@@ -102,6 +104,7 @@ public final class DatasetBuilder {
             "format": "showtell-prep", "version": settings.version, "settings": settingsObject,
             "settings_sha256": settings.sha256,
             "language_model": "asr/domain-lm.arpa", "pronouncing_dictionary": "asr/domain.dict",
+            "keyphrases": settings.keywordSpotting.enabled ? "asr/keyphrases.txt" : NSNull(),
             "sessions": sessions.map { s -> [String: Any] in
                 ["name": s.summary.name, "clips": s.summary.clips, "background_frames": s.summary.backgroundFrames,
                  "file": s.summary.tensorsFile, "sha256": s.summary.tensorsSHA256, "duration": s.summary.duration,
@@ -118,6 +121,24 @@ public final class DatasetBuilder {
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         return encoder
     }()
+
+    /// The keyword-spotting pass (nil when disabled), after `makeRecognizer` (it reads the
+    /// domain dictionary, which holds every keyword word with its alternates).
+    private func makeSpotter() throws -> KeywordSpotter? {
+        guard settings.keywordSpotting.enabled else { return nil }
+        if let spotter { return spotter }
+        let start = MonotonicClock.seconds(), startCPU = MonotonicClock.threadCPUNanoseconds()
+        let general = settings.languageModel.vocabularySize == 0
+        let pronunciations = general ? settings.recognizer.pronunciations : dictionaryPath
+        let pronouncing = try PronouncingDictionary(path: pronunciations, extra: [:])
+        let made = try KeywordSpotter(keywords: keywords, pronouncing: pronouncing, pronunciations: pronunciations,
+                                      keyphraseFile: keyphrasePath, acousticModel: settings.recognizer.acousticModel,
+                                      settings: settings.keywordSpotting)
+        setupSeconds += MonotonicClock.seconds() - start
+        setupCPUSeconds += Double(MonotonicClock.threadCPUNanoseconds() - startCPU) * 1e-9
+        spotter = made
+        return made
+    }
 
     private func makeRecognizer() throws -> SpeechRecognizer {
         if let recognizer { return recognizer }

@@ -28,6 +28,8 @@ public struct PrepSettings: Sendable, Equatable, Codable {
     public var diarization = Diarizer.Settings()
     public var recognizer = SpeechRecognizer.Settings()
     public var languageModel = DomainLanguageModel.Settings()
+    /// The second, keyword-spotting pass over the kept speaker's utterances.
+    public var keywordSpotting = KeywordSpotter.Settings()
     /// Kept-speaker segments closer than this are decoded as one utterance.
     public var utteranceJoinSeconds = 0.35
     /// Audio added before and after each utterance for the recogniser.

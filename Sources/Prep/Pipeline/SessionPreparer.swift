@@ -33,11 +33,14 @@ public struct SessionSummary: Sendable, Codable, Equatable {
 public final class SessionPreparer {
     public let settings: PrepSettings
     private let recognizer: SpeechRecognizer
+    private let spotter: KeywordSpotter?
     private let matcher: KeywordMatcher
 
-    public init(settings: PrepSettings, recognizer: SpeechRecognizer, keywords: KeywordDictionary) {
+    /// - Parameter spotter: the keyword-spotting pass (nil: the LM pass alone).
+    public init(settings: PrepSettings, recognizer: SpeechRecognizer, spotter: KeywordSpotter? = nil, keywords: KeywordDictionary) {
         self.settings = settings
         self.recognizer = recognizer
+        self.spotter = spotter
         matcher = KeywordMatcher(keywords)
     }
 
@@ -78,6 +81,9 @@ public final class SessionPreparer {
             }
         }
         var words: [TaggedWord] = []
+        var spotted = 0
+        var spottingCPU: Int64 = 0
+        var spottingWall = 0.0
         let samples = analysis.samples16k
         let rate = Double(SpeechRecognizer.sampleRate)
         var pcm = [Int16]()
@@ -87,7 +93,15 @@ public final class SessionPreparer {
             guard b > a else { continue }
             pcm.removeAll(keepingCapacity: true)
             for i in a..<b { pcm.append(Int16(max(-32768, min(32767, (samples[i] * 32768).rounded())))) }
-            let recognised = try pcm.withUnsafeBufferPointer { try recognizer.recognize($0, startTime: Double(a) / rate) }
+            var recognised = try pcm.withUnsafeBufferPointer { try recognizer.recognize($0, startTime: Double(a) / rate) }
+            if let spotter {
+                let before = MonotonicClock.threadCPUNanoseconds(), beforeWall = MonotonicClock.seconds()
+                let hits = try pcm.withUnsafeBufferPointer { try spotter.spot($0, startTime: Double(a) / rate) }
+                recognised = KeywordMerge.merge(words: recognised, hits: hits, matcher: matcher)
+                spotted += hits.count
+                spottingCPU += MonotonicClock.threadCPUNanoseconds() - before
+                spottingWall += MonotonicClock.seconds() - beforeWall
+            }
             let matches = matcher.matches(recognised.map(\.word))
             var anatomy = [String?](repeating: nil, count: recognised.count)
             for match in matches { for i in match.range { anatomy[i] = match.anatomy } }
@@ -98,6 +112,14 @@ public final class SessionPreparer {
             progress(0.2 + 0.6 * Double(number + 1) / Double(max(utterances.count, 1)))
         }
         lap("recognition")
+        // The spotting pass ran inside the recognition loop: report it as its own stage.
+        if spotter != nil {
+            let spottingSeconds = round3(Double(spottingCPU) * 1e-9)
+            cpuSeconds["keyword spotting"] = spottingSeconds
+            cpuSeconds["recognition"] = round3((cpuSeconds["recognition"] ?? 0) - spottingSeconds)
+            seconds["keyword spotting"] = round3(spottingWall)
+            seconds["recognition"] = round3((seconds["recognition"] ?? 0) - spottingWall)
+        }
 
         // Clips and their tensors.
         let video = recording.video

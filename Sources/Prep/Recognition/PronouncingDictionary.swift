@@ -21,6 +21,10 @@ public struct PronouncingDictionary: Sendable {
 
     public func knows(_ word: String) -> Bool { entries[word] != nil }
 
+    /// The word's pronunciations (ARPAbet, space-separated), the dictionary's first one first;
+    /// empty when unknown.
+    public func pronunciations(_ word: String) -> [String] { entries[word] ?? [] }
+
     /// Dictionary lines for `words` in pocketsphinx's format (alternates as word(2), word(3)...).
     public func lines(for words: [String]) -> String {
         var text = ""

@@ -35,7 +35,7 @@ public final class SpeechRecognizer {
         public var wordBeam = "1e-30"
         public var phoneBeam = "1e-40"
         /// Most HMMs active per frame (pocketsphinx default: unlimited).
-        public var maxActiveHMMs = 4000
+        public var maxActiveHMMs = 2000
         /// Language weight (pocketsphinx default 6.5 for the first pass).
         public var languageWeight = "6.5"
         /// Second, flat-lexicon pass (pocketsphinx default yes): slower, usually more accurate.

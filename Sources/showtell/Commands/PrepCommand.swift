@@ -57,6 +57,12 @@ struct PrepCommand: ParsableCommand {
     @Flag(help: "Recogniser: add pocketsphinx's flat-lexicon second pass.")
     var flatPass = false
 
+    @Flag(help: "Leave out the keyword-spotting pass (the language-model pass alone).")
+    var noKeywordSpotting = false
+
+    @Option(help: "Keyword spotting: minimum per-frame scores for short, medium and long keyphrases (e.g. -30,-25,-20).")
+    var spottingThresholds: String?
+
     var settings: PrepSettings {
         var settings = PrepSettings()
         if let vocabulary { settings.languageModel.vocabularySize = vocabulary }
@@ -66,6 +72,10 @@ struct PrepCommand: ParsableCommand {
         if let languageWeight { settings.recognizer.languageWeight = languageWeight }
         if let keywordBoost { settings.languageModel.keywordLog10Probability = keywordBoost }
         if flatPass { settings.recognizer.flatPass = true }
+        if noKeywordSpotting { settings.keywordSpotting.enabled = false }
+        if let spottingThresholds {
+            settings.keywordSpotting.thresholds = spottingThresholds.split(separator: ",").compactMap { Double($0.trimmingCharacters(in: .whitespaces)) }
+        }
         return settings
     }
 
@@ -73,6 +83,9 @@ struct PrepCommand: ParsableCommand {
         let dictionary: KeywordDictionary
         do { dictionary = try KeywordDictionary.load(keywords) } catch {
             throw ValidationError("\(error)")
+        }
+        guard settings.keywordSpotting.thresholds.count == 3 else {
+            throw ValidationError("--spotting-thresholds needs three numbers (short, medium, long keyphrases), e.g. -30,-25,-20")
         }
         let builder = try DatasetBuilder(output: out, keywords: dictionary, settings: settings, rebuild: rebuild)
         let bar = ProgressBar(total: sessions.count, quiet: quiet)
