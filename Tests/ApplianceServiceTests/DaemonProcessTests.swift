@@ -81,11 +81,14 @@ import Testing
                                             "--set", "control.socket=\(scratch.path)/control.sock",
                                             "--set", "control.metrics_textfile=\(scratch.path)/metrics.prom",
                                             "--set", "model.bundle=none"], directory: scratch.path)
-        #expect(daemon.waitForExit(timeout: 30) == 0, "log:\n\(daemon.log)\(daemon.errors)")
+        // Startup renders the narration with espeak-ng: ~5 s in release, 25-40 s in a debug
+        // build on a loaded 2-core machine, so the deadline is generous; the duration runs from READY.
+        #expect(daemon.waitForExit(timeout: 120) == 0, "log:\n\(daemon.log)\(daemon.errors)")
         #expect(daemon.log.contains("summary=\"phantom scan seed 5 640x480 30 fps\""))
         #expect(daemon.log.contains("summary=\"phantom narration seed 5 48000 Hz\""))
         let out = Int(daemon.logValue(event: "stopped", key: "frames_out") ?? "") ?? 0
-        #expect(out >= 30, "only \(out) frames in 3 s")
+        // 30 fps for 3 s; a debug build rendering phantoms under load makes about 24.
+        #expect(out >= 15, "only \(out) frames in 3 s")
     }
 
     /// A paced, looped replay whose every JPEG is garbage: it used to report READY at 0 fps with
