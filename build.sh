@@ -8,6 +8,7 @@
 #   ./build.sh package   out/deb/showtell_VERSION_ARCH.deb (release, static Swift runtime)
 #   ./build.sh board-systemd  the package on a systemd boot of the virtual board (QEMU, cached Debian rootfs)
 #   ./build.sh prep-data  phantom train/held-out datasets and their prepared clip indexes (showtell prep)
+#   ./build.sh fuzz [SECONDS [TARGET...]]  every parser under libFuzzer + ASan, SECONDS each (default 120)
 #   ./build.sh eval-dev  the evaluation harnesses end to end on 3 x 1 min phantoms (untrained models)
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -141,6 +142,50 @@ bench() {
   "$bin/showtell" bench prep --session out/bench/scan-000 --repetitions 3
 }
 
+# Fuzzing (Tests/Fuzz): one libFuzzer executable over every parser that reads outside data,
+# built with the fuzzer's coverage and AddressSanitizer into .build-fuzz (the normal build is
+# untouched: SHOWTELL_FUZZ=1 adds the executable to the package). `fuzz [SECONDS] [TARGETS...]`
+# runs each target SECONDS (default 120) from the committed seeds (Tests/Fuzz/corpus/<target>)
+# plus what earlier runs found (.build-fuzz/work/<target>), then replays the fixed crashes
+# (Tests/Fuzz/regressions/<target>); it fails on any crash, leaving the input in
+# .build-fuzz/crashes/<target>/. -sanitize=fuzzer,address is one flag on purpose: swiftc
+# keeps only the last of two -sanitize flags, so SwiftPM's --sanitize=fuzzer --sanitize=address
+# builds without coverage (--sanitize=fuzzer stays: with it SwiftPM leaves main to libFuzzer).
+FUZZ_TARGETS=(wav avi jpeg safetensors manifest config webvtt labels control)
+fuzz_build() {
+  SHOWTELL_FUZZ=1 nice -n 10 swift build --scratch-path .build-fuzz --product showtell-fuzz --sanitize=fuzzer \
+    -Xswiftc -sanitize=fuzzer,address -Xcc -fsanitize=fuzzer-no-link,address
+}
+fuzz() {
+  local seconds=${1:-120}; shift || true
+  local targets=("$@"); [ ${#targets[@]} -gt 0 ] || targets=("${FUZZ_TARGETS[@]}")
+  fuzz_build
+  local bin=.build-fuzz/debug/showtell-fuzz failed=0
+  for target in "${targets[@]}"; do
+    local work=.build-fuzz/work/$target crashes=.build-fuzz/crashes/$target log=.build-fuzz/logs/$target.log
+    mkdir -p "$work" "$crashes" "$(dirname "$log")"
+    # -rss_limit_mb/-timeout: a parser that balloons memory or hangs on one input is a finding too.
+    # TOMLKit 0.6 leaks a few bytes on every parse (TOMLTable(string:) never frees its error
+    # buffer): not ours and not a crash, so leak detection is off for the config target only.
+    local leaks=1; [ "$target" = config ] && leaks=0
+    if SHOWTELL_FUZZ_TARGET=$target nice -n 10 "$bin" -max_total_time="$seconds" -print_final_stats=1 -detect_leaks=$leaks \
+        -max_len=16384 -timeout=10 -rss_limit_mb=2048 -artifact_prefix="$crashes/" \
+        "$work" "Tests/Fuzz/corpus/$target" >"$log" 2>&1; then
+      local runs; runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log")
+      local units; units=$(ls "$work" | wc -l)
+      printf 'fuzz %-12s %4ss  %9s executions  corpus %4s  no crash\n' "$target" "$seconds" "$runs" "$units"
+    else
+      failed=1
+      echo "fuzz $target: CRASH (log $log, input in $crashes/):"; grep -m1 -A12 -E "ERROR|Fatal error|SUMMARY" "$log" || tail -20 "$log"
+    fi
+    if [ -d "Tests/Fuzz/regressions/$target" ] && [ -n "$(ls "Tests/Fuzz/regressions/$target")" ]; then
+      SHOWTELL_FUZZ_TARGET=$target "$bin" "Tests/Fuzz/regressions/$target"/* >"$log.regressions" 2>&1 \
+        || { failed=1; echo "fuzz $target: a kept regression crashes again (log $log.regressions)"; }
+    fi
+  done
+  return $failed
+}
+
 # The Swift tests need no Python: they read fixtures committed with the scripts that made them.
 fixtures() {
   python_venv numpy scipy safetensors
@@ -206,5 +251,6 @@ case "${1:-}" in
   board-systemd) board_systemd ;;
   prep-data) prep_data ;;
   eval-dev) eval_dev ;;
-  *) echo "usage: $0 demo|test|deps|fixtures|bench|package|board-systemd|prep-data|eval-dev"; exit 2 ;;
+  fuzz) shift; fuzz "$@" ;;
+  *) echo "usage: $0 demo|test|deps|fixtures|bench|package|board-systemd|prep-data|eval-dev|fuzz [SECONDS [TARGET...]]|sanitize"; exit 2 ;;
 esac

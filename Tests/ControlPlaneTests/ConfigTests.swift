@@ -58,6 +58,16 @@ import Testing
         #expect(config.realtime.fifoPriority == 50 && config.realtime.mlockall)
     }
 
+    /// Found by fuzzing: toml++ (in TOMLKit) aborts the process on these headers instead of
+    /// reporting them; showtelld died with SIGABRT on such a config file.
+    @Test(arguments: ["[ (\n", "# c\n[\n", "x = 1\n[[#]]\n", "[ \u{e9}]\n"])
+    func headersTheTOMLParserWouldAbortOnAreSyntaxErrors(text: String) {
+        let error = #expect(throws: ConfigError.self) { try ApplianceConfig.parse(text, source: "bad.toml") }
+        let line = text.split(separator: "\n", omittingEmptySubsequences: false).firstIndex { $0.hasPrefix("[") }.map { $0 + 1 }
+        #expect(error?.problems.first?.line == line)
+        #expect(error?.description.contains("table header") == true)
+    }
+
     @Test func unknownKeyNamesFileLineAndKnownKeys() {
         let text = "# comment\n[video]\nwidth = 640\nwidht = 480\n"
         let error = #expect(throws: ConfigError.self) { try ApplianceConfig.parse(text, source: "/etc/showtell/showtell.toml") }
