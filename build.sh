@@ -168,7 +168,9 @@ fuzz() {
     # TOMLKit 0.6 leaks a few bytes on every parse (TOMLTable(string:) never frees its error
     # buffer): not ours and not a crash, so leak detection is off for the config target only.
     local leaks=1; [ "$target" = config ] && leaks=0
-    if SHOWTELL_FUZZ_TARGET=$target nice -n 10 "$bin" -max_total_time="$seconds" -print_final_stats=1 -detect_leaks=$leaks \
+    export ASAN_OPTIONS=detect_leaks=$leaks
+    # SWIFT_BACKTRACE off: a Swift trap is reported by libFuzzer, not by the backtracer under ASan.
+    if SWIFT_BACKTRACE=enable=no SHOWTELL_FUZZ_TARGET=$target nice -n 10 "$bin" -max_total_time="$seconds" -print_final_stats=1 -detect_leaks=$leaks \
         -max_len=16384 -timeout=10 -rss_limit_mb=2048 -artifact_prefix="$crashes/" \
         "$work" "Tests/Fuzz/corpus/$target" >"$log" 2>&1; then
       local runs; runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log")
@@ -179,7 +181,7 @@ fuzz() {
       echo "fuzz $target: CRASH (log $log, input in $crashes/):"; grep -m1 -A12 -E "ERROR|Fatal error|SUMMARY" "$log" || tail -20 "$log"
     fi
     if [ -d "Tests/Fuzz/regressions/$target" ] && [ -n "$(ls "Tests/Fuzz/regressions/$target")" ]; then
-      SHOWTELL_FUZZ_TARGET=$target "$bin" "Tests/Fuzz/regressions/$target"/* >"$log.regressions" 2>&1 \
+      SWIFT_BACKTRACE=enable=no SHOWTELL_FUZZ_TARGET=$target "$bin" -detect_leaks=$leaks "Tests/Fuzz/regressions/$target"/* >"$log.regressions" 2>&1 \
         || { failed=1; echo "fuzz $target: a kept regression crashes again (log $log.regressions)"; }
     fi
   done
