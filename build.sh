@@ -98,6 +98,10 @@ tests() {
   openblas_core  # Haswell kernels: 0.3.21's SkylakeX sgemm allocates, and allocation-free tests would fail on AVX-512 machines
   swift build --build-tests
   swift test --skip-build
+  # Every parser under libFuzzer + ASan, 20 s each (about 6 minutes with the sanitized build);
+  # fails on any crash. The sanitizers (./build.sh sanitize, about 9 minutes) are a separate
+  # command: both together would add about 15 minutes to this one.
+  fuzz 20
   # Int8 kernels bit-exact against the scalar reference: this CPU's families, and NEON under qemu-aarch64.
   Tests/Int8Kernels/run.sh .build/int8-kernels
   # End to end on the virtual board: real V4L2, ALSA, fbdev and DRM drivers under QEMU.

@@ -60,12 +60,19 @@ import Testing
 
     /// Found by fuzzing: toml++ (in TOMLKit) aborts the process on these headers instead of
     /// reporting them; showtelld died with SIGABRT on such a config file.
-    @Test(arguments: ["[ (\n", "# c\n[\n", "x = 1\n[[#]]\n", "[ \u{e9}]\n"])
-    func headersTheTOMLParserWouldAbortOnAreSyntaxErrors(text: String) {
+    @Test(arguments: [("[ (\n", 1), ("# c\n[\n", 2), ("x = 1\n[[#]]\n", 2), ("[ \u{e9}]\n", 1),
+                      ("v=[}", 1), ("[video]\nx = [1,\n  }\n", 3)])
+    func constructsTheTOMLParserWouldAbortOnAreSyntaxErrors(text: String, line: Int) {
         let error = #expect(throws: ConfigError.self) { try ApplianceConfig.parse(text, source: "bad.toml") }
-        let line = text.split(separator: "\n", omittingEmptySubsequences: false).firstIndex { $0.hasPrefix("[") }.map { $0 + 1 }
         #expect(error?.problems.first?.line == line)
-        #expect(error?.description.contains("table header") == true)
+        #expect(error?.description.hasPrefix("bad.toml:\(line): TOML syntax") == true)
+    }
+
+    /// The scan that catches them ignores strings and comments, and valid TOML passes it.
+    @Test func lookalikesInStringsAndCommentsAreNotErrors() throws {
+        let text = "# [ ( and [}\n[video]\nsource = \"replay:/x[}\"\n[display]\noutput = '''\n[ (\n'''\n"
+        #expect(TOMLHeaderCheck.abortingConstruct(in: text) == nil)
+        #expect(TOMLHeaderCheck.abortingConstruct(in: "a = [ [1, 2], { b = 1 } ]\n[ \"q\" ]\n") == nil)
     }
 
     @Test func unknownKeyNamesFileLineAndKnownKeys() {

@@ -26,9 +26,8 @@ extension ApplianceConfig {
     /// Parses TOML text; `source` names it in errors (the file path).
     public static func parse(_ text: String, source: String, overrides: [String] = []) throws(ConfigError) -> ApplianceConfig {
         var config = ApplianceConfig()
-        if let line = TOMLHeaderCheck.unparsableHeaderLine(in: text) {
-            throw ConfigError(problems: [.init(source: source, line: line, key: nil,
-                                               message: "TOML syntax: a table header must be [section] with a letter, digit, _ or - after the '['")])
+        if let found = TOMLHeaderCheck.abortingConstruct(in: text) {
+            throw ConfigError(problems: [.init(source: source, line: found.line, key: nil, message: "TOML syntax: \(found.problem)")])
         }
         var problems = config.apply(toml: text, source: source)
         for override in overrides {
