@@ -68,6 +68,14 @@ import Testing
         #expect(error?.description.hasPrefix("bad.toml:\(line): TOML syntax") == true)
     }
 
+    /// The same through `--set` (its value is read as TOML first): taken as a plain string.
+    @Test func overrideTheTOMLParserWouldAbortOnIsAString() throws {
+        // Returning at all is the test: toml++ aborted the process here before.
+        let result = Result { try ApplianceConfig.parse("", source: "x.toml", overrides: ["video.source=[}"]) }
+        if case .success(let config) = result { #expect(config.video.source == "[}") }
+        #expect(TOMLHeaderCheck.abortingConstruct(in: "value = [}")?.line == 1)
+    }
+
     /// The scan that catches them ignores strings and comments, and valid TOML passes it.
     @Test func lookalikesInStringsAndCommentsAreNotErrors() throws {
         let text = "# [ ( and [}\n[video]\nsource = \"replay:/x[}\"\n[display]\noutput = '''\n[ (\n'''\n"

@@ -139,7 +139,8 @@ extension ApplianceConfig {
 
     /// `value = <text>` through the TOML parser: a TOML scalar, or nil when it is not one.
     private static func parseScalar(_ text: String) -> ConfigValue? {
-        guard !text.contains("\n"), let table = try? TOMLTable(string: "value = " + text),
+        let document = "value = " + text
+        guard !text.contains("\n"), TOMLHeaderCheck.abortingConstruct(in: document) == nil, let table = try? TOMLTable(string: document),
               let value = table["value"] else { return nil }
         return withExtendedLifetime(table) { Self.value(of: value) }
     }
