@@ -302,6 +302,25 @@ let testTargets: [Target] = [
     ),
 ]
 
+// Fuzz targets (Tests/Fuzz): the parsers' fuzz calls are a library (FuzzTargets) that a plain
+// test replays the corpora through; the libFuzzer executable has no main of its own (the
+// fuzzer runtime has it), so it is in the package only when SHOWTELL_FUZZ=1: ./build.sh fuzz
+// builds it with --sanitize=fuzzer into .build-fuzz, the normal build never sees it.
+let fuzzTargets: [Target] = [
+    .target(
+        name: "FuzzTargets",
+        dependencies: ["MediaFormats", "NeuralCore", "ShowTellModel", "ControlPlane"],
+        path: "Tests/Fuzz/Targets"
+    ),
+    .testTarget(
+        name: "FuzzRegressionTests",
+        dependencies: ["FuzzTargets"],
+        path: "Tests/Fuzz/RegressionTests"
+    ),
+] + (Context.environment["SHOWTELL_FUZZ"] == "1" ? [
+    .executableTarget(name: "showtell-fuzz", dependencies: ["FuzzTargets"], path: "Tests/Fuzz/Main"),
+] : [])
+
 let package = Package(
     name: "ShowTell",
     products: [
@@ -313,5 +332,5 @@ let package = Package(
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
     ],
-    targets: cLibraries + cTargets + swiftModules + executables + testTargets
+    targets: cLibraries + cTargets + swiftModules + executables + testTargets + fuzzTargets
 )

@@ -58,6 +58,31 @@ import Testing
         #expect(config.realtime.fifoPriority == 50 && config.realtime.mlockall)
     }
 
+    /// Found by fuzzing: toml++ (in TOMLKit) aborts the process on these headers instead of
+    /// reporting them; showtelld died with SIGABRT on such a config file.
+    @Test(arguments: [("[ (\n", 1), ("# c\n[\n", 2), ("x = 1\n[[#]]\n", 2), ("[ \u{e9}]\n", 1),
+                      ("v=[}", 1), ("[video]\nx = [1,\n  }\n", 3)])
+    func constructsTheTOMLParserWouldAbortOnAreSyntaxErrors(text: String, line: Int) {
+        let error = #expect(throws: ConfigError.self) { try ApplianceConfig.parse(text, source: "bad.toml") }
+        #expect(error?.problems.first?.line == line)
+        #expect(error?.description.hasPrefix("bad.toml:\(line): TOML syntax") == true)
+    }
+
+    /// The same through `--set` (its value is read as TOML first): taken as a plain string.
+    @Test func overrideTheTOMLParserWouldAbortOnIsAString() throws {
+        // Returning at all is the test: toml++ aborted the process here before.
+        let result = Result { try ApplianceConfig.parse("", source: "x.toml", overrides: ["video.source=[}"]) }
+        if case .success(let config) = result { #expect(config.video.source == "[}") }
+        #expect(TOMLHeaderCheck.abortingConstruct(in: "value = [}")?.line == 1)
+    }
+
+    /// The scan that catches them ignores strings and comments, and valid TOML passes it.
+    @Test func lookalikesInStringsAndCommentsAreNotErrors() throws {
+        let text = "# [ ( and [}\n[video]\nsource = \"replay:/x[}\"\n[display]\noutput = '''\n[ (\n'''\n"
+        #expect(TOMLHeaderCheck.abortingConstruct(in: text) == nil)
+        #expect(TOMLHeaderCheck.abortingConstruct(in: "a = [ [1, 2], { b = 1 } ]\n[ \"q\" ]\n") == nil)
+    }
+
     @Test func unknownKeyNamesFileLineAndKnownKeys() {
         let text = "# comment\n[video]\nwidth = 640\nwidht = 480\n"
         let error = #expect(throws: ConfigError.self) { try ApplianceConfig.parse(text, source: "/etc/showtell/showtell.toml") }

@@ -125,6 +125,20 @@ import Testing
         #expect(reader.report.notes.contains { $0.contains("frame rate from avih") })
     }
 
+    /// Found by fuzzing: a header declaring 60000 x 60000 made the reader size its frame
+    /// buffers from it (gigabytes) instead of refusing the file.
+    @Test func absurdFrameSizeIsAnErrorNotAnAllocation() throws {
+        let directory = TemporaryDirectory()
+        var (_, bytes) = try sample(directory)
+        for offset in [AVILayout.avihData + 32, AVILayout.avihData + 36, AVILayout.strfData + 4, AVILayout.strfData + 8] {
+            bytes.setU32(60000, at: offset)
+        }
+        let path = directory.file("huge.avi")
+        try writeFile(path, bytes)
+        let error = try #require(throws: AVIError.self) { try AVIReader(path: path) }
+        #expect(error.description.contains("60000x60000 is over the"))
+    }
+
     @Test(arguments: [
         [UInt8](),
         Array("hello, this is not a video file at all".utf8),

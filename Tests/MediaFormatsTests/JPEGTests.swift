@@ -27,6 +27,16 @@ import Testing
         #expect(Synthetic.meanAbsoluteDifference(decoded, image) < 3)
     }
 
+    /// Found by fuzzing: a SOF declaring a huge image made decode allocate width x height
+    /// bytes (4 GB) before libjpeg looked at the scan; now it is refused from the header.
+    @Test func hugeDeclaredSizeIsRefusedBeforeAllocating() throws {
+        var jpeg = try JPEGCodec.encode(Synthetic.frame(1, width: 16, height: 16, channels: 1), quality: 90)
+        let sof = try #require((0..<(jpeg.count - 1)).first { jpeg[$0] == 0xFF && jpeg[$0 + 1] == 0xC0 })
+        jpeg.replaceSubrange((sof + 5)..<(sof + 9), with: [0xFF, 0xDC, 0xFF, 0xDC])  // height, width 65500
+        let error = #expect(throws: JPEGError.self) { try JPEGCodec.decode(jpeg, components: 1) }
+        #expect(error?.message.contains("65500x65500") == true)
+    }
+
     @Test func aviFramesWithoutHuffmanTablesAreRead() throws {
         let directory = TemporaryDirectory()
         let path = directory.file("grabber.avi")

@@ -59,6 +59,9 @@ public final class SessionRecorder: @unchecked Sendable {
     private let control = Mutex<Request>(.none)
     private var thread: RealtimeThread?
     private var session: OpenSession?
+    /// `session != nil`, for the threads other than the writer (which alone touches `session`;
+    /// ThreadSanitizer caught shutdown() reading it while the writer cleared it).
+    private let sessionOpen = Atomic<Bool>(false)
 
     enum Request: Equatable { case none, start(String), stop, stopped(String), failed(String) }
 
@@ -146,7 +149,7 @@ public final class SessionRecorder: @unchecked Sendable {
     public func stop(timeoutMilliseconds: Int = 5_000) throws(Failure) -> String {
         let pending = control.withLock { request -> Bool in
             if case .start = request { request = .none; return false }
-            guard active.load(ordering: .acquiring) || session != nil else { return false }
+            guard active.load(ordering: .acquiring) || sessionOpen.load(ordering: .acquiring) else { return false }
             request = .stop
             return true
         }
@@ -170,7 +173,7 @@ public final class SessionRecorder: @unchecked Sendable {
 
     /// Finishes any session and ends the writer thread (daemon shutdown; SIGTERM).
     public func shutdown() {
-        if isRecording || session != nil { _ = try? stop() }
+        if isRecording || sessionOpen.load(ordering: .acquiring) { _ = try? stop() }
         running.store(false, ordering: .releasing)
         thread?.join()
         thread = nil
@@ -238,6 +241,7 @@ public final class SessionRecorder: @unchecked Sendable {
         samplesTaken.store(samplesPushed.load(ordering: .acquiring), ordering: .releasing)
         audioAnchorIndex.store(-1, ordering: .relaxed)
         session = OpenSession(folder: SessionFolder(path: path))
+        sessionOpen.store(true, ordering: .releasing)
         active.store(true, ordering: .releasing)
         control.withLock { if case .start = $0 { $0 = .none } }
         logger?.notice("session_recording_started", ["path": path])
@@ -304,18 +308,22 @@ public final class SessionRecorder: @unchecked Sendable {
         }
         drain()
         var summary = "\(s.folder.path): \(s.framesWritten) frames"
+        let outcome: Request
         do {
             try s.finish(fps: fps, audioRate: audioRate)
             summary += " (\(format1(Double(s.framesWritten) / Double(fps))) s, \(s.framesRepeated) repeated)"
             logger?.notice("session_recording_finished", ["path": s.folder.path, "frames": s.framesWritten, "repeated": s.framesRepeated,
                                                           "lost": framesLost.load(ordering: .relaxed), "reason": reason])
-            control.withLock { $0 = byItself ? .none : .stopped(summary) }
+            outcome = byItself ? .none : .stopped(summary)
         } catch {
             logger?.error("session_recording_finish_failed", ["path": s.folder.path, "error": error])
-            control.withLock { $0 = byItself ? .none : .failed("\(s.folder.path): \(error)") }
+            outcome = byItself ? .none : .failed("\(s.folder.path): \(error)")
         }
         if byItself { logger?.warning("session_recording_stopped", ["path": s.folder.path, "reason": reason]) }
+        // Closed before stop() hears of it, so a shutdown right after sees no open session.
         session = nil
+        sessionOpen.store(false, ordering: .releasing)
+        control.withLock { $0 = outcome }
     }
 
     static func utcStamp() -> String {

@@ -7,9 +7,15 @@ import Synchronization
 /// counts (never wrap in practice: 2^63 samples), published with release/acquire, so the
 /// reader always sees samples that are fully written. When the reader falls behind by more
 /// than the capacity, the oldest samples are overwritten and `read` reports the loss.
+///
+/// The samples themselves are relaxed atomics (their bit patterns): a reader that is being
+/// lapped copies slots the producer is overwriting, and discards the copy afterwards; with
+/// plain loads and stores that overlap is a data race (undefined behaviour, reported by
+/// ThreadSanitizer). Relaxed atomic loads and stores of 32 bits are plain moves on x86-64 and
+/// arm64, so this costs nothing.
 public final class SampleRing: @unchecked Sendable {
     public let capacity: Int
-    private let storage: UnsafeMutablePointer<Float>
+    private let storage: UnsafeMutablePointer<Atomic<UInt32>>
     private let written = Atomic<Int>(0)
     /// Monotonic ns of the sample at index `newestIndex`; the pair is published under a
     /// sequence lock (odd = being written) so a reader never pairs a time with the wrong index.
@@ -23,15 +29,18 @@ public final class SampleRing: @unchecked Sendable {
         self.capacity = capacity
         self.sampleRate = sampleRate
         storage = .allocate(capacity: capacity)
-        storage.initialize(repeating: 0, count: capacity)
+        for i in 0..<capacity { (storage + i).initialize(to: Atomic(0)) }
     }
 
-    deinit { storage.deallocate() }
+    deinit {
+        storage.deinitialize(count: capacity)
+        storage.deallocate()
+    }
 
     /// Producer: appends samples; `firstSampleTime` is the monotonic ns of samples[0].
     public func write(_ samples: UnsafeBufferPointer<Float>, firstSampleTime: Int64) {
         let start = written.load(ordering: .relaxed)
-        for i in 0..<samples.count { storage[(start + i) & (capacity - 1)] = samples[i] }
+        for i in 0..<samples.count { storage[(start + i) & (capacity - 1)].store(samples[i].bitPattern, ordering: .relaxed) }
         let lastTime = firstSampleTime + Int64(samples.count - 1) * 1_000_000_000 / Int64(sampleRate)
         written.store(start + samples.count, ordering: .releasing)
         sequence.add(1, ordering: .acquiringAndReleasing)
@@ -48,7 +57,7 @@ public final class SampleRing: @unchecked Sendable {
     public func read(from start: Int, count: Int, into out: UnsafeMutablePointer<Float>) -> Bool {
         let end = written.load(ordering: .acquiring)
         guard start >= 0, start + count <= end, end - start <= capacity else { return false }
-        for i in 0..<count { out[i] = storage[(start + i) & (capacity - 1)] }
+        for i in 0..<count { out[i] = Float(bitPattern: storage[(start + i) & (capacity - 1)].load(ordering: .relaxed)) }
         // The producer may have lapped us while copying: check again.
         return written.load(ordering: .acquiring) - start <= capacity
     }

@@ -26,6 +26,9 @@ extension ApplianceConfig {
     /// Parses TOML text; `source` names it in errors (the file path).
     public static func parse(_ text: String, source: String, overrides: [String] = []) throws(ConfigError) -> ApplianceConfig {
         var config = ApplianceConfig()
+        if let found = TOMLHeaderCheck.abortingConstruct(in: text) {
+            throw ConfigError(problems: [.init(source: source, line: found.line, key: nil, message: "TOML syntax: \(found.problem)")])
+        }
         var problems = config.apply(toml: text, source: source)
         for override in overrides {
             problems += config.apply(override: override)
@@ -143,7 +146,8 @@ extension ApplianceConfig {
 
     /// `value = <text>` through the TOML parser: a TOML scalar, or nil when it is not one.
     private static func parseScalar(_ text: String) -> ConfigValue? {
-        guard !text.contains("\n"), let table = try? TOMLTable(string: "value = " + text),
+        let document = "value = " + text
+        guard !text.contains("\n"), TOMLHeaderCheck.abortingConstruct(in: document) == nil, let table = try? TOMLTable(string: document),
               let value = table["value"] else { return nil }
         return withExtendedLifetime(table) { Self.value(of: value) }
     }

@@ -16,6 +16,11 @@ public enum JPEGCodec {
         public var warnings: Int
     }
 
+    /// The largest image decoded into a buffer sized from the file's own header (33.5 Mpixel:
+    /// 8K UHD fits; ultrasound frames are far smaller). A header declaring 65500 x 65500 would
+    /// otherwise make one decode allocate 4 GB (found by fuzzing).
+    public static let maximumPixels = 1 << 25
+
     public static func info(_ data: UnsafeRawBufferPointer) throws(JPEGError) -> (width: Int, height: Int, components: Int) {
         var info = jpegc_info()
         var message = [CChar](repeating: 0, count: 200)
@@ -41,6 +46,9 @@ public enum JPEGCodec {
 
     public static func decode(_ bytes: [UInt8], components: Int = 1) throws -> (Image8, warnings: Int) {
         let header = try bytes.withUnsafeBytes { raw in try info(raw) }
+        guard header.width * header.height <= maximumPixels else {
+            throw JPEGError(message: "image of \(header.width)x\(header.height) pixels is over the \(maximumPixels)-pixel limit")
+        }
         var pixels = [UInt8](repeating: 0, count: header.width * header.height * components)
         let decoded = try bytes.withUnsafeBytes { raw in
             try pixels.withUnsafeMutableBytes { out in try decode(raw, components: components, into: out) }

@@ -48,6 +48,9 @@ struct AVIHeaderParser {
         guard (1...65535).contains(width), (1...65535).contains(height) else {
             throw invalid("frame size \(width)x\(height) outside 1...65535")
         }
+        guard width * height <= JPEGCodec.maximumPixels else {
+            throw invalid("frame size \(width)x\(height) is over the \(JPEGCodec.maximumPixels)-pixel limit")
+        }
 
         var notes: [String] = []
         let frameRate: FrameRate
