@@ -286,7 +286,7 @@ let testTargets: [Target] = [
     ),
     .testTarget(
         name: "EvaluationTests",
-        dependencies: ["Evaluation", "MediaFormats", "NeuralCore", "ShowTellModel"],
+        dependencies: ["Evaluation", "MediaFormats", "NeuralCore", "ShowTellModel", "PhantomScan"],
         path: "Tests/EvaluationTests",
         resources: [.copy("Fixtures")]
     ),

@@ -9,6 +9,7 @@
 #   ./build.sh board-systemd  the package on a systemd boot of the virtual board (QEMU, cached Debian rootfs)
 #   ./build.sh prep-data  phantom train/held-out datasets and their prepared clip indexes (showtell prep)
 #   ./build.sh fuzz [SECONDS [TARGET...]]  every parser under libFuzzer + ASan, SECONDS each (default 120)
+#   ./build.sh fuzz-ci   the test command's reproducible fuzzing (fixed seed and input counts)
 #   ./build.sh sanitize  ThreadSanitizer over the loop/ring/control-plane tests, ASan+UBSan over the C kernels
 #   ./build.sh eval-dev  the evaluation harnesses end to end on 3 x 1 min phantoms (untrained models)
 set -euo pipefail
@@ -98,10 +99,11 @@ tests() {
   openblas_core  # Haswell kernels: 0.3.21's SkylakeX sgemm allocates, and allocation-free tests would fail on AVX-512 machines
   swift build --build-tests
   swift test --skip-build
-  # Every parser under libFuzzer + ASan, 20 s each (about 6 minutes with the sanitized build);
-  # fails on any crash. The sanitizers (./build.sh sanitize, about 9 minutes) are a separate
-  # command: both together would add about 15 minutes to this one.
-  fuzz 20
+  # Every parser under libFuzzer + ASan, a fixed seed and input count each (about 15 s per
+  # target, 5 minutes with the sanitized build); fails on any crash. The sanitizers
+  # (./build.sh sanitize, about 9 minutes) are a separate command: both together would add
+  # about 15 minutes to this one.
+  fuzz ci
   # Int8 kernels bit-exact against the scalar reference: this CPU's families, and NEON under qemu-aarch64.
   Tests/Int8Kernels/run.sh .build/int8-kernels
   # End to end on the virtual board: real V4L2, ALSA, fbdev and DRM drivers under QEMU.
@@ -157,6 +159,12 @@ bench() {
 # keeps only the last of two -sanitize flags, so SwiftPM's --sanitize=fuzzer --sanitize=address
 # builds without coverage (--sanitize=fuzzer stays: with it SwiftPM leaves main to libFuzzer).
 FUZZ_TARGETS=(wav avi jpeg safetensors manifest config webvtt labels control)
+# The test command's fuzzing is reproducible: a fixed seed, a fixed number of inputs per
+# target (about 15 s each here) and no corpus from earlier runs, so CI explores exactly what a
+# local `./build.sh fuzz-ci` does and a red CI is never a coin toss. Open-ended exploration
+# (time-bounded, random seed, growing corpus) is `./build.sh fuzz`.
+declare -A FUZZ_CI_RUNS=([wav]=400000 [avi]=12000 [jpeg]=45000 [safetensors]=80000 [manifest]=16000
+                         [config]=15000 [webvtt]=80000 [labels]=100000 [control]=300000)
 fuzz_build() {
   SHOWTELL_FUZZ=1 nice -n 10 swift build --scratch-path .build-fuzz --product showtell-fuzz --sanitize=fuzzer \
     -Xswiftc -sanitize=fuzzer,address -Xcc -fsanitize=fuzzer-no-link,address
@@ -168,19 +176,27 @@ fuzz() {
   local bin=.build-fuzz/debug/showtell-fuzz failed=0
   for target in "${targets[@]}"; do
     local work=.build-fuzz/work/$target crashes=.build-fuzz/crashes/$target log=.build-fuzz/logs/$target.log
+    local budget=(-max_total_time="$seconds")
+    if [ "$seconds" = ci ]; then
+      # Reproducible (see FUZZ_CI_RUNS): a fresh corpus folder and Swift's hashing seed fixed.
+      work=.build-fuzz/work-ci/$target; rm -rf "$work"
+      budget=(-seed=1 -runs="${FUZZ_CI_RUNS[$target]}")
+      export SWIFT_DETERMINISTIC_HASHING=1
+    fi
     mkdir -p "$work" "$crashes" "$(dirname "$log")"
+    local started=$SECONDS
     # -rss_limit_mb/-timeout: a parser that balloons memory or hangs on one input is a finding too.
     # TOMLKit 0.6 leaks a few bytes on every parse (TOMLTable(string:) never frees its error
     # buffer): not ours and not a crash, so leak detection is off for the config target only.
     local leaks=1; [ "$target" = config ] && leaks=0
     export ASAN_OPTIONS=detect_leaks=$leaks
     # SWIFT_BACKTRACE off: a Swift trap is reported by libFuzzer, not by the backtracer under ASan.
-    if SWIFT_BACKTRACE=enable=no SHOWTELL_FUZZ_TARGET=$target nice -n 10 "$bin" -max_total_time="$seconds" -print_final_stats=1 -detect_leaks=$leaks \
+    if SWIFT_BACKTRACE=enable=no SHOWTELL_FUZZ_TARGET=$target nice -n 10 "$bin" "${budget[@]}" -print_final_stats=1 -detect_leaks=$leaks \
         -max_len=16384 -timeout=10 -rss_limit_mb=2048 -artifact_prefix="$crashes/" \
         "$work" "Tests/Fuzz/corpus/$target" >"$log" 2>&1; then
       local runs; runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log")
       local units; units=$(ls "$work" | wc -l)
-      printf 'fuzz %-12s %4ss  %9s executions  corpus %4s  no crash\n' "$target" "$seconds" "$runs" "$units"
+      printf 'fuzz %-12s %4ss  %9s executions  corpus %4s  no crash\n' "$target" "$((SECONDS - started))" "$runs" "$units"
     else
       failed=1
       echo "fuzz $target: CRASH (log $log, input in $crashes/):"; grep -m1 -A12 -E "ERROR|Fatal error|SUMMARY" "$log" || tail -20 "$log"
@@ -286,6 +302,7 @@ case "${1:-}" in
   prep-data) prep_data ;;
   eval-dev) eval_dev ;;
   fuzz) shift; fuzz "$@" ;;
+  fuzz-ci) fuzz ci ;;
   sanitize) sanitize ;;
-  *) echo "usage: $0 demo|test|deps|fixtures|bench|package|board-systemd|prep-data|eval-dev|fuzz [SECONDS [TARGET...]]|sanitize"; exit 2 ;;
+  *) echo "usage: $0 demo|test|deps|fixtures|bench|package|board-systemd|prep-data|eval-dev|fuzz [SECONDS [TARGET...]]|fuzz-ci|sanitize"; exit 2 ;;
 esac

@@ -39,7 +39,10 @@ sleep 0.5
 /bin/showtelld --config /tmp/st/showtell.toml --stats > /tmp/st/log 2>&1 &
 daemon=$!
 
-wait_for 60 '[ "$(metric showtell_frames_out_total)" -gt 60 ] 2>/dev/null'
+# Under QEMU's software CPU a loaded host can hold the guest to a few frames per second
+# (the model's golden inference at load alone takes seconds there): 20 frames shown proves
+# the capture-infer-display loop runs; speed is measured by the benchmarks, not here.
+wait_for 120 '[ "$(metric showtell_frames_out_total)" -gt 20 ] 2>/dev/null'
 status=$?
 grep -v '^in ' /tmp/st/log
 check appliance-ready-and-displaying $status

@@ -2,7 +2,7 @@
 /// assertion, instead of reporting a syntax error, on two shapes of invalid TOML (found by
 /// fuzzing; showtelld aborted on such a config file):
 /// - a table header whose key starts with a character no key can start with: `[ (`, `[[#`,
-///   `[` alone on a line;
+///   `[` alone on a line, also after the byte-order mark toml++ skips at the start of a file;
 /// - a `}` where an array expects a value: `x = [}`, `x = [1, }`.
 /// This scan finds them first (outside strings and comments) so they become ordinary syntax
 /// errors naming the line.
@@ -13,7 +13,9 @@ enum TOMLHeaderCheck {
         var line = 1
         var lineStart = true  // only blanks so far on this line
         var previous: UInt8 = 0  // last significant byte outside strings and comments
-        var i = 0
+        // toml++ skips a UTF-8 byte-order mark at the start; a header right after it is still
+        // at the start of its line.
+        var i = bytes.starts(with: [0xEF, 0xBB, 0xBF]) ? 3 : 0
         func at(_ k: Int) -> UInt8 { k < bytes.count ? bytes[k] : 0 }
         while i < bytes.count {
             let byte = bytes[i]

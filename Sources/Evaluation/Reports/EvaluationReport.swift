@@ -1,6 +1,7 @@
 import Foundation
 import MediaFormats
 import Platform
+import ShowTellModel
 
 /// The evaluation report of an output folder: every finished run under `planes/*/` and
 /// `localise/*/` (result.json) gathered into `report.md`, with tables in the paper's
@@ -93,8 +94,10 @@ public enum EvaluationReport {
     static func localiseSection(_ runs: [LocalisationTask.Result], out: String) throws -> String {
         let columns = runs.map { column($0.name, trained: $0.trained) }
         var md = "## Audio-guided localisation (Figure 7)\n\n"
-        md += "Moments every \(runs[0].settings.every) s with the sonographer speaking in the 0.6 s window; map = cosine of the audio "
-            + "embedding with each video cell, min-max normalised; mean ± population std over moments. Gaze ground truth: fixations "
+        let maps = zip(columns, runs).map { "\($0): \($1.localisation ?? Localisation.Kind.cosine.rawValue)" }.joined(separator: "; ")
+        md += "Moments every \(runs[0].settings.every) s with the sonographer speaking in the 0.6 s window; map = the bundle's "
+            + "localisation rule (\(maps)) between the audio embedding and each video cell, "
+            + "min-max normalised; mean ± population std over moments. Gaze ground truth: fixations "
             + "within ±\(GazeSaliency.window) s blurred with σ = \(Int(GazeSaliency.sigmaPixels)) screen px. Masks: the named structure's polygon.\n\n"
         for category in LocalisationTask.Category.allCases {
             let scores = runs.map { $0.scores[category.rawValue] }

@@ -5,8 +5,10 @@ import Platform
 import ShowTellModel
 
 /// Audio-guided localisation (Figure 7): for moments when the sonographer speaks, the
-/// bundle's map (cosine of the audio embedding of the 0.6 s window centred on the frame
-/// with each cell of the video map, `Localisation.cosineMap`) is compared with
+/// bundle's map (the audio embedding of the 0.6 s window centred on the frame against each
+/// cell of the video map, by the rule the manifest's `outputs.localisation` names: what the
+/// appliance draws, the fusion's per-cell logit for trained bundles, cosine otherwise) is
+/// compared with
 /// - the gaze (KL, CC, SIM, Comp; `GazeSaliency` ground truth at map resolution), and
 /// - the spoken structure's mask (pointing game, cIoU, AUC; `MaskRaster`),
 /// separately for speech that names anatomy and speech that does not (Figure 7b). The map
@@ -53,6 +55,9 @@ public final class LocalisationTask {
         public var name: String
         public var bundle: String
         public var trained: Bool
+        /// The map rule scored (`Localisation.Kind`'s description); nil in results written
+        /// before it was recorded (those scored cosine).
+        public var localisation: String?
         public var settings: Settings
         public var scans: [String]
         public var scores: [String: Scores]
@@ -79,6 +84,7 @@ public final class LocalisationTask {
         let bundle = try ModelBundle.load(directory: bundleDirectory)
         ShowTellNetwork.setBLASThreads(settings.threads)
         let inference = ShowTellInference(network: bundle.network, threads: settings.threads)
+        let kind = Localisation.kind(described: bundle.manifest.outputs?.localisation)
         var all: [Sample] = []
         for directory in sessions {
             let scan = (directory as NSString).lastPathComponent
@@ -88,13 +94,13 @@ public final class LocalisationTask {
                 FileHandle.standardError.write(Data("\(name) \(scan): done before (\(path))\n".utf8))
                 continue
             }
-            let samples = try evaluate(EvaluationSession(directory: directory), inference: inference)
+            let samples = try evaluate(EvaluationSession(directory: directory), inference: inference, kind: kind)
             try FileIO.writeAtomically(path, Array(try JSONEncoder.sorted.encode(samples)))
             all += samples
         }
         var scores: [String: Scores] = [:]
         for category in Category.allCases { scores[category.rawValue] = try Self.score(all.filter { $0.category == category }) }
-        let result = Result(name: name, bundle: bundleDirectory, trained: bundle.manifest.trained, settings: settings,
+        let result = Result(name: name, bundle: bundleDirectory, trained: bundle.manifest.trained, localisation: kind.rawValue, settings: settings,
                             scans: sessions.map { ($0 as NSString).lastPathComponent }, scores: scores,
                             seconds: Date().timeIntervalSince(start))
         try FileIO.writeAtomically(work + "/result.json", Array(try JSONEncoder.sorted.encode(result)))
@@ -115,7 +121,7 @@ public final class LocalisationTask {
                       ciou: cious.isEmpty ? nil : try LocalisationMetrics.summarise(cious), skipped: skipped)
     }
 
-    func evaluate(_ session: EvaluationSession, inference: ShowTellInference) throws -> [Sample] {
+    func evaluate(_ session: EvaluationSession, inference: ShowTellInference, kind: Localisation.Kind) throws -> [Sample] {
         let half = GazeSaliency.window
         let geometry = ScreenGeometry(screenWidth: session.frameWidth, screenHeight: session.frameHeight, mapSize: inference.mapWidth)
         // Moments with the sonographer speaking in the window.
@@ -134,7 +140,7 @@ public final class LocalisationTask {
         let d = inference.embeddingDimension, cells = inference.mapWidth * inference.mapHeight
         var spectrogram = [Float](repeating: 0, count: ShowTellNetwork.spectrogramSize * ShowTellNetwork.spectrogramSize)
         var audio = [Float](repeating: 0, count: d), video = [Float](repeating: 0, count: d * cells)
-        var cosine = [Float](repeating: 0, count: cells)
+        var cellScores = [Float](repeating: 0, count: cells)
         var image = Image8(width: session.frameWidth, height: session.frameHeight, channels: 1)
         let progress = ProgressBar("\(name) \(session.name)", total: times.count)
         var samples: [Sample] = []
@@ -157,10 +163,10 @@ public final class LocalisationTask {
             image.pixels.withUnsafeBufferPointer { p in
                 video.withUnsafeMutableBufferPointer { inference.embedVideo(p.baseAddress!, width: image.width, height: image.height, into: $0.baseAddress!) }
             }
-            audio.withUnsafeBufferPointer { a in video.withUnsafeBufferPointer { v in cosine.withUnsafeMutableBufferPointer {
-                Localisation.cosineMap(audio: a.baseAddress!, map: v.baseAddress!, dimension: d, cells: cells, into: $0.baseAddress!)
+            audio.withUnsafeBufferPointer { a in video.withUnsafeBufferPointer { v in cellScores.withUnsafeMutableBufferPointer {
+                Localisation.map(kind, audio: a.baseAddress!, map: v.baseAddress!, dimension: d, cells: cells, into: $0.baseAddress!)
             } } }
-            let map = cosine.withUnsafeBufferPointer { GridMap(width: inference.mapWidth, height: inference.mapHeight, floats: $0) }.minMaxNormalised()
+            let map = cellScores.withUnsafeBufferPointer { GridMap(width: inference.mapWidth, height: inference.mapHeight, floats: $0) }.minMaxNormalised()
             let words = session.words(from: time - half, to: time + half).filter { $0.speaker == EvaluationSession.sonographer }
             let named = EvaluationSession.namedAnatomy(in: words)
             var sample = Sample(scan: session.name, time: time, frame: index, words: words.map(\.text).joined(separator: " "),

@@ -1,0 +1,50 @@
+import Foundation
+import PhantomScan
+import ShowTellModel
+import Testing
+@testable import Evaluation
+
+/// `eval localise` scores the map the appliance would draw: the rule the bundle's manifest
+/// names (a trained bundle's fusion logit), not always cosine. A bundle's two rules give
+/// different maps from the same weights, so scoring the wrong one is visible here.
+@Suite(.serialized)
+struct LocalisationTaskTests {
+    static let directory: String = {
+        let path = NSTemporaryDirectory() + "showtell-localise-tests-\(getpid())"
+        try? FileManager.default.removeItem(atPath: path)
+        try! FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        return path
+    }()
+
+    /// One 10-second phantom session with its ground truth (slow-ish in debug builds).
+    static let session: String = {
+        let path = directory + "/scan-a"
+        _ = try! SessionGenerator(duration: 10, seed: 21).generate(to: path)
+        return path
+    }()
+
+    static func run(_ kind: Localisation.Kind) throws -> (LocalisationTask.Result, [LocalisationTask.Sample]) {
+        let bundle = directory + "/bundle-\(kind == .cosine ? "cosine" : "dot")"
+        let network = ShowTellNetwork(backbone: .tiny, embeddingDimension: 8, seed: 3)
+        try ModelBundle.write(network: network, trained: kind == .fusionDot, notes: "localise test", localisation: kind, to: bundle)
+        var settings = LocalisationTask.Settings()
+        settings.every = 0.5
+        settings.threads = 1
+        return try LocalisationTask(sessions: [session], bundle: bundle, settings: settings, work: bundle + "-work", name: "t").run()
+    }
+
+    @Test func scoresTheMapRuleTheManifestNames() throws {
+        let (cosine, cosineSamples) = try Self.run(.cosine)
+        let (dot, dotSamples) = try Self.run(.fusionDot)
+        #expect(cosine.localisation == Localisation.Kind.cosine.rawValue)
+        #expect(dot.localisation == Localisation.Kind.fusionDot.rawValue)
+        try #require(!dotSamples.isEmpty, "the phantom session has sonographer speech to score")
+        #expect(dotSamples.map(\.time) == cosineSamples.map(\.time))
+        // Same weights, same moments: the maps differ only because the rule differs.
+        let largest = zip(dotSamples, cosineSamples).map { pair in zip(pair.0.map, pair.1.map).map { abs($0 - $1) }.max() ?? 0 }.max() ?? 0
+        #expect(largest > 0.01, "the dot-product and cosine maps came out the same (largest difference \(largest))")
+        for sample in dotSamples { #expect(sample.map.allSatisfy { $0 >= 0 && $0 <= 1 }) }
+        let report = try EvaluationReport.localiseSection([cosine, dot], out: Self.directory)
+        #expect(report.contains(Localisation.Kind.fusionDot.rawValue))
+    }
+}
