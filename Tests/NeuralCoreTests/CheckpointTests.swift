@@ -5,43 +5,67 @@ import Testing
 
 struct CheckpointTests {
     /// Train two steps, checkpoint, train two more; a fresh model restored from the
-    /// checkpoint must reproduce those two steps exactly.
-    @Test func resumeReproducesTheRunBitForBit() throws {
+    /// checkpoint must reproduce those two steps exactly, with either optimiser.
+    @Test(arguments: ["sgd", "adamw"]) func resumeReproducesTheRunBitForBit(kind: String) throws {
+        func make(_ store: ParameterStore) -> any Optimizer {
+            kind == "sgd" ? SGD(store: store) : AdamW(store: store, weightDecay: 0.01)
+        }
+        try resumeCheck(make)
+    }
+
+    private func resumeCheck(_ make: (ParameterStore) -> any Optimizer) throws {
         let path = NSTemporaryDirectory() + "/neural_checkpoint_\(getpid()).safetensors"
         defer { unlink(path) }
 
-        func step(_ model: ResNeXt, _ a: ResNeXtActivations, _ sgd: SGD, _ random: inout RandomSource) {
+        func step(_ model: ResNeXt, _ a: ResNeXtActivations, _ optimizer: any Optimizer, _ random: inout RandomSource) {
             random.fillGaussian(a.input.data, count: a.input.count, std: 1)  // data drawn from the run's RNG
             model.store.zeroGradients()
             model.forward(a, training: true)
             for i in 0..<a.pooled.count { a.pooledGrad.data[i] = a.pooled.data[i] }  // loss = |pooled|^2 / 2
             model.backward(a)
-            sgd.step(learningRate: 0.01)
+            optimizer.step(learningRate: 0.01)
         }
 
         let model = ResNeXt(.tiny, seed: 21)
         let a = model.makeActivations(batch: 2, height: 8, width: 8)
-        let sgd = SGD(store: model.store)
+        let optimizer = make(model.store)
         var random = RandomSource(seed: 22)
-        for _ in 0..<2 { step(model, a, sgd, &random) }
-        try TrainingCheckpoint.save(path: path, store: model.store, optimizer: sgd,
-                                    state: TrainingCheckpoint(epoch: 2, random: random, optimizerSteps: sgd.steps, extra: ["best": "0.5"]))
-        for _ in 0..<2 { step(model, a, sgd, &random) }
+        for _ in 0..<2 { step(model, a, optimizer, &random) }
+        try TrainingCheckpoint.save(path: path, store: model.store, optimizer: optimizer,
+                                    state: TrainingCheckpoint(epoch: 2, random: random, optimizerSteps: optimizer.steps, extra: ["best": "0.5"]))
+        for _ in 0..<2 { step(model, a, optimizer, &random) }
 
         let resumed = ResNeXt(.tiny, seed: 99)
         let b = resumed.makeActivations(batch: 2, height: 8, width: 8)
-        let resumedSGD = SGD(store: resumed.store)
-        let state = try TrainingCheckpoint.load(path: path, store: resumed.store, optimizer: resumedSGD)
+        let resumedOptimizer = make(resumed.store)
+        let state = try TrainingCheckpoint.load(path: path, store: resumed.store, optimizer: resumedOptimizer)
         #expect(state.epoch == 2 && state.optimizerSteps == 2 && state.extra == ["best": "0.5"])
         var resumedRandom = state.random
-        for _ in 0..<2 { step(resumed, b, resumedSGD, &resumedRandom) }
+        for _ in 0..<2 { step(resumed, b, resumedOptimizer, &resumedRandom) }
 
         #expect(resumedRandom == random)
         for entry in model.store.entries {
             let x = model.store.pointer(entry), y = resumed.store.pointer(entry)
             #expect((0..<entry.count).allSatisfy { x[$0] == y[$0] }, "\(entry.name) differs after resume")
         }
-        #expect((0..<model.store.parameterCount).allSatisfy { sgd.velocity[$0] == resumedSGD.velocity[$0] })
+        for (mine, theirs) in zip(optimizer.stateVectors, resumedOptimizer.stateVectors) {
+            #expect((0..<model.store.parameterCount).allSatisfy { mine.values[$0] == theirs.values[$0] }, "\(mine.name) differs after resume")
+        }
+    }
+
+    /// A checkpoint names its optimiser; resuming it with the other one is refused by name.
+    @Test func resumingWithAnotherOptimiserIsRefused() throws {
+        let path = NSTemporaryDirectory() + "/neural_checkpoint_kind_\(getpid()).safetensors"
+        defer { unlink(path) }
+        let model = ResNeXt(.tiny, seed: 3)
+        try TrainingCheckpoint.save(path: path, store: model.store, optimizer: SGD(store: model.store),
+                                    state: TrainingCheckpoint(epoch: 1, random: RandomSource(seed: 1)))
+        do {
+            _ = try TrainingCheckpoint.load(path: path, store: model.store, optimizer: AdamW(store: model.store))
+            Issue.record("an SGD checkpoint loaded into AdamW")
+        } catch let error as SafeTensorsError {
+            #expect("\(error)".contains("--optimizer sgd"), "\(error)")
+        }
     }
 
     @Test func weightsRejectAnotherArchitecture() throws {

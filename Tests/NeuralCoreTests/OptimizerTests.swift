@@ -1,3 +1,4 @@
+import Foundation
 import NeuralTestSupport
 import Testing
 @testable import NeuralCore
@@ -27,6 +28,28 @@ struct OptimizerTests {
         #expect(abs(s.parameters[0] - (0.949 - 0.1 * v0)) < 1e-6)
         #expect(abs(s.parameters[1] - (-2.023 - 0.1 * v1)) < 1e-6)
         #expect(sgd.steps == 2)
+    }
+
+    /// Three steps of torch.optim.AdamW(lr=0.1, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.01)
+    /// against the formula evaluated naively in Double, with a gradient that changes sign.
+    @Test func adamwMatchesPyTorchSemantics() {
+        let gradients: [[Float]] = [[0.5, -0.25, 0], [-0.3, 0.1, 2], [0.2, 0.2, -1e-3]]
+        let s = store([1, -2, 0.5], gradients: gradients[0])
+        let adam = AdamW(store: s, weightDecay: 0.01)
+        var w: [Double] = [1, -2, 0.5], m = [Double](repeating: 0, count: 3), v = m
+        for (t, g) in gradients.enumerated() {
+            for i in 0..<3 { s.gradients[i] = g[i] }
+            adam.step(learningRate: 0.1)
+            for i in 0..<3 {
+                w[i] *= 1 - 0.1 * 0.01
+                m[i] = 0.9 * m[i] + 0.1 * Double(g[i])
+                v[i] = 0.999 * v[i] + 0.001 * Double(g[i]) * Double(g[i])
+                let mHat = m[i] / (1 - pow(0.9, Double(t + 1))), vHat = v[i] / (1 - pow(0.999, Double(t + 1)))
+                w[i] -= 0.1 * mHat / (vHat.squareRoot() + 1e-8)
+                #expect(abs(Double(s.parameters[i]) - w[i]) < 1e-5, "step \(t + 1) element \(i): \(s.parameters[i]) vs \(w[i])")
+            }
+        }
+        #expect(adam.steps == 3)
     }
 
     @Test("step schedule: 1e-3, x0.1 every 20 epochs", arguments: [(0, 1e-3), (19, 1e-3), (20, 1e-4), (39, 1e-4), (40, 1e-5), (65, 1e-6)])

@@ -1,6 +1,7 @@
 /// Stochastic gradient descent with momentum and L2 weight decay, PyTorch semantics:
 /// g = grad + wd * w;  v = momentum * v + g;  w -= lr * v.
-public final class SGD: @unchecked Sendable {
+public final class SGD: Optimizer, @unchecked Sendable {
+    public static let kind = "sgd"
     public let store: ParameterStore
     public var momentum: Float
     public var weightDecay: Float
@@ -31,4 +32,7 @@ public final class SGD: @unchecked Sendable {
         }
         steps += 1
     }
+
+    public var stateVectors: [(name: String, values: UnsafeMutablePointer<Float>)] { [("velocity", velocity)] }
+    public var settings: [String: String] { ["momentum": "\(momentum)", "weight_decay": "\(weightDecay)"] }
 }

@@ -4,7 +4,7 @@ import NeuralCore
 import Platform
 
 /// The training loop, short and visible (llm.c): for each epoch, a permutation of the clips;
-/// for each batch: data -> forward -> loss -> backward -> clip -> SGD step. Per step a
+/// for each batch: data -> forward -> loss -> backward -> clip -> optimiser step (SGD or AdamW). Per step a
 /// progress line (each loss term, clips/s, ETA) and a CSV row; checkpoints every
 /// `checkpointEvery` steps and at each epoch's end, from which `resume` continues exactly.
 ///
@@ -23,7 +23,7 @@ public final class Trainer {
     public var stepLimit: Int?
     public var progress: ((String) -> Void)?
     public private(set) var rows: [String] = []
-    private var optimizers: [(name: String, sgd: SGD)]
+    private var optimizers: [(name: String, optimizer: any Optimizer)]
     private let schedule: StepLearningRate
 
     public static let csvHeader = "step,epoch,learning_rate,total," + LossTerms.names.joined(separator: ",") + ",clips_per_s"
@@ -34,7 +34,12 @@ public final class Trainer {
         self.directory = directory
         self.epochs = epochs
         let c = model.configuration
-        optimizers = model.stores.map { ($0.name, SGD(store: $0.store, momentum: c.momentum, weightDecay: c.weightDecay)) }
+        optimizers = model.stores.map { entry -> (String, any Optimizer) in
+            switch c.optimizer {
+            case .sgd: (entry.name, SGD(store: entry.store, momentum: c.momentum, weightDecay: c.weightDecay))
+            case .adamw: (entry.name, AdamW(store: entry.store, weightDecay: c.weightDecay))
+            }
+        }
         schedule = StepLearningRate(base: c.learningRate, factor: 0.1, interval: c.decayEvery)
     }
 
@@ -72,13 +77,13 @@ public final class Trainer {
                 var random = RandomSource(seed: c.seed ^ (UInt64(position.epoch) << 32 | UInt64(position.step)) &* 0xD1B5_4A32_D192_ED03)
                 let indices = Array(order[(position.step * n)..<((position.step + 1) * n)])
                 let inputs = builder.fill(model, indices: indices, random: &random)
-                for (_, sgd) in optimizers { sgd.store.zeroGradients() }
+                for (_, optimizer) in optimizers { optimizer.store.zeroGradients() }
                 let terms = model.trainStep(inputs)
                 guard terms.total.isFinite else {
                     throw TrainingError("loss is \(terms.total) at epoch \(position.epoch + 1) step \(position.step + 1): training diverged (lower --lr, or --contrastive infonce)")
                 }
                 clipGradients(c.gradientClip)
-                for (_, sgd) in optimizers { sgd.step(learningRate: learningRate) }
+                for (_, optimizer) in optimizers { optimizer.step(learningRate: learningRate) }
                 position.step += 1
                 position.globalStep += 1
                 last = terms
@@ -109,16 +114,16 @@ public final class Trainer {
 
     private func clipGradients(_ maxNorm: Float) {
         var squares = 0.0
-        for (_, sgd) in optimizers {
-            let g = sgd.store.gradients
-            for i in 0..<sgd.store.parameterCount { squares += Double(g[i]) * Double(g[i]) }
+        for (_, optimizer) in optimizers {
+            let g = optimizer.store.gradients
+            for i in 0..<optimizer.store.parameterCount { squares += Double(g[i]) * Double(g[i]) }
         }
         let norm = Float(squares.squareRoot())
         guard maxNorm > 0, norm > maxNorm else { return }
         let scale = maxNorm / (norm + 1e-6)
-        for (_, sgd) in optimizers {
-            let g = sgd.store.gradients
-            for i in 0..<sgd.store.parameterCount { g[i] *= scale }
+        for (_, optimizer) in optimizers {
+            let g = optimizer.store.gradients
+            for i in 0..<optimizer.store.parameterCount { g[i] *= scale }
         }
     }
 
@@ -147,21 +152,21 @@ public final class Trainer {
     public func saveCheckpoint() throws {
         let extra = ["step_in_epoch": String(position.step), "global_step": String(position.globalStep),
                      "variant": model.configuration.variant.rawValue]
-        for (name, sgd) in optimizers {
-            try TrainingCheckpoint.save(path: checkpointPath(name), store: sgd.store, optimizer: sgd,
+        for (name, optimizer) in optimizers {
+            try TrainingCheckpoint.save(path: checkpointPath(name), store: optimizer.store, optimizer: optimizer,
                                         state: TrainingCheckpoint(epoch: position.epoch, random: RandomSource(seed: model.configuration.seed),
-                                                                  optimizerSteps: sgd.steps, extra: extra))
+                                                                  optimizerSteps: optimizer.steps, extra: extra))
         }
         try writeCurves()
     }
 
     public var hasCheckpoint: Bool { FileIO.exists(checkpointPath("heads")) }
 
-    /// Restores weights, velocities and the position from the run folder's checkpoints.
+    /// Restores weights, optimiser state and the position from the run folder's checkpoints.
     public func resume() throws {
         var restored: Position?
-        for (name, sgd) in optimizers {
-            let state = try TrainingCheckpoint.load(path: checkpointPath(name), store: sgd.store, optimizer: sgd)
+        for (name, optimizer) in optimizers {
+            let state = try TrainingCheckpoint.load(path: checkpointPath(name), store: optimizer.store, optimizer: optimizer)
             guard state.extra["variant"] == model.configuration.variant.rawValue else {
                 throw TrainingError("\(checkpointPath(name)) belongs to variant \(state.extra["variant"] ?? "?"), not \(model.configuration.variant.rawValue)")
             }

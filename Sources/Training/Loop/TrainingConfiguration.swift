@@ -26,6 +26,7 @@ public struct TrainingConfiguration: Sendable, Equatable {
     public var frameSize = ShowTellNetwork.frameSize
     public var spectrogramSize = ShowTellNetwork.spectrogramSize
     // Optimiser (the paper: SGD, lr 1e-3, x0.1 every 20 epochs, batch 40).
+    public var optimizer: OptimizerChoice = .sgd
     public var learningRate: Float = 1e-3
     public var decayEvery = 20
     public var momentum: Float = 0.9
@@ -46,8 +47,14 @@ public struct TrainingConfiguration: Sendable, Equatable {
          "pooling": pooling.rawValue, "contrastive": contrastive.rawValue, "temperature": "\(temperature)", "fusion_init": fusionInit.map { "\($0)" } ?? "1/sqrt(D)",
          "weights": "alpha=\(weights.baseAudio) beta=\(weights.baseText) gamma=\(weights.contraAudio) delta=\(weights.contraText)",
          "batch": "\(batch)", "frames_per_clip": "\(framesPerClip)", "max_words": "\(maxWords)",
-         "min_negative_shift_s": "\(negatives.minimumShift)", "learning_rate": "\(learningRate)", "decay_every_epochs": "\(decayEvery)",
+         "min_negative_shift_s": "\(negatives.minimumShift)", "optimizer": optimizer.rawValue, "learning_rate": "\(learningRate)", "decay_every_epochs": "\(decayEvery)",
          "momentum": "\(momentum)", "weight_decay": "\(weightDecay)", "gradient_clip": "\(gradientClip)", "seed": "\(seed)",
          "frame_size": "\(frameSize)", "spectrogram_size": "\(spectrogramSize)"]
     }
+}
+
+/// The optimiser of a run: SGD with momentum (the paper's) or AdamW (`--optimizer adamw`).
+public enum OptimizerChoice: String, Sendable, CaseIterable {
+    case sgd
+    case adamw
 }

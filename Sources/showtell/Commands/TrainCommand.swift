@@ -7,6 +7,7 @@ extension Variant: ExpressibleByArgument {}
 extension GateLevel: ExpressibleByArgument {}
 extension CellPooling: ExpressibleByArgument {}
 extension ContrastiveForm: ExpressibleByArgument {}
+extension OptimizerChoice: ExpressibleByArgument {}
 
 /// Backbone configurations a training run may use.
 enum TrainBackbone: String, ExpressibleByArgument, CaseIterable {
@@ -40,10 +41,11 @@ struct TrainCommand: ParsableCommand {
 
     @Option(help: "Epochs.") var epochs = 8
     @Option(help: "Clips per batch.") var batch = 40
-    @Option(help: "SGD learning rate (x0.1 every --decay-every epochs).") var lr: Float = 1e-3
+    @Option(help: "Optimiser: sgd (the paper's, with momentum) or adamw.") var optimizer: OptimizerChoice = .sgd
+    @Option(help: "Learning rate (x0.1 every --decay-every epochs).") var lr: Float = 1e-3
     @Option(help: "Epochs between learning-rate decays.") var decayEvery = 20
     @Option(help: "SGD momentum.") var momentum: Float = 0.9
-    @Option(help: "Weight decay.") var weightDecay: Float = 1e-4
+    @Option(help: "Weight decay (L2 for sgd, decoupled for adamw).") var weightDecay: Float = 1e-4
     @Option(help: "Global gradient-norm clip (0 = off).") var clip: Float = 5
     @Option(help: "Seed (weights, batches, negatives).") var seed: UInt64 = 1
     @Option(help: "Joint embedding dimension D.") var dimension = 128
@@ -77,6 +79,7 @@ struct TrainCommand: ParsableCommand {
     func run() throws {
         var c = TrainingConfiguration(backbone: backbone.configuration, variant: variant)
         c.batch = batch
+        c.optimizer = optimizer
         c.learningRate = lr
         c.decayEvery = decayEvery
         c.momentum = momentum
