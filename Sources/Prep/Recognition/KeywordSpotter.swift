@@ -64,8 +64,7 @@ public final class KeywordSpotter {
     public typealias Failure = SpeechRecognizer.Failure
 
     public let settings: Settings
-    private let decoder: OpaquePointer
-    private var arguments: [UnsafeMutablePointer<CChar>?]
+    private let decoder: PocketSphinxDecoder
     /// Keyphrase as the decoder knows it ("heart(2)") -> (spoken form, phones).
     private let keyphrases: [String: (phrase: String, phones: Int)]
 
@@ -103,41 +102,18 @@ public final class KeywordSpotter {
         keyphrases = Dictionary(list.map { ($0.keyphrase, ($0.phrase, $0.phones)) }, uniquingKeysWith: { a, _ in a })
         let text = list.map { "\($0.keyphrase) /\(settings.decoderThreshold)/\n" }.joined()
         do { try FileIO.writeAtomically(keyphraseFile, Array(text.utf8)) } catch { throw Failure(message: "\(keyphraseFile): \(error)") }
-        for (what, path) in [("acoustic model", acousticModel + "/mdef"), ("pronouncing dictionary", pronunciations)] where access(path, R_OK) != 0 {
-            throw Failure(message: "\(what) \(path) is not readable (install pocketsphinx-en-us: ./build.sh deps)")
-        }
-        err_set_logfp(nil)
-        let options = ["-hmm", acousticModel, "-dict", pronunciations, "-kws", keyphraseFile, "-kws_plp", settings.phoneLoopProbability,
-                       "-samprate", String(SpeechRecognizer.sampleRate), "-logfn", "/dev/null"]
-        arguments = options.map { strdup($0) }
-        let config = arguments.withUnsafeMutableBufferPointer { buffer in
-            cmd_ln_parse_r(nil, ps_args(), Int32(buffer.count), buffer.baseAddress, 1)
-        }
-        guard let config else { throw Failure(message: "pocketsphinx rejected its keyword-spotting options \(options)") }
-        guard let made = ps_init(config) else {
-            cmd_ln_free_r(config)
-            throw Failure(message: "ps_init failed for keyword spotting (keyphrases \(keyphraseFile))")
-        }
-        cmd_ln_free_r(config)
-        decoder = made
-    }
-
-    deinit {
-        ps_free(decoder)
-        for argument in arguments { free(argument) }
+        decoder = try PocketSphinxDecoder(
+            options: ["-hmm", acousticModel, "-dict", pronunciations, "-kws", keyphraseFile, "-kws_plp", settings.phoneLoopProbability],
+            files: [("acoustic model", acousticModel + "/mdef"), ("pronouncing dictionary", pronunciations)],
+            purpose: "keyword spotting")
     }
 
     /// Every detection the decoder reports in one utterance (16 kHz), unfiltered; times offset
     /// by `startTime` seconds.
     public func candidates(_ samples: UnsafeBufferPointer<Int16>, startTime: Double) throws(Failure) -> [KeywordHit] {
-        guard ps_start_utt(decoder) >= 0 else { throw Failure(message: "ps_start_utt failed (keyword spotting)") }
-        if samples.count > 0, ps_process_raw(decoder, samples.baseAddress, samples.count, 0, 1) < 0 {
-            _ = ps_end_utt(decoder)
-            throw Failure(message: "ps_process_raw failed (keyword spotting)")
-        }
-        guard ps_end_utt(decoder) >= 0 else { throw Failure(message: "ps_end_utt failed (keyword spotting)") }
+        try decoder.decodeUtterance(samples, purpose: "keyword spotting")
         var hits: [KeywordHit] = []
-        var segment = ps_seg_iter(decoder)
+        var segment = ps_seg_iter(decoder.pointer)
         while let current = segment {
             defer { segment = ps_seg_next(current) }
             guard let raw = ps_seg_word(current) else { continue }

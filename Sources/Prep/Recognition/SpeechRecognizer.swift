@@ -52,9 +52,8 @@ public final class SpeechRecognizer {
 
     public static let sampleRate = 16_000
     public let settings: Settings
-    private let decoder: OpaquePointer
+    private let decoder: PocketSphinxDecoder
     private let logMath: OpaquePointer
-    private var arguments: [UnsafeMutablePointer<CChar>?]
 
     /// - Parameters:
     ///   - languageModel: an ARPA or binary n-gram file.
@@ -62,55 +61,29 @@ public final class SpeechRecognizer {
     public init(languageModel: String, pronunciations: String? = nil, settings: Settings = Settings()) throws(Failure) {
         self.settings = settings
         let dictionary = pronunciations ?? settings.pronunciations
-        for (what, path) in [("acoustic model", settings.acousticModel + "/mdef"), ("pronouncing dictionary", dictionary),
-                             ("language model", languageModel)] where access(path, R_OK) != 0 {
-            throw Failure(message: "\(what) \(path) is not readable (install pocketsphinx-en-us: ./build.sh deps)")
-        }
-        err_set_logfp(nil)
-        let options = [
-            "-hmm", settings.acousticModel, "-dict", dictionary, "-lm", languageModel,
-            "-beam", settings.beam, "-wbeam", settings.wordBeam, "-pbeam", settings.phoneBeam,
-            "-maxhmmpf", String(settings.maxActiveHMMs), "-lw", settings.languageWeight,
-            "-bestpath", "yes", "-fwdflat", settings.flatPass ? "yes" : "no", "-samprate", String(Self.sampleRate), "-logfn", "/dev/null",
-        ]
-        arguments = options.map { strdup($0) }
-        let config = arguments.withUnsafeMutableBufferPointer { buffer in
-            cmd_ln_parse_r(nil, ps_args(), Int32(buffer.count), buffer.baseAddress, 1)
-        }
-        guard let config else { throw Failure(message: "pocketsphinx rejected its options \(options)") }
-        guard let made = ps_init(config) else {
-            cmd_ln_free_r(config)
-            throw Failure(message: "ps_init failed (acoustic model \(settings.acousticModel), language model \(languageModel))")
-        }
-        cmd_ln_free_r(config)
-        decoder = made
-        logMath = ps_get_logmath(made)
-    }
-
-    deinit {
-        ps_free(decoder)
-        for argument in arguments { free(argument) }
+        decoder = try PocketSphinxDecoder(
+            options: ["-hmm", settings.acousticModel, "-dict", dictionary, "-lm", languageModel,
+                      "-beam", settings.beam, "-wbeam", settings.wordBeam, "-pbeam", settings.phoneBeam,
+                      "-maxhmmpf", String(settings.maxActiveHMMs), "-lw", settings.languageWeight,
+                      "-bestpath", "yes", "-fwdflat", settings.flatPass ? "yes" : "no"],
+            files: [("acoustic model", settings.acousticModel + "/mdef"), ("pronouncing dictionary", dictionary),
+                    ("language model", languageModel)],
+            purpose: "speech recognition")
+        logMath = ps_get_logmath(decoder.pointer)
     }
 
     /// True if the pronouncing dictionary (or an added pronunciation) knows `word`.
     public func knows(_ word: String) -> Bool {
-        guard let phones = ps_lookup_word(decoder, word) else { return false }
+        guard let phones = ps_lookup_word(decoder.pointer, word) else { return false }
         free(phones)
         return true
     }
 
     /// Decodes one utterance (16 kHz samples); times are offset by `startTime` seconds.
     public func recognize(_ samples: UnsafeBufferPointer<Int16>, startTime: Double) throws(Failure) -> [RecognizedWord] {
-        guard ps_start_utt(decoder) >= 0 else { throw Failure(message: "ps_start_utt failed") }
-        if samples.count > 0 {
-            guard ps_process_raw(decoder, samples.baseAddress, samples.count, 0, 1) >= 0 else {
-                _ = ps_end_utt(decoder)
-                throw Failure(message: "ps_process_raw failed")
-            }
-        }
-        guard ps_end_utt(decoder) >= 0 else { throw Failure(message: "ps_end_utt failed") }
+        try decoder.decodeUtterance(samples, purpose: "speech recognition")
         var words: [RecognizedWord] = []
-        var segment = ps_seg_iter(decoder)
+        var segment = ps_seg_iter(decoder.pointer)
         while let current = segment {
             defer { segment = ps_seg_next(current) }
             guard let raw = ps_seg_word(current) else { continue }
