@@ -23,14 +23,16 @@ struct LocalisationTaskTests {
         return path
     }()
 
-    static func run(_ kind: Localisation.Kind) throws -> (LocalisationTask.Result, [LocalisationTask.Sample]) {
+    static func run(_ kind: Localisation.Kind, mismatched: Bool = false) throws -> (LocalisationTask.Result, [LocalisationTask.Sample]) {
         let bundle = directory + "/bundle-\(kind == .cosine ? "cosine" : "dot")"
         let network = ShowTellNetwork(backbone: .tiny, embeddingDimension: 8, seed: 3)
         try ModelBundle.write(network: network, trained: kind == .fusionDot, notes: "localise test", localisation: kind, to: bundle)
         var settings = LocalisationTask.Settings()
         settings.every = 0.5
         settings.threads = 1
-        return try LocalisationTask(sessions: [session], bundle: bundle, settings: settings, work: bundle + "-work", name: "t").run()
+        settings.mismatchedAudio = mismatched
+        let work = bundle + (mismatched ? "-mismatched" : "") + "-work"
+        return try LocalisationTask(sessions: [session], bundle: bundle, settings: settings, work: work, name: "t").run()
     }
 
     @Test func scoresTheMapRuleTheManifestNames() throws {
@@ -46,5 +48,23 @@ struct LocalisationTaskTests {
         for sample in dotSamples { #expect(sample.map.allSatisfy { $0 >= 0 && $0 <= 1 }) }
         let report = try EvaluationReport.localiseSection([cosine, dot], out: Self.directory)
         #expect(report.contains(Localisation.Kind.fusionDot.rawValue))
+    }
+
+    /// The control run keeps the moments and frames but pairs each with another moment's
+    /// audio, so its maps differ (the tiny random network does depend on its audio input).
+    @Test func mismatchedAudioControlChangesTheMapsNotTheMoments() throws {
+        let (_, matched) = try Self.run(.fusionDot)
+        let (control, mismatched) = try Self.run(.fusionDot, mismatched: true)
+        #expect(control.settings.mismatchedAudio)
+        #expect(mismatched.map(\.time) == matched.map(\.time) && mismatched.map(\.frame) == matched.map(\.frame))
+        let differing = zip(matched, mismatched).filter { pair in zip(pair.0.map, pair.1.map).contains { abs($0 - $1) > 1e-6 } }.count
+        #expect(differing > matched.count / 2, "only \(differing) of \(matched.count) maps changed with another moment's audio")
+        // The matched run's finished scans are not reused under the control's settings.
+        var other = control.settings
+        other.mismatchedAudio = true
+        #expect(throws: EvaluationError.self) {
+            try LocalisationTask(sessions: [Self.session], bundle: Self.directory + "/bundle-dot", settings: other,
+                                 work: Self.directory + "/bundle-dot-work", name: "t").run()
+        }
     }
 }

@@ -20,7 +20,17 @@ public final class LocalisationTask {
         /// Seconds between sampled moments (only moments with sonographer speech count).
         public var every = 0.25
         public var threads = 2
+        /// The control: each moment's map is made with the audio of another moment of the
+        /// same scan (half the moments away). A model that listens scores lower with it; one
+        /// that ignores the audio (a fixed spatial prior) scores the same.
+        public var mismatchedAudio = false
         public init() {}
+        public init(from decoder: Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            every = try c.decode(Double.self, forKey: .every)
+            threads = try c.decode(Int.self, forKey: .threads)
+            mismatchedAudio = try c.decodeIfPresent(Bool.self, forKey: .mismatchedAudio) ?? false
+        }
     }
 
     public enum Category: String, Codable, Sendable, CaseIterable {
@@ -81,6 +91,14 @@ public final class LocalisationTask {
     public func run() throws -> (Result, [Sample]) {
         let start = Date()
         try FileIO.makeDirectories(work)
+        // Finished scans are reused only by a run with the same settings and bundle.
+        let identity = Array(try JSONEncoder.sorted.encode(["settings": String(decoding: try JSONEncoder.sorted.encode(settings), as: UTF8.self),
+                                                            "bundle": bundleDirectory]))
+        let identityPath = work + "/settings.json"
+        if FileIO.exists(identityPath), try FileIO.readAll(identityPath) != identity {
+            throw EvaluationError("\(work) holds results made with other settings or another bundle (\(identityPath)); give another --name or delete the folder")
+        }
+        try FileIO.writeAtomically(identityPath, identity)
         let bundle = try ModelBundle.load(directory: bundleDirectory)
         ShowTellNetwork.setBLASThreads(settings.threads)
         let inference = ShowTellInference(network: bundle.network, threads: settings.threads)
@@ -131,6 +149,7 @@ public final class LocalisationTask {
             if session.words(from: t - half, to: t + half).contains(where: { $0.speaker == EvaluationSession.sonographer }) { times.append(t) }
             t += settings.every
         }
+        // Pass 1: the audio embedding of every moment's window (the front-end streams forward).
         let clip = session.recorded.audio
         let frontEnd = try SpeechFrontEnd(inputRate: clip.sampleRate)
         let rate = Double(clip.sampleRate), channels = clip.channels
@@ -139,12 +158,8 @@ public final class LocalisationTask {
         var pushed = 0
         let d = inference.embeddingDimension, cells = inference.mapWidth * inference.mapHeight
         var spectrogram = [Float](repeating: 0, count: ShowTellNetwork.spectrogramSize * ShowTellNetwork.spectrogramSize)
-        var audio = [Float](repeating: 0, count: d), video = [Float](repeating: 0, count: d * cells)
-        var cellScores = [Float](repeating: 0, count: cells)
-        var image = Image8(width: session.frameWidth, height: session.frameHeight, channels: 1)
-        let progress = ProgressBar("\(name) \(session.name)", total: times.count)
-        var samples: [Sample] = []
-        for (k, time) in times.enumerated() {
+        var heard: [(time: Double, audio: [Float])] = []
+        for time in times {
             // Audio up to 50 ms past the window end (flushes the resampler's delay with real signal).
             let target = min(clip.frameCount, Int(((time + half + 0.05) * rate).rounded()))
             while pushed < target {
@@ -157,9 +172,21 @@ public final class LocalisationTask {
             let end = Int(((time + half) * outputRate).rounded())
             let window = spectrogram.withUnsafeMutableBufferPointer { frontEnd.window(endingAt: end, into: $0.baseAddress!, standardised: true) }
             guard window != nil else { continue }  // the last moments of a recording (no audio after them)
+            var audio = [Float](repeating: 0, count: d)
+            spectrogram.withUnsafeBufferPointer { s in audio.withUnsafeMutableBufferPointer { inference.embedAudio(s.baseAddress!, into: $0.baseAddress!) } }
+            heard.append((time, audio))
+        }
+        // Pass 2: each moment's frame, its map with that audio (or another moment's: the
+        // control), and the scores.
+        var video = [Float](repeating: 0, count: d * cells)
+        var cellScores = [Float](repeating: 0, count: cells)
+        var image = Image8(width: session.frameWidth, height: session.frameHeight, channels: 1)
+        let progress = ProgressBar("\(name) \(session.name)", total: heard.count)
+        var samples: [Sample] = []
+        for (k, (time, _)) in heard.enumerated() {
+            let audio = heard[settings.mismatchedAudio ? (k + heard.count / 2) % heard.count : k].audio
             let index = session.frameIndex(at: time)
             try session.recorded.video.decodeFrame(index, into: &image)
-            spectrogram.withUnsafeBufferPointer { s in audio.withUnsafeMutableBufferPointer { inference.embedAudio(s.baseAddress!, into: $0.baseAddress!) } }
             image.pixels.withUnsafeBufferPointer { p in
                 video.withUnsafeMutableBufferPointer { inference.embedVideo(p.baseAddress!, width: image.width, height: image.height, into: $0.baseAddress!) }
             }

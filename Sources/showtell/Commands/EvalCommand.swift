@@ -65,11 +65,14 @@ struct EvalLocaliseCommand: ParsableCommand {
     @Option(help: "Output folder of the evaluation.") var out: String
     @Option(help: "Seconds between sampled moments (moments with sonographer speech only).") var every = 0.25
     @Option(help: "Threads.") var threads = 2
+    @Flag(help: "Control run: score each moment's map made with another moment's audio (a model that listens drops).")
+    var mismatchedAudio = false
 
     func run() throws {
         var settings = LocalisationTask.Settings()
         settings.every = every
         settings.threads = threads
+        settings.mismatchedAudio = mismatchedAudio
         let sessions = try EvaluationDataset.sessionDirectories(dataset)
         let task = LocalisationTask(sessions: sessions, bundle: bundle, settings: settings, work: out + "/localise/" + name, name: name)
         let (result, samples) = try task.run()
