@@ -10,6 +10,7 @@
 #   ./build.sh prep-data  phantom train/held-out datasets and their prepared clip indexes (showtell prep)
 #   ./build.sh fuzz [SECONDS [TARGET...]]  every parser under libFuzzer + ASan, SECONDS each (default 120)
 #   ./build.sh fuzz-ci   the test command's reproducible fuzzing (fixed seed and input counts)
+#   ./build.sh soak [MINUTES]  the daemon for MINUTES (default 60) with control clients; CSV, slopes, plot
 #   ./build.sh sanitize  ThreadSanitizer over the loop/ring/control-plane tests, ASan+UBSan over the C kernels
 #   ./build.sh eval-dev  the evaluation harnesses end to end on 3 x 1 min phantoms (untrained models)
 set -euo pipefail
@@ -209,6 +210,21 @@ fuzz() {
   return $failed
 }
 
+# Soak (issue 13): the release daemon on a looped real-pace replay of a 2-minute phantom scan
+# with the shipped model and a stream of control-socket clients, sampled every minute; the
+# slopes per hour and a plot (matplotlib in the fixtures venv) land in out/soak/.
+soak() {
+  deps
+  swift build -c release
+  local bin; bin=$(swift build -c release --show-bin-path)
+  [ -f out/soak-data/scan-000/session.json ] || "$bin/showtell" synth --out out/soak-data --minutes 2 --seed 13
+  command -v jq >/dev/null || { local sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"; DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq jq >/dev/null; }
+  rm -rf out/soak
+  Tests/Benchmarks/soak.sh "$bin" out/soak-data/scan-000 models/edge-full out/soak "$1"
+  python_venv matplotlib
+  .build/fixtures-venv/bin/python Tests/Benchmarks/soak_plot.py out/soak
+}
+
 # Sanitizers. ThreadSanitizer over the suites with threads: the loop (its stall watchdog and
 # faults), the SPSC rings and session recorder, the control plane (socket server, signals,
 # watchdog pinger, metrics, latency recorder, logger); its own build folder (.build-tsan) so the
@@ -303,6 +319,7 @@ case "${1:-}" in
   eval-dev) eval_dev ;;
   fuzz) shift; fuzz "$@" ;;
   fuzz-ci) fuzz ci ;;
+  soak) shift; soak "${1:-60}" ;;
   sanitize) sanitize ;;
-  *) echo "usage: $0 demo|test|deps|fixtures|bench|package|board-systemd|prep-data|eval-dev|fuzz [SECONDS [TARGET...]]|fuzz-ci|sanitize"; exit 2 ;;
+  *) echo "usage: $0 demo|test|deps|fixtures|bench|package|board-systemd|prep-data|eval-dev|fuzz [SECONDS [TARGET...]]|fuzz-ci|soak [MINUTES]|sanitize"; exit 2 ;;
 esac

@@ -1,8 +1,9 @@
 #!/bin/bash
 # Soak (issue 13): showtelld on a looped real-pace replay (null display, the given bundle) for
 # MINUTES while a bounded stream of clients uses the control socket: a `status --json` every
-# 2 s, a `metrics` every 5 s, and every 30 s a client that connects and says nothing (the
-# daemon must drop it at its 5 s idle deadline). Every minute one CSV row: RSS, anonymous
+# 2 s, a `metrics` every 5 s, and every 31 s a client that connects and says nothing (the
+# daemon must drop it at its 5 s idle deadline; 31 s so it does not phase-lock with the
+# minute samples and show as a standing thread). Every minute one CSV row: RSS, anonymous
 # memory, threads, open descriptors, capture-to-display p50/p99 and the client failures so
 # far. At the end, the least-squares slope of each column per hour (`flat` means flat).
 #   Tests/Benchmarks/soak.sh BIN_DIR SESSION_DIR BUNDLE OUT_DIR [MINUTES]
@@ -30,7 +31,7 @@ for _ in $(seq 100); do [ -S "$sock" ] && break; sleep 0.1; done
 failures=$out/client-failures; : > "$failures"
 ( while :; do "$bin/showtell" status --socket "$sock" --json > /dev/null 2>&1 || echo status >> "$failures"; sleep 2; done ) & clients+=($!)
 ( while :; do "$bin/showtell" control --socket "$sock" metrics > /dev/null 2>&1 || echo metrics >> "$failures"; sleep 5; done ) & clients+=($!)
-( while :; do python3 -c "import socket,sys,time; s=socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); time.sleep(8)" "$sock" 2>/dev/null || true; sleep 22; done ) & clients+=($!)
+( while :; do python3 -c "import socket,sys,time; s=socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); time.sleep(8)" "$sock" 2>/dev/null || true; sleep 23; done ) & clients+=($!)
 
 echo "minute,rss_kb,anon_kb,threads,fds,p50_ms,p99_ms,frames_out,client_failures" | tee "$out/soak.csv"
 for minute in $(seq 1 "$minutes"); do
