@@ -195,6 +195,8 @@ func format6(_ x: Float) -> String { formatted(Double(x), digits: 6) }
 func format3(_ x: Float) -> String { formatted(Double(x), digits: 3) }
 func format1(_ x: Double) -> String { formatted(x, digits: 1) }
 
+func percent(_ x: Double) -> String { formatted(100 * x, digits: 1) + " %" }
+
 func formatted(_ x: Double, digits: Int) -> String {
     guard x.isFinite else { return "\(x)" }
     var buffer = [CChar](repeating: 0, count: 64)

@@ -4,9 +4,13 @@ import NeuralCore
 import Platform
 import ShowTellModel
 
-/// `showtell train`: dataset -> model -> loop -> curves -> bundle -> held-out pointing game.
-/// The run folder holds run.json (configuration, dataset), losses.csv/png, checkpoints,
-/// pointing.md and, for variants with audio and spatial fusion, `bundle/` (a model bundle).
+/// `showtell train`: dataset -> model -> loop -> curves -> held-out score -> bundle.
+/// The run folder holds run.json (configuration, dataset), losses.csv/png, checkpoints, what
+/// the held-out scorer wrote and, for variants with audio and spatial fusion, `bundle/`.
+///
+/// Training reads the prep index only. Scoring on held-out ground truth is the caller's
+/// `HeldoutScorer` (the CLI passes the Evaluation module's pointing game), so this module has
+/// no code that reads transcripts or labels (checked by TrainingIsolationTests).
 public struct TrainingRunOptions: Sendable {
     public var dataset: String?
     /// Toy clips instead of a dataset (tests, development).
@@ -21,9 +25,8 @@ public struct TrainingRunOptions: Sendable {
     public var threads = 2
     public var wordVectors: String?
     public var keywords: String?
-    /// Held-out prep folder and the raw sessions it came from (ground truth, read only for scoring).
-    public var evaluate: String?
-    public var sessionsRoot: String?
+    /// Scores the trained model on held-out data after the last step (nil: no scoring).
+    public var heldout: HeldoutScorer?
     public var bundleNotes = ""
     /// Keep every clip whose recognised words hold a keyword, and every `clipStride`-th other clip.
     public var clipStride = 1
@@ -40,7 +43,7 @@ public enum TrainingRun {
         public var epochs: Int
         public var last: LossTerms?
         public var clipsPerSecond: Double
-        public var pointing: PointingGame.Result?
+        public var heldout: HeldoutScore?
         public var bundle: String?
     }
 
@@ -140,33 +143,10 @@ public enum TrainingRun {
             log("toy pointing on \(maps.count) fresh clips: \(hits) hits (\(percent(Double(hits) / Double(maps.count))))")
         }
 
-        if let heldout = options.evaluate, let root = options.sessionsRoot {
-            let dataset = try PreparedDataset(path: heldout)
-            let heldoutBuilder = BatchBuilder(source: dataset, vectors: vectors, keywords: keywords, configuration: c)
-            var result = PointingGame.Result()
-            let windows = try PointingGame.windows(dataset: dataset, keywords: keywords, sessionsRoot: root, result: &result)
-            let maps = model.maps(for: windows.map(\.clip), builder: heldoutBuilder)
-            for (window, map) in zip(windows, maps) { result.trials.append(PointingGame.score(window, map: map, side: model.mapSide)) }
-            let table = result.table(title: c.variant.rawValue)
-            // Gallery: the first hits and misses, spread over the held-out windows.
-            var gallery = [String]()
-            try FileIO.makeDirectories(options.out + "/gallery")
-            for wantHit in [true, false] {
-                let picks = result.trials.indices.filter { result.trials[$0].hit == wantHit }
-                for k in stride(from: 0, to: picks.count, by: max(1, picks.count / 6)).prefix(6) {
-                    let i = picks[k], trial = result.trials[i], window = windows[i]
-                    let stored = dataset.storedFrame(clip: trial.clip, frame: 0)
-                    let image = Overlay.render(frame: stored.pixels, side: stored.side, map: maps[i], mapSide: model.mapSide, window: window,
-                                               trial: trial, caption: "asr: " + dataset.clips[trial.clip].words.joined(separator: " "))
-                    let name = "gallery/\(wantHit ? "hit" : "miss")-\(gallery.count)-\(trial.anatomy).png"
-                    try FileIO.writeAtomically(options.out + "/" + name, ImageFiles.pngData(image))
-                    gallery.append("![\(name)](\(name))")
-                }
-            }
-            let report = "Pointing game, \(heldout) (\(result.trials.count) windows naming one anatomy in the ground-truth transcript; \(result.notVisible) named an anatomy not in the frame, \(result.ambiguous) named several: not counted)\n\n" + table + "\n\nGallery (map over the 224 crop, maximum boxed cyan, mask outlined green):\n\n" + gallery.joined(separator: "\n") + "\n"
-            try FileIO.writeAtomically(options.out + "/pointing.md", Array(report.utf8))
-            log(report)
-            summary.pointing = result
+        if let scorer = options.heldout {
+            let score = try scorer(model, vectors, keywords)
+            log(score.report)
+            summary.heldout = score
         }
 
         if c.variant.usesAudio, c.variant.fusion == .spatial, c.backbone.name != "tiny" {
@@ -187,12 +167,10 @@ public enum TrainingRun {
             losses["alpha"] = Double(w.baseAudio); losses["beta"] = Double(w.baseText)
             losses["gamma"] = Double(w.contraAudio); losses["delta"] = Double(w.contraText)
             training.losses = losses
-            if let pointing = summary.pointing {
-                training.metrics = ["pointing_game": pointing.accuracy, "pointing_chance": pointing.chance, "pointing_windows": Double(pointing.trials.count)]
-            }
+            if let score = summary.heldout { training.metrics = score.metrics }
             training.configuration = runInfo
             training.keywords = keywords.forms
-            if let pointing = summary.pointing { training.report = pointing.table(title: c.variant.rawValue) }
+            if let score = summary.heldout { training.report = score.table }
             let bundle = options.out + "/bundle"
             let manifest = try ModelBundle.write(network: model.network, trained: true,
                                                  notes: "trained: showtell train --variant \(c.variant.rawValue) (\(options.bundleNotes))",
@@ -209,3 +187,20 @@ public enum TrainingRun {
         try FileIO.writeAtomically(path, Array(try encoder.encode(values)) + [0x0A])
     }
 }
+
+/// What a held-out scorer hands back: a markdown report (logged; the scorer also writes its
+/// own files), the table and metrics the bundle's training summary carries.
+public struct HeldoutScore: Sendable {
+    public var report: String
+    public var table: String
+    public var metrics: [String: Double]
+
+    public init(report: String, table: String, metrics: [String: Double]) {
+        self.report = report
+        self.table = table
+        self.metrics = metrics
+    }
+}
+
+/// Scores a trained model (inference mode) with the run's word vectors and keywords.
+public typealias HeldoutScorer = @Sendable (_ model: TrainingModel, _ vectors: WordVectors, _ keywords: KeywordDictionary) throws -> HeldoutScore

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Evaluation
 import NeuralCore
 import Platform
 import Training
@@ -114,8 +115,10 @@ struct TrainCommand: ParsableCommand {
         options.threads = threads
         options.wordVectors = dataset == nil ? nil : wordVectors
         options.keywords = dataset == nil ? nil : keywords
-        options.evaluate = evaluate
-        options.sessionsRoot = sessions
+        if let evaluate, let sessions {
+            // Ground truth is read here, after training, by the Evaluation module only.
+            options.heldout = PointingGame.heldoutScorer(prep: evaluate, sessions: sessions, out: out, title: variant.rawValue)
+        }
         options.bundleNotes = "dataset \(dataset ?? "synthetic"), \(epochs) epochs, seed \(seed)"
         do {
             _ = try TrainingRun.run(options, log: { Console.out($0 + "\n") }, progress: { line in

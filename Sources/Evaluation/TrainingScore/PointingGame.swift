@@ -1,6 +1,7 @@
-import FoundationEssentials
+import Foundation
 import MediaFormats
 import Platform
+import Training
 
 /// The pointing game on held-out speech windows that name an anatomy: a hit when the map's
 /// maximum cell, mapped back to the original frame, lies inside the mask of the anatomy
@@ -120,4 +121,4 @@ public struct PointingGame {
     }
 }
 
-func percent(_ x: Double) -> String { formatted(100 * x, digits: 1) + " %" }
+private func percent(_ x: Double) -> String { String(format: "%.1f %%", 100 * x) }

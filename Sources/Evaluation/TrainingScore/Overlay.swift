@@ -1,5 +1,6 @@
 import MediaFormats
 import Platform
+import Training
 
 /// A picture a person can judge: the stored frame, the localisation map over the part of the
 /// frame it covers (the 224 centre crop), the map's maximum boxed, the named anatomy's mask
