@@ -222,6 +222,11 @@ let testTargets: [Target] = [
     // Float buffers and finite-difference gradient checks shared by the neural test targets.
     .target(name: "NeuralTestSupport", dependencies: ["NeuralCore"], path: "Tests/NeuralTestSupport"),
     .testTarget(
+        name: "PlatformTests",
+        dependencies: ["Platform"],
+        path: "Tests/PlatformTests"
+    ),
+    .testTarget(
         name: "MediaFormatsTests",
         dependencies: ["MediaFormats", "TestSupport"],
         path: "Tests/MediaFormatsTests"
@@ -260,7 +265,7 @@ let testTargets: [Target] = [
     ),
     .testTarget(
         name: "PhantomScanTests",
-        dependencies: ["PhantomScan", "MediaFormats", "AudioFrontEnd", "Capture", "TestSupport"],
+        dependencies: ["PhantomScan", "MediaFormats", "AudioFrontEnd", "Capture", "Platform", "TestSupport"],
         path: "Tests/PhantomScanTests"
     ),
     .testTarget(
