@@ -217,7 +217,7 @@ let executables: [Target] = [
 
 let testTargets: [Target] = [
     // MARK: Tests (Swift Testing; fixtures committed, no Python needed).
-    // Helpers shared by test targets (running ffprobe where it is installed).
+    // Helpers shared by test targets (scratch folders; running ffprobe where it is installed).
     .target(name: "TestSupport", path: "Tests/TestSupport"),
     // Float buffers and finite-difference gradient checks shared by the neural test targets.
     .target(name: "NeuralTestSupport", dependencies: ["NeuralCore"], path: "Tests/NeuralTestSupport"),
@@ -239,13 +239,13 @@ let testTargets: [Target] = [
     ),
     .testTarget(
         name: "ApplianceTests",
-        dependencies: ["Appliance", "Capture", "ControlPlane", "Display", "MediaFormats", "Platform"],
+        dependencies: ["Appliance", "Capture", "ControlPlane", "Display", "MediaFormats", "Platform", "TestSupport"],
         path: "Tests/ApplianceTests"
     ),
     .testTarget(
         name: "ApplianceServiceTests",
         dependencies: ["Appliance", "ControlPlane", "Capture", "Display", "MediaFormats", "Platform", "PhantomScan",
-                       "ShowTellModel", "NeuralCore"],
+                       "ShowTellModel", "NeuralCore", "TestSupport"],
         path: "Tests/ApplianceServiceTests"
     ),
     .testTarget(
@@ -270,7 +270,7 @@ let testTargets: [Target] = [
     ),
     .testTarget(
         name: "PrepTests",
-        dependencies: ["Prep", "PrepEvaluation", "GroundTruth", "MediaFormats", "PhantomScan", "NeuralCore", "AudioFrontEnd"],
+        dependencies: ["Prep", "PrepEvaluation", "GroundTruth", "MediaFormats", "PhantomScan", "NeuralCore", "AudioFrontEnd", "TestSupport"],
         path: "Tests/PrepTests"
     ),
     .testTarget(
@@ -281,12 +281,12 @@ let testTargets: [Target] = [
     ),
     .testTarget(
         name: "InferenceEngineTests",
-        dependencies: ["InferenceEngine", "ShowTellModel", "NeuralCore", "CInt8Kernels", "CAllocCounter"],
+        dependencies: ["InferenceEngine", "ShowTellModel", "NeuralCore", "CInt8Kernels", "CAllocCounter", "TestSupport"],
         path: "Tests/InferenceEngineTests"
     ),
     .testTarget(
         name: "FieldDiagnosticsTests",
-        dependencies: ["FieldDiagnostics", "ControlPlane", "ShowTellModel", "NeuralCore", "Platform"],
+        dependencies: ["FieldDiagnostics", "ControlPlane", "ShowTellModel", "NeuralCore", "Platform", "TestSupport"],
         path: "Tests/FieldDiagnosticsTests"
     ),
     .testTarget(
@@ -297,12 +297,12 @@ let testTargets: [Target] = [
     ),
     .testTarget(
         name: "TrainingTests",
-        dependencies: ["Training", "NeuralCore", "ShowTellModel", "NeuralTestSupport"],
+        dependencies: ["Training", "NeuralCore", "ShowTellModel", "NeuralTestSupport", "TestSupport"],
         path: "Tests/TrainingTests"
     ),
     .testTarget(
         name: "ShowTellModelTests",
-        dependencies: ["ShowTellModel", "Appliance", "NeuralCore", "CAllocCounter"],
+        dependencies: ["ShowTellModel", "Appliance", "NeuralCore", "CAllocCounter", "TestSupport"],
         path: "Tests/ShowTellModelTests"
     ),
 ]

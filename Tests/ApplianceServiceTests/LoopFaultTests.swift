@@ -7,6 +7,7 @@ import MediaFormats
 import Platform
 import Testing
 @testable import Appliance
+import TestSupport
 
 /// A 64×48 source driven by a script of wall time: delivers at 30 fps while `delivering`
 /// says so, otherwise waits out the poll timeout like a driver with no frame, or throws
@@ -150,7 +151,7 @@ final class ScriptedSource: VideoSource {
     }
 
     @Test func recordingStartsAndStopsBetweenFrames() throws {
-        let scratch = Scratch()
+        let scratch = ScratchFolder()
         let base = NullScreen(width: 32, height: 20)
         let screen = ServiceScreen(base: base)
         screen.beginFrame().fill(0); try screen.present()
