@@ -85,7 +85,7 @@ let swiftModules: [Target] = [
     // Phantom scans: synthetic B-mode sessions with narration and exact ground truth.
     .target(
         name: "PhantomScan",
-        dependencies: ["Platform", "MediaFormats", "AudioFrontEnd", "Capture", "CEspeakLoader"],
+        dependencies: ["Platform", "MediaFormats", "AudioFrontEnd", "CEspeakLoader"],
         path: "Sources/PhantomScan"
     ),
     // espeak-ng is needed only to generate phantoms, so it is loaded with dlopen at run
@@ -239,7 +239,7 @@ let testTargets: [Target] = [
     ),
     .testTarget(
         name: "ApplianceTests",
-        dependencies: ["Appliance", "Capture", "ControlPlane", "Display", "MediaFormats", "Platform", "TestSupport"],
+        dependencies: ["Appliance", "Capture", "ControlPlane", "Display", "MediaFormats", "PhantomScan", "Platform", "TestSupport"],
         path: "Tests/ApplianceTests"
     ),
     .testTarget(
@@ -265,7 +265,7 @@ let testTargets: [Target] = [
     ),
     .testTarget(
         name: "PhantomScanTests",
-        dependencies: ["PhantomScan", "MediaFormats", "AudioFrontEnd", "Capture", "Platform", "TestSupport"],
+        dependencies: ["PhantomScan", "MediaFormats", "AudioFrontEnd", "Platform", "TestSupport"],
         path: "Tests/PhantomScanTests"
     ),
     .testTarget(

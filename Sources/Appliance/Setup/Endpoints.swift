@@ -134,7 +134,7 @@ public enum EndpointFactory {
         case .replay(let session):
             return try ReplayAudioSource(path: session + "/audio.wav", clock: clock, loop: loop)
         case .phantom(let seed):
-            return try PhantomSession.narrationSource(seed: seed, clock: clock, loop: true)
+            return try PhantomNarrationSource.open(seed: seed, clock: clock, loop: true)
         case .none:
             return nil
         }
