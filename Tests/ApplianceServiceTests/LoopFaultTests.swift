@@ -199,3 +199,22 @@ final class ScriptedSource: VideoSource {
         #expect(try ServiceEndpoints(config: ApplianceConfig()).display == .auto)
     }
 }
+
+@Suite struct DeviceOpeningTests {
+    /// The phantom endpoints open without devices; `auto` falls back to null on a machine with
+    /// neither DRM nor fbdev and says why (each step once).
+    @Test func phantomVideoAndAutoDisplayOpenWithoutDevices() throws {
+        var config = ApplianceConfig()
+        try config.applyOverride("video.source=phantom:3")
+        try config.applyOverride("audio.source=none")
+        let endpoints = try ServiceEndpoints(config: config)
+        let devices = try DeviceOpening.open(endpoints, config: config, clock: ReplayClock(paced: false))
+        #expect(devices.video.summary.hasPrefix("phantom scan seed 3"))
+        #expect(devices.audio == nil && devices.audioState == "off")
+        let hasDisplay = FileManager.default.fileExists(atPath: "/dev/dri/card0") || FileManager.default.fileExists(atPath: "/dev/fb0")
+        if !hasDisplay {
+            #expect(devices.screen is NullScreen)
+            #expect(devices.warnings.filter { $0.hasPrefix("DRM: ") || $0.hasPrefix("fbdev: ") }.count == 2)
+        }
+    }
+}
