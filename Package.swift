@@ -255,7 +255,7 @@ let testTargets: [Target] = [
     ),
     .testTarget(
         name: "CaptureTests",
-        dependencies: ["Capture", "MediaFormats"],
+        dependencies: ["Capture", "MediaFormats", "CSystemShims"],
         path: "Tests/CaptureTests"
     ),
     .testTarget(

@@ -11,29 +11,36 @@ import ShowTellModel
 /// heatmap gated by speech, composed and presented. Everything is allocated in `init`;
 /// `step` allocates nothing, takes no lock and does not log.
 public final class ApplianceLoop {
+    /// The keys under `[loop]` come from the configuration, which owns their defaults (an
+    /// `ApplianceConfig()` gives the daemon's); the rest are fixed tuning.
     public struct Settings: Sendable {
-        public var audioHopMilliseconds = 100
+        public var audioHopMilliseconds: Int
         /// Peak opacity of the heatmap while speech is heard.
-        public var heatmapAlpha: Float = 0.6
+        public var heatmapAlpha: Float
         /// Without frames for this long the screen says NO SIGNAL.
         public var stallMilliseconds = 1_000
         /// Fraction of the 0.6 s window that must be speech for the overlay to show.
         public var speechThreshold: Float = 0.3
-        /// Speaker check: the window's speech must stand this far above the noise floor (dB),
-        /// as the sonographer's at the machine does; farther voices (parent, colleague) do not
-        /// drive the heatmap. Measured on phantom scans: 12 dB keeps 94 % of the sonographer's
-        /// windows and rejects 70 % of the others' (SpeakerCheckTests).
-        public var nearSpeakerDB: Float = 12
+        /// Speaker check: the window's speech must stand this far above the noise floor (dB);
+        /// farther voices (parent, colleague) do not drive the heatmap.
+        public var nearSpeakerDB: Float
         public var fadeInSeconds: Float = 0.15
         public var fadeOutSeconds: Float = 0.8
         /// Weight of the newest heatmap in the temporal average.
-        public var heatSmoothing: Float = 0.5
+        public var heatSmoothing: Float
         /// Real-time priority of the audio thread (0: normal scheduling).
         public var audioFIFOPriority: Int32 = 0
         /// Centre the 0.6 s audio window on the frame shown (frames are held back 0.3 s);
         /// false: the window ends at the frame (causal, no added latency).
-        public var centredWindow = false
-        public init() {}
+        public var centredWindow: Bool
+
+        public init(_ loop: ApplianceConfig.Loop = ApplianceConfig().loop) {
+            audioHopMilliseconds = loop.audioHopMilliseconds
+            heatmapAlpha = Float(loop.heatmapAlpha)
+            nearSpeakerDB = Float(loop.speakerMinDB)
+            heatSmoothing = Float(1 - loop.smoothing)
+            centredWindow = loop.window == .centred
+        }
     }
 
     public struct Counters: Sendable, Equatable {

@@ -94,13 +94,8 @@ public final class ApplianceService {
 
         let metrics = ApplianceMetrics(stageNames: ApplianceLoop.stageNames)
         let screen = ServiceScreen(base: devices.screen)
-        var settings = ApplianceLoop.Settings()
-        settings.audioHopMilliseconds = config.loop.audioHopMilliseconds
-        settings.heatmapAlpha = Float(config.loop.heatmapAlpha)
-        settings.heatSmoothing = Float(1 - config.loop.smoothing)
+        var settings = ApplianceLoop.Settings(config.loop)
         settings.audioFIFOPriority = Int32(config.realtime.fifoPriority)
-        settings.centredWindow = config.loop.window == .centred
-        settings.nearSpeakerDB = Float(config.loop.speakerMinDB)
         let loop = try ApplianceLoop(video: devices.video, reopenVideo: devices.reopenVideo, audio: devices.audio,
                                      audioThreaded: devices.audioThreaded, screen: screen, model: model,
                                      settings: settings, metrics: metrics)

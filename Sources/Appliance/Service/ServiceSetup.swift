@@ -68,6 +68,7 @@ enum DeviceOpening {
             settings.device = device
             settings.width = width
             settings.height = height
+            settings.framesPerSecond = config.video.fps
             let wanted: CapturePixelFormat = switch config.video.pixelFormat {
             case .mjpg: .mjpeg
             case .yuyv: .yuyv
@@ -152,10 +153,14 @@ enum DeviceOpening {
                              audioThreaded: threaded, screen: screen, warnings: warnings)
     }
 
-    /// The frame rate written into a recording's header: the replay's, or the configured one.
+    /// The frame rate written into a recording's header: the replay's, the camera's as its
+    /// driver reports it, or the configured one.
     static func recordingRate(_ video: VideoSource, config: ApplianceConfig) -> Int {
         if let replay = video as? ReplayVideoSource {
             return max(1, Int(replay.reader.info.frameRate.framesPerSecond.rounded()))
+        }
+        if let camera = video as? V4L2VideoSource, let fps = camera.capture.framesPerSecond {
+            return max(1, Int(fps.rounded()))
         }
         return config.video.fps
     }
