@@ -75,8 +75,6 @@ public final class ApplianceLoop {
 
     @inline(__always)
     private func record(_ stage: Stage, nanoseconds: Int64) { metrics.recordStage(stage.rawValue, nanoseconds: nanoseconds) }
-    /// Per-stage and capture-to-display latency histograms the control plane reads
-    /// (lock-free double buffer); nil: only the local recorders below.
     /// Per-stage and capture-to-display latency (HDR histograms; the daemon passes the one it
     /// exports, otherwise the loop keeps its own).
     public let metrics: ApplianceMetrics
