@@ -59,7 +59,7 @@ final class ScriptedSource: VideoSource {
         #expect(shown - 0.5 <= 1.15 && shown - 0.5 >= 0.9, "NO SIGNAL \(shown - 0.5) s after the stall began")
         let recovered = try #require(recoveredAt)
         #expect(recovered >= 2.0 && recovered < 2.15, "picture back \(recovered - 2.0) s after frames returned")
-        #expect(loop.telemetry.counters.stalls == 1)
+        #expect(loop.telemetry.counters.videoStalls == 1)
         #expect(loop.telemetry.counters.framesOut == loop.counters.framesOut)
     }
 
@@ -91,7 +91,7 @@ final class ScriptedSource: VideoSource {
         #expect((fresh?.delivered ?? 0) >= 10)
         let noSignalAtEnd = loop.telemetry.noSignal.load(ordering: .relaxed)
         #expect(!noSignalAtEnd)
-        #expect(loop.telemetry.counters.reopens == 3)
+        #expect(loop.telemetry.counters.videoReopens == 3)
     }
 
     /// Audio losses (ALSA overruns) reach the published counters and the metrics. The real
@@ -117,8 +117,8 @@ final class ScriptedSource: VideoSource {
         let loop = try ApplianceLoop(video: source, audio: LossyAudio(), audioThreaded: false,
                                      screen: NullScreen(width: 64, height: 72), model: nil)
         for _ in 0..<5 { _ = try loop.step() }
-        let lost = loop.telemetry.audioLost.load(ordering: .relaxed)
-        #expect(lost > 0 && lost == loop.counters.audioLost)
+        let lost = loop.telemetry.audioXruns.load(ordering: .relaxed)
+        #expect(lost > 0 && lost == loop.counters.audioXruns)
     }
 
     @Test func loopRecordsStageLatenciesIntoTheMetrics() throws {

@@ -139,7 +139,7 @@ import TestSupport
         #expect(screen.presented == 3)
         // 100 ms per empty poll: after 1 s the screen says NO SIGNAL.
         for _ in 0..<12 { #expect(try loop.step()) }
-        #expect(loop.counters.stalls == 1)
+        #expect(loop.counters.videoStalls == 1)
         #expect(screen.presented > 3)
         let canvas = screen.canvas
         let centre = (0..<240).flatMap { y in (0..<320).map { canvas.row(y)[$0] } }

@@ -43,20 +43,21 @@ public final class ApplianceLoop {
         }
     }
 
+    /// Named as `ApplianceMetrics`' counters (the Prometheus series) that Housekeeping copies them to.
     public struct Counters: Sendable, Equatable {
         public var framesIn = 0
         public var framesOut = 0
         /// Frames the source lost (driver sequence gaps, corrupt frames).
         public var framesDropped = 0
         /// Frames whose video branch was skipped to keep up (the previous map was reused).
-        public var videoSkipped = 0
+        public var framesSkipped = 0
         public var audioWindows = 0
         public var speechWindows = 0
-        public var audioLost = 0
+        public var audioXruns = 0
         /// Audio samples that arrived NaN, infinite or beyond full scale (`SampleSanitiser`).
         public var audioSanitised = 0
-        public var stalls = 0
-        public var reopens = 0
+        public var videoStalls = 0
+        public var videoReopens = 0
     }
 
     public let settings: Settings
@@ -211,7 +212,7 @@ public final class ApplianceLoop {
             if video.finished { return false }
             stalledFor += Int(period)
             if stalledFor >= settings.stallMilliseconds {
-                if stalledFor - Int(period) < settings.stallMilliseconds { counters.stalls += 1 }
+                if stalledFor - Int(period) < settings.stallMilliseconds { counters.videoStalls += 1 }
                 showMessage("NO SIGNAL")
                 if reopenVideo != nil && stalledFor >= 3 * settings.stallMilliseconds { try sourceFailed() }
             }
@@ -234,7 +235,7 @@ public final class ApplianceLoop {
         // Video: every frame, unless the last iteration overran the frame period.
         if let model, speaking || alpha > 0.01 {
             if skipNextVideo {
-                counters.videoSkipped += 1
+                counters.framesSkipped += 1
                 skipNextVideo = false
             } else {
                 model.embedVideo(shown, width: video.width, height: video.height, into: videoMap)
@@ -285,7 +286,7 @@ public final class ApplianceLoop {
             frontEnd.push(UnsafeBufferPointer(start: audioChunk, count: count))
             audioConsumed += count
         }
-        counters.audioLost = feed.source.lostPeriods
+        counters.audioXruns = feed.source.lostPeriods
         counters.audioSanitised = feed.sanitisedSamples.load(ordering: .relaxed)
         guard frameTime - lastAudioWindow >= Int64(settings.audioHopMilliseconds) * 1_000_000 else { return }
         // The causal window ends at the frame's time (or the newest audio before it),
@@ -353,7 +354,7 @@ public final class ApplianceLoop {
         // Close the failed device first: it may not come back while we hold it.
         video.release()
         guard now >= reopenAt else { usleep(50_000); return }
-        counters.reopens += 1
+        counters.videoReopens += 1
         do {
             let fresh = try reopenVideo()
             if fresh.width * fresh.height > frameCapacity {

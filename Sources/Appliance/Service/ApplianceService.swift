@@ -213,7 +213,7 @@ public final class ApplianceService {
         let c = loop.telemetry.counters
         logger.notice("stopped", ["shutdown_ms": format1(Double(MonotonicClock.nanoseconds() - stopBegan) / 1e6),
                                   "frames_in": c.framesIn, "frames_out": c.framesOut, "dropped": c.framesDropped,
-                                  "skipped": c.videoSkipped, "stalls": c.stalls, "reopens": c.reopens])
+                                  "skipped": c.framesSkipped, "stalls": c.videoStalls, "reopens": c.videoReopens])
         if let failure {
             logger.error("loop_failed", ["error": failure])
             try? notifier.status("failed: \(failure)")
