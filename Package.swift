@@ -85,7 +85,7 @@ let swiftModules: [Target] = [
     // Phantom scans: synthetic B-mode sessions with narration and exact ground truth.
     .target(
         name: "PhantomScan",
-        dependencies: ["Platform", "MediaFormats", "AudioFrontEnd", "Capture", "CEspeakLoader"],
+        dependencies: ["Platform", "MediaFormats", "AudioFrontEnd", "CEspeakLoader"],
         path: "Sources/PhantomScan"
     ),
     // espeak-ng is needed only to generate phantoms, so it is loaded with dlopen at run
@@ -217,10 +217,15 @@ let executables: [Target] = [
 
 let testTargets: [Target] = [
     // MARK: Tests (Swift Testing; fixtures committed, no Python needed).
-    // Helpers shared by test targets (running ffprobe where it is installed).
+    // Helpers shared by test targets (scratch folders; running ffprobe where it is installed).
     .target(name: "TestSupport", path: "Tests/TestSupport"),
     // Float buffers and finite-difference gradient checks shared by the neural test targets.
     .target(name: "NeuralTestSupport", dependencies: ["NeuralCore"], path: "Tests/NeuralTestSupport"),
+    .testTarget(
+        name: "PlatformTests",
+        dependencies: ["Platform"],
+        path: "Tests/PlatformTests"
+    ),
     .testTarget(
         name: "MediaFormatsTests",
         dependencies: ["MediaFormats", "TestSupport"],
@@ -234,13 +239,13 @@ let testTargets: [Target] = [
     ),
     .testTarget(
         name: "ApplianceTests",
-        dependencies: ["Appliance", "Capture", "ControlPlane", "Display", "MediaFormats", "Platform"],
+        dependencies: ["Appliance", "Capture", "ControlPlane", "Display", "MediaFormats", "PhantomScan", "Platform", "TestSupport"],
         path: "Tests/ApplianceTests"
     ),
     .testTarget(
         name: "ApplianceServiceTests",
         dependencies: ["Appliance", "ControlPlane", "Capture", "Display", "MediaFormats", "Platform", "PhantomScan",
-                       "ShowTellModel", "NeuralCore"],
+                       "ShowTellModel", "NeuralCore", "TestSupport"],
         path: "Tests/ApplianceServiceTests"
     ),
     .testTarget(
@@ -250,7 +255,7 @@ let testTargets: [Target] = [
     ),
     .testTarget(
         name: "CaptureTests",
-        dependencies: ["Capture", "MediaFormats"],
+        dependencies: ["Capture", "MediaFormats", "CSystemShims"],
         path: "Tests/CaptureTests"
     ),
     .testTarget(
@@ -260,12 +265,12 @@ let testTargets: [Target] = [
     ),
     .testTarget(
         name: "PhantomScanTests",
-        dependencies: ["PhantomScan", "MediaFormats", "AudioFrontEnd", "Capture", "TestSupport"],
+        dependencies: ["PhantomScan", "MediaFormats", "AudioFrontEnd", "Platform", "TestSupport"],
         path: "Tests/PhantomScanTests"
     ),
     .testTarget(
         name: "PrepTests",
-        dependencies: ["Prep", "PrepEvaluation", "GroundTruth", "MediaFormats", "PhantomScan", "NeuralCore", "AudioFrontEnd"],
+        dependencies: ["Prep", "PrepEvaluation", "GroundTruth", "MediaFormats", "PhantomScan", "NeuralCore", "AudioFrontEnd", "TestSupport"],
         path: "Tests/PrepTests"
     ),
     .testTarget(
@@ -276,12 +281,12 @@ let testTargets: [Target] = [
     ),
     .testTarget(
         name: "InferenceEngineTests",
-        dependencies: ["InferenceEngine", "ShowTellModel", "NeuralCore", "CInt8Kernels", "CAllocCounter"],
+        dependencies: ["InferenceEngine", "ShowTellModel", "NeuralCore", "CInt8Kernels", "CAllocCounter", "TestSupport"],
         path: "Tests/InferenceEngineTests"
     ),
     .testTarget(
         name: "FieldDiagnosticsTests",
-        dependencies: ["FieldDiagnostics", "ControlPlane", "ShowTellModel", "NeuralCore", "Platform"],
+        dependencies: ["FieldDiagnostics", "ControlPlane", "ShowTellModel", "NeuralCore", "Platform", "TestSupport"],
         path: "Tests/FieldDiagnosticsTests"
     ),
     .testTarget(
@@ -292,12 +297,12 @@ let testTargets: [Target] = [
     ),
     .testTarget(
         name: "TrainingTests",
-        dependencies: ["Training", "NeuralCore", "ShowTellModel", "NeuralTestSupport"],
+        dependencies: ["Training", "NeuralCore", "ShowTellModel", "NeuralTestSupport", "TestSupport"],
         path: "Tests/TrainingTests"
     ),
     .testTarget(
         name: "ShowTellModelTests",
-        dependencies: ["ShowTellModel", "Appliance", "NeuralCore", "CAllocCounter"],
+        dependencies: ["ShowTellModel", "Appliance", "NeuralCore", "CAllocCounter", "TestSupport"],
         path: "Tests/ShowTellModelTests"
     ),
 ]

@@ -3,6 +3,7 @@ import Foundation
 import Glibc
 import Platform
 import Testing
+import TestSupport
 
 /// The `showtell` binary's exit codes for talking to the daemon, as the README's table
 /// documents them: 3 when showtelld does not answer (or something else does), 4 when it
@@ -23,7 +24,7 @@ import Testing
     }
 
     @Test func unreachableDaemonExits3WithoutUsage() throws {
-        let scratch = Scratch()
+        let scratch = ScratchFolder()
         for command in [["status"], ["control", "reload-model"], ["status", "--json"]] {
             let (status, output) = try Self.showtell(command + ["--socket", scratch.file("nobody.sock")])
             #expect(status == 3, "\(command): \(output)")
@@ -33,7 +34,7 @@ import Testing
 
     /// Another program on the socket answering garbage gave "Error: DecodingError..." and exit 1.
     @Test func somethingElseAnsweringExits3() throws {
-        let scratch = Scratch()
+        let scratch = ScratchFolder()
         let path = scratch.file("other.sock")
         let listener = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
         defer { close(listener) }
@@ -54,7 +55,7 @@ import Testing
     }
 
     @Test func refusedCommandsExit4AndBadCommandLinesExit64() throws {
-        let scratch = Scratch()
+        let scratch = ScratchFolder()
         let session = scratch.file("session")
         try SessionMaker.write(session, frames: 150, audioSeconds: 5)
         let notify = try NotifyListener(directory: scratch.path)

@@ -4,20 +4,7 @@ import MediaFormats
 import NeuralCore
 import Platform
 import ShowTellModel
-
-/// A fresh directory under the system temp dir, removed when the value is released.
-final class Scratch: @unchecked Sendable {
-    let path: String
-
-    init() {
-        var template = Array((NSTemporaryDirectory() + "showtelld-test-XXXXXX").utf8CString)
-        path = template.withUnsafeMutableBufferPointer { String(cString: mkdtemp($0.baseAddress!)!) }
-    }
-
-    deinit { try? FileManager.default.removeItem(atPath: path) }
-
-    func file(_ name: String) -> String { path + "/" + name }
-}
+import TestSupport
 
 /// Small recorded sessions: a 160×120 MJPEG AVI of a moving bar and a 48 kHz WAV (silence,
 /// then a voiced harmonic sound), with optional damage.

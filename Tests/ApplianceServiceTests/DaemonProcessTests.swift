@@ -5,13 +5,14 @@ import MediaFormats
 import Platform
 import PhantomScan
 import Testing
+import TestSupport
 
 /// The built `showtelld` binary end to end on small generated sessions: start-up and READY=1,
 /// SIGTERM during a recording, damaged media, missing and corrupt model bundles. Serialized:
 /// the timing checks should not compete with each other for the two cores.
 @Suite(.serialized) struct DaemonProcessTests {
     @Test func sigtermDuringRecordingExitsZeroWithin1sAndLeavesPlayableAVIs() throws {
-        let scratch = Scratch()
+        let scratch = ScratchFolder()
         let session = scratch.file("session")
         try SessionMaker.write(session, frames: 300, audioSeconds: 10)  // 10 s: still running when stopped
         let notify = try NotifyListener(directory: scratch.path)
@@ -57,7 +58,7 @@ import Testing
     }
 
     @Test func corruptFramesInAReplayAreSkippedAndCounted() throws {
-        let scratch = Scratch()
+        let scratch = ScratchFolder()
         let session = scratch.file("session")
         try SessionMaker.write(session, frames: 60, corrupt: [5, 17, 18, 40])
         let daemon = try Daemon(arguments: Daemon.replayArguments(session: session, directory: scratch.path), directory: scratch.path)
@@ -74,7 +75,7 @@ import Testing
     /// No grabber, no recording: a phantom scan rendered live with its narration.
     @Test(.enabled(if: NarrationGenerator.isAvailable, "espeak-ng is not installed"))
     func phantomSourcesRunTheApplianceWithoutDevices() throws {
-        let scratch = Scratch()
+        let scratch = ScratchFolder()
         let daemon = try Daemon(arguments: ["--config", "/dev/null", "--duration", "3",
                                             "--set", "video.source=phantom:5", "--set", "audio.source=phantom:5",
                                             "--set", "display.output=null",
@@ -95,7 +96,7 @@ import Testing
     /// no NO SIGNAL and no count, and took 23-25 s to stop. Now it is a stall: NO SIGNAL, the bad
     /// frames counted, SIGTERM honoured within 1 s.
     @Test func corruptOnlyReplayShowsNoSignalCountsBadFramesAndStopsOnSIGTERMWithin1s() throws {
-        let scratch = Scratch()
+        let scratch = ScratchFolder()
         let session = scratch.file("session")
         try SessionMaker.write(session, frames: 60, corrupt: Set(0..<60))
         var arguments = Daemon.replayArguments(session: session, directory: scratch.path, pace: "realtime")
@@ -119,7 +120,7 @@ import Testing
     }
 
     @Test func corruptOnlyReplayStopsPromptlyAtItsDuration() throws {
-        let scratch = Scratch()
+        let scratch = ScratchFolder()
         let session = scratch.file("session")
         try SessionMaker.write(session, frames: 60, corrupt: Set(0..<60))
         var arguments = Daemon.replayArguments(session: session, directory: scratch.path, pace: "realtime")
@@ -136,7 +137,7 @@ import Testing
     /// The README promises exit 1 for an unreadable AVI; one cut inside its first frame
     /// exited 0 with "end of replay".
     @Test func aviCutInsideItsFirstFrameExits1NamingTheFile() throws {
-        let scratch = Scratch()
+        let scratch = ScratchFolder()
         let session = scratch.file("session")
         try SessionMaker.write(session, frames: 10)
         try SessionMaker.cutVideo(session, atFrame: 0)
@@ -148,7 +149,7 @@ import Testing
 
     /// A file cut mid-way plays what is there, and now the log says it was cut.
     @Test func aviCutMidwayPlaysTheCompleteFramesAndSaysSo() throws {
-        let scratch = Scratch()
+        let scratch = ScratchFolder()
         let session = scratch.file("session")
         try SessionMaker.write(session, frames: 60)
         try SessionMaker.cutVideo(session, atFrame: 30)
@@ -160,7 +161,7 @@ import Testing
     }
 
     @Test func truncatedWAVReplaysWhatIsThereAndSaysSo() throws {
-        let scratch = Scratch()
+        let scratch = ScratchFolder()
         let session = scratch.file("session")
         try SessionMaker.write(session, frames: 60)
         try SessionMaker.truncateAudio(session, keepingFraction: 0.5)
@@ -174,7 +175,7 @@ import Testing
     /// A float WAV with NaN, Inf and 3e38 during the voice used to trap the daemon in the
     /// denoiser (SIGILL); now the samples are silenced or clipped, counted, and the replay runs.
     @Test func nonFiniteAudioInAReplayIsSanitisedCountedAndKeepsRunning() throws {
-        let scratch = Scratch()
+        let scratch = ScratchFolder()
         let session = scratch.file("session")
         try SessionMaker.write(session, frames: 60)
         let (clip, _) = try WAVFile.read(session + "/audio.wav")
@@ -193,7 +194,7 @@ import Testing
     }
 
     @Test func unreadableWAVIsAClearErrorNamingTheFile() throws {
-        let scratch = Scratch()
+        let scratch = ScratchFolder()
         let session = scratch.file("session")
         try SessionMaker.write(session, frames: 10)
         try Data("not a wave file at all".utf8).write(to: URL(fileURLWithPath: session + "/audio.wav"))
@@ -205,7 +206,7 @@ import Testing
 
     @Test(arguments: ["missing", "corrupt"])
     func badModelBundleKeepsTheApplianceRunningAndSaysNoModel(_ damage: String) throws {
-        let scratch = Scratch()
+        let scratch = ScratchFolder()
         let session = scratch.file("session")
         try SessionMaker.write(session, frames: 90)
         let bundle = scratch.file("model")
@@ -243,7 +244,7 @@ import Testing
     /// inference and refuses the bundle; the appliance runs on without a model.
     @Test(arguments: [true, false])
     func absurdFiniteWeightsAreRefusedAtLoadAndTheApplianceRunsOn(_ keepGolden: Bool) throws {
-        let scratch = Scratch()
+        let scratch = ScratchFolder()
         let session = scratch.file("session")
         try SessionMaker.write(session, frames: 90, audioSeconds: 3)
         let bundle = scratch.file("model")
@@ -262,7 +263,7 @@ import Testing
     /// No grabber at start: the daemon comes up anyway (READY), shows NO SIGNAL, says what is
     /// missing, and keeps trying to open the device.
     @Test func missingGrabberAtStartRunsDegradedAndRetries() throws {
-        let scratch = Scratch()
+        let scratch = ScratchFolder()
         let metrics = scratch.file("metrics.prom")
         let daemon = try Daemon(arguments: ["--config", "/dev/null", "--duration", "3",
                                             "--set", "video.source=v4l2:\(scratch.path)/no-such-grabber",
@@ -283,7 +284,7 @@ import Testing
     /// control-socket writes stay inside control.state_directory, relative paths land there,
     /// and a missing folder outside it is not created.
     @Test func controlSocketWritesStayInTheStateDirectory() throws {
-        let scratch = Scratch(), outside = Scratch()
+        let scratch = ScratchFolder(), outside = ScratchFolder()
         let session = scratch.file("session")
         try SessionMaker.write(session, frames: 150, audioSeconds: 5)
         let notify = try NotifyListener(directory: scratch.path)
@@ -316,7 +317,7 @@ import Testing
     /// An output (or the socket) in a folder that does not exist, outside the state
     /// directory: the daemon no longer creates the folder (it hid configuration typos).
     @Test func missingOutputFoldersOutsideTheStateDirectoryAreNotCreated() throws {
-        let scratch = Scratch(), outside = Scratch()
+        let scratch = ScratchFolder(), outside = ScratchFolder()
         let session = scratch.file("session")
         try SessionMaker.write(session, frames: 30)
         var arguments = Daemon.replayArguments(session: session, directory: scratch.path)
@@ -335,7 +336,7 @@ import Testing
     }
 
     @Test func explicitConfigThatIsMissingIsAnError() throws {
-        let scratch = Scratch()
+        let scratch = ScratchFolder()
         let daemon = try Daemon(arguments: ["--config", scratch.file("nope.toml")], directory: scratch.path)
         #expect(daemon.waitForExit(timeout: 10) == 1)
         #expect(daemon.log.contains("nope.toml: cannot read the config file"))

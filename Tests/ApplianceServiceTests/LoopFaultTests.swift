@@ -7,6 +7,7 @@ import MediaFormats
 import Platform
 import Testing
 @testable import Appliance
+import TestSupport
 
 /// A 64×48 source driven by a script of wall time: delivers at 30 fps while `delivering`
 /// says so, otherwise waits out the poll timeout like a driver with no frame, or throws
@@ -58,7 +59,7 @@ final class ScriptedSource: VideoSource {
         #expect(shown - 0.5 <= 1.15 && shown - 0.5 >= 0.9, "NO SIGNAL \(shown - 0.5) s after the stall began")
         let recovered = try #require(recoveredAt)
         #expect(recovered >= 2.0 && recovered < 2.15, "picture back \(recovered - 2.0) s after frames returned")
-        #expect(loop.telemetry.counters.stalls == 1)
+        #expect(loop.telemetry.counters.videoStalls == 1)
         #expect(loop.telemetry.counters.framesOut == loop.counters.framesOut)
     }
 
@@ -90,7 +91,7 @@ final class ScriptedSource: VideoSource {
         #expect((fresh?.delivered ?? 0) >= 10)
         let noSignalAtEnd = loop.telemetry.noSignal.load(ordering: .relaxed)
         #expect(!noSignalAtEnd)
-        #expect(loop.telemetry.counters.reopens == 3)
+        #expect(loop.telemetry.counters.videoReopens == 3)
     }
 
     /// Audio losses (ALSA overruns) reach the published counters and the metrics. The real
@@ -116,8 +117,8 @@ final class ScriptedSource: VideoSource {
         let loop = try ApplianceLoop(video: source, audio: LossyAudio(), audioThreaded: false,
                                      screen: NullScreen(width: 64, height: 72), model: nil)
         for _ in 0..<5 { _ = try loop.step() }
-        let lost = loop.telemetry.audioLost.load(ordering: .relaxed)
-        #expect(lost > 0 && lost == loop.counters.audioLost)
+        let lost = loop.telemetry.audioXruns.load(ordering: .relaxed)
+        #expect(lost > 0 && lost == loop.counters.audioXruns)
     }
 
     @Test func loopRecordsStageLatenciesIntoTheMetrics() throws {
@@ -150,7 +151,7 @@ final class ScriptedSource: VideoSource {
     }
 
     @Test func recordingStartsAndStopsBetweenFrames() throws {
-        let scratch = Scratch()
+        let scratch = ScratchFolder()
         let base = NullScreen(width: 32, height: 20)
         let screen = ServiceScreen(base: base)
         screen.beginFrame().fill(0); try screen.present()
@@ -196,5 +197,24 @@ final class ScriptedSource: VideoSource {
         #expect(endpoints.audio == .alsa(device: "hw:CARD=mic", rate: 48_000))
         #expect(endpoints.display == .avi("/tmp/o.avi"))
         #expect(try ServiceEndpoints(config: ApplianceConfig()).display == .auto)
+    }
+}
+
+@Suite struct DeviceOpeningTests {
+    /// The phantom endpoints open without devices; `auto` falls back to null on a machine with
+    /// neither DRM nor fbdev and says why (each step once).
+    @Test func phantomVideoAndAutoDisplayOpenWithoutDevices() throws {
+        var config = ApplianceConfig()
+        try config.applyOverride("video.source=phantom:3")
+        try config.applyOverride("audio.source=none")
+        let endpoints = try ServiceEndpoints(config: config)
+        let devices = try DeviceOpening.open(endpoints, config: config, clock: ReplayClock(paced: false))
+        #expect(devices.video.summary.hasPrefix("phantom scan seed 3"))
+        #expect(devices.audio == nil && devices.audioState == "off")
+        let hasDisplay = FileManager.default.fileExists(atPath: "/dev/dri/card0") || FileManager.default.fileExists(atPath: "/dev/fb0")
+        if !hasDisplay {
+            #expect(devices.screen is NullScreen)
+            #expect(devices.warnings.filter { $0.hasPrefix("DRM: ") || $0.hasPrefix("fbdev: ") }.count == 2)
+        }
     }
 }

@@ -4,12 +4,13 @@ import Glibc
 import MediaFormats
 import Platform
 import Testing
+import TestSupport
 
 /// `record-session start|stop` on the built daemon: the raw input (grabber frames, microphone)
 /// as a session folder training reads, surviving SIGTERM and SIGKILL (power loss) up to the
 /// last second, refused when the disk is low or the quota is used.
 @Suite(.serialized) struct SessionRecordingTests {
-    func startDaemon(_ scratch: Scratch, extra: [String] = []) throws -> (Daemon, NotifyListener) {
+    func startDaemon(_ scratch: ScratchFolder, extra: [String] = []) throws -> (Daemon, NotifyListener) {
         let session = scratch.file("source")
         try SessionMaker.write(session, frames: 300, audioSeconds: 10)
         let notify = try NotifyListener(directory: scratch.path)
@@ -20,7 +21,7 @@ import Testing
         return (daemon, notify)
     }
 
-    func control(_ scratch: Scratch, _ line: String) throws -> ControlReply {
+    func control(_ scratch: ScratchFolder, _ line: String) throws -> ControlReply {
         try ControlReply.decode(try ControlClient.request(line, socketPath: scratch.file("control.sock"), timeoutMilliseconds: 10_000))
     }
 
@@ -30,7 +31,7 @@ import Testing
     }
 
     @Test func sigtermClosesASessionTrainingCanOpen() throws {
-        let scratch = Scratch()
+        let scratch = ScratchFolder()
         let (daemon, _) = try startDaemon(scratch)
         let start = try control(scratch, "record-session start")
         #expect(start.ok, "\(start)")
@@ -55,7 +56,7 @@ import Testing
     }
 
     @Test func sigkillKeepsEverythingUpToTheLastSecond() throws {
-        let scratch = Scratch()
+        let scratch = ScratchFolder()
         let (daemon, _) = try startDaemon(scratch)
         let start = try control(scratch, "record-session start")
         #expect(start.ok, "\(start)")
@@ -78,14 +79,14 @@ import Testing
     }
 
     @Test func refusedWhenTheDiskIsLowOrTheQuotaIsUsed() throws {
-        let scratch = Scratch()
+        let scratch = ScratchFolder()
         let (daemon, _) = try startDaemon(scratch, extra: ["--set", "recording.min_free_mb=100000000"])
         let low = try control(scratch, "record-session start")
         #expect(!low.ok && low.error?.contains("recording.min_free_mb") == true, "\(low)")
         daemon.signal(SIGTERM)
         #expect(daemon.waitForExit(timeout: 5) == 0)
 
-        let again = Scratch()
+        let again = ScratchFolder()
         try FileManager.default.createDirectory(atPath: again.file("sessions/old"), withIntermediateDirectories: true)
         try Data(repeating: 7, count: 3 << 20).write(to: URL(fileURLWithPath: again.file("sessions/old/video.avi")))
         let (second, _) = try startDaemon(again, extra: ["--set", "recording.quota_mb=2"])

@@ -3,6 +3,7 @@ import Glibc
 import Platform
 import PhantomScan
 import Testing
+import TestSupport
 
 /// `showtell synth` interrupted and run again: only complete scans stay, dataset.json keeps
 /// every complete scan, the same command resumes, progress lines reach a file as they happen.
@@ -30,7 +31,7 @@ struct SynthInterruptionTests {
     }
 
     @Test func sigtermRemovesThePartialScanAndTheSameCommandResumes() throws {
-        let scratch = Scratch()
+        let scratch = ScratchFolder()
         let out = scratch.file("data")
         let arguments = ["--out", out, "--scans", "3", "--minutes", "0.05", "--seed", "5"]
         let first = try Self.synth(arguments, log: scratch.file("first.log"))
@@ -64,7 +65,7 @@ struct SynthInterruptionTests {
     /// A run with --first for later scans merges into dataset.json; complete scans already
     /// on disk but missing from the index (interrupted before it was written) are indexed.
     @Test func firstMergesAndKeepsCompleteScans() throws {
-        let scratch = Scratch()
+        let scratch = ScratchFolder()
         let out = scratch.file("data")
         let one = try Self.synth(["--out", out, "--scans", "1", "--minutes", "0.03", "--seed", "7"], log: scratch.file("a.log"))
         one.waitUntilExit()

@@ -9,12 +9,6 @@ import Testing
 /// The loop end to end on real files: an MJPEG AVI and a WAV replayed as fast as possible
 /// through the same sources, front-end and compositor the appliance uses, onto a null screen.
 @Suite struct ApplianceLoopTests {
-    func temporaryDirectory() throws -> String {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("showtell-loop-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-        return path
-    }
-
     /// 2 s at 30 fps of a moving bar; frame `corrupt` (if any) is garbage.
     func writeVideo(_ path: String, frames: Int = 60, corrupt: Int? = nil) throws {
         let writer = try AVIWriter(path: path, width: 160, height: 120, frameRate: FrameRate(30))
@@ -65,8 +59,8 @@ import Testing
     /// so the audio window that ends now is centred on it.
     @Test func centredWindowShowsTheFrameFromHalfAWindowAgo() throws {
         for centred in [false, true] {
-            let directory = try temporaryDirectory()
-            defer { try? FileManager.default.removeItem(atPath: directory) }
+            let scratch = ScratchFolder("showtell-loop")
+            let directory = scratch.path
             var settings = ApplianceLoop.Settings()
             settings.centredWindow = centred
             let (loop, screen) = try makeLoop(directory: directory, settings: settings)
@@ -79,8 +73,8 @@ import Testing
     }
 
     @Test func replaysEveryFrameAndHearsTheSpeech() throws {
-        let directory = try temporaryDirectory()
-        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let scratch = ScratchFolder("showtell-loop")
+        let directory = scratch.path
         let (loop, screen) = try makeLoop(directory: directory)
         try loop.run { false }
         let c = loop.counters
@@ -94,8 +88,8 @@ import Testing
     }
 
     @Test func corruptFrameIsSkippedAndCounted() throws {
-        let directory = try temporaryDirectory()
-        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let scratch = ScratchFolder("showtell-loop")
+        let directory = scratch.path
         let (loop, _) = try makeLoop(directory: directory, corrupt: 17)
         try loop.run { false }
         #expect(loop.counters.framesIn == 59)
@@ -103,8 +97,8 @@ import Testing
     }
 
     @Test func screenShowsTheFrameWithoutAModel() throws {
-        let directory = try temporaryDirectory()
-        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let scratch = ScratchFolder("showtell-loop")
+        let directory = scratch.path
         let (loop, screen) = try makeLoop(directory: directory)
         #expect(try loop.step())
         // Gray picture (no overlay without a model), bar near the left edge in frame 0.
@@ -135,6 +129,7 @@ final class StallingSource: VideoSource {
 }
 
 import Platform
+import TestSupport
 
 @Suite struct StallTests {
     @Test func stallShowsNoSignal() throws {
@@ -144,7 +139,7 @@ import Platform
         #expect(screen.presented == 3)
         // 100 ms per empty poll: after 1 s the screen says NO SIGNAL.
         for _ in 0..<12 { #expect(try loop.step()) }
-        #expect(loop.counters.stalls == 1)
+        #expect(loop.counters.videoStalls == 1)
         #expect(screen.presented > 3)
         let canvas = screen.canvas
         let centre = (0..<240).flatMap { y in (0..<320).map { canvas.row(y)[$0] } }

@@ -1,3 +1,4 @@
+import CSystemShims
 import Glibc
 import Platform
 import Testing
@@ -26,6 +27,13 @@ import Testing
             guard let error = error as? SystemError else { return false }
             return error.errno == ENOTTY && error.description.contains("V4L2")
         }
+    }
+
+    /// VIDIOC_G_PARM/S_PARM speak in seconds per frame.
+    @Test func frameIntervalIsReadAsARate() {
+        #expect(V4L2Capture.rate(of: v4l2_fract(numerator: 1, denominator: 25)) == 25)
+        #expect(V4L2Capture.rate(of: v4l2_fract(numerator: 1001, denominator: 30_000)).map { abs($0 - 29.97) < 0.001 } == true)
+        #expect(V4L2Capture.rate(of: v4l2_fract(numerator: 0, denominator: 0)) == nil)
     }
 
     @Test func fourCCNamesRoundTrip() {

@@ -3,6 +3,7 @@ import ControlPlane
 import Foundation
 import Testing
 @testable import FieldDiagnostics
+import TestSupport
 
 /// The live microphone meter through the real ALSA capture path: alsa-lib's `file` plugin over
 /// a `null` slave returns a known signal (DESIGN.md §2), and the meter must read its levels.
@@ -103,9 +104,9 @@ import Testing
 
 @Suite struct SupportBundleTests {
     @Test func bundleHoldsTheDiagnosticsAndNoRecordingsUnlessAsked() throws {
-        let directory = NSTemporaryDirectory() + "showtell-bundle-\(UUID().uuidString)"
+        let scratch = ScratchFolder("showtell-bundle")
+        let directory = scratch.path
         try FileManager.default.createDirectory(atPath: directory + "/recordings", withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: directory) }
         let config = directory + "/showtell.toml"
         try "[display]\nrecord_path = \"\(directory)/recordings/screen.avi\"\n[control]\nmetrics_textfile = \"\(directory)/m.prom\"\n"
             .write(toFile: config, atomically: true, encoding: .utf8)

@@ -4,15 +4,10 @@ import NeuralCore
 import Platform
 import ShowTellModel
 import Testing
-
-private final class Folder {
-    let path = NSTemporaryDirectory() + "showtell-int8-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
-    init() { try! FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true) }
-    deinit { try? FileManager.default.removeItem(atPath: path) }
-}
+import TestSupport
 
 /// Float bundle -> calibrate -> int8 bundle, for a given D.
-private func int8Bundle(dimension: Int, in folder: Folder, name: String) throws -> (float: ModelBundle, int8: String, quantization: NetworkQuantization) {
+private func int8Bundle(dimension: Int, in folder: ScratchFolder, name: String) throws -> (float: ModelBundle, int8: String, quantization: NetworkQuantization) {
     let network = ShowTellNetwork(backbone: .edge, embeddingDimension: dimension, seed: 4)
     try ModelBundle.write(network: network, trained: false, notes: "test", to: folder.path + "/\(name)-float")
     let source = try ModelBundle.load(directory: folder.path + "/\(name)-float")
@@ -38,7 +33,7 @@ private func outputs(_ model: ShowTellBranches) -> ([Float], [Float]) {
 struct Int8BundleTests {
     /// What is written is what runs: the loaded bundle gives the in-memory int8 model's outputs bit for bit.
     @Test func roundTripIsExact() throws {
-        let folder = Folder()
+        let folder = ScratchFolder("showtell-int8")
         let (source, path, quantization) = try int8Bundle(dimension: 16, in: folder, name: "a")
         let (manifest, loaded) = try Int8Bundle.load(directory: path)
         #expect(manifest.precision == "int8" && loaded.precision == "int8")
@@ -55,7 +50,7 @@ struct Int8BundleTests {
     }
 
     @Test func refusesCorruptOrMismatchedBundles() throws {
-        let folder = Folder()
+        let folder = ScratchFolder("showtell-int8")
         let (_, path, _) = try int8Bundle(dimension: 16, in: folder, name: "a")
         let weightsPath = path + "/" + ModelBundle.weightsFile
         var bytes = try FileIO.readAll(weightsPath)

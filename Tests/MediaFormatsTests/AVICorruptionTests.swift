@@ -1,9 +1,10 @@
 import Testing
 @testable import MediaFormats
+import TestSupport
 
 @Suite struct AVICorruptionTests {
     /// A finished 20-frame file and its bytes.
-    private func sample(_ directory: TemporaryDirectory, frames: Int = 20) throws -> (path: String, bytes: [UInt8]) {
+    private func sample(_ directory: ScratchFolder, frames: Int = 20) throws -> (path: String, bytes: [UInt8]) {
         let path = directory.file("good.avi")
         try Synthetic.writeAVI(path, frames: frames)
         return (path, try readFile(path))
@@ -11,7 +12,7 @@ import Testing
 
     @Test(arguments: [0, 5, 11, 40, 150, 223, 224, 300, 2000, 5000, -200, -17, -1])
     func truncatedFilesFailClearlyOrRecoverCompleteFrames(cut: Int) throws {
-        let directory = TemporaryDirectory()
+        let directory = ScratchFolder("mediaformats")
         let (_, bytes) = try sample(directory)
         let length = cut >= 0 ? cut : bytes.count + cut
         let path = directory.file("cut.avi")
@@ -33,7 +34,7 @@ import Testing
     }
 
     @Test func missingIndexIsRebuiltByScanningMovi() throws {
-        let directory = TemporaryDirectory()
+        let directory = ScratchFolder("mediaformats")
         let (_, bytes) = try sample(directory)
         let idx1 = try #require(bytes.find("idx1", from: AVILayout.moviData))
         let path = directory.file("noindex.avi")
@@ -46,7 +47,7 @@ import Testing
     }
 
     @Test func damagedIndexIsRebuilt() throws {
-        let directory = TemporaryDirectory()
+        let directory = ScratchFolder("mediaformats")
         var (_, bytes) = try sample(directory)
         let idx1 = try #require(bytes.find("idx1", from: AVILayout.moviData))
         bytes.setU32(0x7FFF_0000, at: idx1 + 8 + 5 * 16 + 8)  // frame 5's offset points far away
@@ -58,7 +59,7 @@ import Testing
     }
 
     @Test func corruptFrameInTheMiddleIsSkippedAndCounted() throws {
-        let directory = TemporaryDirectory()
+        let directory = ScratchFolder("mediaformats")
         var (_, bytes) = try sample(directory)
         // Overwrite the entropy-coded data of frame 7 (after its headers) with garbage.
         var chunk = AVILayout.moviData
@@ -82,7 +83,7 @@ import Testing
     }
 
     @Test func zeroLengthChunkCountsAsDroppedFrame() throws {
-        let directory = TemporaryDirectory()
+        let directory = ScratchFolder("mediaformats")
         let path = directory.file("dropped.avi")
         let writer = try AVIWriter(path: path, width: 64, height: 48, frameRate: FrameRate(30))
         try writer.append(Synthetic.frame(0, width: 64, height: 48, channels: 1))
@@ -102,7 +103,7 @@ import Testing
 
     @Test(arguments: [(0, 0, 0), (0, 1, 0), (1_000_000, 1, 0), (1, 100_000, 0)])
     func unusableFrameRateIsAnError(rate: Int, scale: Int, microseconds: Int) throws {
-        let directory = TemporaryDirectory()
+        let directory = ScratchFolder("mediaformats")
         var (_, bytes) = try sample(directory)
         bytes.setU32(UInt32(scale), at: AVILayout.strhData + 20)
         bytes.setU32(UInt32(rate), at: AVILayout.strhData + 24)
@@ -115,7 +116,7 @@ import Testing
     }
 
     @Test func zeroStreamRateFallsBackToMainHeaderWithANote() throws {
-        let directory = TemporaryDirectory()
+        let directory = ScratchFolder("mediaformats")
         var (_, bytes) = try sample(directory)
         bytes.setU32(0, at: AVILayout.strhData + 24)
         let path = directory.file("avih.avi")
@@ -128,7 +129,7 @@ import Testing
     /// Found by fuzzing: a header declaring 60000 x 60000 made the reader size its frame
     /// buffers from it (gigabytes) instead of refusing the file.
     @Test func absurdFrameSizeIsAnErrorNotAnAllocation() throws {
-        let directory = TemporaryDirectory()
+        let directory = ScratchFolder("mediaformats")
         var (_, bytes) = try sample(directory)
         for offset in [AVILayout.avihData + 32, AVILayout.avihData + 36, AVILayout.strfData + 4, AVILayout.strfData + 8] {
             bytes.setU32(60000, at: offset)
@@ -146,7 +147,7 @@ import Testing
         Array("RIFF\u{ff}\u{ff}\u{ff}\u{ff}AVI LIST\u{ff}\u{ff}\u{ff}\u{7f}hdrl".utf8),
     ])
     func garbageIsRejected(bytes: [UInt8]) throws {
-        let directory = TemporaryDirectory()
+        let directory = ScratchFolder("mediaformats")
         let path = directory.file("garbage.avi")
         try writeFile(path, bytes)
         let error = try #require(throws: AVIError.self) { try AVIReader(path: path) }
@@ -154,7 +155,7 @@ import Testing
     }
 
     @Test func randomDamageNeverCrashes() throws {
-        let directory = TemporaryDirectory()
+        let directory = ScratchFolder("mediaformats")
         let (_, original) = try sample(directory, frames: 8)
         let path = directory.file("fuzz.avi")
         var state: UInt64 = 0x9E37_79B9_7F4A_7C15

@@ -1,11 +1,12 @@
 import Foundation
 import Testing
 @testable import MediaFormats
+import TestSupport
 
 @Suite struct AVIRoundTripTests {
     @Test(arguments: [1, 3])
     func writesAndReadsBackFrames(channels: Int) throws {
-        let directory = TemporaryDirectory()
+        let directory = ScratchFolder("mediaformats")
         let path = directory.file("video.avi")
         let width = 80, height = 60, frames = 45
         let writer = try AVIWriter(path: path, width: width, height: height, frameRate: FrameRate(30))
@@ -37,7 +38,7 @@ import Testing
     }
 
     @Test func keepsRationalFrameRate() throws {
-        let directory = TemporaryDirectory()
+        let directory = ScratchFolder("mediaformats")
         let path = directory.file("ntsc.avi")
         let rate = try #require(FrameRate(rate: 30000, scale: 1001))
         let writer = try AVIWriter(path: path, width: 32, height: 32, frameRate: rate)
@@ -49,7 +50,7 @@ import Testing
     }
 
     @Test func headerIsRefreshedWhileRecording() throws {
-        let directory = TemporaryDirectory()
+        let directory = ScratchFolder("mediaformats")
         let path = directory.file("live.avi")
         let writer = try Synthetic.writeAVI(path, frames: 25, refresh: 10, finish: false)
         // Not finished: the header says 20 (last refresh), the file holds 25 complete frames.
@@ -63,7 +64,7 @@ import Testing
     }
 
     @Test func indexGrowsPastItsInitialCapacity() throws {
-        let directory = TemporaryDirectory()
+        let directory = ScratchFolder("mediaformats")
         let path = directory.file("long.avi")
         let jpeg = try JPEGCodec.encode(Synthetic.frame(0, width: 16, height: 16, channels: 1))
         let writer = try AVIWriter(path: path, width: 16, height: 16, frameRate: FrameRate(60))
@@ -75,7 +76,7 @@ import Testing
     }
 
     @Test func rejectsFramesOfAnotherSizeOrNotJPEG() throws {
-        let directory = TemporaryDirectory()
+        let directory = ScratchFolder("mediaformats")
         let writer = try AVIWriter(path: directory.file("v.avi"), width: 32, height: 32, frameRate: FrameRate(25))
         #expect(throws: AVIError.self) { try writer.append(Synthetic.frame(0, width: 16, height: 32, channels: 1)) }
         #expect(throws: AVIError.self) { try writer.append(jpeg: [1, 2, 3, 4, 5, 6]) }
@@ -86,7 +87,7 @@ import Testing
     }
 
     @Test func refusesToGrowPastTheSizeLimit() throws {
-        let directory = TemporaryDirectory()
+        let directory = ScratchFolder("mediaformats")
         let path = directory.file("limit.avi")
         let writer = try AVIWriter(path: path, width: 64, height: 48, frameRate: FrameRate(30), headerRefreshInterval: nil,
                                    expectedFrameCount: 0, sizeLimit: 20_000)
@@ -107,7 +108,7 @@ import Testing
     }
 
     @Test func appendCostIsSmall() throws {
-        let directory = TemporaryDirectory()
+        let directory = ScratchFolder("mediaformats")
         let jpeg = try JPEGCodec.encode(Synthetic.frame(0, width: 640, height: 480, channels: 1), quality: 85)
         let writer = try AVIWriter(path: directory.file("bench.avi"), width: 640, height: 480, frameRate: FrameRate(30),
                                    expectedFrameCount: 2000)

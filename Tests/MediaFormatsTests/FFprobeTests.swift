@@ -6,7 +6,7 @@ import TestSupport
 @Suite(.enabled(if: FFprobe.isAvailable, "ffprobe is not on PATH")) struct FFprobeTests {
     @Test(arguments: [1, 3])
     func aviOpensWithFrameCountRateAndDuration(channels: Int) throws {
-        let directory = TemporaryDirectory()
+        let directory = ScratchFolder("mediaformats")
         let path = directory.file("video.avi")
         try Synthetic.writeAVI(path, frames: 75, width: 96, height: 64, channels: channels, fps: 30)
         let probe = try FFprobe.probe(path, countFrames: true)
@@ -21,7 +21,7 @@ import TestSupport
     }
 
     @Test func interruptedRecordingStillOpens() throws {
-        let directory = TemporaryDirectory()
+        let directory = ScratchFolder("mediaformats")
         let path = directory.file("live.avi")
         let writer = try Synthetic.writeAVI(path, frames: 70, fps: 30, finish: false)
         let probe = try FFprobe.probe(path, countFrames: true)
@@ -34,7 +34,7 @@ import TestSupport
 
     @Test(arguments: [(WAVSampleFormat.int16, 48_000, 1), (.float32, 16_000, 2)])
     func streamedWAVOpensWithRateAndDuration(format: WAVSampleFormat, rate: Int, channels: Int) throws {
-        let directory = TemporaryDirectory()
+        let directory = ScratchFolder("mediaformats")
         let path = directory.file("audio.wav")
         let writer = try WAVStreamWriter(path: path, sampleRate: rate, channels: channels, format: format)
         let block = [Float](repeating: 0.25, count: rate / 10 * channels)
@@ -49,7 +49,7 @@ import TestSupport
     }
 
     @Test func ffmpegsOwnMJPEGAVIIsReadable() throws {
-        let directory = TemporaryDirectory()
+        let directory = ScratchFolder("mediaformats")
         let path = directory.file("ffmpeg.avi")
         let ffmpeg = (FFprobe.path! as NSString).deletingLastPathComponent + "/ffmpeg"
         try #require(FileManager.default.isExecutableFile(atPath: ffmpeg))

@@ -1,5 +1,6 @@
 import Testing
 @testable import MediaFormats
+import TestSupport
 
 @Suite struct JPEGTests {
     /// Removes every DHT (FFC4) segment, as many MJPEG grabbers send frames.
@@ -38,7 +39,7 @@ import Testing
     }
 
     @Test func aviFramesWithoutHuffmanTablesAreRead() throws {
-        let directory = TemporaryDirectory()
+        let directory = ScratchFolder("mediaformats")
         let path = directory.file("grabber.avi")
         let writer = try AVIWriter(path: path, width: 64, height: 48, frameRate: FrameRate(30))
         for number in 0..<5 {

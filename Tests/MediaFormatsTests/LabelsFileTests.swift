@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import MediaFormats
+import TestSupport
 
 @Suite struct LabelsFileTests {
     static let labels = [
@@ -17,7 +18,7 @@ import Testing
         #expect(lines[1].hasPrefix(#"{"anatomy":[],"frame":1,"frozen":true,"holding":false,"plane":"background","time":0.0333"#))
         #expect(try LabelsFile.decode(bytes) == Self.labels)
 
-        let directory = TemporaryDirectory()
+        let directory = ScratchFolder("mediaformats")
         let path = directory.file("labels.jsonl")
         try LabelsFile.write(Self.labels, to: path)
         #expect(try LabelsFile.read(path) == Self.labels)

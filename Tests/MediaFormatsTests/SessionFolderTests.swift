@@ -1,10 +1,11 @@
 import Foundation
 import Testing
 @testable import MediaFormats
+import TestSupport
 
 @Suite struct SessionFolderTests {
     /// A 1-second session: 30 frames of 64x48 at 30 fps, 16 kHz mono audio, labels and words.
-    static func makeSession(in directory: TemporaryDirectory, audioSeconds: Double = 1, labelCount: Int = 30,
+    static func makeSession(in directory: ScratchFolder, audioSeconds: Double = 1, labelCount: Int = 30,
                             lastCueEnd: Double = 0.9) throws -> SessionFolder {
         let folder = SessionFolder(path: directory.file("session-0001"))
         try folder.create()
@@ -28,7 +29,7 @@ import Testing
     }
 
     @Test func roundTripOpensAndAgrees() throws {
-        let directory = TemporaryDirectory()
+        let directory = ScratchFolder("mediaformats")
         let folder = try Self.makeSession(in: directory)
         let session = try folder.open()
         #expect(session.notes.isEmpty, "\(session.notes)")
@@ -42,7 +43,7 @@ import Testing
 
     @Test(arguments: ["video.avi", "audio.wav", "transcript.vtt", "labels.jsonl", "session.json"])
     func missingFileIsNamed(name: String) throws {
-        let directory = TemporaryDirectory()
+        let directory = ScratchFolder("mediaformats")
         let folder = try Self.makeSession(in: directory)
         try FileManager.default.removeItem(atPath: folder.path + "/" + name)
         let error = try #require(throws: SessionError.self) { try folder.open() }
@@ -51,7 +52,7 @@ import Testing
     }
 
     @Test func optionalPartsMayBeAbsentWhenTheManifestSaysSo() throws {
-        let directory = TemporaryDirectory()
+        let directory = ScratchFolder("mediaformats")
         let folder = try Self.makeSession(in: directory)
         try FileManager.default.removeItem(atPath: folder.transcriptPath)
         try FileManager.default.removeItem(atPath: folder.labelsPath)
@@ -63,13 +64,13 @@ import Testing
 
     @Test(arguments: [0.97, 1.03, 1.05])
     func durationsWithinToleranceAreAccepted(audioSeconds: Double) throws {
-        let directory = TemporaryDirectory()
+        let directory = ScratchFolder("mediaformats")
         _ = try Self.makeSession(in: directory, audioSeconds: audioSeconds).open()
     }
 
     @Test(arguments: [0.8, 1.2])
     func mismatchedAudioDurationNamesBothDurations(audioSeconds: Double) throws {
-        let directory = TemporaryDirectory()
+        let directory = ScratchFolder("mediaformats")
         let folder = try Self.makeSession(in: directory, audioSeconds: audioSeconds)
         let error = try #require(throws: SessionError.self) { try folder.open() }
         #expect(error.path == folder.audioPath)
@@ -78,21 +79,21 @@ import Testing
     }
 
     @Test func labelCountMustMatchTheVideo() throws {
-        let directory = TemporaryDirectory()
+        let directory = ScratchFolder("mediaformats")
         let folder = try Self.makeSession(in: directory, labelCount: 29)
         let error = try #require(throws: SessionError.self) { try folder.open() }
         #expect(error.path == folder.labelsPath && error.problem.contains("29 labels") && error.problem.contains("30 frames"))
     }
 
     @Test func cueAfterTheEndIsAnError() throws {
-        let directory = TemporaryDirectory()
+        let directory = ScratchFolder("mediaformats")
         let folder = try Self.makeSession(in: directory, lastCueEnd: 1.5)
         let error = try #require(throws: SessionError.self) { try folder.open() }
         #expect(error.path == folder.transcriptPath)
     }
 
     @Test func manifestMismatchesAreNamed() throws {
-        let directory = TemporaryDirectory()
+        let directory = ScratchFolder("mediaformats")
         let folder = try Self.makeSession(in: directory)
         try folder.writeManifest(SessionManifest(fps: 25, frameWidth: 64, frameHeight: 48, frameCount: 30, audioSampleRate: 16_000,
                                                  generator: "x", hasTranscript: true, hasLabels: true))
@@ -105,7 +106,7 @@ import Testing
     }
 
     @Test func badLabelLineIsReportedWithFileAndLine() throws {
-        let directory = TemporaryDirectory()
+        let directory = ScratchFolder("mediaformats")
         let folder = try Self.makeSession(in: directory)
         var bytes = try readFile(folder.labelsPath)
         bytes.replaceSubrange(0..<1, with: Array("x".utf8))
@@ -115,7 +116,7 @@ import Testing
     }
 
     @Test func damagedVideoIsReportedWithThePath() throws {
-        let directory = TemporaryDirectory()
+        let directory = ScratchFolder("mediaformats")
         let folder = try Self.makeSession(in: directory)
         try writeFile(folder.videoPath, Array("garbage".utf8))
         let error = try #require(throws: SessionError.self) { try folder.open() }

@@ -1,20 +1,6 @@
 import Foundation
 @testable import MediaFormats
 
-/// A fresh directory under the system temp dir, removed when the value is released.
-final class TemporaryDirectory: @unchecked Sendable {
-    let path: String
-
-    init() {
-        var template = Array((NSTemporaryDirectory() + "mediaformats-XXXXXX").utf8CString)
-        path = template.withUnsafeMutableBufferPointer { String(cString: mkdtemp($0.baseAddress!)!) }
-    }
-
-    deinit { try? FileManager.default.removeItem(atPath: path) }
-
-    func file(_ name: String) -> String { path + "/" + name }
-}
-
 enum Synthetic {
     /// A smooth moving pattern (JPEG-friendly), different for every frame.
     static func frame(_ number: Int, width: Int, height: Int, channels: Int) -> Image8 {

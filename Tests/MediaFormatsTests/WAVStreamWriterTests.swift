@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import MediaFormats
+import TestSupport
 
 @Suite struct WAVStreamWriterTests {
     static func tone(frames: Int, channels: Int, offset: Int = 0) -> [Float] {
@@ -9,7 +10,7 @@ import Testing
 
     @Test(arguments: [(WAVSampleFormat.int16, 1), (.float32, 2), (.int16, 2)])
     func streamedFileReadsBackExactly(format: WAVSampleFormat, channels: Int) throws {
-        let directory = TemporaryDirectory()
+        let directory = ScratchFolder("mediaformats")
         let path = directory.file("audio.wav")
         let writer = try WAVStreamWriter(path: path, sampleRate: 16_000, channels: channels, format: format)
         var all: [Float] = []
@@ -28,7 +29,7 @@ import Testing
     }
 
     @Test func interruptedRecordingIsPlayableUpToTheLastRefresh() throws {
-        let directory = TemporaryDirectory()
+        let directory = ScratchFolder("mediaformats")
         let path = directory.file("live.wav")
         let writer = try WAVStreamWriter(path: path, sampleRate: 8_000, channels: 1, headerRefreshSeconds: 0.5)
         for _ in 0..<11 { try writer.append(Self.tone(frames: 1_000, channels: 1)) }
@@ -44,7 +45,7 @@ import Testing
     }
 
     @Test func nanIsWrittenAsSilence() throws {
-        let directory = TemporaryDirectory()
+        let directory = ScratchFolder("mediaformats")
         let path = directory.file("nan.wav")
         let writer = try WAVStreamWriter(path: path, sampleRate: 8_000, channels: 1)
         try writer.append([0.5, .nan, -0.5, .infinity])
@@ -53,7 +54,7 @@ import Testing
     }
 
     @Test func rejectsPartialFramesAndAppendAfterClose() throws {
-        let directory = TemporaryDirectory()
+        let directory = ScratchFolder("mediaformats")
         let writer = try WAVStreamWriter(path: directory.file("x.wav"), sampleRate: 8_000, channels: 2)
         #expect(throws: WAVError.self) { try writer.append([0.1, 0.2, 0.3]) }
         try writer.close()

@@ -1,5 +1,6 @@
 import Testing
 @testable import MediaFormats
+import TestSupport
 
 @Suite struct WebVTTTests {
     static let cues = [
@@ -23,7 +24,7 @@ import Testing
     }
 
     @Test func roundTripThroughAFile() throws {
-        let directory = TemporaryDirectory()
+        let directory = ScratchFolder("mediaformats")
         let path = directory.file("transcript.vtt")
         try WebVTT.write(Self.cues, to: path)
         #expect(try WebVTT.read(path).map(\.text) == Self.cues.map(\.text))

@@ -1,3 +1,4 @@
+import Platform
 import Testing
 import MediaFormats
 @testable import PhantomScan
@@ -6,11 +7,11 @@ import MediaFormats
 struct NarrationUnitTests {
     @Test func randomStreamIsStable() {
         // Fixed reference values: a change here changes every generated data set.
-        var random = NarrationRandom(seed: 42, stream: 1)
+        var random = RandomSource(seed: 42, stream: 1)
         #expect((0..<3).map { _ in random.next() } == [13_696_896_915_399_030_466, 12_641_092_763_546_669_283, 14_580_102_322_132_234_639])
-        var other = NarrationRandom(seed: 42, stream: 2)
+        var other = RandomSource(seed: 42, stream: 2)
         #expect(other.next() != 13_696_896_915_399_030_466)
-        var unit = NarrationRandom(seed: 1, stream: 0)
+        var unit = RandomSource(seed: 1, stream: 0)
         #expect((0..<1000).allSatisfy { _ in (0..<1).contains(unit.unit()) })
     }
 
@@ -36,9 +37,9 @@ struct NarrationUnitTests {
 
     @Test func roomNoiseIsAtItsFloorAndDeterministic() {
         let timeline = NarrationFixture.timeline(duration: 10)
-        var random = NarrationRandom(seed: 9, stream: 3)
+        var random = RandomSource(seed: 9, stream: 3)
         let noise = RoomNoise.render(count: 480_000, sampleRate: 48_000, timeline: timeline, floorDBFS: -45, sirensPerMinute: 0, &random)
-        var again = NarrationRandom(seed: 9, stream: 3)
+        var again = RandomSource(seed: 9, stream: 3)
         #expect(noise == RoomNoise.render(count: 480_000, sampleRate: 48_000, timeline: timeline, floorDBFS: -45, sirensPerMinute: 0, &again))
         // Clicks and beeps add a little on top of the fan's floor.
         let level = NarrationFixture.decibels(NarrationFixture.meanSquare(noise, over: [0..<noise.count]))

@@ -9,12 +9,9 @@ import TestSupport
 @Suite(.enabled(if: NarrationFixture.espeakAvailable, "espeak-ng (libespeak-ng1, espeak-ng-data) is not installed"),
        .serialized)
 struct SessionGeneratorTests {
-    static let directory: String = {
-        let path = NSTemporaryDirectory() + "showtell-session-tests-\(getpid())"
-        try? FileManager.default.removeItem(atPath: path)
-        try! FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-        return path
-    }()
+    /// Shared by the suite's tests (a session is costly to generate); left for the OS to clean.
+    static let scratch = ScratchFolder("showtell-session-tests")
+    static var directory: String { scratch.path }
 
     /// One 8-second session shared by the read-only tests (rendering is slow in debug builds).
     static let shared: (path: String, report: SessionGenerator.Report) = {

@@ -53,7 +53,7 @@ struct SpeakerCheckTests {
         return (passed, sonographerWindows)
     }
 
-    /// The appliance's default (ApplianceLoop.Settings.nearSpeakerDB = 12 dB) against the VAD
+    /// The appliance's default (loop.speaker_min_db = 12 dB) against the VAD
     /// alone, over four 90 s phantom scans. Measured: VAD alone 95.8 % of passed windows are
     /// the sonographer's (recall 96.4 %); with the check 98.6 % (recall 90.5 %), the others'
     /// windows cut from 46 to 14.

@@ -1,3 +1,4 @@
+import Platform
 @testable import PhantomScan
 import Testing
 
@@ -12,7 +13,7 @@ import Testing
 
     @Test func castingDrawsOnlyFromThePool() {
         for seed in UInt64(0)..<20 {
-            var random = NarrationRandom(seed: seed, stream: 1)
+            var random = RandomSource(seed: seed, stream: 1)
             let voices = VoiceCasting.cast(&random, pool: .heldout)
             for voice in voices.values {
                 let parts = voice.name.split(separator: "+").map(String.init)

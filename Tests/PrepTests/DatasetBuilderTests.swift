@@ -12,12 +12,9 @@ import Testing
 @Suite(.serialized, .enabled(if: FileManager.default.fileExists(atPath: "/usr/share/pocketsphinx/model/en-us/en-us.lm.bin"),
                              "pocketsphinx-en-us is not installed (./build.sh deps)"))
 struct DatasetBuilderTests {
-    static let directory: String = {
-        let path = NSTemporaryDirectory() + "showtell-prep-tests-\(getpid())"
-        try? FileManager.default.removeItem(atPath: path)
-        try! FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-        return path
-    }()
+    /// Shared by the suite's tests (a session is costly to generate); left for the OS to clean.
+    static let scratch = ScratchFolder("showtell-prep-tests")
+    static var directory: String { scratch.path }
 
     /// One 12-second phantom session (generated once; slow in debug builds).
     static let session: String = {
@@ -146,6 +143,7 @@ struct DatasetBuilderTests {
 }
 
 import MediaFormats
+import TestSupport
 
 enum MediaFormatsBridge {
     static func writeSilence(seconds: Double, to path: String) throws {

@@ -3,6 +3,7 @@ import Foundation
 import Testing
 @testable import PhantomScan
 @testable import Prep
+import TestSupport
 
 /// The keyword-spotting pass: the keyphrase list from the dictionary, the filtering of the
 /// decoder's candidates, the merge into the LM pass's words (known answers), and pocketsphinx's
@@ -33,15 +34,9 @@ struct KeywordSpottingTests {
         return (try PronouncingDictionary(path: path, extra: [:]), path)
     }
 
-    static func temporaryDirectory() throws -> String {
-        let directory = NSTemporaryDirectory() + "showtell-kws-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        return directory
-    }
-
     @Test func keyphrasesEnumeratePronunciationsAndSkipUnpronounceableForms() throws {
-        let directory = try Self.temporaryDirectory()
-        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let scratch = ScratchFolder("showtell-kws")
+        let directory = scratch.path
         let (pronouncing, _) = try Self.pronouncing(in: directory)
         let list = KeywordSpotter.keyphrases(Self.keywords, pronouncing: pronouncing)
         let names = list.map(\.keyphrase)
@@ -92,8 +87,8 @@ struct KeywordSpottingTests {
     @Test(.enabled(if: FileManager.default.fileExists(atPath: SpeechRecognizer.Settings().acousticModel + "/mdef"),
                    "pocketsphinx-en-us is not installed (./build.sh deps)"))
     func spotsAKeywordOfAnEspeakUtteranceWhereItWasSaid() throws {
-        let directory = try Self.temporaryDirectory()
-        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let scratch = ScratchFolder("showtell-kws")
+        let directory = scratch.path
         let (pronouncing, dictionaryPath) = try Self.pronouncing(in: directory)
         let spotter = try KeywordSpotter(keywords: Self.keywords, pronouncing: pronouncing, pronunciations: dictionaryPath,
                                          keyphraseFile: directory + "/keyphrases.txt")

@@ -3,6 +3,7 @@ import Foundation
 import Testing
 @testable import PhantomScan
 @testable import Prep
+import TestSupport
 
 /// pocketsphinx through the C API on a short espeak-ng utterance, with the domain language
 /// model built from the keyword dictionary and the general English model.
@@ -35,9 +36,8 @@ struct RecognitionTests {
     }
 
     @Test func recognisesKeywordsOfAnEspeakUtteranceWithTimes() throws {
-        let directory = NSTemporaryDirectory() + "showtell-asr-\(getpid())"
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let scratch = ScratchFolder("showtell-asr")
+        let directory = scratch.path
         let recogniser = try Self.recogniser(directory: directory)
         #expect(recogniser.knows("cerebellum"))
 

@@ -2,17 +2,10 @@ import Foundation
 import NeuralCore
 import Testing
 @testable import ShowTellModel
+import TestSupport
 
-/// A fresh directory under /tmp, removed when the test ends.
-final class Scratch {
-    let path: String
-    init(_ name: String = #function) {
-        let safe = name.filter { $0.isLetter || $0.isNumber }
-        path = NSTemporaryDirectory() + "showtell-model-\(getpid())-\(safe)-\(UInt32.random(in: 0...UInt32.max))"
-        try! FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    }
-    deinit { try? FileManager.default.removeItem(atPath: path) }
-    var bundle: String { path + "/bundle" }
+extension ScratchFolder {
+    var bundle: String { file("bundle") }
 }
 
 private func tinyNetwork(seed: UInt64 = 3, dimension: Int = 8) -> ShowTellNetwork {
@@ -54,7 +47,7 @@ private func writeRaw(weightsOf network: ShowTellNetwork, manifestFor described:
 
 struct ModelBundleTests {
     @Test func roundTripKeepsEveryWeight() throws {
-        let scratch = Scratch()
+        let scratch = ScratchFolder()
         let network = tinyNetwork()
         var summary = ModelManifest.TrainingSummary()
         summary.runID = "run-7"
@@ -83,7 +76,7 @@ struct ModelBundleTests {
     }
 
     @Test func initIsDeterministic() throws {
-        let scratch = Scratch()
+        let scratch = ScratchFolder()
         let a = try ModelBundle.write(network: tinyNetwork(seed: 5), trained: false, notes: "", to: scratch.path + "/a")
         let b = try ModelBundle.write(network: tinyNetwork(seed: 5), trained: false, notes: "", to: scratch.path + "/b")
         let c = try ModelBundle.write(network: tinyNetwork(seed: 6), trained: false, notes: "", to: scratch.path + "/c")
@@ -96,7 +89,7 @@ struct ModelBundleTests {
     }
 
     @Test func corruptByteIsAChecksumMismatch() throws {
-        let scratch = Scratch()
+        let scratch = ScratchFolder()
         let manifest = try ModelBundle.write(network: tinyNetwork(), trained: false, notes: "", to: scratch.bundle)
         let path = scratch.bundle + "/model.safetensors"
         var bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: path)))
@@ -107,7 +100,7 @@ struct ModelBundleTests {
     }
 
     @Test func truncatedFile() throws {
-        let scratch = Scratch()
+        let scratch = ScratchFolder()
         try ModelBundle.write(network: tinyNetwork(), trained: false, notes: "", to: scratch.bundle)
         let path = scratch.bundle + "/model.safetensors"
         let bytes = try Data(contentsOf: URL(fileURLWithPath: path))
@@ -119,7 +112,7 @@ struct ModelBundleTests {
     }
 
     @Test func missingPieces() throws {
-        let scratch = Scratch()
+        let scratch = ScratchFolder()
         expectFailure(scratch.path + "/nowhere", .directoryMissing, file: "nowhere")
         try ModelBundle.write(network: tinyNetwork(), trained: false, notes: "", to: scratch.bundle)
         try FileManager.default.removeItem(atPath: scratch.bundle + "/model.safetensors")
@@ -129,7 +122,7 @@ struct ModelBundleTests {
     }
 
     @Test func manifestProblems() throws {
-        let scratch = Scratch()
+        let scratch = ScratchFolder()
         try ModelBundle.write(network: tinyNetwork(), trained: false, notes: "", to: scratch.bundle)
         try editManifest(scratch.bundle) { $0["format"] = "showtell-model/2" }
         expectFailure(scratch.bundle, .unknownFormat, file: "manifest.json", mentions: ["showtell-model/2"])
@@ -145,7 +138,7 @@ struct ModelBundleTests {
 
     /// Errors speak JSON: an array manifest said `should be Dictionary<String, Any>`.
     @Test func manifestKindErrorsNameJSONKindsNotSwiftTypes() throws {
-        let scratch = Scratch()
+        let scratch = ScratchFolder()
         try ModelBundle.write(network: tinyNetwork(), trained: false, notes: "", to: scratch.bundle)
         let manifest = scratch.bundle + "/manifest.json"
         for (text, found) in [("[1, 2]", "an array"), ("\"text\"", "a string"), ("42", "a number")] {
@@ -161,7 +154,7 @@ struct ModelBundleTests {
     }
 
     @Test func wrongShapeTensor() throws {
-        let scratch = Scratch()
+        let scratch = ScratchFolder()
         // Weights for D = 8, manifest for D = 16: the projections do not fit.
         try writeRaw(weightsOf: tinyNetwork(dimension: 8), manifestFor: tinyNetwork(dimension: 16), to: scratch.bundle)
         expectFailure(scratch.bundle, .tensorMismatch, file: "model.safetensors", mentions: ["video_projection.weight", "[8, 32]", "[16, 32]"])
@@ -172,7 +165,7 @@ struct ModelBundleTests {
     }
 
     @Test func nonFiniteWeight() throws {
-        let scratch = Scratch()
+        let scratch = ScratchFolder()
         let network = tinyNetwork()
         let target = network.tensors.first { $0.name == "audio.stages.1.0.conv2.conv.weight" }!
         target.values[5] = .nan
@@ -186,7 +179,7 @@ struct ModelBundleTests {
     }
 
     @Test func replacesABundleAtomicallyAndRefusesOtherDirectories() throws {
-        let scratch = Scratch()
+        let scratch = ScratchFolder()
         try ModelBundle.write(network: tinyNetwork(seed: 1), trained: false, notes: "first", to: scratch.bundle)
         let second = try ModelBundle.write(network: tinyNetwork(seed: 2), trained: false, notes: "second", to: scratch.bundle)
         #expect(try ModelBundle.load(directory: scratch.bundle).manifest == second)
@@ -205,7 +198,7 @@ struct ModelBundleTests {
     }
 
     @Test func goldenMismatchIsReported() throws {
-        let scratch = Scratch()
+        let scratch = ScratchFolder()
         try ModelBundle.write(network: tinyNetwork(), trained: false, notes: "", to: scratch.bundle)
         try editManifest(scratch.bundle) { object in
             var golden = object["golden"] as! [String: Any]

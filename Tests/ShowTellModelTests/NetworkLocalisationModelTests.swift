@@ -4,10 +4,11 @@ import CAllocCounter
 import NeuralCore
 import Testing
 import ShowTellModel
+import TestSupport
 
 /// The edge bundle as the appliance loads it, D = 16 (small, so the naive checks stay quick).
-private func edgeModel(seed: UInt64 = 11) throws -> (NetworkLocalisationModel, Scratch) {
-    let scratch = Scratch("edge\(seed)")
+private func edgeModel(seed: UInt64 = 11) throws -> (NetworkLocalisationModel, ScratchFolder) {
+    let scratch = ScratchFolder("showtell-edge\(seed)")
     let network = ShowTellNetwork(backbone: .edge, embeddingDimension: 16, seed: seed)
     try ModelBundle.write(network: network, trained: false, notes: "test", to: scratch.bundle)
     return (try NetworkLocalisationModel(directory: scratch.bundle), scratch)

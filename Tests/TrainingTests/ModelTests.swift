@@ -3,6 +3,7 @@ import Foundation
 import NeuralCore
 import Testing
 @testable import Training
+import TestSupport
 
 @Suite(.serialized) struct ModelTests {
     static func toyConfiguration(_ variant: Variant, batch: Int) -> TrainingConfiguration {
@@ -81,8 +82,8 @@ import Testing
         let vectors = TrainingRun.syntheticVectors()
         let keywords = KeywordDictionary(forms: ["alpha": ["alpha"]])
         let model = try TrainingModel(c, wordDimension: vectors.dimension)
-        let directory = NSTemporaryDirectory() + "/showtell-toy-\(getpid())"
-        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let scratch = ScratchFolder("showtell-toy")
+        let directory = scratch.path
         let trainer = Trainer(model: model, builder: BatchBuilder(source: train, vectors: vectors, keywords: keywords, configuration: c),
                               directory: directory, epochs: 10)
         trainer.checkpointEvery = 1000
@@ -119,8 +120,8 @@ import Testing
             if resume { try trainer.resume() }
             return (try trainer.run(), model)
         }
-        let base = NSTemporaryDirectory() + "/showtell-det-\(getpid())"
-        defer { try? FileManager.default.removeItem(atPath: base) }
+        let scratch = ScratchFolder("showtell-det")
+        let base = scratch.path
         let (a, modelA) = try train(base + "/a", epochs: 2)
         let (b, _) = try train(base + "/b", epochs: 2)
         #expect(a?.total == b?.total)

@@ -18,6 +18,7 @@ source = "v4l2:/dev/video0"
 width = 640
 height = 480
 pixel_format = "YUYV"
+fps = 25
 
 [audio]
 source = "alsa:hw:Loopback,1,0"

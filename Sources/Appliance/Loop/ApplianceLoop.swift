@@ -11,45 +11,53 @@ import ShowTellModel
 /// heatmap gated by speech, composed and presented. Everything is allocated in `init`;
 /// `step` allocates nothing, takes no lock and does not log.
 public final class ApplianceLoop {
+    /// The keys under `[loop]` come from the configuration, which owns their defaults (an
+    /// `ApplianceConfig()` gives the daemon's); the rest are fixed tuning.
     public struct Settings: Sendable {
-        public var audioHopMilliseconds = 100
+        public var audioHopMilliseconds: Int
         /// Peak opacity of the heatmap while speech is heard.
-        public var heatmapAlpha: Float = 0.6
+        public var heatmapAlpha: Float
         /// Without frames for this long the screen says NO SIGNAL.
         public var stallMilliseconds = 1_000
         /// Fraction of the 0.6 s window that must be speech for the overlay to show.
         public var speechThreshold: Float = 0.3
-        /// Speaker check: the window's speech must stand this far above the noise floor (dB),
-        /// as the sonographer's at the machine does; farther voices (parent, colleague) do not
-        /// drive the heatmap. Measured on phantom scans: 12 dB keeps 94 % of the sonographer's
-        /// windows and rejects 70 % of the others' (SpeakerCheckTests).
-        public var nearSpeakerDB: Float = 12
+        /// Speaker check: the window's speech must stand this far above the noise floor (dB);
+        /// farther voices (parent, colleague) do not drive the heatmap.
+        public var nearSpeakerDB: Float
         public var fadeInSeconds: Float = 0.15
         public var fadeOutSeconds: Float = 0.8
         /// Weight of the newest heatmap in the temporal average.
-        public var heatSmoothing: Float = 0.5
+        public var heatSmoothing: Float
         /// Real-time priority of the audio thread (0: normal scheduling).
         public var audioFIFOPriority: Int32 = 0
         /// Centre the 0.6 s audio window on the frame shown (frames are held back 0.3 s);
         /// false: the window ends at the frame (causal, no added latency).
-        public var centredWindow = false
-        public init() {}
+        public var centredWindow: Bool
+
+        public init(_ loop: ApplianceConfig.Loop = ApplianceConfig().loop) {
+            audioHopMilliseconds = loop.audioHopMilliseconds
+            heatmapAlpha = Float(loop.heatmapAlpha)
+            nearSpeakerDB = Float(loop.speakerMinDB)
+            heatSmoothing = Float(1 - loop.smoothing)
+            centredWindow = loop.window == .centred
+        }
     }
 
+    /// Named as `ApplianceMetrics`' counters (the Prometheus series) that Housekeeping copies them to.
     public struct Counters: Sendable, Equatable {
         public var framesIn = 0
         public var framesOut = 0
         /// Frames the source lost (driver sequence gaps, corrupt frames).
         public var framesDropped = 0
         /// Frames whose video branch was skipped to keep up (the previous map was reused).
-        public var videoSkipped = 0
+        public var framesSkipped = 0
         public var audioWindows = 0
         public var speechWindows = 0
-        public var audioLost = 0
+        public var audioXruns = 0
         /// Audio samples that arrived NaN, infinite or beyond full scale (`SampleSanitiser`).
         public var audioSanitised = 0
-        public var stalls = 0
-        public var reopens = 0
+        public var videoStalls = 0
+        public var videoReopens = 0
     }
 
     public let settings: Settings
@@ -68,8 +76,6 @@ public final class ApplianceLoop {
 
     @inline(__always)
     private func record(_ stage: Stage, nanoseconds: Int64) { metrics.recordStage(stage.rawValue, nanoseconds: nanoseconds) }
-    /// Per-stage and capture-to-display latency histograms the control plane reads
-    /// (lock-free double buffer); nil: only the local recorders below.
     /// Per-stage and capture-to-display latency (HDR histograms; the daemon passes the one it
     /// exports, otherwise the loop keeps its own).
     public let metrics: ApplianceMetrics
@@ -206,7 +212,7 @@ public final class ApplianceLoop {
             if video.finished { return false }
             stalledFor += Int(period)
             if stalledFor >= settings.stallMilliseconds {
-                if stalledFor - Int(period) < settings.stallMilliseconds { counters.stalls += 1 }
+                if stalledFor - Int(period) < settings.stallMilliseconds { counters.videoStalls += 1 }
                 showMessage("NO SIGNAL")
                 if reopenVideo != nil && stalledFor >= 3 * settings.stallMilliseconds { try sourceFailed() }
             }
@@ -229,7 +235,7 @@ public final class ApplianceLoop {
         // Video: every frame, unless the last iteration overran the frame period.
         if let model, speaking || alpha > 0.01 {
             if skipNextVideo {
-                counters.videoSkipped += 1
+                counters.framesSkipped += 1
                 skipNextVideo = false
             } else {
                 model.embedVideo(shown, width: video.width, height: video.height, into: videoMap)
@@ -280,7 +286,7 @@ public final class ApplianceLoop {
             frontEnd.push(UnsafeBufferPointer(start: audioChunk, count: count))
             audioConsumed += count
         }
-        counters.audioLost = feed.source.lostPeriods
+        counters.audioXruns = feed.source.lostPeriods
         counters.audioSanitised = feed.sanitisedSamples.load(ordering: .relaxed)
         guard frameTime - lastAudioWindow >= Int64(settings.audioHopMilliseconds) * 1_000_000 else { return }
         // The causal window ends at the frame's time (or the newest audio before it),
@@ -348,7 +354,7 @@ public final class ApplianceLoop {
         // Close the failed device first: it may not come back while we hold it.
         video.release()
         guard now >= reopenAt else { usleep(50_000); return }
-        counters.reopens += 1
+        counters.videoReopens += 1
         do {
             let fresh = try reopenVideo()
             if fresh.width * fresh.height > frameCapacity {

@@ -94,13 +94,8 @@ public final class ApplianceService {
 
         let metrics = ApplianceMetrics(stageNames: ApplianceLoop.stageNames)
         let screen = ServiceScreen(base: devices.screen)
-        var settings = ApplianceLoop.Settings()
-        settings.audioHopMilliseconds = config.loop.audioHopMilliseconds
-        settings.heatmapAlpha = Float(config.loop.heatmapAlpha)
-        settings.heatSmoothing = Float(1 - config.loop.smoothing)
+        var settings = ApplianceLoop.Settings(config.loop)
         settings.audioFIFOPriority = Int32(config.realtime.fifoPriority)
-        settings.centredWindow = config.loop.window == .centred
-        settings.nearSpeakerDB = Float(config.loop.speakerMinDB)
         let loop = try ApplianceLoop(video: devices.video, reopenVideo: devices.reopenVideo, audio: devices.audio,
                                      audioThreaded: devices.audioThreaded, screen: screen, model: model,
                                      settings: settings, metrics: metrics)
@@ -218,7 +213,7 @@ public final class ApplianceService {
         let c = loop.telemetry.counters
         logger.notice("stopped", ["shutdown_ms": format1(Double(MonotonicClock.nanoseconds() - stopBegan) / 1e6),
                                   "frames_in": c.framesIn, "frames_out": c.framesOut, "dropped": c.framesDropped,
-                                  "skipped": c.videoSkipped, "stalls": c.stalls, "reopens": c.reopens])
+                                  "skipped": c.framesSkipped, "stalls": c.videoStalls, "reopens": c.videoReopens])
         if let failure {
             logger.error("loop_failed", ["error": failure])
             try? notifier.status("failed: \(failure)")

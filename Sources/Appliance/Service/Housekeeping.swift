@@ -49,12 +49,12 @@ struct Housekeeping {
         if signalLost != noSignal {
             noSignal = signalLost
             if signalLost {
-                service.logger.warning("no_signal", ["video": state.read().videoPath, "stalls": c.stalls, "dropped": c.framesDropped])
+                service.logger.warning("no_signal", ["video": state.read().videoPath, "stalls": c.videoStalls, "dropped": c.framesDropped])
             }
-            else { service.logger.notice("signal_restored", ["reopens": c.reopens]) }
+            else { service.logger.notice("signal_restored", ["reopens": c.videoReopens]) }
         }
-        if c.reopens != last.reopens { service.logger.info("video_reopen_attempt", ["attempts": c.reopens]) }
-        if c.audioLost != last.audioLost { service.logger.warning("audio_overrun", ["total": c.audioLost]) }
+        if c.videoReopens != last.videoReopens { service.logger.info("video_reopen_attempt", ["attempts": c.videoReopens]) }
+        if c.audioXruns != last.audioXruns { service.logger.warning("audio_overrun", ["total": c.audioXruns]) }
         last = c
 
         if now - lastSecond >= 1_000_000_000 || final {
@@ -94,11 +94,11 @@ struct Housekeeping {
         add(metrics.framesIn, c.framesIn, last.framesIn)
         add(metrics.framesOut, c.framesOut, last.framesOut)
         add(metrics.framesDropped, c.framesDropped, last.framesDropped)
-        add(metrics.framesSkipped, c.videoSkipped, last.videoSkipped)
-        add(metrics.audioXruns, c.audioLost, last.audioLost)
+        add(metrics.framesSkipped, c.framesSkipped, last.framesSkipped)
+        add(metrics.audioXruns, c.audioXruns, last.audioXruns)
         add(metrics.audioSanitised, c.audioSanitised, last.audioSanitised)
-        add(metrics.videoStalls, c.stalls, last.stalls)
-        add(metrics.videoReopens, c.reopens, last.reopens)
+        add(metrics.videoStalls, c.videoStalls, last.videoStalls)
+        add(metrics.videoReopens, c.videoReopens, last.videoReopens)
         metrics.noSignal.set(telemetry.noSignal.load(ordering: .relaxed) ? 1 : 0)
         metrics.modelLoaded.set(state.read().modelDescription != nil ? 1 : 0)
     }
@@ -109,7 +109,7 @@ struct Housekeeping {
         let p99 = latency.p99Seconds.map { format1($0 * 1000) } ?? "-"
         let speech = telemetry.noSignal.load(ordering: .relaxed) ? "NO-SIGNAL"
             : (telemetry.speaking.load(ordering: .relaxed) ? "SPEECH" : "silence")
-        return "in \(format1(fpsIn)) out \(format1(fpsOut)) fps  drop \(c.framesDropped) skip \(c.videoSkipped)"
+        return "in \(format1(fpsIn)) out \(format1(fpsOut)) fps  drop \(c.framesDropped) skip \(c.framesSkipped)"
             + "  lat p50 \(p50) p99 \(p99) ms  \(speech)  cpu \(format1(cpuPercent))%  rss \(format1(Double(rssBytes) / 1_048_576)) MB"
     }
 
@@ -123,7 +123,7 @@ struct Housekeeping {
         } else {
             parts.append("\(format1(Double(telemetry.fps))) fps, latency \(format1(Double(telemetry.latencyMilliseconds))) ms")
         }
-        parts.append("dropped \(c.framesDropped), skipped \(c.videoSkipped)")
+        parts.append("dropped \(c.framesDropped), skipped \(c.framesSkipped)")
         if s.audioState != "ok" { parts.append("NO MICROPHONE") }
         else { parts.append(telemetry.speaking.load(ordering: .relaxed) ? "speech" : "listening") }
         if let error = s.modelError { parts.append("NO MODEL: \(error)") }

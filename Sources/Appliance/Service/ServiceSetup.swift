@@ -68,6 +68,7 @@ enum DeviceOpening {
             settings.device = device
             settings.width = width
             settings.height = height
+            settings.framesPerSecond = config.video.fps
             let wanted: CapturePixelFormat = switch config.video.pixelFormat {
             case .mjpg: .mjpeg
             case .yuyv: .yuyv
@@ -82,15 +83,14 @@ enum DeviceOpening {
                 video = AbsentVideoSource(width: width, height: height, device: device, reason: "\(error)")
             }
         case .replay(let session):
-            do { video = try EndpointFactory.openVideo(endpoints.video, clock: clock, loop: loop) }
+            do { video = try ReplayVideoSource(path: session + "/video.avi", clock: clock, loop: loop) }
             catch { throw ServiceError("video.source replay:\(session): \(error)") }
             if let replay = video as? ReplayVideoSource, !replay.reader.report.isClean {
                 // A cut or interrupted file plays what is there; the log says what is missing.
                 warnings.append("video.avi is damaged: \(replay.reader.report); replaying the complete frames")
             }
-        case .phantom:
-            do { video = try EndpointFactory.openVideo(endpoints.video, clock: clock, loop: true) }
-            catch { throw ServiceError("video.source \(endpoints.video): \(error)") }
+        case .phantom(let seed):
+            video = PhantomVideoSource(seed: seed, clock: clock, loop: true)
         }
 
         // Audio: a missing microphone degrades (no heatmap), a broken replay is an error.
@@ -111,7 +111,7 @@ enum DeviceOpening {
                 warnings.append("microphone \(device): \(error); heatmap off")
             }
         case .replay(let session):
-            do { audio = try EndpointFactory.openAudio(endpoints.audio, clock: clock, loop: loop) }
+            do { audio = try ReplayAudioSource(path: session + "/audio.wav", clock: clock, loop: loop) }
             catch { throw ServiceError("audio.source replay:\(session): \(error)") }
             if let summary = audio?.summary, summary.contains("truncated") {
                 warnings.append("audio.wav is truncated: replaying the samples that are there (\(summary))")
@@ -119,8 +119,8 @@ enum DeviceOpening {
             if let sanitised = audio?.sanitisedSamples, sanitised > 0 {
                 warnings.append("audio.wav has \(sanitised) NaN, infinite or over-full-scale samples: silenced or clipped (counted in showtell_audio_samples_sanitised_total)")
             }
-        case .phantom:
-            do { audio = try EndpointFactory.openAudio(endpoints.audio, clock: clock, loop: true) }
+        case .phantom(let seed):
+            do { audio = try PhantomNarrationSource.open(seed: seed, clock: clock, loop: true) }
             catch { throw ServiceError("audio.source \(endpoints.audio): \(error)") }
         }
 
@@ -133,8 +133,17 @@ enum DeviceOpening {
                 try OutputLocations(stateDirectory: config.control.stateDirectory).prepareParent(of: path)
                 screen = try RecordingScreen(path: path, width: width, height: height,
                                              framesPerSecond: recordingRate(video, config: config))
-            default:
-                screen = try EndpointFactory.openDisplay(endpoints.display, width: width, height: height, warnings: &warnings)
+            case .drm(let device): screen = try DRMScreen(device: device)
+            case .fbdev(let device): screen = try FBDevScreen(device: device)
+            case .null: screen = NullScreen(width: width, height: height)
+            case .auto:
+                do { screen = try DRMScreen(device: "/dev/dri/card0") } catch {
+                    warnings.append("DRM: \(error)")
+                    do { screen = try FBDevScreen(device: "/dev/fb0") } catch {
+                        warnings.append("fbdev: \(error)")
+                        screen = NullScreen(width: width, height: height)
+                    }
+                }
             }
         } catch {
             throw ServiceError("display.output \(endpoints.display): \(error)")
@@ -144,10 +153,14 @@ enum DeviceOpening {
                              audioThreaded: threaded, screen: screen, warnings: warnings)
     }
 
-    /// The frame rate written into a recording's header: the replay's, or the configured one.
+    /// The frame rate written into a recording's header: the replay's, the camera's as its
+    /// driver reports it, or the configured one.
     static func recordingRate(_ video: VideoSource, config: ApplianceConfig) -> Int {
         if let replay = video as? ReplayVideoSource {
             return max(1, Int(replay.reader.info.frameRate.framesPerSecond.rounded()))
+        }
+        if let camera = video as? V4L2VideoSource, let fps = camera.capture.framesPerSecond {
+            return max(1, Int(fps.rounded()))
         }
         return config.video.fps
     }

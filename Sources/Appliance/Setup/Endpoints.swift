@@ -1,8 +1,3 @@
-import Capture
-import Display
-import PhantomScan
-import Platform
-
 /// Where video comes from, written as on the command line and in the config:
 /// `v4l2:/dev/video0`, `replay:SESSION_DIR` (its video.avi), `phantom:SEED` (a phantom scan
 /// rendered live).
@@ -104,53 +99,5 @@ public struct EndpointError: Error, CustomStringConvertible {
 extension String {
     func stripping(prefix: String) -> String? {
         hasPrefix(prefix) && count > prefix.count ? String(dropFirst(prefix.count)) : nil
-    }
-}
-
-/// Opens the endpoints.
-public enum EndpointFactory {
-    public static func openVideo(_ endpoint: VideoEndpoint, clock: ReplayClock, loop: Bool = false) throws -> VideoSource {
-        switch endpoint {
-        case .v4l2(let device, let width, let height):
-            var settings = V4L2Capture.Settings()
-            settings.device = device
-            settings.width = width
-            settings.height = height
-            return try V4L2VideoSource(settings: settings)
-        case .replay(let session):
-            return try ReplayVideoSource(path: session + "/video.avi", clock: clock, loop: loop)
-        case .phantom(let seed):
-            return PhantomVideoSource(seed: seed, clock: clock, loop: true)
-        }
-    }
-
-    public static func openAudio(_ endpoint: AudioEndpoint, clock: ReplayClock, loop: Bool = false) throws -> AudioSource? {
-        switch endpoint {
-        case .alsa(let device, let rate):
-            var settings = ALSACapture.Settings()
-            settings.device = device
-            settings.rate = rate
-            return try ALSAAudioSource(settings: settings)
-        case .replay(let session):
-            return try ReplayAudioSource(path: session + "/audio.wav", clock: clock, loop: loop)
-        case .phantom(let seed):
-            return try PhantomSession.narrationSource(seed: seed, clock: clock, loop: true)
-        case .none:
-            return nil
-        }
-    }
-
-    /// Opens the display; `warnings` receives why an `auto` choice fell back.
-    public static func openDisplay(_ endpoint: DisplayEndpoint, width: Int, height: Int, warnings: inout [String]) throws -> Screen {
-        switch endpoint {
-        case .drm(let device): return try DRMScreen(device: device)
-        case .fbdev(let device): return try FBDevScreen(device: device)
-        case .avi(let path): return try RecordingScreen(path: path, width: width, height: height)
-        case .null: return NullScreen(width: width, height: height)
-        case .auto:
-            do { return try DRMScreen(device: "/dev/dri/card0") } catch { warnings.append("DRM: \(error)") }
-            do { return try FBDevScreen(device: "/dev/fb0") } catch { warnings.append("fbdev: \(error)") }
-            return NullScreen(width: width, height: height)
-        }
     }
 }

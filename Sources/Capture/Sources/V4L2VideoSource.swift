@@ -7,7 +7,10 @@ public final class V4L2VideoSource: VideoSource {
     public let capture: V4L2Capture
     public var width: Int { capture.width }
     public var height: Int { capture.height }
-    public var summary: String { "V4L2 \(capture.path) \(capture.driver) \(capture.format) \(width)x\(height)" }
+    public var summary: String {
+        "V4L2 \(capture.path) \(capture.driver) \(capture.format) \(width)x\(height)"
+            + (capture.framesPerSecond.map { " \(String(format: "%.2f", $0)) fps" } ?? "")
+    }
     public var lostFrames: Int { capture.counters.dropped + corruptFrames }
     public let finished = false
     public private(set) var corruptFrames = 0

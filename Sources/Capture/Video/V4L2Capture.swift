@@ -43,6 +43,9 @@ public final class V4L2Capture {
         public var width = 1280
         public var height = 720
         public var preferred: [CapturePixelFormat] = [.grey, .yuyv, .mjpeg]
+        /// Frame rate to ask for (VIDIOC_S_PARM; the driver picks its nearest). nil, or a
+        /// driver that cannot set its frame interval: the driver's own rate.
+        public var framesPerSecond: Int?
         public var bufferCount = 4
         public init() {}
     }
@@ -70,6 +73,8 @@ public final class V4L2Capture {
     public let width: Int
     public let height: Int
     public let bytesPerLine: Int
+    /// The frame rate the driver reports after negotiation (nil: it reports none).
+    public let framesPerSecond: Double?
     public let format: CapturePixelFormat
     public private(set) var counters = Counters()
     private let fd: Int32
@@ -86,6 +91,7 @@ public final class V4L2Capture {
         do throws(SystemError) {
             let negotiated = try Self.negotiate(fd, settings)
             (driver, card, format, width, height, bytesPerLine) = negotiated
+            framesPerSecond = try Self.frameRate(fd, asking: settings.framesPerSecond, device: device)
             mapped = try Self.mapBuffers(fd, count: settings.bufferCount, device: device) { mapped.append($0) }
             var type = Int32(V4L2_BUF_TYPE_VIDEO_CAPTURE.rawValue)
             _ = try Self.ioctl(fd, SHIM_VIDIOC_STREAMON, &type, "VIDIOC_STREAMON", device)
@@ -129,6 +135,25 @@ public final class V4L2Capture {
         }
         return (string(caps.driver), string(caps.card), granted,
                 Int(fmt.fmt.pix.width), Int(fmt.fmt.pix.height), Int(fmt.fmt.pix.bytesperline))
+    }
+
+    /// Asks for `wanted` frames per second where the driver can set its frame interval
+    /// (V4L2_CAP_TIMEPERFRAME; after S_FMT, which may reset it), and returns the rate it
+    /// reports. A driver without G_PARM reports none.
+    private static func frameRate(_ fd: Int32, asking wanted: Int?, device: String) throws(SystemError) -> Double? {
+        var parameters = v4l2_streamparm()
+        parameters.type = V4L2_BUF_TYPE_VIDEO_CAPTURE.rawValue
+        guard Glibc.ioctl(fd, SHIM_VIDIOC_G_PARM, &parameters) == 0 else { return nil }
+        if let wanted, wanted > 0, parameters.parm.capture.capability & UInt32(V4L2_CAP_TIMEPERFRAME) != 0 {
+            parameters.parm.capture.timeperframe = v4l2_fract(numerator: 1, denominator: UInt32(wanted))
+            _ = try ioctl(fd, SHIM_VIDIOC_S_PARM, &parameters, "VIDIOC_S_PARM (\(wanted) fps)", device)  // answers with what it set
+        }
+        return rate(of: parameters.parm.capture.timeperframe)
+    }
+
+    /// Frames per second of a frame interval (nil when the driver leaves it zero).
+    static func rate(of interval: v4l2_fract) -> Double? {
+        interval.numerator > 0 && interval.denominator > 0 ? Double(interval.denominator) / Double(interval.numerator) : nil
     }
 
     /// Requests, maps and queues the buffers; `mapped` sees each mapping as soon as it exists

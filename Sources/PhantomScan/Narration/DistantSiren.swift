@@ -1,3 +1,4 @@
+import Platform
 import Glibc
 
 /// An ambulance passing outside now and then: a wail or a two-tone siren, muffled by the
@@ -6,7 +7,7 @@ enum DistantSiren {
     /// Adds sirens (Poisson, `perMinute` on average) to `track` (unit-RMS floor), with an RMS
     /// near `level` at their loudest.
     static func add(into track: inout [Float], sampleRate: Int, perMinute: Double, level: Double,
-                    _ random: inout NarrationRandom) {
+                    _ random: inout RandomSource) {
         guard perMinute > 0 else { return }
         let rate = Double(sampleRate)
         let duration = Double(track.count) / rate
@@ -20,7 +21,7 @@ enum DistantSiren {
     }
 
     private static func addOne(into track: inout [Float], start: Double, length: Double, rate: Double, level: Double,
-                               _ random: inout NarrationRandom) {
+                               _ random: inout RandomSource) {
         let first = Int(start * rate)
         let count = min(Int(length * rate), track.count - first)
         guard count > 0 else { return }

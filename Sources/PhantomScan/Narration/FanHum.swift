@@ -1,10 +1,11 @@
+import Platform
 import Glibc
 
 /// The ultrasound machine's cooling fan and mains hum: harmonics of the mains frequency and of
 /// the fan's blade rate, slowly wavering, over broadband air noise. Stationary, so it sets the
 /// noise floor; returned at unit RMS.
 enum FanHum {
-    static func render(count: Int, sampleRate: Int, _ random: inout NarrationRandom) -> [Float] {
+    static func render(count: Int, sampleRate: Int, _ random: inout RandomSource) -> [Float] {
         guard count > 0 else { return [] }
         let rate = Double(sampleRate)
         let mains = random.chance(0.7) ? 50.0 : 60.0

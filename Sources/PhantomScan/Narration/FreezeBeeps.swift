@@ -1,9 +1,10 @@
+import Platform
 import Glibc
 
 /// Machines that beep when the image is frozen (a setting: some scans have it, most not).
 enum FreezeBeeps {
     static func add(into track: inout [Float], sampleRate: Int, freezeStarts: [Double], amplitude: Double,
-                    _ random: inout NarrationRandom) {
+                    _ random: inout RandomSource) {
         let rate = Double(sampleRate)
         let frequency = random.pick([880.0, 1000.0, 1200.0])
         let length = Int(random.uniform(0.06...0.12) * rate)

@@ -1,3 +1,4 @@
+import Platform
 import Glibc
 
 /// Typing on the machine's keyboard: bursts of key clicks now and then, and often while the
@@ -5,7 +6,7 @@ import Glibc
 enum KeyboardClicks {
     /// Adds clicks to `track` (unit-RMS floor), each peaking around `peak`.
     static func add(into track: inout [Float], sampleRate: Int, freezeStarts: [Double], peak: Double,
-                    _ random: inout NarrationRandom) {
+                    _ random: inout RandomSource) {
         let duration = Double(track.count) / Double(sampleRate)
         var burstStarts: [Double] = []
         var time = 0.0
@@ -30,7 +31,7 @@ enum KeyboardClicks {
 
     /// A noise transient exciting a plastic resonance, decaying in a few milliseconds.
     private static func addClick(into track: inout [Float], at time: Double, sampleRate: Int, amplitude: Double,
-                                 _ random: inout NarrationRandom) {
+                                 _ random: inout RandomSource) {
         let first = Int(time * Double(sampleRate))
         let rate = Double(sampleRate)
         let length = Int(0.02 * rate)

@@ -1,3 +1,5 @@
+import Platform
+
 /// Generates the audio of a phantom scan: what the sonographer, a parent and a colleague say
 /// (espeak-ng voices) over room noise, with exact word timings. Deterministic for a seed.
 public struct NarrationGenerator: Sendable {
@@ -13,10 +15,10 @@ public struct NarrationGenerator: Sendable {
     public func generate(timeline: ScanTimeline, seed: UInt64) throws(NarrationError) -> Narration {
         try validate()
         // Separate streams: adding a phrase must not change the noise or the voices.
-        var casting = NarrationRandom(seed: seed, stream: 1)
-        var script = NarrationRandom(seed: seed, stream: 2)
-        var room = NarrationRandom(seed: seed, stream: 3)
-        var levels = NarrationRandom(seed: seed, stream: 4)
+        var casting = RandomSource(seed: seed, stream: 1)
+        var script = RandomSource(seed: seed, stream: 2)
+        var room = RandomSource(seed: seed, stream: 3)
+        var levels = RandomSource(seed: seed, stream: 4)
 
         let rate = Self.sampleRate
         let voices = VoiceCasting.cast(&casting, pool: mix.voices)

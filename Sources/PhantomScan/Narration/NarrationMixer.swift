@@ -1,3 +1,5 @@
+import Platform
+
 /// Puts the placed utterances on per-speaker tracks, scales each track to its SNR against the
 /// room noise, and sums them.
 struct NarrationMixer {
@@ -6,7 +8,7 @@ struct NarrationMixer {
     var noise: [Float]
     var activity: [NarrationSpeaker: [Range<Int>]]
 
-    init(placed: [PlacedUtterance], noise: [Float], snrDB: [NarrationSpeaker: Double], _ random: inout NarrationRandom) {
+    init(placed: [PlacedUtterance], noise: [Float], snrDB: [NarrationSpeaker: Double], _ random: inout RandomSource) {
         let count = noise.count
         var tracks: [NarrationSpeaker: [Float]] = [:]
         var activity: [NarrationSpeaker: [Range<Int>]] = [:]

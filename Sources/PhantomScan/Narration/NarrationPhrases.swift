@@ -1,3 +1,4 @@
+import Platform
 import MediaFormats
 
 /// What the people in the room say. Sonographer remarks about the screen name the anatomy
@@ -6,7 +7,7 @@ import MediaFormats
 /// spelled out (espeak word positions are character positions).
 enum NarrationPhrases {
     /// A remark naming `anatomy`, in the words typical of `plane` when there are some.
-    static func remark(on anatomy: String, plane: PlaneClass, _ random: inout NarrationRandom) -> String {
+    static func remark(on anatomy: String, plane: PlaneClass, _ random: inout RandomSource) -> String {
         let specific = planeRemarks(plane).filter { $0.anatomy == anatomy }.map(\.text)
         if !specific.isEmpty && random.chance(0.6) { return random.pick(specific) }
         let templates = AnatomyWording.isPlural(anatomy) ? pluralTemplates : singularTemplates
@@ -14,13 +15,13 @@ enum NarrationPhrases {
     }
 
     /// The shortest way to name it, when a hold leaves little time.
-    static func shortRemark(on anatomy: String, _ random: inout NarrationRandom) -> String {
+    static func shortRemark(on anatomy: String, _ random: inout RandomSource) -> String {
         random.pick(["the {a}.", "{a}.", "and the {a}."]).replacingPlaceholder(with: AnatomyWording.spoken(anatomy))
     }
 
     /// Said while the image is frozen: measuring, taking a picture.
     /// Returns the remark and the anatomy it names (nil when it names none).
-    static func freezeRemark(on anatomy: String?, _ random: inout NarrationRandom) -> (text: String, names: String?) {
+    static func freezeRemark(on anatomy: String?, _ random: inout RandomSource) -> (text: String, names: String?) {
         if let anatomy, random.chance(0.5) {
             let text = random.pick([
                 "measuring the {a} now.", "let me just measure the {a}.", "taking a picture of the {a}.",
@@ -35,7 +36,7 @@ enum NarrationPhrases {
     }
 
     /// Said while searching, before the next plane is found (the anatomy is not yet on screen).
-    static func searchRemark(towards anatomy: String?, _ random: inout NarrationRandom) -> String {
+    static func searchRemark(towards anatomy: String?, _ random: inout RandomSource) -> String {
         if let anatomy, random.chance(0.6) {
             return random.pick(["now let's look at the {a}.", "trying to find the {a}.", "next, the {a}."])
                 .replacingPlaceholder(with: AnatomyWording.spoken(anatomy))
@@ -45,7 +46,7 @@ enum NarrationPhrases {
     }
 
     /// A conversation turn or short exchange unrelated to the screen, opened by `speaker`.
-    static func chatter(by speaker: NarrationSpeaker, _ random: inout NarrationRandom) -> [(NarrationSpeaker, String)] {
+    static func chatter(by speaker: NarrationSpeaker, _ random: inout RandomSource) -> [(NarrationSpeaker, String)] {
         switch speaker {
         case .sonographer:
             return [(.sonographer, random.pick(sonographerChat))]

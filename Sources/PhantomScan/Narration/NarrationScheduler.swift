@@ -1,3 +1,4 @@
+import Platform
 import MediaFormats
 
 /// An utterance at its place in the session.
@@ -40,7 +41,7 @@ struct NarrationScheduler {
         gap = sampleRate / 4
     }
 
-    mutating func plan(_ source: inout UtteranceSource, _ random: inout NarrationRandom) throws(NarrationError) {
+    mutating func plan(_ source: inout UtteranceSource, _ random: inout RandomSource) throws(NarrationError) {
         for index in timeline.visits.indices { try placeFirstRemark(visit: index, &source, &random) }
         for visit in timeline.visits {
             for freeze in visit.freezes where random.chance(0.7) { try placeFreezeRemark(visit, freeze, &source, &random) }
@@ -73,7 +74,7 @@ struct NarrationScheduler {
     }
 
     /// The plane's main structure is named most often (PlaneAnatomy lists it first).
-    private func anatomy(of visit: PlaneVisit, _ random: inout NarrationRandom) -> String? {
+    private func anatomy(of visit: PlaneVisit, _ random: inout RandomSource) -> String? {
         guard let main = visit.anatomy.first else { return nil }
         return random.chance(0.5) ? main : random.pick(visit.anatomy)
     }
@@ -81,7 +82,7 @@ struct NarrationScheduler {
     /// The sonographer names what appears, a natural lag after the plane is found; the remark
     /// ends before the next plane's remark is due. Shorter wordings are tried if time is short.
     private mutating func placeFirstRemark(visit index: Int, _ source: inout UtteranceSource,
-                                           _ random: inout NarrationRandom) throws(NarrationError) {
+                                           _ random: inout RandomSource) throws(NarrationError) {
         let visit = timeline.visits[index]
         let lag = mix.sonographerLag
         let next = index + 1 < timeline.visits.count ? timeline.visits[index + 1].holdStart + lag.lowerBound - 0.3 : timeline.duration
@@ -98,7 +99,7 @@ struct NarrationScheduler {
     }
 
     private mutating func placeFreezeRemark(_ visit: PlaneVisit, _ freeze: ClosedRange<Double>,
-                                            _ source: inout UtteranceSource, _ random: inout NarrationRandom) throws(NarrationError) {
+                                            _ source: inout UtteranceSource, _ random: inout RandomSource) throws(NarrationError) {
         let (text, name) = NarrationPhrases.freezeRemark(on: anatomy(of: visit, &random), &random)
         let audio = try source.say(text, as: .sonographer)
         let first = freeze.lowerBound + random.uniform(0.2...0.8)
@@ -107,7 +108,7 @@ struct NarrationScheduler {
     }
 
     private mutating func placeSecondRemark(_ visit: PlaneVisit, _ source: inout UtteranceSource,
-                                            _ random: inout NarrationRandom) throws(NarrationError) {
+                                            _ random: inout RandomSource) throws(NarrationError) {
         guard let name = visit.anatomy.isEmpty ? nil : random.pick(visit.anatomy) else { return }
         let text = NarrationPhrases.remark(on: name, plane: visit.plane, &random)
         let audio = try source.say(text, as: .sonographer)
@@ -118,7 +119,7 @@ struct NarrationScheduler {
 
     /// While searching, the sonographer sometimes says what comes next (not yet on screen).
     private mutating func placeSearchRemark(_ visit: PlaneVisit, _ source: inout UtteranceSource,
-                                            _ random: inout NarrationRandom) throws(NarrationError) {
+                                            _ random: inout RandomSource) throws(NarrationError) {
         guard visit.holdStart - visit.searchStart > 2 else { return }
         let text = NarrationPhrases.searchRemark(towards: visit.anatomy.first, &random)
         let audio = try source.say(text, as: .sonographer)
@@ -129,7 +130,7 @@ struct NarrationScheduler {
     private var speechSamples: Int { placed.reduce(0) { $0 + $1.speech.count } }
 
     /// Drops optional remarks above the drawn target, then adds unrelated talk below it.
-    private mutating func fillWithChatter(_ source: inout UtteranceSource, _ random: inout NarrationRandom) throws(NarrationError) {
+    private mutating func fillWithChatter(_ source: inout UtteranceSource, _ random: inout RandomSource) throws(NarrationError) {
         let range = mix.speechFraction
         let margin = 0.1 * (range.upperBound - range.lowerBound)
         let target = Int(random.uniform((range.lowerBound + margin)...(range.upperBound - margin)) * Double(total))
@@ -149,7 +150,7 @@ struct NarrationScheduler {
 
     /// Places consecutive lines (a question and its answer) in a random free gap.
     private mutating func placeExchange(_ lines: [(NarrationSpeaker, String)], ceiling: Int,
-                                        _ source: inout UtteranceSource, _ random: inout NarrationRandom) throws(NarrationError) -> Bool {
+                                        _ source: inout UtteranceSource, _ random: inout RandomSource) throws(NarrationError) -> Bool {
         // Small talk is not repeated within a scan.
         guard !lines.isEmpty, lines.allSatisfy({ !chatterSaid.contains($0.1) }) else { return false }
         var audios: [SynthesizedUtterance] = []
@@ -194,7 +195,7 @@ struct NarrationScheduler {
         return gaps
     }
 
-    private static func weightedPick(_ weights: [(NarrationSpeaker, Double)], _ random: inout NarrationRandom) -> NarrationSpeaker {
+    private static func weightedPick(_ weights: [(NarrationSpeaker, Double)], _ random: inout RandomSource) -> NarrationSpeaker {
         var u = random.unit() * weights.reduce(0) { $0 + $1.1 }
         for (speaker, weight) in weights {
             if u < weight { return speaker }

@@ -1,3 +1,4 @@
+import Platform
 import Glibc
 
 /// Where a speaker stands relative to the microphone: further away means duller (high
@@ -9,7 +10,7 @@ struct RoomAcoustics: Sendable {
     var reflections: [(delay: Int, gain: Float)]
 
     /// `distance` in metres, about 0.5 (sonographer by the machine) to 4 (colleague at the door).
-    static func at(distance: Double, sampleRate: Int, _ random: inout NarrationRandom) -> RoomAcoustics {
+    static func at(distance: Double, sampleRate: Int, _ random: inout RandomSource) -> RoomAcoustics {
         let rate = Double(sampleRate)
         let cutoff = 9000 / max(1, distance)  // Hz
         var reflections: [(delay: Int, gain: Float)] = []

@@ -1,9 +1,11 @@
+import Platform
+
 /// The scan room as the microphone hears it without speech: fan and hum throughout, key
 /// clicks, freeze beeps on some machines, an occasional distant siren.
 enum RoomNoise {
     /// `floorDBFS` is the RMS of the stationary fan; events come on top of it.
     static func render(count: Int, sampleRate: Int, timeline: ScanTimeline, floorDBFS: Double,
-                       sirensPerMinute: Double, _ random: inout NarrationRandom) -> [Float] {
+                       sirensPerMinute: Double, _ random: inout RandomSource) -> [Float] {
         var track = FanHum.render(count: count, sampleRate: sampleRate, &random)
         let freezeStarts = timeline.visits.flatMap { $0.freezes.map(\.lowerBound) }
         KeyboardClicks.add(into: &track, sampleRate: sampleRate, freezeStarts: freezeStarts,

@@ -1,7 +1,9 @@
+import Platform
+
 /// Chooses a different voice for each speaker of a scan, so scans vary and speakers in one
 /// scan are distinguishable (as a speaker gate in the appliance would need).
 enum VoiceCasting {
-    static func cast(_ random: inout NarrationRandom, pool: VoicePool = .all) -> [NarrationSpeaker: NarrationVoice] {
+    static func cast(_ random: inout RandomSource, pool: VoicePool = .all) -> [NarrationSpeaker: NarrationVoice] {
         var voices: [NarrationSpeaker: NarrationVoice] = [:]
         var usedVariants: [String] = []
         for speaker in NarrationSpeaker.allCases {

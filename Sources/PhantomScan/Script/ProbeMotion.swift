@@ -1,3 +1,4 @@
+import Platform
 import Glibc
 
 /// Where the probe is relative to the standard pose of the scene being imaged.

@@ -1,3 +1,4 @@
+import Platform
 import MediaFormats
 
 /// Plans a phantom scan: the order in which a sonographer visits the standard planes of a

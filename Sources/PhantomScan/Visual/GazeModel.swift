@@ -1,3 +1,4 @@
+import Platform
 import MediaFormats
 
 /// Which anatomy the sonographer attends to over an interval (usually what is being said).

@@ -1,3 +1,4 @@
+import Platform
 import MediaFormats
 
 /// The fetal head: transventricular and transcerebellar sections (frontal towards +x), the

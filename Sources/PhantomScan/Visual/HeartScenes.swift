@@ -1,3 +1,4 @@
+import Platform
 import MediaFormats
 
 /// Transverse sections of the fetal chest: four-chamber view, outflow tracts, three vessels

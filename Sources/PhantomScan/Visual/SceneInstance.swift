@@ -1,3 +1,4 @@
+import Platform
 import MediaFormats
 
 /// One continuous piece of imaging: the background searched over before a visit, or the

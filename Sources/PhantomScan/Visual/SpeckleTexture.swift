@@ -1,3 +1,4 @@
+import Platform
 import Glibc
 
 /// A tileable field of fully developed speckle: complex Gaussian scatterers (many random

@@ -52,7 +52,7 @@ struct ApplianceBenchmark {
 
         func ms(_ seconds: Double?) -> String { String(format: "%7.2f", (seconds ?? 0) * 1000) }
         print("frames measured      \(measured) (after \(warmUp) warm-up)")
-        print("frames dropped       \(after.framesDropped - before.framesDropped)   skipped (video branch) \(after.videoSkipped - before.videoSkipped)")
+        print("frames dropped       \(after.framesDropped - before.framesDropped)   skipped (video branch) \(after.framesSkipped - before.framesSkipped)")
         print("speech windows       \(after.speechWindows - before.speechWindows) of \(after.audioWindows - before.audioWindows) audio windows")
         print("latency (ms)            p50     p99     max   (HDR histograms, 3 significant digits)")
         let (stages, captureToDisplay) = loop.metrics.latencySummariesIdle()

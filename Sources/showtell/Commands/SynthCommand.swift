@@ -120,10 +120,7 @@ struct SynthCommand: ParsableCommand {
 
     /// Scan seeds are spread by a SplitMix64 step so neighbouring scans share no streams.
     static func seed(dataset: UInt64, scan: Int) -> UInt64 {
-        var z = dataset &+ UInt64(scan + 1) &* 0x9E37_79B9_7F4A_7C15
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
+        SplitMix64.mix(dataset &+ UInt64(scan + 1) &* 0x9E37_79B9_7F4A_7C15)
     }
 }
 

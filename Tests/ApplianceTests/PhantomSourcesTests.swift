@@ -1,9 +1,11 @@
 import Capture
+import Foundation
 import MediaFormats
+import PhantomScan
 import Testing
-@testable import PhantomScan
+@testable import Appliance
 
-/// The live phantom sources show and say exactly what `showtell synth` would record.
+/// The live phantom sources (`phantom:SEED`) show and say exactly what `showtell synth` would record.
 struct PhantomSourcesTests {
     @Test func videoSourceRendersTheScriptedScanAndEnds() throws {
         let clock = ReplayClock(paced: false)
@@ -26,9 +28,9 @@ struct PhantomSourcesTests {
         #expect(source.finished)
     }
 
-    @Test(.enabled(if: NarrationFixture.espeakAvailable, "espeak-ng is not installed"))
+    @Test(.enabled(if: NarrationGenerator.isAvailable, "espeak-ng is not installed"))
     func narrationSourcePlaysTheGeneratedNarration() throws {
-        let source = try PhantomSession.narrationSource(seed: 4, minutes: 3.0 / 60, clock: ReplayClock(paced: false), loop: false)
+        let source = try PhantomNarrationSource.open(seed: 4, minutes: 3.0 / 60, clock: ReplayClock(paced: false), loop: false)
         let narration = try NarrationGenerator().generate(timeline: ScanScriptGenerator(seed: 4).timeline(duration: 3), seed: 4)
         var played: [Float] = []
         let buffer = UnsafeMutablePointer<Float>.allocate(capacity: 4_800)
@@ -40,5 +42,16 @@ struct PhantomSourcesTests {
         }
         #expect(source.sampleRate == 48_000)
         #expect(played == narration.audio)
+    }
+
+    /// The generator is a leaf: the appliance adapts it, not the other way round.
+    @Test func phantomScanDoesNotImportCapture() throws {
+        let sources = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../Sources/PhantomScan").standardized
+        let files = FileManager.default.enumerator(atPath: sources.path)?.compactMap { $0 as? String }.filter { $0.hasSuffix(".swift") } ?? []
+        #expect(!files.isEmpty)
+        for file in files {
+            let text = try String(contentsOfFile: sources.path + "/" + file, encoding: .utf8)
+            #expect(!text.contains("import Capture"), "\(file) imports Capture")
+        }
     }
 }
