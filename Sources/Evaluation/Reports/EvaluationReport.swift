@@ -92,13 +92,15 @@ public enum EvaluationReport {
     static func scaled(_ m: MeanStd, _ s: Double) -> MeanStd { MeanStd(mean: m.mean * s, std: m.std * s, count: m.count) }
 
     static func localiseSection(_ runs: [LocalisationTask.Result], out: String) throws -> String {
-        let columns = runs.map { column($0.name, trained: $0.trained) + ($0.settings.mismatchedAudio ? " (CONTROL: other moments' audio)" : "") }
+        let columns = runs.map { column($0.name, trained: $0.trained) + ($0.settings.mismatchedAudio ? " (control)" : "") }
         var md = "## Audio-guided localisation (Figure 7)\n\n"
         let rules = runs.map { $0.localisation ?? Localisation.Kind.cosine.rawValue }
         let maps = Set(rules).count == 1 ? rules[0] : zip(columns, rules).map { "\($0): \($1)" }.joined(separator: "; ")
         md += "Moments every \(runs[0].settings.every) s with the sonographer speaking in the 0.6 s window; map = the bundle's "
             + "localisation rule (\(maps)) between the audio embedding and each video cell, "
-            + "min-max normalised; mean ± population std over moments. Gaze ground truth: fixations "
+            + "min-max normalised; mean ± population std over moments. A run marked (control) made each "
+            + "moment's map with the audio of another moment of the scan (`--mismatched-audio`): a model whose map follows the speech "
+            + "scores lower there. Gaze ground truth: fixations "
             + "within ±\(GazeSaliency.window) s blurred with σ = \(Int(GazeSaliency.sigmaPixels)) screen px. Masks: the named structure's polygon.\n\n"
         for category in LocalisationTask.Category.allCases {
             let scores = runs.map { $0.scores[category.rawValue] }
