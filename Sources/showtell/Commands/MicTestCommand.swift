@@ -31,6 +31,9 @@ struct MicTestCommand: ParsableCommand {
     @Option(help: "Sample rate to request.")
     var rate = 48_000
 
+    @Option(help: "ALSA buffer length in 10 ms periods (the appliance's audio.periods; a larger buffer tells whether overruns are scheduling delays).")
+    var periods = 4
+
     @Flag(help: "A live level meter in the terminal.")
     var live = false
 
@@ -42,6 +45,7 @@ struct MicTestCommand: ParsableCommand {
 
     func validate() throws {
         if let seconds, seconds <= 0 { throw ValidationError("--seconds must be positive") }
+        guard (2...64).contains(periods) else { throw ValidationError("--periods must be between 2 and 64") }
         guard refresh >= 0.02 && refresh <= 5 else { throw ValidationError("--refresh must be between 0.02 and 5 seconds") }
     }
 
@@ -50,6 +54,7 @@ struct MicTestCommand: ParsableCommand {
             var settings = ALSACapture.Settings()
             settings.device = device
             settings.rate = rate
+            settings.periods = periods
             let capture: ALSACapture
             do { capture = try ALSACapture(settings: settings) } catch {
                 let cards = DeviceDiscovery.soundCaptures().map(\.pcm)
