@@ -1,26 +1,29 @@
 import Platform
 
-/// The appliance's metrics. The hot path bumps the counters and records latencies (lock- and
-/// allocation-free); the control plane renders them in the Prometheus text format, for the
-/// control socket, a localhost scrape, or node_exporter's textfile collector.
+/// The appliance's metrics. The hot path publishes its counters (`loop`) and records
+/// latencies (lock- and allocation-free); the control plane renders them in the Prometheus
+/// text format, for the control socket, a localhost scrape, or node_exporter's textfile
+/// collector.
 public final class ApplianceMetrics: Sendable {
-    public let framesIn = MetricCounter()
-    public let framesOut = MetricCounter()
-    /// Lost before the loop saw them: V4L2 sequence gaps, timestamp gaps inside a grabber.
-    public let framesDropped = MetricCounter()
-    /// Seen but not inferred on because the loop was behind (the newest frame wins).
-    public let framesSkipped = MetricCounter()
-    public let audioXruns = MetricCounter()
-    /// Audio samples that arrived NaN, infinite or beyond full scale and were made safe.
-    public let audioSanitised = MetricCounter()
+    /// The loop's counters and live values: the one copy every reader uses.
+    public let loop = LoopTelemetry()
     public let displayFPS = MetricGauge()
     /// 1 while a model runs, 0 while the appliance shows the live image without one.
     public let modelLoaded = MetricGauge()
-    /// 1 while the screen says NO SIGNAL (no frames from the video source).
-    public let noSignal = MetricGauge()
-    /// Times the video source stalled, and attempts to reopen it.
-    public let videoStalls = MetricCounter()
-    public let videoReopens = MetricCounter()
+
+    /// Prometheus name, help and field of each loop counter exported.
+    static let counterFamilies: [(name: String, help: String, field: @Sendable (LoopCounters) -> Int)] = [
+        ("showtell_frames_in_total", "Video frames received from the source.", { $0.framesIn }),
+        ("showtell_frames_out_total", "Frames presented on the display sink.", { $0.framesOut }),
+        ("showtell_frames_dropped_total", "Frames lost before the loop (sequence or timestamp gaps).", { $0.framesDropped }),
+        ("showtell_frames_skipped_total", "Frames shown without inference because the loop was behind.", { $0.framesSkipped }),
+        ("showtell_audio_windows_total", "0.6 s audio windows analysed.", { $0.audioWindows }),
+        ("showtell_speech_windows_total", "Audio windows the voice detector called speech.", { $0.speechWindows }),
+        ("showtell_audio_xruns_total", "ALSA capture overruns recovered.", { $0.audioXruns }),
+        ("showtell_audio_samples_sanitised_total", "Audio samples that were NaN, infinite or beyond full scale (silenced or clipped).", { $0.audioSanitised }),
+        ("showtell_video_stalls_total", "Times the video source stopped delivering (NO SIGNAL shown).", { $0.videoStalls }),
+        ("showtell_video_reopens_total", "Attempts to reopen a failed or absent video device.", { $0.videoReopens }),
+    ]
 
     /// Stage names in recording order; `recordStage` takes an index into this list.
     public let stageNames: [String]
@@ -65,27 +68,19 @@ public final class ApplianceMetrics: Sendable {
     /// The Prometheus text exposition of everything, with process and thermal readings.
     public func prometheusText(process: ProcessStats = .read()) -> String {
         var out = PrometheusText()
-        let counters: [(String, String, MetricCounter)] = [
-            ("showtell_frames_in_total", "Video frames received from the source.", framesIn),
-            ("showtell_frames_out_total", "Frames presented on the display sink.", framesOut),
-            ("showtell_frames_dropped_total", "Frames lost before the loop (sequence or timestamp gaps).", framesDropped),
-            ("showtell_frames_skipped_total", "Frames shown without inference because the loop was behind.", framesSkipped),
-            ("showtell_audio_xruns_total", "ALSA capture overruns recovered.", audioXruns),
-            ("showtell_audio_samples_sanitised_total", "Audio samples that were NaN, infinite or beyond full scale (silenced or clipped).", audioSanitised),
-            ("showtell_video_stalls_total", "Times the video source stopped delivering (NO SIGNAL shown).", videoStalls),
-            ("showtell_video_reopens_total", "Attempts to reopen a failed or absent video device.", videoReopens),
-        ]
-        for (name, help, counter) in counters {
-            out.family(name, .counter, help: help)
-            out.sample(name, counter.value)
+        let counters = loop.counters
+        for family in Self.counterFamilies {
+            out.family(family.name, .counter, help: family.help)
+            out.sample(family.name, UInt64(max(0, family.field(counters))))
         }
         out.family("showtell_display_fps", .gauge, help: "Frames presented per second, recent average.")
         out.sample("showtell_display_fps", displayFPS.value)
-        for (name, help, gauge) in [("showtell_model_loaded", "1 while a localisation model runs, 0 without one (see the log).", modelLoaded),
-                                    ("showtell_no_signal", "1 while the screen says NO SIGNAL.", noSignal)] where !gauge.value.isNaN {
-            out.family(name, .gauge, help: help)
-            out.sample(name, gauge.value)
+        if !modelLoaded.value.isNaN {
+            out.family("showtell_model_loaded", .gauge, help: "1 while a localisation model runs, 0 without one (see the log).")
+            out.sample("showtell_model_loaded", modelLoaded.value)
         }
+        out.family("showtell_no_signal", .gauge, help: "1 while the screen says NO SIGNAL.")
+        out.sample("showtell_no_signal", loop.noSignal.load(ordering: .relaxed) ? 1.0 : 0.0)
 
         let (stages, captureToDisplay) = latencySummaries()
         out.family("showtell_stage_latency_seconds", .summary, help: "Time spent in each real-time loop stage.")

@@ -45,21 +45,13 @@ public struct StatusReport: Codable, Sendable, Equatable {
         }
     }
 
-    public struct Counters: Codable, Sendable, Equatable {
-        public var framesIn: UInt64
-        public var framesOut: UInt64
-        public var framesDropped: UInt64
-        public var framesSkipped: UInt64
-        public var audioXruns: UInt64
-    }
-
     public var state: State
     public var devices: [Device]
     public var model: Model
     public var fps: Double?
     /// Capture to display, then one entry per loop stage.
     public var latency: [LatencySummary]
-    public var counters: Counters
+    public var counters: LoopCounters
     public var warnings: [String]
 
     /// Fills frame rate, latency and counters from `metrics`.
@@ -71,11 +63,7 @@ public struct StatusReport: Codable, Sendable, Equatable {
         self.fps = fps.isNaN ? nil : fps
         let (stages, captureToDisplay) = metrics.latencySummaries()
         latency = [captureToDisplay] + stages
-        counters = Counters(
-            framesIn: metrics.framesIn.value, framesOut: metrics.framesOut.value,
-            framesDropped: metrics.framesDropped.value, framesSkipped: metrics.framesSkipped.value,
-            audioXruns: metrics.audioXruns.value
-        )
+        counters = metrics.loop.counters
         self.warnings = warnings
     }
 

@@ -38,7 +38,7 @@ import Testing
 
     @Test func answersEveryCommandWithOneJSONLine() throws {
         let appliance = FakeAppliance()
-        appliance.metrics.framesIn.increment(by: 7)
+        appliance.metrics.loop.publish(LoopCounters(framesIn: 7), speaking: false, noSignal: false, fps: 0, latencyMilliseconds: 0)
         let path = Self.socketPath()
         let server = try ControlServer(path: path, handler: appliance)
         defer { server.stop() }

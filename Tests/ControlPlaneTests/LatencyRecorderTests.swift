@@ -107,8 +107,8 @@ import Testing
             let before = alloc_counter_thread()
             for stage in 0..<3 { metrics.recordStage(stage, nanoseconds: Int64(round * 1000 + stage)) }
             metrics.recordCaptureToDisplay(nanoseconds: 20_000_000)
-            metrics.framesIn.increment()
-            metrics.framesOut.increment()
+            metrics.loop.publish(LoopCounters(framesIn: round + 1, framesOut: round + 1), speaking: false, noSignal: false,
+                                 fps: 30, latencyMilliseconds: 20)
             metrics.displayFPS.set(30)
             allocations += alloc_counter_thread() - before
         }

@@ -6,7 +6,7 @@ import Testing
 @Suite struct MetricsHTTPServerTests {
     @Test func servesTheExpositionOnLoopback() throws {
         let metrics = ApplianceMetrics(stageNames: ["infer"])
-        metrics.framesOut.increment(by: 3)
+        metrics.loop.publish(LoopCounters(framesOut: 3), speaking: false, noSignal: false, fps: 0, latencyMilliseconds: 0)
         let server = try MetricsHTTPServer(port: 0) { metrics.prometheusText() }
         defer { server.stop() }
         #expect(server.port > 0)

@@ -18,10 +18,8 @@ import Testing
 
     @Test func expositionIsValidLineByLine() {
         let metrics = ApplianceMetrics(stageNames: ["capture", "infer", "compose"])
-        metrics.framesIn.increment(by: 300)
-        metrics.framesOut.increment(by: 298)
-        metrics.framesDropped.increment(by: 2)
-        metrics.audioXruns.increment()
+        metrics.loop.publish(LoopCounters(framesIn: 300, framesOut: 298, framesDropped: 2, audioWindows: 50, speechWindows: 20, audioXruns: 1),
+                             speaking: true, noSignal: false, fps: 29.97, latencyMilliseconds: 21)
         metrics.displayFPS.set(29.97)
         for millisecond in 1...100 {
             metrics.recordStage(1, nanoseconds: Int64(millisecond) * 1_000_000)
@@ -43,6 +41,8 @@ import Testing
         #expect(value("showtell_frames_dropped_total") == 2)
         #expect(value("showtell_frames_skipped_total") == 0)
         #expect(value("showtell_audio_xruns_total") == 1)
+        #expect(value("showtell_speech_windows_total") == 20)
+        #expect(value("showtell_no_signal") == 0)
         #expect(value("showtell_display_fps") == 29.97)
         #expect(checker.types["showtell_stage_latency_seconds"] == "summary")
         let p50 = value("showtell_stage_latency_seconds", ["stage": "infer", "quantile": "0.5"]) ?? 0
@@ -81,11 +81,11 @@ import Testing
         let directory = "/tmp/showtell-metrics-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
         defer { _ = Glibc.system("rm -rf '\(directory)'") }
         let metrics = ApplianceMetrics(stageNames: ["infer"])
-        metrics.framesIn.increment()
+        metrics.loop.publish(LoopCounters(framesIn: 1), speaking: false, noSignal: false, fps: 0, latencyMilliseconds: 0)
         let path = directory + "/metrics/showtell.prom"
         try FileIO.makeDirectories(directory + "/metrics")  // the daemon makes it at start, not the writer
         try metrics.writeTextfile(path, process: Self.fixedProcess)
-        metrics.framesIn.increment()
+        metrics.loop.publish(LoopCounters(framesIn: 2), speaking: false, noSignal: false, fps: 0, latencyMilliseconds: 0)
         try metrics.writeTextfile(path, process: Self.fixedProcess)  // replaces
         let written = String(decoding: try FileIO.readAll(path), as: UTF8.self)
         #expect(written == metrics.prometheusText(process: Self.fixedProcess))

@@ -67,7 +67,7 @@ import Testing
         clips.append(ClipRecord(session: 9, time: 0, words: []))  // the only clip of its scan
         for trial in 0..<20 {
             var r = RandomSource(seed: UInt64(trial))
-            let (pick, mask) = BatchBuilder.negatives(for: clips, policy: policy, random: &r)
+            let (pick, mask) = BatchBuilder.negatives(for: clips, anatomies: clips.map { _ in [] }, policy: policy, random: &r)
             let n = clips.count
             for i in 0..<n {
                 #expect(mask[i * n + i] == 0)
@@ -83,6 +83,22 @@ import Testing
         #expect(!policy.isNegative(ClipRecord(session: 0, time: 10, words: []), ClipRecord(session: 0, time: 11.5, words: [])))
         #expect(policy.isNegative(ClipRecord(session: 0, time: 10, words: []), ClipRecord(session: 0, time: 12, words: [])))
         #expect(policy.isNegative(ClipRecord(session: 0, time: 10, words: []), ClipRecord(session: 1, time: 10, words: [])))
+    }
+
+    /// Keyword-aware negatives: clips naming a common anatomy (by their ASR words) are never
+    /// negatives of each other; everything else follows the shift rule as before.
+    @Test func keywordAwareNegativesSkipSharedAnatomy() {
+        let clips = [ClipRecord(session: 0, time: 0, words: ["kidney"]), ClipRecord(session: 1, time: 0, words: ["kidneys"]),
+                     ClipRecord(session: 2, time: 0, words: ["liver"]), ClipRecord(session: 3, time: 0, words: [])]
+        let anatomies: [Set<String>] = [["kidney"], ["kidney"], ["liver"], []]
+        var r = RandomSource(seed: 1)
+        let plain = BatchBuilder.negatives(for: clips, anatomies: anatomies, policy: NegativePolicy(), random: &r)
+        #expect(plain.mask[0 * 4 + 1] == 1)  // without the option: other scan, so a negative
+        let aware = BatchBuilder.negatives(for: clips, anatomies: anatomies, policy: NegativePolicy(keywordAware: true), random: &r)
+        #expect(aware.mask[0 * 4 + 1] == 0 && aware.mask[1 * 4 + 0] == 0)
+        #expect(aware.mask[0 * 4 + 2] == 1 && aware.mask[2 * 4 + 0] == 1)  // kidney vs liver
+        #expect(aware.mask[0 * 4 + 3] == 1 && aware.mask[3 * 4 + 3] == 0)  // no keyword shares nothing
+        #expect(aware.pick[0] != 1 && aware.pick[1] != 0)
     }
 
     @Test func wordVectorsTextAndBinary() throws {

@@ -44,27 +44,12 @@ public final class ApplianceLoop {
     }
 
     /// Named as `ApplianceMetrics`' counters (the Prometheus series) that Housekeeping copies them to.
-    public struct Counters: Sendable, Equatable {
-        public var framesIn = 0
-        public var framesOut = 0
-        /// Frames the source lost (driver sequence gaps, corrupt frames).
-        public var framesDropped = 0
-        /// Frames whose video branch was skipped to keep up (the previous map was reused).
-        public var framesSkipped = 0
-        public var audioWindows = 0
-        public var speechWindows = 0
-        public var audioXruns = 0
-        /// Audio samples that arrived NaN, infinite or beyond full scale (`SampleSanitiser`).
-        public var audioSanitised = 0
-        public var videoStalls = 0
-        public var videoReopens = 0
-    }
-
     public let settings: Settings
     /// Written by the loop's thread only; other threads read `telemetry`.
-    public private(set) var counters = Counters()
-    /// Counters and live values for other threads, published every iteration (atomics).
-    public let telemetry = LoopTelemetry()
+    public private(set) var counters = LoopCounters()
+    /// Counters and live values for other threads, published every iteration (atomics):
+    /// the metrics' copy, so status, metrics and logs read the same numbers.
+    public var telemetry: LoopTelemetry { metrics.loop }
     /// The stages recorded into `metrics`, in this order.
     public static let stageNames = Stage.allCases.map { "\($0)" }
 

@@ -12,9 +12,9 @@ struct Housekeeping {
     let metrics: ApplianceMetrics
     let mailbox: ScreenMailbox
     private var watchdog: WatchdogPinger?
-    private var last = ApplianceLoop.Counters()
+    private var last = LoopCounters()
     private var lastSecond = MonotonicClock.nanoseconds()
-    private var lastSecondCounters = ApplianceLoop.Counters()
+    private var lastSecondCounters = LoopCounters()
     private var lastCPU = ProcessStats.read().cpuSeconds
     private var lastStatus: Int64 = 0
     private var noSignal = false
@@ -37,7 +37,7 @@ struct Housekeeping {
     mutating func tick(final: Bool = false) {
         let now = MonotonicClock.nanoseconds()
         let c = telemetry.counters
-        copyCounters(c)
+        updateGauges()
 
         // Watchdog: the loop must iterate and the screen must be presenting (frames, or
         // NO SIGNAL while the camera is away: that is the appliance working as designed).
@@ -87,24 +87,12 @@ struct Housekeeping {
         }
     }
 
-    private func copyCounters(_ c: ApplianceLoop.Counters) {
-        func add(_ counter: MetricCounter, _ new: Int, _ old: Int) {
-            if new > old { counter.increment(by: UInt64(new - old)) }
-        }
-        add(metrics.framesIn, c.framesIn, last.framesIn)
-        add(metrics.framesOut, c.framesOut, last.framesOut)
-        add(metrics.framesDropped, c.framesDropped, last.framesDropped)
-        add(metrics.framesSkipped, c.framesSkipped, last.framesSkipped)
-        add(metrics.audioXruns, c.audioXruns, last.audioXruns)
-        add(metrics.audioSanitised, c.audioSanitised, last.audioSanitised)
-        add(metrics.videoStalls, c.videoStalls, last.videoStalls)
-        add(metrics.videoReopens, c.videoReopens, last.videoReopens)
-        metrics.noSignal.set(telemetry.noSignal.load(ordering: .relaxed) ? 1 : 0)
+    private func updateGauges() {
         metrics.modelLoaded.set(state.read().modelDescription != nil ? 1 : 0)
     }
 
     /// `in 30.0 out 30.0 fps  drop 0 skip 0  lat p50 2.1 p99 4.0 ms  SPEECH  cpu 14.2%  rss 38.1 MB`
-    func statsLine(_ c: ApplianceLoop.Counters, latency: LatencySummary, fpsIn: Double, fpsOut: Double, cpuPercent: Double, rssBytes: UInt64) -> String {
+    func statsLine(_ c: LoopCounters, latency: LatencySummary, fpsIn: Double, fpsOut: Double, cpuPercent: Double, rssBytes: UInt64) -> String {
         let p50 = latency.p50Seconds.map { format1($0 * 1000) } ?? "-"
         let p99 = latency.p99Seconds.map { format1($0 * 1000) } ?? "-"
         let speech = telemetry.noSignal.load(ordering: .relaxed) ? "NO-SIGNAL"

@@ -10,20 +10,25 @@ public struct BatchBuilder: Sendable {
     /// Per clip, computed once: word ids [≤ L] and which of them are dictionary keywords.
     public let wordIDs: [[Int]]
     public let keywordFlags: [[Bool]]
+    /// Per clip, the canonical anatomies its recognised words name (keyword-aware negatives).
+    public let anatomies: [Set<String>]
 
     public init(source: any ClipSource, vectors: WordVectors, keywords: KeywordDictionary, configuration: TrainingConfiguration) {
         self.source = source
         self.vectors = vectors
         self.keywords = keywords
         self.configuration = configuration
-        var ids = [[Int]](), flags = [[Bool]]()
+        var ids = [[Int]](), flags = [[Bool]](), named = [Set<String>]()
         for clip in source.clips {
             let words = Array(clip.words.prefix(configuration.maxWords))
             ids.append(words.map { vectors.id($0) })
-            flags.append(keywords.match(words).map { $0 != nil })
+            let matches = keywords.match(words)
+            flags.append(matches.map { $0 != nil })
+            named.append(Set(matches.compactMap { $0 }))
         }
         wordIDs = ids
         keywordFlags = flags
+        anatomies = named
     }
 
     /// SIG's mask for one word slot: may this word open the gate at `level`?
@@ -38,13 +43,16 @@ public struct BatchBuilder: Sendable {
 
     /// For each row i: one random valid negative column (or -1), and the [N, N] mask of all
     /// valid negatives. Never the positive, never a clip of the same scan closer than the
-    /// policy's minimum shift.
-    public static func negatives(for clips: [ClipRecord], policy: NegativePolicy, random: inout RandomSource) -> (pick: [Int], mask: [Float]) {
+    /// policy's minimum shift; with a keyword-aware policy, never a clip naming a common
+    /// anatomy (`anatomies[i]`: what clip i's words name; empty sets share nothing).
+    public static func negatives(for clips: [ClipRecord], anatomies: [Set<String>], policy: NegativePolicy,
+                                 random: inout RandomSource) -> (pick: [Int], mask: [Float]) {
         let n = clips.count
+        precondition(anatomies.count == n, "one anatomy set per clip")
         var mask = [Float](repeating: 0, count: n * n), pick = [Int](repeating: -1, count: n)
         for i in 0..<n {
             var candidates = [Int]()
-            for j in 0..<n where j != i && policy.isNegative(clips[i], clips[j]) {
+            for j in 0..<n where j != i && policy.isNegative(clips[i], clips[j], sharedKeyword: !anatomies[i].isDisjoint(with: anatomies[j])) {
                 mask[i * n + j] = 1
                 candidates.append(j)
             }
@@ -77,7 +85,8 @@ public struct BatchBuilder: Sendable {
                 }
             }
         }
-        let picked = Self.negatives(for: indices.map { source.clips[$0] }, policy: c.negatives, random: &random)
+        let picked = Self.negatives(for: indices.map { source.clips[$0] }, anatomies: indices.map { anatomies[$0] },
+                                    policy: c.negatives, random: &random)
         return BatchInputs(negatives: picked.pick, negativeMask: picked.mask, embeddings: embeddings, wordMask: mask, swapped: swapped)
     }
 }

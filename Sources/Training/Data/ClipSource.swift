@@ -38,13 +38,24 @@ public protocol ClipSource: Sendable {
 /// pairs from different scans are considered to be non-corresponding"): different scans, or
 /// the same scan at least `minimumShift` seconds apart. Closer pairs of the same scan are
 /// neither positive nor negative and are left out of every loss.
+///
+/// `keywordAware`: two clips whose recognised words name a common anatomy are not negatives
+/// either: both frames may show it, so calling them non-corresponding teaches the model to
+/// tell scans apart rather than anatomy. The keywords come from the prep's ASR of the room
+/// audio (self-supervised input), not from any label.
 public struct NegativePolicy: Sendable, Equatable {
     public var minimumShift: Double
+    public var keywordAware: Bool
 
-    public init(minimumShift: Double = 2.0) { self.minimumShift = minimumShift }
+    public init(minimumShift: Double = 2.0, keywordAware: Bool = false) {
+        self.minimumShift = minimumShift
+        self.keywordAware = keywordAware
+    }
 
-    public func isNegative(_ a: ClipRecord, _ b: ClipRecord) -> Bool {
-        a.session != b.session || abs(a.time - b.time) >= minimumShift
+    /// `sharedKeyword`: the two clips' ASR words name a common anatomy.
+    public func isNegative(_ a: ClipRecord, _ b: ClipRecord, sharedKeyword: Bool = false) -> Bool {
+        if keywordAware && sharedKeyword { return false }
+        return a.session != b.session || abs(a.time - b.time) >= minimumShift
     }
 }
 

@@ -30,6 +30,8 @@ public struct TrainingRunOptions: Sendable {
     public var bundleNotes = ""
     /// Keep every clip whose recognised words hold a keyword, and every `clipStride`-th other clip.
     public var clipStride = 1
+    /// Keep only the clips whose recognised words hold a keyword (overrides `clipStride`).
+    public var keywordClipsOnly = false
 
     public init(configuration: TrainingConfiguration, out: String) {
         self.configuration = configuration
@@ -68,9 +70,9 @@ public enum TrainingRun {
             }
             vectors = try WordVectors.read(path: vectorsPath)
             keywords = try KeywordDictionary.read(path: keywordsPath)
-            if options.clipStride > 1 {
+            if options.clipStride > 1 || options.keywordClipsOnly {
                 let kept = dataset.clips.indices.filter { i in
-                    i % options.clipStride == 0 || keywords.match(dataset.clips[i].words).contains { $0 != nil }
+                    (!options.keywordClipsOnly && i % options.clipStride == 0) || keywords.match(dataset.clips[i].words).contains { $0 != nil }
                 }
                 source = SubsetSource(dataset, indices: kept)
             } else {
@@ -113,6 +115,7 @@ public enum TrainingRun {
         runInfo["word_vectors"] = options.wordVectors ?? "synthetic"
         runInfo["epochs"] = "\(options.epochs)"
         runInfo["clip_stride"] = "\(options.clipStride)"
+        runInfo["keyword_clips_only"] = "\(options.keywordClipsOnly)"
         try writeJSON(runInfo, to: options.out + "/run.json")
         log("\(source.clips.count) clips from \(source.sessionNames.count) scans (\(keywordClips) with a keyword), "
             + "\(trainer.stepsPerEpoch) steps/epoch of \(c.batch); variant \(c.variant.rawValue), backbone \(c.backbone.name), "

@@ -58,6 +58,8 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Initial spatial fusion weight (default 1/sqrt(D)).") var fusionInit: Float?
     @Option(help: "Loss weights alpha,beta,gamma,delta (normalised to sum 1 over the variant's terms).") var weights: String?
     @Option(help: "Minimum time shift (s) for same-scan negatives.") var minShift = 2.0
+    @Flag(help: "Clips whose ASR words name a common anatomy are not negatives of each other.") var keywordNegatives = false
+    @Flag(help: "Train on the clips whose ASR words name an anatomy only.") var keywordClipsOnly = false
     @Option(help: "word2vec file (text or binary).") var wordVectors = "models/glove-6b-50d-showtell.txt"
     @Option(help: "Keyword dictionary (TOML).") var keywords = "models/keywords.toml"
     @Option(help: "Toy clips instead of a dataset.") var synthetic = 0
@@ -74,6 +76,7 @@ struct TrainCommand: ParsableCommand {
         guard dataset != nil || synthetic > 0 else { throw ValidationError("give a DATASET folder or --synthetic N") }
         guard batch >= 2 else { throw ValidationError("--batch must be at least 2") }
         guard (1...2).contains(framesPerClip) else { throw ValidationError("--frames-per-clip must be 1 or 2") }
+        guard !keywordClipsOnly || dataset != nil else { throw ValidationError("--keyword-clips-only needs a DATASET (toy clips have no ASR words)") }
         guard (evaluate == nil) == (sessions == nil) else { throw ValidationError("--evaluate and --sessions go together") }
     }
 
@@ -94,7 +97,7 @@ struct TrainCommand: ParsableCommand {
         c.contrastive = contrastive
         c.temperature = temperature
         c.fusionInit = fusionInit
-        c.negatives = NegativePolicy(minimumShift: minShift)
+        c.negatives = NegativePolicy(minimumShift: minShift, keywordAware: keywordNegatives)
         if let weights {
             let values = weights.split(separator: ",").compactMap { Float($0) }
             guard values.count == 4 else { throw ValidationError("--weights needs four numbers: alpha,beta,gamma,delta") }
@@ -107,6 +110,7 @@ struct TrainCommand: ParsableCommand {
         options.dataset = dataset
         options.syntheticClips = synthetic
         options.clipStride = clipStride
+        options.keywordClipsOnly = keywordClipsOnly
         options.epochs = epochs
         options.resume = resume
         options.timeLimit = maxMinutes.map { $0 * 60 }

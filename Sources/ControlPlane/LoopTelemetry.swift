@@ -1,5 +1,38 @@
 import Synchronization
 
+/// The real-time loop's counters: one set, one name each. The loop keeps a private copy and
+/// publishes it into `ApplianceMetrics.loop` every iteration; status, metrics, logs and
+/// tests all read that publication.
+public struct LoopCounters: Codable, Sendable, Equatable {
+    public var framesIn = 0
+    public var framesOut = 0
+    /// Frames the source lost (driver sequence gaps, corrupt frames).
+    public var framesDropped = 0
+    /// Frames whose video branch was skipped to keep up (the previous map was reused).
+    public var framesSkipped = 0
+    public var audioWindows = 0
+    public var speechWindows = 0
+    public var audioXruns = 0
+    /// Audio samples that arrived NaN, infinite or beyond full scale (`SampleSanitiser`).
+    public var audioSanitised = 0
+    public var videoStalls = 0
+    public var videoReopens = 0
+
+    public init(framesIn: Int = 0, framesOut: Int = 0, framesDropped: Int = 0, framesSkipped: Int = 0, audioWindows: Int = 0,
+                speechWindows: Int = 0, audioXruns: Int = 0, audioSanitised: Int = 0, videoStalls: Int = 0, videoReopens: Int = 0) {
+        self.framesIn = framesIn
+        self.framesOut = framesOut
+        self.framesDropped = framesDropped
+        self.framesSkipped = framesSkipped
+        self.audioWindows = audioWindows
+        self.speechWindows = speechWindows
+        self.audioXruns = audioXruns
+        self.audioSanitised = audioSanitised
+        self.videoStalls = videoStalls
+        self.videoReopens = videoReopens
+    }
+}
+
 /// What the real-time loop publishes for other threads (housekeeping, control socket,
 /// watchdog): its counters and a few live values, each in its own atomic. The loop stores
 /// them once per iteration with relaxed stores (no lock, no allocation); readers load them
@@ -33,8 +66,8 @@ public final class LoopTelemetry: Sendable {
     public var latencyMilliseconds: Float { Float(bitPattern: latencyBits.load(ordering: .relaxed)) }
 
     /// A consistent-enough copy of the counters for reports (each field read once).
-    public var counters: ApplianceLoop.Counters {
-        var c = ApplianceLoop.Counters()
+    public var counters: LoopCounters {
+        var c = LoopCounters()
         c.framesIn = framesIn.load(ordering: .relaxed)
         c.framesOut = framesOut.load(ordering: .relaxed)
         c.framesDropped = framesDropped.load(ordering: .relaxed)
@@ -48,9 +81,9 @@ public final class LoopTelemetry: Sendable {
         return c
     }
 
-    /// Loop thread only.
+    /// Loop thread only (one writer).
     @inline(__always)
-    func publish(_ c: ApplianceLoop.Counters, speaking: Bool, noSignal: Bool, fps: Float, latencyMilliseconds: Float) {
+    public func publish(_ c: LoopCounters, speaking: Bool, noSignal: Bool, fps: Float, latencyMilliseconds: Float) {
         framesIn.store(c.framesIn, ordering: .relaxed)
         framesOut.store(c.framesOut, ordering: .relaxed)
         framesDropped.store(c.framesDropped, ordering: .relaxed)
