@@ -201,20 +201,64 @@ final class ScriptedSource: VideoSource {
 }
 
 @Suite struct DeviceOpeningTests {
-    /// The phantom endpoints open without devices; `auto` falls back to null on a machine with
-    /// neither DRM nor fbdev and says why (each step once).
+    /// The phantom endpoints open without devices; `auto` waits `display.wait_seconds` for a
+    /// display, then falls back to null on a machine with neither DRM nor fbdev and says why.
     @Test func phantomVideoAndAutoDisplayOpenWithoutDevices() throws {
         var config = ApplianceConfig()
         try config.applyOverride("video.source=phantom:3")
         try config.applyOverride("audio.source=none")
+        try config.applyOverride("display.wait_seconds=0.5")
         let endpoints = try ServiceEndpoints(config: config)
-        let devices = try DeviceOpening.open(endpoints, config: config, clock: ReplayClock(paced: false))
+        var told: [String] = []
+        let started = MonotonicClock.nanoseconds()
+        let devices = try DeviceOpening.open(endpoints, config: config, clock: ReplayClock(paced: false)) { told.append($0) }
+        let waited = Double(MonotonicClock.nanoseconds() - started) / 1e9
         #expect(devices.video.summary.hasPrefix("phantom scan seed 3"))
         #expect(devices.audio == nil && devices.audioState == "off")
         let hasDisplay = FileManager.default.fileExists(atPath: "/dev/dri/card0") || FileManager.default.fileExists(atPath: "/dev/fb0")
         if !hasDisplay {
             #expect(devices.screen is NullScreen)
-            #expect(devices.warnings.filter { $0.hasPrefix("DRM: ") || $0.hasPrefix("fbdev: ") }.count == 2)
+            #expect(devices.warnings.filter { $0.hasPrefix("no display (DRM /dev/dri/card0, fbdev /dev/fb0) after 0.5 s") }.count == 1, "\(devices.warnings)")
+            #expect(told.count == 1 && told[0].contains("waiting up to 0.5 s"), "\(told)")
+            #expect(waited >= 0.45)
         }
+    }
+}
+
+/// Start-up waits for a display that is not there yet, and only for that.
+@Suite struct DisplayWaitTests {
+    @Test func absentDisplayThatAppearsIsOpenedAndTheWaitIsToldOnce() throws {
+        var attempts = 0, told: [String] = []
+        let opened = try DisplayWait.open("/dev/dri/card0", within: 5, waiting: { told.append($0) }) { () throws(SystemError) -> Int in
+            attempts += 1
+            if attempts < 3 { throw SystemError("open", subject: "/dev/dri/card0", errno: ENOENT) }
+            return 42
+        }
+        #expect(opened == 42 && attempts == 3)
+        #expect(told.count == 1 && told[0].contains("/dev/dri/card0") && told[0].contains("No such file"), "\(told)")
+    }
+
+    @Test func otherErrorsAreReportedAtOnce() {
+        var attempts = 0, told = 0
+        #expect(throws: SystemError("open", subject: "/dev/dri/card0", errno: EACCES)) {
+            _ = try DisplayWait.open("/dev/dri/card0", within: 5, waiting: { _ in told += 1 }) { () throws(SystemError) -> Int in
+                attempts += 1
+                throw SystemError("open", subject: "/dev/dri/card0", errno: EACCES)
+            }
+        }
+        #expect(attempts == 1 && told == 0)
+    }
+
+    @Test func theWaitIsBounded() {
+        var attempts = 0
+        let started = MonotonicClock.nanoseconds()
+        #expect(throws: SystemError("no connected display found", subject: "/dev/dri/card0", errno: ENODEV)) {
+            _ = try DisplayWait.open("/dev/dri/card0", within: 0.6, waiting: { _ in }) { () throws(SystemError) -> Int in
+                attempts += 1
+                throw SystemError("no connected display found", subject: "/dev/dri/card0", errno: ENODEV)
+            }
+        }
+        let waited = Double(MonotonicClock.nanoseconds() - started) / 1e9
+        #expect(waited >= 0.55 && waited < 5 && attempts >= 2)
     }
 }

@@ -39,7 +39,7 @@ mkdir -p "$root"/{bin,sbin,dev,proc,sys,tmp,run,lib64,etc,usr/share}
 
 # busybox and its applets
 cp /bin/busybox "$root/bin/busybox"
-for applet in sh mount modprobe insmod poweroff sleep cat echo ls mkdir ln dmesg grep head tail kill wc \
+for applet in sh mount modprobe insmod rmmod poweroff sleep cat echo ls mkdir ln dmesg grep head tail kill wc \
               awk sed cut tr test date rm cp; do
   ln -s busybox "$root/bin/$applet"
 done

@@ -41,4 +41,4 @@ PY
 then echo "CHECK appliance-screen-live ok"; passed=$((passed + 1))
 else echo "CHECK appliance-screen-live FAILED"; failed=$((failed + 1)); fi
 echo "appliance board: $passed passed, $failed failed"
-[ "$failed" = 0 ] && [ "$passed" -ge 9 ]
+[ "$failed" = 0 ] && [ "$passed" -ge 10 ]

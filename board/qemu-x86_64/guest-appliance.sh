@@ -106,3 +106,24 @@ echo "sigterm: exit $code after ~$((n * 100)) ms"
 check appliance-sigterm-clean $?
 grep '^in ' /tmp/st/log | tail -3
 tail -4 /tmp/st/log | grep -v '^in '
+
+# A display that appears after the daemon starts (at boot the DRM driver can probe late): the
+# daemon waits for it (display.wait_seconds, 20 s by default) instead of exiting, then shows
+# frames on it.
+rm -f /tmp/st/showtell.prom
+if rmmod bochs 2>&1 && [ ! -e /dev/dri/card0 ]; then
+  /bin/showtelld --config /tmp/st/showtell.toml --set audio.source=none > /tmp/st/late.log 2>&1 &
+  late=$!
+  wait_for 10 'grep -q waiting_for_display /tmp/st/late.log'
+  told=$?
+  modprobe bochs 2>&1
+  wait_for 90 '[ "$(metric showtell_frames_out_total)" -gt 10 ] 2>/dev/null'
+  shown=$?
+  grep -m1 waiting_for_display /tmp/st/late.log
+  echo "late display: told=$told shown=$shown frames_out=$(metric showtell_frames_out_total)"
+  kill -TERM $late; wait $late
+  [ $told = 0 ] && [ $shown = 0 ]
+else
+  echo "late display: cannot unload bochs here"; false
+fi
+check appliance-waits-for-late-display $?

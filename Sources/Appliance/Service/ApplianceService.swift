@@ -62,7 +62,10 @@ public final class ApplianceService {
         // Devices: a missing camera or microphone degrades, a bad replay or display stops us.
         let endpoints = try ServiceEndpoints(config: config)
         let clock = ReplayClock(paced: config.video.replayPace == .realtime)
-        var devices = try DeviceOpening.open(endpoints, config: config, clock: clock)
+        var devices = try DeviceOpening.open(endpoints, config: config, clock: clock) { message in
+            logger.warning("waiting_for_display", ["display": endpoints.display.description, "detail": message])
+            try? notifier.status(message)
+        }
         let recordingRate = DeviceOpening.recordingRate(devices.video, config: config)
         // Session recording taps the raw input (before any overlay); off until started.
         let sessions = SessionRecorder(config: config.recording, fps: recordingRate, audioRate: devices.audio?.sampleRate ?? config.audio.rate,

@@ -54,7 +54,9 @@ enum DeviceOpening {
     /// Opens the sources and the display. A V4L2 grabber that is not there yet becomes an
     /// `AbsentVideoSource`: the loop shows NO SIGNAL and reopens with backoff. A replay that
     /// cannot be read, or a display that cannot be opened, is an error.
-    static func open(_ endpoints: ServiceEndpoints, config: ApplianceConfig, clock: ReplayClock) throws(ServiceError) -> OpenedDevices {
+    /// `waiting` is told, once, when the display is not there yet and the start waits for it.
+    static func open(_ endpoints: ServiceEndpoints, config: ApplianceConfig, clock: ReplayClock,
+                     waiting: (String) -> Void = { _ in }) throws(ServiceError) -> OpenedDevices {
         var warnings: [String] = []
         let loop = config.video.replayLoop
 
@@ -127,22 +129,29 @@ enum DeviceOpening {
         // Display: recordings and null are as big as the frame plus the status bar.
         let width = video.width, height = video.height + Compositor.statusBarHeight
         let screen: Screen
+        let wait = config.display.waitSeconds
         do {
             switch endpoints.display {
             case .avi(let path):
                 try OutputLocations(stateDirectory: config.control.stateDirectory).prepareParent(of: path)
                 screen = try RecordingScreen(path: path, width: width, height: height,
                                              framesPerSecond: recordingRate(video, config: config))
-            case .drm(let device): screen = try DRMScreen(device: device)
-            case .fbdev(let device): screen = try FBDevScreen(device: device)
+            case .drm(let device): screen = try DisplayWait.open(device, within: wait, waiting: waiting) { () throws(SystemError) in try DRMScreen(device: device) }
+            case .fbdev(let device): screen = try DisplayWait.open(device, within: wait, waiting: waiting) { () throws(SystemError) in try FBDevScreen(device: device) }
             case .null: screen = NullScreen(width: width, height: height)
             case .auto:
-                do { screen = try DRMScreen(device: "/dev/dri/card0") } catch {
-                    warnings.append("DRM: \(error)")
-                    do { screen = try FBDevScreen(device: "/dev/fb0") } catch {
-                        warnings.append("fbdev: \(error)")
-                        screen = NullScreen(width: width, height: height)
+                do {
+                    screen = try DisplayWait.open("/dev/dri/card0 or /dev/fb0", within: wait, waiting: waiting) { () throws(SystemError) -> Screen in
+                        do throws(SystemError) { return try DRMScreen(device: "/dev/dri/card0") } catch let drm {
+                            do throws(SystemError) { return try FBDevScreen(device: "/dev/fb0") } catch let fbdev {
+                                // Still "absent" only if both are: the wait goes on.
+                                throw DisplayWait.isAbsent(drm) ? fbdev : drm
+                            }
+                        }
                     }
+                } catch {
+                    warnings.append("no display (DRM /dev/dri/card0, fbdev /dev/fb0) after \(config.display.waitSeconds) s: \(error)")
+                    screen = NullScreen(width: width, height: height)
                 }
             }
         } catch {

@@ -45,6 +45,10 @@ public struct ApplianceConfig: Sendable, Equatable {
         /// Where composed frames go: `drm[:/dev/dri/cardN]`, `fbdev[:/dev/fbN]`, `avi:PATH`
         /// (a recording instead of a screen), `null`, or `auto` (DRM, else fbdev, else null).
         public var output = "auto"
+        /// At start, how long to wait for a `drm`/`fbdev` display that is not there yet (the
+        /// DRM driver probes late at boot, the monitor is switched on after the box); `auto`
+        /// waits this long for either before it runs without a screen.
+        public var waitSeconds = 20.0
         /// The default target of the control socket's `record start` (the composed screen).
         public var recordPath = "/var/lib/showtell/recordings/screen.avi"
     }

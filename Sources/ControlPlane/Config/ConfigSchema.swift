@@ -48,6 +48,7 @@ enum ConfigSchema {
         endpoint("display", "output", \.display.output,
                  forms: ["drm", "drm:DEVICE", "fbdev", "fbdev:DEVICE", "avi:PATH", "null", "auto"]),
         string("display", "record_path", \.display.recordPath),
+        float("display", "wait_seconds", \.display.waitSeconds, 0...80),
 
         string("model", "bundle", \.model.bundle),
 
