@@ -143,7 +143,7 @@ let swiftModules: [Target] = [
     // The real-time loop: sources -> front-end -> model -> compositor -> screen.
     .target(
         name: "Appliance",
-        dependencies: ["Platform", "Capture", "AudioFrontEnd", "Display", "MediaFormats", "ControlPlane", "ShowTellModel", "NeuralCore", "PhantomScan"],
+        dependencies: ["Platform", "Capture", "AudioFrontEnd", "Display", "MediaFormats", "ControlPlane", "ShowTellModel", "InferenceEngine", "NeuralCore", "PhantomScan"],
         path: "Sources/Appliance"
     ),
 
@@ -239,7 +239,8 @@ let testTargets: [Target] = [
     ),
     .testTarget(
         name: "ApplianceTests",
-        dependencies: ["Appliance", "Capture", "ControlPlane", "Display", "MediaFormats", "PhantomScan", "Platform", "TestSupport"],
+        dependencies: ["Appliance", "Capture", "ControlPlane", "Display", "MediaFormats", "PhantomScan", "Platform", "TestSupport",
+                       "ShowTellModel", "InferenceEngine", "NeuralCore", "CAllocCounter"],
         path: "Tests/ApplianceTests"
     ),
     .testTarget(
@@ -302,7 +303,7 @@ let testTargets: [Target] = [
     ),
     .testTarget(
         name: "ShowTellModelTests",
-        dependencies: ["ShowTellModel", "Appliance", "NeuralCore", "CAllocCounter", "TestSupport"],
+        dependencies: ["ShowTellModel", "NeuralCore", "CAllocCounter", "TestSupport"],
         path: "Tests/ShowTellModelTests"
     ),
 ]

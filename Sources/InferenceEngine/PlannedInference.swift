@@ -59,6 +59,7 @@ public final class PlannedInference: ShowTellBranches, @unchecked Sendable {
     public let mapHeight: Int
     public let embeddingDimension: Int
     public let precision: String
+    public var mapCoverage: (x: Float, y: Float, width: Float, height: Float) { preprocessor.coverage }
     /// The int8 kernel family (nil for float).
     public let family: st_q8_family?
 

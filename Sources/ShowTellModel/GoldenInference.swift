@@ -38,17 +38,33 @@ public enum GoldenInference {
     }
 
     /// Runs the pair through `inference` (allocates its outputs: not for the hot path).
-    public static func run(_ inference: ShowTellInference) -> ModelManifest.Golden {
+    public static func run(_ inference: some ShowTellBranches) -> ModelManifest.Golden {
         let d = inference.embeddingDimension, cells = inference.mapWidth * inference.mapHeight
         var audio = [Float](repeating: 0, count: d)
         var map = [Float](repeating: 0, count: d * cells)
-        spectrogram().withUnsafeBufferPointer { inference.embedAudio($0.baseAddress!, into: &audio) }
+        spectrogram().withUnsafeBufferPointer { inference.audioEmbedding($0.baseAddress!, into: &audio) }
         frame().withUnsafeBufferPointer { frame in
-            map.withUnsafeMutableBufferPointer { inference.embedVideo(frame.baseAddress!, width: frameWidth, height: frameHeight, into: $0.baseAddress!) }
+            map.withUnsafeMutableBufferPointer { inference.videoMap(frame.baseAddress!, width: frameWidth, height: frameHeight, into: $0.baseAddress!) }
         }
         func norm(_ values: [Float]) -> Double { values.reduce(0) { $0 + Double($1) * Double($1) }.squareRoot() }
         return ModelManifest.Golden(audioNorm: norm(audio), videoNorm: norm(map),
                                     audioHead: Array(audio.prefix(headCount)), videoHead: Array(map.prefix(headCount)))
+    }
+
+    /// Runs the golden pair through a loaded bundle's engine (float or int8) and checks it:
+    /// finite outputs (finite weights can still overflow: a tensor of 3e38 passes the NaN/Inf
+    /// scan) equal to the manifest's golden values where it has them.
+    public static func verify(_ inference: some ShowTellBranches, manifest: ModelManifest, directory: String) throws(ModelBundleError) -> ModelManifest.Golden {
+        let measured = run(inference)
+        guard measured.audioNorm.isFinite, measured.videoNorm.isFinite else {
+            throw ModelBundleError(.nonFinite, path: directory + "/" + ModelBundle.weightsFile,
+                                   "golden inference gives non-finite outputs (audio norm \(measured.audioNorm), video norm \(measured.videoNorm)): the weights are absurd; retrain or reinstall")
+        }
+        if let expected = manifest.golden, let difference = compare(measured, expected) {
+            throw ModelBundleError(.goldenMismatch, path: directory + "/" + ModelBundle.manifestFile,
+                                   "golden inference differs: \(difference) — the \(inference.precision) engine on this machine is broken or the bundle was edited")
+        }
+        return measured
     }
 
     /// nil when `measured` matches `expected`, else what differs.

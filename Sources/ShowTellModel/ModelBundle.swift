@@ -216,18 +216,7 @@ public struct ModelBundle: Sendable {
     @discardableResult
     public func verifyGolden(_ inference: ShowTellInference) throws(ModelBundleError) -> ModelManifest.Golden {
         precondition(inference.network === network, "inference runs another network")
-        let measured = GoldenInference.run(inference)
-        // Finite weights can still overflow (a tensor of 3e38 passes the NaN/Inf scan):
-        // outputs that are not finite mean the model cannot be used, golden values or not.
-        guard measured.audioNorm.isFinite, measured.videoNorm.isFinite else {
-            throw ModelBundleError(.nonFinite, path: directory + "/" + Self.weightsFile,
-                                   "golden inference gives non-finite outputs (audio norm \(measured.audioNorm), video norm \(measured.videoNorm)): the weights are absurd; retrain or reinstall")
-        }
-        if let expected = manifest.golden, let difference = GoldenInference.compare(measured, expected) {
-            throw ModelBundleError(.goldenMismatch, path: directory + "/" + Self.manifestFile,
-                                   "golden inference differs: \(difference) — the inference engine on this machine is broken or the bundle was edited")
-        }
-        return measured
+        return try GoldenInference.verify(inference, manifest: manifest, directory: directory)
     }
 
     /// JSONDecoder's errors in the manifest's own terms: which key, what was wrong.

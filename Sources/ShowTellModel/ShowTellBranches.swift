@@ -8,6 +8,8 @@ public protocol ShowTellBranches: AnyObject {
     var mapHeight: Int { get }
     /// "float32" or "int8" (what the status bar shows).
     var precision: String { get }
+    /// Where the map's cells lie on the frame, as fractions (`FramePreprocessor.coverage`).
+    var mapCoverage: (x: Float, y: Float, width: Float, height: Float) { get }
     /// spectrogram [256][256] (standardised) -> a [D].
     func audioEmbedding(_ spectrogram: UnsafePointer<Float>, into embedding: UnsafeMutablePointer<Float>)
     /// gray frame [height][width] -> V [D][mapHeight * mapWidth].

@@ -36,9 +36,7 @@ public final class ShowTellInference: @unchecked Sendable {
         let shape = videoActivations.spatialMap.shape  // [1, C, h, w]
         mapHeight = shape[2]
         mapWidth = shape[3]
-        let margin = Float(preprocessor.resize - preprocessor.crop) / 2 / Float(preprocessor.resize)
-        let fraction = Float(preprocessor.crop) / Float(preprocessor.resize)
-        mapCoverage = (margin, margin, fraction, fraction)
+        mapCoverage = preprocessor.coverage
     }
 
     public var embeddingDimension: Int { network.embeddingDimension }

@@ -49,6 +49,22 @@ struct Int8BundleTests {
         } throws: { "\($0)".contains("int8 bundle") }
     }
 
+    /// The int8 bundle carries golden values from its own engine; load checks them, so an
+    /// edited manifest (or a broken engine) is refused naming the manifest.
+    @Test func goldenValuesAreWrittenAndChecked() throws {
+        let folder = ScratchFolder("showtell-int8")
+        let (_, path, _) = try int8Bundle(dimension: 16, in: folder, name: "g")
+        var manifest = try ModelBundle.readManifest(directory: path)
+        let golden = try #require(manifest.golden)
+        #expect(golden.audioNorm > 0 && golden.videoNorm > 0 && golden.audioHead.count == GoldenInference.headCount)
+        _ = try Int8Bundle.load(directory: path)  // as written: accepted
+        manifest.golden?.videoNorm *= 1.01
+        try ModelBundle.write(weights: try FileIO.readAll(path + "/" + ModelBundle.weightsFile), manifest: manifest, to: path)
+        #expect {
+            _ = try Int8Bundle.load(directory: path)
+        } throws: { "\($0)".contains("golden inference differs") && "\($0)".contains("int8") && "\($0)".contains(ModelBundle.manifestFile) }
+    }
+
     @Test func refusesCorruptOrMismatchedBundles() throws {
         let folder = ScratchFolder("showtell-int8")
         let (_, path, _) = try int8Bundle(dimension: 16, in: folder, name: "a")

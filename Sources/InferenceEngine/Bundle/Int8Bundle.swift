@@ -44,14 +44,17 @@ public enum Int8Bundle {
         manifest.producer = "showtell quantize"
         manifest.created = ModelBundle.timestamp()
         manifest.notes = source.manifest.notes + " | int8 (\(method)) from \(source.manifest.sha256.prefix(12))"
-        manifest.golden = nil
+        // Golden values from the int8 engine itself: its integer kernels are bit-exact on
+        // every CPU family, so a mismatch at load means a broken engine or an edited bundle.
+        manifest.golden = GoldenInference.run(PlannedInference(network: network, quantization: quantization))
         manifest.quantization = .init(
             arithmetic: arithmetic, method: method.description, calibrationInputs: calibrationInputs, calibrationSessions: sessions,
             sourceSha256: source.manifest.sha256, activations: activations)
         return try ModelBundle.write(weights: writer.encode(), manifest: manifest, to: directory)
     }
 
-    /// A verified int8 bundle, ready to serve: the engine on `family` (default: the best this CPU runs).
+    /// A verified int8 bundle, ready to serve on the best kernel family this CPU runs: size,
+    /// checksum, every tensor and activation parameter, then the golden inference.
     public static func load(directory: String) throws(ModelBundleError) -> (manifest: ModelManifest, inference: PlannedInference) {
         let manifest = try ModelBundle.readManifest(directory: directory)
         let manifestPath = directory + "/" + ModelBundle.manifestFile, path = directory + "/" + ModelBundle.weightsFile
@@ -121,6 +124,8 @@ public enum Int8Bundle {
             return (activations, weights)
         }
         let q = NetworkQuantization(video: try branch(plans.video), audio: try branch(plans.audio))
-        return (manifest, PlannedInference(network: network, quantization: q))
+        let inference = PlannedInference(network: network, quantization: q)
+        _ = try GoldenInference.verify(inference, manifest: manifest, directory: directory)
+        return (manifest, inference)
     }
 }

@@ -28,8 +28,8 @@ struct ApplianceBenchmark {
         let fps = video.reader.info.frameRate.framesPerSecond
         let frames = Int(minutes * 60 * fps)
         let screen = NullScreen(width: screenWidth, height: screenHeight)
-        var model: NetworkLocalisationModel?
-        if let modelDirectory { model = try NetworkLocalisationModel(directory: modelDirectory, threads: modelThreads) }
+        var model: BundleLocalisationModel?
+        if let modelDirectory { model = try BundleLocalisationModel.load(directory: modelDirectory, threads: modelThreads) }
         let loop = try ApplianceLoop(video: video, audio: audio, audioThreaded: false, screen: screen, model: model)
         let modelText = model.map { "\($0.summary), \(modelThreads) thread(s), map \($0.mapWidth)x\($0.mapHeight)" } ?? "none"
         print("appliance replay: \(video.summary), \(String(format: "%.1f", minutes)) min = \(frames) frames, screen \(screen.summary), model: \(modelText)")

@@ -1,6 +1,9 @@
+import Appliance
 import ArgumentParser
 import CAllocCounter
+import CInt8Kernels
 import Foundation
+import InferenceEngine
 import NeuralCore
 import Platform
 import ShowTellModel
@@ -136,23 +139,24 @@ struct ModelVerifyCommand: ParsableCommand {
 
     func run() throws {
         let start = MonotonicClock.seconds()
-        let bundle: ModelBundle
-        do { bundle = try ModelBundle.load(directory: directory) } catch {
+        // The appliance's own loader: manifest, size, SHA-256, every tensor, then the golden
+        // inference on the engine of the bundle's precision (float32, or int8 on this CPU's
+        // best kernel family).
+        let model: BundleLocalisationModel
+        do { model = try BundleLocalisationModel.load(directory: directory, threads: threads) } catch {
             Console.error("showtell model verify: FAILED: \(error)\n")
             throw ExitCode(1)
         }
         let loaded = MonotonicClock.seconds()
-        print("load      ok   \(bundle.manifest.backbone), D = \(bundle.manifest.embeddingDimension), \(bundle.manifest.parameters) parameters, "
-              + "sha256 \(bundle.manifest.sha256.prefix(16))… (\(String(format: "%.0f", 1000 * (loaded - start))) ms)")
-        ShowTellNetwork.setBLASThreads(threads)
-        let inference = ShowTellInference(network: bundle.network, threads: threads)
-        let measured: ModelManifest.Golden
-        do { measured = try bundle.verifyGolden(inference) } catch {
-            Console.error("showtell model verify: FAILED: \(error)\n")
-            throw ExitCode(1)
-        }
-        let reference = bundle.manifest.golden == nil ? "(manifest has no golden values: not compared)" : "match the manifest"
+        let manifest = model.manifest, inference = model.branches
+        print("load      ok   \(manifest.backbone) \(inference.precision), D = \(manifest.embeddingDimension), \(manifest.parameters) parameters, "
+              + "sha256 \(manifest.sha256.prefix(16))… (\(String(format: "%.0f", 1000 * (loaded - start))) ms, golden inference included)")
+        let measured = GoldenInference.run(inference)
+        let reference = manifest.golden == nil ? "(manifest has no golden values: not compared)" : "match the manifest"
         print("golden    ok   |a| = \(String(format: "%.6g", measured.audioNorm)), |V| = \(String(format: "%.6g", measured.videoNorm)) \(reference)")
+        if let planned = inference as? PlannedInference, let family = planned.family {
+            print("kernels   \(String(cString: st_q8_family_name(family))) (the best int8 family this CPU runs)")
+        }
 
         // Time each branch on the golden inputs (after the golden run's warm-up).
         let d = inference.embeddingDimension, cells = inference.mapWidth * inference.mapHeight
@@ -169,25 +173,25 @@ struct ModelVerifyCommand: ParsableCommand {
             }
             return times.sorted()[times.count / 2]
         }
-        let audioMs = spectrogram.withUnsafeBufferPointer { s in median { inference.embedAudio(s.baseAddress!, into: audio) } }
+        let audioMs = spectrogram.withUnsafeBufferPointer { s in median { inference.audioEmbedding(s.baseAddress!, into: audio) } }
         let videoMs = frame.withUnsafeBufferPointer { f in
-            median { inference.embedVideo(f.baseAddress!, width: GoldenInference.frameWidth, height: GoldenInference.frameHeight, into: map) }
+            median { inference.videoMap(f.baseAddress!, width: GoldenInference.frameWidth, height: GoldenInference.frameHeight, into: map) }
         }
         // Heap allocations of one more call each (the hot path must make none).
         var allocations = alloc_counter_thread()
-        spectrogram.withUnsafeBufferPointer { inference.embedAudio($0.baseAddress!, into: audio) }
+        spectrogram.withUnsafeBufferPointer { inference.audioEmbedding($0.baseAddress!, into: audio) }
         let audioAllocations = alloc_counter_thread() - allocations
         allocations = alloc_counter_thread()
         frame.withUnsafeBufferPointer {
-            inference.embedVideo($0.baseAddress!, width: GoldenInference.frameWidth, height: GoldenInference.frameHeight, into: map)
+            inference.videoMap($0.baseAddress!, width: GoldenInference.frameWidth, height: GoldenInference.frameHeight, into: map)
         }
         let videoAllocations = alloc_counter_thread() - allocations
+        let arenas = (inference as? ShowTellInference).map { ", arenas \(String(format: "%.1f", Double($0.arenaFloats) * 4 / 1_048_576)) MB" } ?? ""
         print("timing    audio \(String(format: "%.1f", audioMs)) ms, video \(String(format: "%.1f", videoMs)) ms per call "
-              + "(median of \(runs), \(threads) thread(s), map \(inference.mapWidth)x\(inference.mapHeight), "
-              + "arenas \(String(format: "%.1f", Double(inference.arenaFloats) * 4 / 1_048_576)) MB)")
+              + "(median of \(runs), \(threads) thread(s), map \(inference.mapWidth)x\(inference.mapHeight)\(arenas))")
         print("heap      \(audioAllocations) allocations per audio call, \(videoAllocations) per video call"
               + (alloc_counter_active() == 1 ? "" : " (counter inactive)"))
-        if !bundle.manifest.trained { print("note      the bundle is UNTRAINED: it runs, but its heatmaps mean nothing") }
+        if !manifest.trained { print("note      the bundle is UNTRAINED: it runs, but its heatmaps mean nothing") }
         print("verify    ok")
     }
 }

@@ -67,6 +67,9 @@ struct QuantizeCommand: ParsableCommand {
         let float = PlannedInference(network: network)
         var cosines = [Double](), correlations = [Double](), samePeak = 0
         let d = network.embeddingDimension, cells = float.mapWidth * float.mapHeight
+        // The map the box draws from this bundle (the manifest's rule: the fusion's dot product
+        // for trained bundles, cosine for untrained ones).
+        let kind = Localisation.kind(described: source.manifest.outputs?.localisation)
         for session in evaluate {
             for sample in try Self.samples(session, count: samplesPerSession) {
                 var heat = [[Float]]()
@@ -78,7 +81,7 @@ struct QuantizeCommand: ParsableCommand {
                         map.withUnsafeMutableBufferPointer { engine.videoMap(f.baseAddress!, width: sample.frame.width, height: sample.frame.height, into: $0.baseAddress!) }
                     }
                     var h = [Float](repeating: 0, count: cells)
-                    Localisation.cosineMap(audio: audio, map: map, dimension: d, cells: cells, into: &h)
+                    Localisation.map(kind, audio: audio, map: map, dimension: d, cells: cells, into: &h)
                     heat.append(h)
                     audios.append(audio)
                 }
@@ -89,8 +92,8 @@ struct QuantizeCommand: ParsableCommand {
         }
         let label = source.manifest.trained ? "" : " (UNTRAINED bundle: figures show quantisation error only, not accuracy)"
         let mean = { (v: [Double]) in v.reduce(0, +) / Double(v.count) }
-        print(String(format: "int8 vs float on %d held-out pairs%@: audio embedding cosine mean %.5f (min %.5f), heatmap Pearson mean %.4f (min %.4f), same peak cell %d/%d",
-                     cosines.count, label as NSString, mean(cosines), cosines.min()!, mean(correlations), correlations.min()!, samePeak, cosines.count))
+        print(String(format: "int8 vs float on %d held-out pairs%@: audio embedding cosine mean %.5f (min %.5f), heatmap (%@) Pearson mean %.4f (min %.4f), same peak cell %d/%d",
+                     cosines.count, label as NSString, (kind == .cosine ? "cosine" : "dot product") as NSString, mean(cosines), cosines.min()!, mean(correlations), correlations.min()!, samePeak, cosines.count))
     }
 
     struct Sample {
