@@ -169,7 +169,7 @@ let swiftModules: [Target] = [
     // task harnesses (plane detection, saliency, localisation) and report pictures.
     .target(
         name: "Evaluation",
-        dependencies: ["Platform", "MediaFormats", "GroundTruth", "AudioFrontEnd", "NeuralCore", "ShowTellModel", "Display", "Training"],
+        dependencies: ["Platform", "MediaFormats", "GroundTruth", "AudioFrontEnd", "NeuralCore", "ShowTellModel", "InferenceEngine", "Display", "Training"],
         path: "Sources/Evaluation"
     ),
 

@@ -101,6 +101,30 @@ import Testing
         #expect(aware.pick[0] != 1 && aware.pick[1] != 0)
     }
 
+    /// Masking zeroes whole frequency rows and whole time columns, no more than asked, and
+    /// leaves every other value as it was; the same random stream gives the same masks.
+    @Test func spectrogramMaskingZeroesBandsOnly() {
+        let size = 64
+        var original = [Float](repeating: 0, count: size * size)
+        for i in original.indices { original[i] = Float(i % 97) + 1 }  // never 0
+        let masking = SpectrogramMasking(bands: 2, maxWidth: 8)
+        for seed in 0..<20 {
+            var masked = original, again = original
+            var r1 = RandomSource(seed: UInt64(seed)), r2 = RandomSource(seed: UInt64(seed))
+            masked.withUnsafeMutableBufferPointer { masking.apply($0.baseAddress!, size: size, random: &r1) }
+            again.withUnsafeMutableBufferPointer { masking.apply($0.baseAddress!, size: size, random: &r2) }
+            #expect(masked == again)
+            let zeroRows = (0..<size).filter { row in (0..<size).allSatisfy { masked[row * size + $0] == 0 } }
+            let zeroColumns = (0..<size).filter { column in (0..<size).allSatisfy { masked[$0 * size + column] == 0 } }
+            #expect(zeroRows.count <= 16 && zeroColumns.count <= 16)
+            for row in 0..<size where !zeroRows.contains(row) {
+                for column in 0..<size where !zeroColumns.contains(column) {
+                    #expect(masked[row * size + column] == original[row * size + column])
+                }
+            }
+        }
+    }
+
     @Test func wordVectorsTextAndBinary() throws {
         let text = "2 3\nheart 0.5 -1 2\nKidneys 1 2 3\n"
         let a = try WordVectors.parse(Array(text.utf8))

@@ -23,16 +23,8 @@ public final class BundleLocalisationModel: LocalisationModel {
     /// whichever its precision. `threads` is used by the float backbones' loops and set as
     /// OpenBLAS's (process-wide) thread count; the int8 engine runs on the calling thread.
     public static func load(directory: String, threads: Int = 1) throws(ModelBundleError) -> BundleLocalisationModel {
-        let manifest = try ModelBundle.readManifest(directory: directory)
-        ShowTellNetwork.setBLASThreads(threads)
-        if manifest.precision == "int8" {
-            let (manifest, inference) = try Int8Bundle.load(directory: directory)
-            return BundleLocalisationModel(manifest: manifest, branches: inference)
-        }
-        let bundle = try ModelBundle.load(directory: directory)
-        let inference = ShowTellInference(network: bundle.network, threads: threads)
-        try bundle.verifyGolden(inference)
-        return BundleLocalisationModel(manifest: bundle.manifest, branches: inference)
+        let (manifest, branches) = try LoadedBundle.load(directory: directory, threads: threads)
+        return BundleLocalisationModel(manifest: manifest, branches: branches)
     }
 
     public var precision: String { branches.precision }

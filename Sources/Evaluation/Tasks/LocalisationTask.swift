@@ -1,5 +1,6 @@
 import AudioFrontEnd
 import Foundation
+import InferenceEngine
 import MediaFormats
 import Platform
 import ShowTellModel
@@ -88,21 +89,26 @@ public final class LocalisationTask {
         self.name = name
     }
 
+    /// What a work folder's results were made with.
+    struct WorkIdentity: Codable, Equatable {
+        var settings: Settings
+        var bundle: String
+    }
+
     public func run() throws -> (Result, [Sample]) {
         let start = Date()
         try FileIO.makeDirectories(work)
-        // Finished scans are reused only by a run with the same settings and bundle.
-        let identity = Array(try JSONEncoder.sorted.encode(["settings": String(decoding: try JSONEncoder.sorted.encode(settings), as: UTF8.self),
-                                                            "bundle": bundleDirectory]))
+        // Finished scans are reused only by a run with the same settings and bundle (compared
+        // by value; a folder whose settings.json is unreadable is refused the same way).
+        let identity = WorkIdentity(settings: settings, bundle: bundleDirectory)
         let identityPath = work + "/settings.json"
-        if FileIO.exists(identityPath), try FileIO.readAll(identityPath) != identity {
+        if FileIO.exists(identityPath), (try? JSONDecoder().decode(WorkIdentity.self, from: Data(FileIO.readAll(identityPath)))) != identity {
             throw EvaluationError("\(work) holds results made with other settings or another bundle (\(identityPath)); give another --name or delete the folder")
         }
-        try FileIO.writeAtomically(identityPath, identity)
-        let bundle = try ModelBundle.load(directory: bundleDirectory)
-        ShowTellNetwork.setBLASThreads(settings.threads)
-        let inference = ShowTellInference(network: bundle.network, threads: settings.threads)
-        let kind = Localisation.kind(described: bundle.manifest.outputs?.localisation)
+        try FileIO.writeAtomically(identityPath, Array(try JSONEncoder.sorted.encode(identity)))
+        // Either precision: int8 bundles are judged like float ones (issue 10's accuracy check).
+        let (manifest, inference) = try LoadedBundle.load(directory: bundleDirectory, threads: settings.threads)
+        let kind = Localisation.kind(described: manifest.outputs?.localisation)
         var all: [Sample] = []
         for directory in sessions {
             let scan = (directory as NSString).lastPathComponent
@@ -118,7 +124,7 @@ public final class LocalisationTask {
         }
         var scores: [String: Scores] = [:]
         for category in Category.allCases { scores[category.rawValue] = try Self.score(all.filter { $0.category == category }) }
-        let result = Result(name: name, bundle: bundleDirectory, trained: bundle.manifest.trained, localisation: kind.rawValue, settings: settings,
+        let result = Result(name: name, bundle: bundleDirectory, trained: manifest.trained, localisation: kind.rawValue, settings: settings,
                             scans: sessions.map { ($0 as NSString).lastPathComponent }, scores: scores,
                             seconds: Date().timeIntervalSince(start))
         try FileIO.writeAtomically(work + "/result.json", Array(try JSONEncoder.sorted.encode(result)))
@@ -139,7 +145,7 @@ public final class LocalisationTask {
                       ciou: cious.isEmpty ? nil : try LocalisationMetrics.summarise(cious), skipped: skipped)
     }
 
-    func evaluate(_ session: EvaluationSession, inference: ShowTellInference, kind: Localisation.Kind) throws -> [Sample] {
+    func evaluate(_ session: EvaluationSession, inference: any ShowTellBranches, kind: Localisation.Kind) throws -> [Sample] {
         let half = GazeSaliency.window
         let geometry = ScreenGeometry(screenWidth: session.frameWidth, screenHeight: session.frameHeight, mapSize: inference.mapWidth)
         // Moments with the sonographer speaking in the window.
@@ -173,7 +179,7 @@ public final class LocalisationTask {
             let window = spectrogram.withUnsafeMutableBufferPointer { frontEnd.window(endingAt: end, into: $0.baseAddress!, standardised: true) }
             guard window != nil else { continue }  // the last moments of a recording (no audio after them)
             var audio = [Float](repeating: 0, count: d)
-            spectrogram.withUnsafeBufferPointer { s in audio.withUnsafeMutableBufferPointer { inference.embedAudio(s.baseAddress!, into: $0.baseAddress!) } }
+            spectrogram.withUnsafeBufferPointer { s in audio.withUnsafeMutableBufferPointer { inference.audioEmbedding(s.baseAddress!, into: $0.baseAddress!) } }
             heard.append((time, audio))
         }
         // Pass 2: each moment's frame, its map with that audio (or another moment's: the
@@ -188,7 +194,7 @@ public final class LocalisationTask {
             let index = session.frameIndex(at: time)
             try session.recorded.video.decodeFrame(index, into: &image)
             image.pixels.withUnsafeBufferPointer { p in
-                video.withUnsafeMutableBufferPointer { inference.embedVideo(p.baseAddress!, width: image.width, height: image.height, into: $0.baseAddress!) }
+                video.withUnsafeMutableBufferPointer { inference.videoMap(p.baseAddress!, width: image.width, height: image.height, into: $0.baseAddress!) }
             }
             audio.withUnsafeBufferPointer { a in video.withUnsafeBufferPointer { v in cellScores.withUnsafeMutableBufferPointer {
                 Localisation.map(kind, audio: a.baseAddress!, map: v.baseAddress!, dimension: d, cells: cells, into: $0.baseAddress!)

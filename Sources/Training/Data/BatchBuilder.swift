@@ -72,7 +72,10 @@ public struct BatchBuilder: Sendable {
                 // With one frame per clip the first stored frame is used.
                 source.loadFrame(clip: clip, frame: min(frame, source.framesPerClip - 1), into: model.videoInput + (slot * f + frame) * frameArea)
             }
-            if let audio = model.audioInput { source.loadSpectrogram(clip: clip, into: audio + slot * spectrogramArea) }
+            if let audio = model.audioInput {
+                source.loadSpectrogram(clip: clip, into: audio + slot * spectrogramArea)
+                c.spectrogramMasking?.apply(audio + slot * spectrogramArea, size: c.spectrogramSize, random: &random)
+            }
             if c.variant == .videoOnly { swapped[slot] = random.next() % 2 == 1 }
         }
         let e = vectors.dimension, l = c.maxWords
