@@ -200,9 +200,13 @@ int showtell_espeak_synthesize(const char *utf8_text, showtell_espeak_voice voic
         set_error(error, error_capacity, "pipe: %s", strerror(errno));
         return -1;
     }
-    pid_t child = fork();
+    // _Fork, not fork: fork runs the pthread_atfork handlers, and OpenBLAS's joins its worker
+    // threads, which deadlocked (seen in the test run) while another thread used or resized
+    // the BLAS pool. The child needs none of them: it synthesises on this thread's malloc
+    // arena, writes to the pipe and _exits.
+    pid_t child = _Fork();
     if (child < 0) {
-        set_error(error, error_capacity, "fork: %s", strerror(errno));
+        set_error(error, error_capacity, "_Fork: %s", strerror(errno));
         close(fds[0]);
         close(fds[1]);
         return -1;
