@@ -125,6 +125,24 @@ import Testing
         }
     }
 
+    /// Consecutive batches: every clip once per epoch, each batch a run of neighbours (in the
+    /// rotated order), runs in a different order and with other boundaries each epoch.
+    @Test func consecutiveBatchOrderIsAPermutationOfRuns() {
+        let count = 103, batch = 10
+        let first = Trainer.order(count: count, batch: batch, consecutive: true, seed: 5, epoch: 0)
+        let second = Trainer.order(count: count, batch: batch, consecutive: true, seed: 5, epoch: 1)
+        for order in [first, second] {
+            #expect(order.sorted() == Array(0..<count))
+            for start in stride(from: 0, to: count - batch, by: batch) {
+                let run = order[start..<(start + batch)]
+                #expect(zip(run, run.dropFirst()).allSatisfy { ($0 + 1) % count == $1 }, "\(Array(run))")
+            }
+        }
+        #expect(first != second)
+        #expect(Trainer.order(count: count, batch: batch, consecutive: true, seed: 5, epoch: 0) == first)  // resumable
+        #expect(Trainer.order(count: count, batch: batch, consecutive: false, seed: 5, epoch: 0) == Trainer.permutation(count: count, seed: 5, epoch: 0))
+    }
+
     @Test func wordVectorsTextAndBinary() throws {
         let text = "2 3\nheart 0.5 -1 2\nKidneys 1 2 3\n"
         let a = try WordVectors.parse(Array(text.utf8))

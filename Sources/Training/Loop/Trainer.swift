@@ -60,6 +60,22 @@ public final class Trainer {
         return order
     }
 
+    /// The epoch's clip order with `consecutive` batches: runs of `batch` neighbouring clips
+    /// (the dataset's order: scan, then time), the runs shuffled and their boundaries moved by
+    /// a random offset each epoch. A batch then holds moments of one stretch of one scan, so
+    /// its negatives show much the same picture and only what is said, and where that is on
+    /// the screen, tells them apart (hard negatives; see `NegativePolicy`).
+    static func order(count: Int, batch: Int, consecutive: Bool, seed: UInt64, epoch: Int) -> [Int] {
+        guard consecutive, batch > 1, count > batch else { return permutation(count: count, seed: seed, epoch: epoch) }
+        var random = RandomSource(seed: seed &+ UInt64(epoch) &* 0x9E37_79B9 &+ 1)
+        let offset = Int(random.next() % UInt64(batch))
+        let rotated = (0..<count).map { ($0 + offset) % count }
+        let full = count / batch
+        let runs = (0..<full).map { Array(rotated[($0 * batch)..<(($0 + 1) * batch)]) }
+        // Whole runs shuffled; the short remainder last, where the epoch drops it.
+        return permutation(count: full, seed: seed &+ 0xB47C, epoch: epoch).flatMap { runs[$0] } + rotated[(full * batch)...]
+    }
+
     /// Runs until all epochs are done or a limit is hit; returns the last step's losses.
     @discardableResult
     public func run() throws -> LossTerms? {
@@ -71,7 +87,7 @@ public final class Trainer {
         var last: LossTerms?
         var windowStart = started, windowClips = 0, rate = 0.0
         while position.epoch < epochs {
-            let order = Self.permutation(count: builder.source.clips.count, seed: c.seed, epoch: position.epoch)
+            let order = Self.order(count: builder.source.clips.count, batch: n, consecutive: c.consecutiveBatches, seed: c.seed, epoch: position.epoch)
             let learningRate = schedule.rate(epoch: position.epoch)
             while position.step < stepsPerEpoch {
                 var random = RandomSource(seed: c.seed ^ (UInt64(position.epoch) << 32 | UInt64(position.step)) &* 0xD1B5_4A32_D192_ED03)

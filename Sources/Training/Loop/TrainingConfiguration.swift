@@ -25,6 +25,8 @@ public struct TrainingConfiguration: Sendable, Equatable {
     public var negatives = NegativePolicy()
     /// Spectrogram masking of the training clips (nil: none, as the paper).
     public var spectrogramMasking: SpectrogramMasking?
+    /// Batches of neighbouring clips (one stretch of one scan) instead of random ones.
+    public var consecutiveBatches = false
     public var frameSize = ShowTellNetwork.frameSize
     public var spectrogramSize = ShowTellNetwork.spectrogramSize
     // Optimiser (the paper: SGD, lr 1e-3, x0.1 every 20 epochs, batch 40).
@@ -49,7 +51,7 @@ public struct TrainingConfiguration: Sendable, Equatable {
          "pooling": pooling.rawValue, "contrastive": contrastive.rawValue, "temperature": "\(temperature)", "fusion_init": fusionInit.map { "\($0)" } ?? "1/sqrt(D)",
          "weights": "alpha=\(weights.baseAudio) beta=\(weights.baseText) gamma=\(weights.contraAudio) delta=\(weights.contraText)",
          "batch": "\(batch)", "frames_per_clip": "\(framesPerClip)", "max_words": "\(maxWords)",
-         "min_negative_shift_s": "\(negatives.minimumShift)", "keyword_negatives": "\(negatives.keywordAware)", "spectrogram_masking": spectrogramMasking.map { "\($0.bands) bands of up to \($0.maxWidth) per axis" } ?? "none", "optimizer": optimizer.rawValue, "learning_rate": "\(learningRate)", "decay_every_epochs": "\(decayEvery)",
+         "min_negative_shift_s": "\(negatives.minimumShift)", "keyword_negatives": "\(negatives.keywordAware)", "consecutive_batches": "\(consecutiveBatches)", "spectrogram_masking": spectrogramMasking.map { "\($0.bands) bands of up to \($0.maxWidth) per axis" } ?? "none", "optimizer": optimizer.rawValue, "learning_rate": "\(learningRate)", "decay_every_epochs": "\(decayEvery)",
          "momentum": "\(momentum)", "weight_decay": "\(weightDecay)", "gradient_clip": "\(gradientClip)", "seed": "\(seed)",
          "frame_size": "\(frameSize)", "spectrogram_size": "\(spectrogramSize)"]
     }

@@ -60,6 +60,7 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Minimum time shift (s) for same-scan negatives.") var minShift = 2.0
     @Flag(help: "Clips whose ASR words name a common anatomy are not negatives of each other.") var keywordNegatives = false
     @Flag(help: "Train on the clips whose ASR words name an anatomy only.") var keywordClipsOnly = false
+    @Flag(help: "Batches of neighbouring clips (one stretch of one scan: hard negatives) instead of random ones.") var consecutiveBatches = false
     @Option(help: "Spectrogram masking (SpecAugment) of training clips: widest band in bins/columns, two bands per axis (0 = off).") var specMask = 0
     @Option(help: "word2vec file (text or binary).") var wordVectors = "models/glove-6b-50d-showtell.txt"
     @Option(help: "Keyword dictionary (TOML).") var keywords = "models/keywords.toml"
@@ -99,6 +100,7 @@ struct TrainCommand: ParsableCommand {
         c.temperature = temperature
         c.fusionInit = fusionInit
         c.negatives = NegativePolicy(minimumShift: minShift, keywordAware: keywordNegatives)
+        c.consecutiveBatches = consecutiveBatches
         if specMask > 0 { c.spectrogramMasking = SpectrogramMasking(bands: 2, maxWidth: specMask) }
         if let weights {
             let values = weights.split(separator: ",").compactMap { Float($0) }
