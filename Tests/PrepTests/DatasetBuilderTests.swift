@@ -23,7 +23,7 @@ struct DatasetBuilderTests {
         return path
     }()
 
-    static let keywords = try! KeywordDictionary.load(IsolationTests.root + "/models/keywords.toml")
+    static let keywords = try! KeywordDictionary.load(TargetSources.root + "/models/keywords.toml")
 
     static var settings: PrepSettings {
         var settings = PrepSettings()
