@@ -43,7 +43,6 @@ public final class ApplianceLoop {
         }
     }
 
-    /// Named as `ApplianceMetrics`' counters (the Prometheus series) that Housekeeping copies them to.
     public let settings: Settings
     /// Written by the loop's thread only; other threads read `telemetry`.
     public private(set) var counters = LoopCounters()
