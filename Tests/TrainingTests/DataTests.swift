@@ -125,6 +125,49 @@ import Testing
         }
     }
 
+    /// A frame shift moves every pixel by (dy, dx) and zeroes what it uncovers, as a plain
+    /// copy would; the in-place order never reads an overwritten pixel.
+    @Test func frameShiftMatchesPlainCopy() {
+        let side = 9
+        let original = (0..<(side * side)).map { Float($0 + 1) }
+        for (dy, dx) in [(0, 0), (2, 3), (-3, 1), (1, -4), (-2, -2), (8, 0), (0, -8)] {
+            var shifted = original
+            shifted.withUnsafeMutableBufferPointer { FrameJitter.shift($0.baseAddress!, side: side, dy: dy, dx: dx) }
+            for y in 0..<side {
+                for x in 0..<side {
+                    let sy = y - dy, sx = x - dx
+                    let expected: Float = (0..<side).contains(sy) && (0..<side).contains(sx) ? original[sy * side + sx] : 0
+                    #expect(shifted[y * side + x] == expected, "shift (\(dy), \(dx)) at (\(y), \(x))")
+                }
+            }
+        }
+    }
+
+    /// Augmentation is for training batches only: maps scored against ground truth see the
+    /// frames as stored.
+    @Test func scoringBatchesAreNotAugmented() throws {
+        var c = ModelTests.toyConfiguration(.vaSpatial, batch: 2)
+        c.framesPerClip = 1
+        c.frameJitter = FrameJitter(maxShift: 4)
+        c.spectrogramMasking = SpectrogramMasking(bands: 2, maxWidth: 4)
+        let source = SyntheticClips(count: 2, sessions: 2, frameSize: 24, spectrogramSize: 16, seed: 3)
+        let builder = BatchBuilder(source: source, vectors: TrainingRun.syntheticVectors(),
+                                   keywords: KeywordDictionary(forms: ["alpha": ["alpha"]]), configuration: c)
+        let model = try TrainingModel(c, wordDimension: 16)
+        var stored = [Float](repeating: 0, count: 24 * 24)
+        stored.withUnsafeMutableBufferPointer { source.loadFrame(clip: 0, frame: 0, into: $0.baseAddress!) }
+        var random = RandomSource(seed: 1)
+        _ = builder.fill(model, indices: [0, 1], random: &random, augment: false)
+        #expect(Array(UnsafeBufferPointer(start: model.videoInput, count: 24 * 24)) == stored)
+        var changed = false
+        for seed in 0..<8 where !changed {
+            var r = RandomSource(seed: UInt64(seed))
+            _ = builder.fill(model, indices: [0, 1], random: &r)
+            changed = Array(UnsafeBufferPointer(start: model.videoInput, count: 24 * 24)) != stored
+        }
+        #expect(changed, "training batches are shifted")
+    }
+
     /// Consecutive batches: every clip once per epoch, each batch a run of neighbours (in the
     /// rotated order), runs in a different order and with other boundaries each epoch.
     @Test func consecutiveBatchOrderIsAPermutationOfRuns() {

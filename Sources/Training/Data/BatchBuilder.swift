@@ -62,7 +62,9 @@ public struct BatchBuilder: Sendable {
     }
 
     /// Fills the model's input arenas for `indices` (count == batch) and returns the rest.
-    public func fill(_ model: TrainingModel, indices: [Int], random: inout RandomSource) -> BatchInputs {
+    /// `augment`: apply the run's frame jitter and spectrogram masking (training batches only,
+    /// never the maps that are scored against ground-truth positions).
+    public func fill(_ model: TrainingModel, indices: [Int], random: inout RandomSource, augment: Bool = true) -> BatchInputs {
         let c = configuration, n = c.batch, f = c.framesPerClip
         precondition(indices.count == n, "batch of \(indices.count) clips, model expects \(n)")
         let frameArea = c.frameSize * c.frameSize, spectrogramArea = c.spectrogramSize * c.spectrogramSize
@@ -70,11 +72,13 @@ public struct BatchBuilder: Sendable {
         for (slot, clip) in indices.enumerated() {
             for frame in 0..<f {
                 // With one frame per clip the first stored frame is used.
-                source.loadFrame(clip: clip, frame: min(frame, source.framesPerClip - 1), into: model.videoInput + (slot * f + frame) * frameArea)
+                let image = model.videoInput + (slot * f + frame) * frameArea
+                source.loadFrame(clip: clip, frame: min(frame, source.framesPerClip - 1), into: image)
+                if augment { c.frameJitter?.apply(image, side: c.frameSize, random: &random) }
             }
             if let audio = model.audioInput {
                 source.loadSpectrogram(clip: clip, into: audio + slot * spectrogramArea)
-                c.spectrogramMasking?.apply(audio + slot * spectrogramArea, size: c.spectrogramSize, random: &random)
+                if augment { c.spectrogramMasking?.apply(audio + slot * spectrogramArea, size: c.spectrogramSize, random: &random) }
             }
             if c.variant == .videoOnly { swapped[slot] = random.next() % 2 == 1 }
         }

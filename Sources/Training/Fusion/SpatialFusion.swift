@@ -9,6 +9,9 @@ public enum CellPooling: String, Sendable, CaseIterable {
     /// aggregation"): its gradient is a softmax over cells, so the cells that match the query
     /// learn most. Reduces to `mean` for flat maps.
     case lse
+    /// The best cell alone (multiple-instance learning's max): a pair matches when one
+    /// place in the frame matches the query, and only that place learns.
+    case max
 }
 
 /// Shapes of the spatial-aware fusion: N video maps of D channels and S cells, M queries.
@@ -36,7 +39,7 @@ public struct SpatialFusionGeometry: Sendable, Equatable {
 /// cell, pooled over cells:
 ///
 ///   m[i][j][s] = b + Σ_d w_d · q[j][d] · V[i][d][s]        (per-cell logit)
-///   logit[i][j] = pool_s m[i][j][s]                          (mean or LSE-mean)
+///   logit[i][j] = pool_s m[i][j][s]                          (mean, LSE-mean or max)
 ///
 /// The FC is linear, so pooling before or after it gives the same mean: m is exactly the
 /// cell's share of the pair's logit. That per-cell logit is the localisation map the box
@@ -74,6 +77,11 @@ public enum SpatialFusion {
                 for c in 0..<s { row[c] = expf(row[c] - peak); total += row[c] }
                 logits[pair] = peak + logf(total / Float(s))
                 for c in 0..<s { row[c] /= total }  // softmax over cells
+            case .max:
+                var best = 0
+                for c in 1..<s where row[c] > row[best] { best = c }
+                logits[pair] = row[best]
+                for c in 0..<s { row[c] = c == best ? 1 : 0 }
             }
         }
     }
@@ -142,6 +150,7 @@ public enum SpatialFusion {
                 case .lse:
                     let peak = cells.max()!
                     logits[i * g.queries + j] = peak + log(cells.map { exp($0 - peak) }.reduce(0, +) / Double(g.cells))
+                case .max: logits[i * g.queries + j] = cells.max()!
                 }
             }
         }

@@ -14,7 +14,7 @@ extension TrainingModel {
         while start < clips.count {
             let chunk = Array(clips[start..<min(start + n, clips.count)])
             let padded = chunk + [Int](repeating: chunk.last!, count: n - chunk.count)
-            let inputs = builder.fill(self, indices: padded, random: &random)
+            let inputs = builder.fill(self, indices: padded, random: &random, augment: false)
             embeddings.update(from: inputs.embeddings, count: inputs.embeddings.count)
             wordMask.update(from: inputs.wordMask, count: inputs.wordMask.count)
             embed(training: false)

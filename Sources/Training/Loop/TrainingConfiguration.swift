@@ -25,6 +25,12 @@ public struct TrainingConfiguration: Sendable, Equatable {
     public var negatives = NegativePolicy()
     /// Spectrogram masking of the training clips (nil: none, as the paper).
     public var spectrogramMasking: SpectrogramMasking?
+    /// Weight of the audio-to-text teaching term (0: off, as the paper). With the V-A weights
+    /// α = γ at 0 the audio is trained only as the text branch's student and the map the box
+    /// draws goes through the text fusion head.
+    public var alignAudioToText: Float = 0
+    /// Random translation of the training frames (nil: none, as the paper).
+    public var frameJitter: FrameJitter?
     /// Batches of neighbouring clips (one stretch of one scan) instead of random ones.
     public var consecutiveBatches = false
     public var frameSize = ShowTellNetwork.frameSize
@@ -45,13 +51,16 @@ public struct TrainingConfiguration: Sendable, Equatable {
         weights = variant.terms
     }
 
+    /// Whether the V-A terms train an audio fusion head of its own.
+    public var audioFusionTrained: Bool { weights.baseAudio > 0 || weights.contraAudio > 0 || alignAudioToText == 0 }
+
     /// A JSON-ish summary for run folders and manifests.
     public var summary: [String: String] {
         ["backbone": backbone.name, "variant": variant.rawValue, "dimension": "\(dimension)", "gate": gate.rawValue,
          "pooling": pooling.rawValue, "contrastive": contrastive.rawValue, "temperature": "\(temperature)", "fusion_init": fusionInit.map { "\($0)" } ?? "1/sqrt(D)",
          "weights": "alpha=\(weights.baseAudio) beta=\(weights.baseText) gamma=\(weights.contraAudio) delta=\(weights.contraText)",
          "batch": "\(batch)", "frames_per_clip": "\(framesPerClip)", "max_words": "\(maxWords)",
-         "min_negative_shift_s": "\(negatives.minimumShift)", "keyword_negatives": "\(negatives.keywordAware)", "consecutive_batches": "\(consecutiveBatches)", "spectrogram_masking": spectrogramMasking.map { "\($0.bands) bands of up to \($0.maxWidth) per axis" } ?? "none", "optimizer": optimizer.rawValue, "learning_rate": "\(learningRate)", "decay_every_epochs": "\(decayEvery)",
+         "min_negative_shift_s": "\(negatives.minimumShift)", "keyword_negatives": "\(negatives.keywordAware)", "consecutive_batches": "\(consecutiveBatches)", "spectrogram_masking": spectrogramMasking.map { "\($0.bands) bands of up to \($0.maxWidth) per axis" } ?? "none", "align_audio_to_text": "\(alignAudioToText)", "frame_shift": frameJitter.map { "up to \($0.maxShift) px per axis" } ?? "none", "optimizer": optimizer.rawValue, "learning_rate": "\(learningRate)", "decay_every_epochs": "\(decayEvery)",
          "momentum": "\(momentum)", "weight_decay": "\(weightDecay)", "gradient_clip": "\(gradientClip)", "seed": "\(seed)",
          "frame_size": "\(frameSize)", "spectrogram_size": "\(spectrogramSize)"]
     }

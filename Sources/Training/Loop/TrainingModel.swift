@@ -11,8 +11,10 @@ public struct LossTerms: Sendable {
     public var contraAudio: Float = .nan
     public var contraText: Float = .nan
     public var order: Float = .nan
-    public static let names = ["base_va", "base_vt", "contra_va", "contra_vt", "order"]
-    public var values: [Float] { [baseAudio, baseText, contraAudio, contraText, order] }
+    /// Audio taught by text: relative squared distance of a to t (`alignAudioToText`).
+    public var alignAudio: Float = .nan
+    public static let names = ["base_va", "base_vt", "contra_va", "contra_vt", "order", "align_at"]
+    public var values: [Float] { [baseAudio, baseText, contraAudio, contraText, order, alignAudio] }
 }
 
 /// One batch's inputs besides the images (which go straight into the backbones' arenas).
@@ -254,8 +256,9 @@ public final class TrainingModel: @unchecked Sendable {
         let bceScale: Float = 1 / 0.693_147_2, contraScale = 1 / logf(Float(max(n - 1, 2)))
         let contrastive = ContrastiveGeometry(batch: n, temperature: c.temperature, form: c.contrastive)
         work[vmapGrad].update(repeating: 0, count: n * d * cells)
+        work[audioGrad].update(repeating: 0, count: n * d)
         for (usesQuery, query, queryGrad, logits, logitsGrad, scratch, prefix, alpha, gamma) in [
-            (c.variant.usesAudio, audioEmbedding, audioGrad, logitsA, logitsAGrad, fusionScratchA, "fusion_audio", w.baseAudio, w.contraAudio),
+            (c.variant.usesAudio && c.audioFusionTrained, audioEmbedding, audioGrad, logitsA, logitsAGrad, fusionScratchA, "fusion_audio", w.baseAudio, w.contraAudio),
             (c.variant.usesText, textEmbedding, textGrad, logitsT, logitsTGrad, fusionScratchT, "fusion_text", w.baseText, w.contraText),
         ] where usesQuery {
             fuse(query: query, logits: logits, scratch: scratch, prefix: prefix)
@@ -281,6 +284,10 @@ public final class TrainingModel: @unchecked Sendable {
             }
             unfuse(query: query, queryGrad: queryGrad, logitsGrad: logitsGrad, scratch: scratch, prefix: prefix)
         }
+        if c.alignAudioToText > 0, c.variant.usesAudio, c.variant.usesText {
+            terms.alignAudio = alignAudioToText(weight: c.alignAudioToText)
+            terms.total += c.alignAudioToText * terms.alignAudio
+        }
         if c.variant.usesText {
             TextEncoder.backward(parameterGrads: gradient("text.fc1.weight"), outputGrad: work[textGrad], embeddings: work[embeddingsOffset],
                                  mask: work[maskOffset], gated: c.gate != .none, parameters: parameter("text.fc1.weight"),
@@ -295,6 +302,28 @@ public final class TrainingModel: @unchecked Sendable {
         backwardVideo()
         return terms
     }
+
+    /// The text branch as the audio branch's teacher: L = Σ_i ||a_i - t_i||² / Σ_i ||t_i||²
+    /// (0 when a = t, 1 when a = 0), t held fixed (no gradient into the text branch). With
+    /// a ≈ t the audio map m(V, a) through the text fusion head is the keyword-gated text map
+    /// m(V, t) that the V-T terms trained to light up the named structure. Adds dL/da into
+    /// the audio gradient; returns L.
+    private func alignAudioToText(weight: Float) -> Float {
+        let n = configuration.batch, d = configuration.dimension
+        let a = work[audioEmbedding], t = work[textEmbedding], da = work[audioGrad]
+        var distance = 0.0, norm = 0.0
+        for i in 0..<(n * d) {
+            distance += Double((a[i] - t[i]) * (a[i] - t[i]))
+            norm += Double(t[i] * t[i])
+        }
+        let scale = Float(1 / max(norm, 1e-12))
+        for i in 0..<(n * d) { da[i] += weight * 2 * (a[i] - t[i]) * scale }
+        return Float(distance) * scale
+    }
+
+    /// The fusion head the audio map goes through: the audio's own, or the text's when the
+    /// audio is trained only as the text branch's student (`alignAudioToText` with α = γ = 0).
+    public var audioMapHead: String { configuration.audioFusionTrained ? "fusion_audio" : "fusion_text" }
 
     /// dV -> projection gradients and dVfeat -> each frame's spatial-map gradient (/F) -> backbone.
     private func backwardVideo() {
@@ -361,7 +390,7 @@ public final class TrainingModel: @unchecked Sendable {
         let d = configuration.dimension
         let query = (useText ? work[textEmbedding] : work[audioEmbedding]) + index * d
         let videoMap = work[vmap] + index * d * cells
-        let prefix = useText ? "fusion_text" : "fusion_audio"
+        let prefix = useText ? "fusion_text" : audioMapHead
         switch configuration.variant.fusion {
         case .spatial:
             SpatialFusion.cellMap(video: videoMap, query: query, weight: parameter("\(prefix).spatial.weight"),
@@ -382,7 +411,7 @@ public final class TrainingModel: @unchecked Sendable {
         network.videoProjectionWeight.update(from: parameter("video_projection.weight"), count: d * channels)
         network.videoProjectionBias.update(from: parameter("video_projection.bias"), count: d)
         let wa = parameter("audio_projection.weight"), ba = parameter("audio_projection.bias")
-        let fold = configuration.variant.fusion == .spatial ? parameter("fusion_audio.spatial.weight") : nil
+        let fold = configuration.variant.fusion == .spatial ? parameter("\(audioMapHead).spatial.weight") : nil
         for k in 0..<d {
             let scale = fold?[k] ?? 1
             for i in 0..<channels { network.audioProjectionWeight[k * channels + i] = scale * wa[k * channels + i] }

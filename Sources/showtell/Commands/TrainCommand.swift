@@ -2,6 +2,7 @@ import ArgumentParser
 import Evaluation
 import NeuralCore
 import Platform
+import ShowTellModel
 import Training
 
 extension Variant: ExpressibleByArgument {}
@@ -52,7 +53,7 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Joint embedding dimension D.") var dimension = 128
     @Option(help: "Frames per clip through the video branch (maps averaged).") var framesPerClip = 2
     @Option(help: "SIG level override: none, outliers, keywords.") var gate: GateLevel?
-    @Option(help: "Cell pooling of the spatial fusion: lse (attention-like) or mean (GAP).") var pooling: CellPooling = .lse
+    @Option(help: "Cell pooling of the spatial fusion: lse (attention-like), mean (GAP) or max (MIL).") var pooling: CellPooling = .lse
     @Option(help: "Contrastive form: paper (eq. 2 as written) or infonce.") var contrastive: ContrastiveForm = .paper
     @Option(help: "Contrastive temperature.") var temperature: Float = 1
     @Option(help: "Initial spatial fusion weight (default 1/sqrt(D)).") var fusionInit: Float?
@@ -62,6 +63,8 @@ struct TrainCommand: ParsableCommand {
     @Flag(help: "Train on the clips whose ASR words name an anatomy only.") var keywordClipsOnly = false
     @Flag(help: "Batches of neighbouring clips (one stretch of one scan: hard negatives) instead of random ones.") var consecutiveBatches = false
     @Option(help: "Spectrogram masking (SpecAugment) of training clips: widest band in bins/columns, two bands per axis (0 = off).") var specMask = 0
+    @Option(help: "Weight of the text-teaches-audio term ||a - t||²/||t||² (0 = off; with --weights 0,1,0,1 the audio learns only from the text branch).") var alignAudioToText: Float = 0
+    @Option(help: "Random translation of training frames: up to N pixels per axis (0 = off).") var frameShift = 0
     @Option(help: "word2vec file (text or binary).") var wordVectors = "models/glove-6b-50d-showtell.txt"
     @Option(help: "Keyword dictionary (TOML).") var keywords = "models/keywords.toml"
     @Option(help: "Toy clips instead of a dataset.") var synthetic = 0
@@ -79,6 +82,12 @@ struct TrainCommand: ParsableCommand {
         guard batch >= 2 else { throw ValidationError("--batch must be at least 2") }
         guard (1...2).contains(framesPerClip) else { throw ValidationError("--frames-per-clip must be 1 or 2") }
         guard !keywordClipsOnly || dataset != nil else { throw ValidationError("--keyword-clips-only needs a DATASET (toy clips have no ASR words)") }
+        guard (0..<(ShowTellNetwork.frameSize / 2)).contains(frameShift) else {
+            throw ValidationError("--frame-shift must be 0 (off) up to \(ShowTellNetwork.frameSize / 2 - 1) pixels")
+        }
+        guard alignAudioToText >= 0, alignAudioToText == 0 || variant == .full else {
+            throw ValidationError("--align-audio-to-text needs --variant full (audio and text) and a weight of 0 or more")
+        }
         guard (evaluate == nil) == (sessions == nil) else { throw ValidationError("--evaluate and --sessions go together") }
     }
 
@@ -101,6 +110,8 @@ struct TrainCommand: ParsableCommand {
         c.fusionInit = fusionInit
         c.negatives = NegativePolicy(minimumShift: minShift, keywordAware: keywordNegatives)
         c.consecutiveBatches = consecutiveBatches
+        c.alignAudioToText = alignAudioToText
+        if frameShift > 0 { c.frameJitter = FrameJitter(maxShift: frameShift) }
         if specMask > 0 { c.spectrogramMasking = SpectrogramMasking(bands: 2, maxWidth: specMask) }
         if let weights {
             let values = weights.split(separator: ",").compactMap { Float($0) }
