@@ -15,7 +15,22 @@ extension PointingGame {
             let windows = try windows(dataset: dataset, keywords: keywords, sessionsRoot: root, result: &result)
             let maps = model.maps(for: windows.map(\.clip), builder: builder)
             for (window, map) in zip(windows, maps) { result.trials.append(score(window, map: map, side: model.mapSide)) }
-            let table = result.table(title: title)
+            var table = result.table(title: title)
+            var metrics = ["pointing_game": result.accuracy, "pointing_chance": result.chance, "pointing_windows": Double(result.trials.count)]
+            if model.configuration.variant.usesText {
+                // Diagnostic, not the product: the text map queried with the spoken form of the
+                // anatomy the ground truth says is named (instead of the ASR words, which miss
+                // it more often than not). It tells whether the visual side localises at all.
+                let named = TextQuerySource(dataset, words: Dictionary(windows.map { ($0.clip, keywords.forms[$0.anatomy]?.first ?? $0.anatomy) },
+                                                                      uniquingKeysWith: { a, _ in a }))
+                let oracleBuilder = BatchBuilder(source: named, vectors: vectors, keywords: keywords, configuration: model.configuration)
+                var oracle = Result()
+                let oracleMaps = model.maps(for: windows.map(\.clip), builder: oracleBuilder, textQuery: true)
+                for (window, map) in zip(windows, oracleMaps) { oracle.trials.append(score(window, map: map, side: model.mapSide)) }
+                table += "\n\nDiagnostic: the text map queried with the named anatomy's spoken form (ground truth, not ASR):\n\n"
+                    + oracle.table(title: "text oracle")
+                metrics["pointing_text_oracle"] = oracle.accuracy
+            }
             // Gallery: the first hits and misses, spread over the held-out windows.
             var gallery = [String]()
             try FileIO.makeDirectories(out + "/gallery")
@@ -35,8 +50,27 @@ extension PointingGame {
                 + "\(result.notVisible) named an anatomy not in the frame, \(result.ambiguous) named several: not counted)\n\n" + table
                 + "\n\nGallery (map over the 224 crop, maximum boxed cyan, mask outlined green):\n\n" + gallery.joined(separator: "\n") + "\n"
             try FileIO.writeAtomically(out + "/pointing.md", Array(report.utf8))
-            return HeldoutScore(report: report, table: table,
-                                metrics: ["pointing_game": result.accuracy, "pointing_chance": result.chance, "pointing_windows": Double(result.trials.count)])
+            return HeldoutScore(report: report, table: table, metrics: metrics)
         }
     }
+}
+
+/// A dataset whose chosen clips hear other words (evaluation diagnostics only).
+struct TextQuerySource: ClipSource, @unchecked Sendable {
+    let base: any ClipSource
+    let clips: [ClipRecord]
+
+    init(_ base: any ClipSource, words: [Int: String]) {
+        self.base = base
+        var clips = base.clips
+        for (clip, text) in words { clips[clip].words = text.split(separator: " ").map(String.init) }
+        self.clips = clips
+    }
+
+    var sessionNames: [String] { base.sessionNames }
+    var frameSize: Int { base.frameSize }
+    var spectrogramSize: Int { base.spectrogramSize }
+    var framesPerClip: Int { base.framesPerClip }
+    func loadFrame(clip index: Int, frame: Int, into output: UnsafeMutablePointer<Float>) { base.loadFrame(clip: index, frame: frame, into: output) }
+    func loadSpectrogram(clip index: Int, into output: UnsafeMutablePointer<Float>) { base.loadSpectrogram(clip: index, into: output) }
 }

@@ -3,10 +3,11 @@ import NeuralCore
 extension TrainingModel {
     /// Localisation maps [S] of `clips` with the network in inference mode (BN running
     /// statistics), in batches of the model's batch size (the last one padded by repeating
-    /// its final clip). Queries with the audio embedding, or with t for variants without audio.
-    public func maps(for clips: [Int], builder: BatchBuilder) -> [[Float]] {
+    /// its final clip). Queries with the audio embedding, or with t for variants without audio
+    /// (`textQuery` forces t, for variants that have a text branch).
+    public func maps(for clips: [Int], builder: BatchBuilder, textQuery: Bool = false) -> [[Float]] {
         let n = configuration.batch
-        let useText = !configuration.variant.usesAudio
+        let useText = textQuery || !configuration.variant.usesAudio
         var result = [[Float]]()
         var random = RandomSource(seed: 0)
         var start = 0
