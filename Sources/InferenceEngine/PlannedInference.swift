@@ -120,6 +120,10 @@ public final class PlannedInference: ShowTellBranches, @unchecked Sendable {
         }
     }
 
+    public func maskScreenFurniture(_ spec: LiveImageMask) {
+        preprocessor.liveImage = LiveImageTracker(spec: spec, side: ShowTellNetwork.frameSize, pixelStd: ShowTellNetwork.pixelStd)
+    }
+
     public func videoMap(_ pixels: UnsafePointer<UInt8>, width: Int, height: Int, into map: UnsafeMutablePointer<Float>) {
         preprocessor.run(pixels, width: width, height: height, into: frame)
         let head = plans.video.headOutput!

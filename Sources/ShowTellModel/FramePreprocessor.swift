@@ -22,6 +22,8 @@ public final class FramePreprocessor: @unchecked Sendable {
     /// Per output column/row: first source index, second source index, weight of the second.
     private let columns0, columns1, rows0, rows1: UnsafeMutablePointer<Int>
     private let columnWeights, rowWeights: UnsafeMutablePointer<Float>
+    /// Masks screen furniture out of each output frame (bundles trained with a live-image mask).
+    public var liveImage: LiveImageTracker?
     private var tableWidth = 0, tableHeight = 0
     private let scale: Float, offset: Float
 
@@ -83,5 +85,6 @@ public final class FramePreprocessor: @unchecked Sendable {
                 row[x] = (upper + wy * (lower - upper)) * scale + offset
             }
         }
+        liveImage?.apply(output)
     }
 }

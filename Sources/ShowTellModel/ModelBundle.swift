@@ -24,6 +24,7 @@ public struct ModelBundle: Sendable {
     public static func write(network: ShowTellNetwork, trained: Bool, notes: String,
                              training: ModelManifest.TrainingSummary? = nil, producer: String = "ShowTellModel",
                              created: String? = nil, localisation: Localisation.Kind = .cosine,
+                             liveImageMask: LiveImageMask? = nil,
                              to directory: String) throws(ModelBundleError) -> ModelManifest {
         if let bad = network.firstNonFinite() {
             throw ModelBundleError(.nonFinite, path: directory, "refusing to write: tensor \"\(bad.tensor)\" holds \(bad.value) at element \(bad.index) (the training run diverged?)")
@@ -39,6 +40,7 @@ public struct ModelBundle: Sendable {
         let weights = writer.encode()
         var manifest = ModelManifest.describing(network, trained: trained, notes: notes, created: created ?? Self.timestamp(),
                                                 training: training, producer: producer, localisation: localisation)
+        manifest.inputs?.video.liveImageMask = liveImageMask
         manifest.golden = GoldenInference.run(ShowTellInference(network: network))
         manifest.sha256 = SHA256.hex(weights)
         manifest.bytes = weights.count

@@ -142,6 +142,8 @@ public struct ModelManifest: Codable, Sendable, Equatable {
             /// network input = (pixel / 255 - mean) / std
             public var pixelMean: Float
             public var pixelStd: Float
+            /// Screen furniture masked out of the input (nil: the whole frame, as before).
+            public var liveImageMask: LiveImageMask?
         }
 
         public struct Audio: Codable, Sendable, Equatable {

@@ -14,7 +14,10 @@ public protocol ShowTellBranches: AnyObject {
     func audioEmbedding(_ spectrogram: UnsafePointer<Float>, into embedding: UnsafeMutablePointer<Float>)
     /// gray frame [height][width] -> V [D][mapHeight * mapWidth].
     func videoMap(_ frame: UnsafePointer<UInt8>, width: Int, height: Int, into map: UnsafeMutablePointer<Float>)
+    /// From now on, mask screen furniture out of every frame (the bundle was trained so).
+    func maskScreenFurniture(_ spec: LiveImageMask)
 }
+
 
 extension ShowTellInference: ShowTellBranches {
     public var precision: String { "float32" }
@@ -26,4 +29,6 @@ extension ShowTellInference: ShowTellBranches {
     public func videoMap(_ frame: UnsafePointer<UInt8>, width: Int, height: Int, into map: UnsafeMutablePointer<Float>) {
         embedVideo(frame, width: width, height: height, into: map)
     }
+
+    public func maskScreenFurniture(_ spec: LiveImageMask) { maskFurniture(spec) }
 }

@@ -59,6 +59,11 @@ public final class ShowTellInference: @unchecked Sendable {
                         input: videoSpatial, columns: mapWidth * mapHeight, output: map)
     }
 
+    /// Masks screen furniture out of every later frame (`LiveImageMask`).
+    public func maskFurniture(_ spec: LiveImageMask) {
+        preprocessor.liveImage = LiveImageTracker(spec: spec, side: ShowTellNetwork.frameSize, pixelStd: ShowTellNetwork.pixelStd)
+    }
+
     /// For tests: the preprocessed frame and the backbone's map of the last `embedVideo`.
     public var lastVideoInput: UnsafePointer<Float> { UnsafePointer(videoInput) }
     public var lastVideoFeatures: UnsafePointer<Float> { UnsafePointer(videoSpatial) }

@@ -1,6 +1,7 @@
 import NeuralTestSupport
 import Foundation
 import NeuralCore
+import ShowTellModel
 import Testing
 @testable import Training
 
@@ -166,6 +167,36 @@ import Testing
             changed = Array(UnsafeBufferPointer(start: model.videoInput, count: 24 * 24)) != stored
         }
         #expect(changed, "training batches are shifted")
+    }
+
+    /// Per recording, the live-image mask keeps what changes between a clip's two frames
+    /// (plus the dilation) and batches see the rest as 0, in training and in scoring.
+    @Test func liveImageMaskHidesStaticPixels() throws {
+        struct ScreenSource: ClipSource {
+            let clips = (0..<4).map { ClipRecord(session: 0, time: Double($0) * 3, words: ["alpha"]) }
+            let sessionNames = ["s0"]
+            let frameSize = 24, spectrogramSize = 16, framesPerClip = 2
+            func loadFrame(clip index: Int, frame: Int, into output: UnsafeMutablePointer<Float>) {
+                for y in 0..<24 {
+                    for x in 0..<24 { output[y * 24 + x] = x < 8 ? Float((x * 5 + y * 3 + frame * 7 + index) % 9) / 4 : 1.5 }
+                }
+            }
+            func loadSpectrogram(clip index: Int, into output: UnsafeMutablePointer<Float>) { output.update(repeating: 0, count: 256) }
+        }
+        var c = ModelTests.toyConfiguration(.vaSpatial, batch: 2)
+        c.framesPerClip = 1
+        c.liveImageMask = LiveImageMask(thresholdGray: 0.5, capGray: 4, dilation: 3)
+        let builder = BatchBuilder(source: ScreenSource(), vectors: TrainingRun.syntheticVectors(),
+                                   keywords: KeywordDictionary(forms: ["alpha": ["alpha"]]), configuration: c)
+        let mask = try #require(builder.liveMasks?.first)
+        for y in 0..<24 { for x in 0..<24 { #expect(mask[y * 24 + x] == (x <= 10 ? 1 : 0), "(\(x), \(y))") } }
+        let model = try TrainingModel(c, wordDimension: 16)
+        var random = RandomSource(seed: 1)
+        for augment in [true, false] {
+            _ = builder.fill(model, indices: [0, 1], random: &random, augment: augment)
+            #expect((0..<24).allSatisfy { y in (11..<24).allSatisfy { model.videoInput[y * 24 + $0] == 0 } })
+            #expect(model.videoInput[3] != 0)
+        }
     }
 
     /// Consecutive batches: every clip once per epoch, each batch a run of neighbours (in the

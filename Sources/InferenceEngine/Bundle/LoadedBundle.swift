@@ -6,17 +6,23 @@ import ShowTellModel
 /// `model verify` and the evaluation harness share.
 public enum LoadedBundle {
     /// `threads`: the float backbones' own loops and OpenBLAS's (process-wide) thread count;
-    /// the int8 engine runs on the calling thread.
+    /// the int8 engine runs on the calling thread. A bundle trained with a live-image mask
+    /// masks screen furniture from the first frames on (after the golden check, which runs
+    /// on whole frames).
     public static func load(directory: String, threads: Int = 1) throws(ModelBundleError) -> (manifest: ModelManifest, branches: any ShowTellBranches) {
         let manifest = try ModelBundle.readManifest(directory: directory)
         ShowTellNetwork.setBLASThreads(threads)
+        let loaded: (manifest: ModelManifest, branches: any ShowTellBranches)
         if manifest.precision == "int8" {
-            let (manifest, inference) = try Int8Bundle.load(directory: directory)
-            return (manifest, inference)
+            let (int8Manifest, inference) = try Int8Bundle.load(directory: directory)
+            loaded = (int8Manifest, inference)
+        } else {
+            let bundle = try ModelBundle.load(directory: directory)
+            let inference = ShowTellInference(network: bundle.network, threads: threads)
+            try bundle.verifyGolden(inference)
+            loaded = (bundle.manifest, inference)
         }
-        let bundle = try ModelBundle.load(directory: directory)
-        let inference = ShowTellInference(network: bundle.network, threads: threads)
-        try bundle.verifyGolden(inference)
-        return (bundle.manifest, inference)
+        if let spec = loaded.manifest.inputs?.video.liveImageMask { loaded.branches.maskScreenFurniture(spec) }
+        return loaded
     }
 }

@@ -1,4 +1,5 @@
 import NeuralCore
+import ShowTellModel
 
 /// Turns a list of clip indices into the model's inputs: frames and spectrograms written into
 /// the backbones' arenas, word vectors and SIG masks, the negatives of each row.
@@ -12,6 +13,8 @@ public struct BatchBuilder: Sendable {
     public let keywordFlags: [[Bool]]
     /// Per clip, the canonical anatomies its recognised words name (keyword-aware negatives).
     public let anatomies: [Set<String>]
+    /// Per recording, the live-image mask [frameSize²] (nil without `liveImageMask`).
+    public let liveMasks: [[Float]]?
 
     public init(source: any ClipSource, vectors: WordVectors, keywords: KeywordDictionary, configuration: TrainingConfiguration) {
         self.source = source
@@ -29,6 +32,37 @@ public struct BatchBuilder: Sendable {
         wordIDs = ids
         keywordFlags = flags
         anatomies = named
+        liveMasks = configuration.liveImageMask.map { Self.liveMasks(source, spec: $0, side: configuration.frameSize) }
+    }
+
+    /// Each recording's live-image mask from its clips' frame pairs (frames 0 and 1 of a clip
+    /// are 0.2 s apart): the mean capped change per pixel, thresholded and dilated. A
+    /// recording without pairs keeps its whole frame.
+    static func liveMasks(_ source: any ClipSource, spec: LiveImageMask, side: Int) -> [[Float]] {
+        let area = side * side, grayPerUnit = 255 * ShowTellNetwork.pixelStd
+        var sums = [[Float]](repeating: [Float](repeating: 0, count: area), count: source.sessionNames.count)
+        var counts = [Int](repeating: 0, count: source.sessionNames.count)
+        var first = [Float](repeating: 0, count: area), second = first
+        if source.framesPerClip >= 2 {
+            for (index, clip) in source.clips.enumerated() {
+                first.withUnsafeMutableBufferPointer { source.loadFrame(clip: index, frame: 0, into: $0.baseAddress!) }
+                second.withUnsafeMutableBufferPointer { source.loadFrame(clip: index, frame: 1, into: $0.baseAddress!) }
+                for i in 0..<area { sums[clip.session][i] += spec.change(first[i], second[i], grayPerUnit: grayPerUnit) }
+                counts[clip.session] += 1
+            }
+        }
+        var scratch = [Float](repeating: 0, count: area)
+        return zip(sums, counts).map { sum, count in
+            guard count > 0 else { return [Float](repeating: 1, count: area) }
+            let activity = sum.map { $0 / Float(count) }
+            var mask = [Float](repeating: 0, count: area)
+            activity.withUnsafeBufferPointer { a in
+                scratch.withUnsafeMutableBufferPointer { s in
+                    mask.withUnsafeMutableBufferPointer { spec.mask(activity: a.baseAddress!, side: side, scratch: s.baseAddress!, into: $0.baseAddress!) }
+                }
+            }
+            return mask
+        }
     }
 
     /// SIG's mask for one word slot: may this word open the gate at `level`?
@@ -74,6 +108,7 @@ public struct BatchBuilder: Sendable {
                 // With one frame per clip the first stored frame is used.
                 let image = model.videoInput + (slot * f + frame) * frameArea
                 source.loadFrame(clip: clip, frame: min(frame, source.framesPerClip - 1), into: image)
+                if let mask = liveMasks?[source.clips[clip].session] { for i in 0..<frameArea { image[i] *= mask[i] } }
                 if augment { c.frameJitter?.apply(image, side: c.frameSize, random: &random) }
             }
             if let audio = model.audioInput {

@@ -29,6 +29,9 @@ public struct TrainingConfiguration: Sendable, Equatable {
     /// α = γ at 0 the audio is trained only as the text branch's student and the map the box
     /// draws goes through the text fusion head.
     public var alignAudioToText: Float = 0
+    /// Screen furniture masked out of the frames, per recording (nil: the whole frame, as the
+    /// paper); the bundle records it and the appliance masks the same way.
+    public var liveImageMask: LiveImageMask?
     /// Random translation of the training frames (nil: none, as the paper).
     public var frameJitter: FrameJitter?
     /// Batches of neighbouring clips (one stretch of one scan) instead of random ones.
@@ -60,7 +63,7 @@ public struct TrainingConfiguration: Sendable, Equatable {
          "pooling": pooling.rawValue, "contrastive": contrastive.rawValue, "temperature": "\(temperature)", "fusion_init": fusionInit.map { "\($0)" } ?? "1/sqrt(D)",
          "weights": "alpha=\(weights.baseAudio) beta=\(weights.baseText) gamma=\(weights.contraAudio) delta=\(weights.contraText)",
          "batch": "\(batch)", "frames_per_clip": "\(framesPerClip)", "max_words": "\(maxWords)",
-         "min_negative_shift_s": "\(negatives.minimumShift)", "keyword_negatives": "\(negatives.keywordAware)", "consecutive_batches": "\(consecutiveBatches)", "spectrogram_masking": spectrogramMasking.map { "\($0.bands) bands of up to \($0.maxWidth) per axis" } ?? "none", "align_audio_to_text": "\(alignAudioToText)", "frame_shift": frameJitter.map { "up to \($0.maxShift) px per axis" } ?? "none", "optimizer": optimizer.rawValue, "learning_rate": "\(learningRate)", "decay_every_epochs": "\(decayEvery)",
+         "min_negative_shift_s": "\(negatives.minimumShift)", "keyword_negatives": "\(negatives.keywordAware)", "consecutive_batches": "\(consecutiveBatches)", "spectrogram_masking": spectrogramMasking.map { "\($0.bands) bands of up to \($0.maxWidth) per axis" } ?? "none", "align_audio_to_text": "\(alignAudioToText)", "live_image_mask": liveImageMask.map { "change > \($0.thresholdGray) grey levels (capped at \($0.capGray)), dilated \($0.dilation) px" } ?? "none", "frame_shift": frameJitter.map { "up to \($0.maxShift) px per axis" } ?? "none", "optimizer": optimizer.rawValue, "learning_rate": "\(learningRate)", "decay_every_epochs": "\(decayEvery)",
          "momentum": "\(momentum)", "weight_decay": "\(weightDecay)", "gradient_clip": "\(gradientClip)", "seed": "\(seed)",
          "frame_size": "\(frameSize)", "spectrogram_size": "\(spectrogramSize)"]
     }

@@ -177,7 +177,8 @@ public enum TrainingRun {
             let bundle = options.out + "/bundle"
             let manifest = try ModelBundle.write(network: model.network, trained: true,
                                                  notes: "trained: showtell train --variant \(c.variant.rawValue) (\(options.bundleNotes))",
-                                                 training: training, producer: "showtell train", localisation: .fusionDot, to: bundle)
+                                                 training: training, producer: "showtell train", localisation: .fusionDot,
+                                                 liveImageMask: c.liveImageMask, to: bundle)
             log("wrote \(bundle): \(manifest.parameters) parameters, \(manifest.bytes ?? 0) bytes, sha256 \(manifest.sha256.prefix(12))")
             summary.bundle = bundle
         }

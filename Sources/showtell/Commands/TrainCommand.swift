@@ -64,6 +64,7 @@ struct TrainCommand: ParsableCommand {
     @Flag(help: "Batches of neighbouring clips (one stretch of one scan: hard negatives) instead of random ones.") var consecutiveBatches = false
     @Option(help: "Spectrogram masking (SpecAugment) of training clips: widest band in bins/columns, two bands per axis (0 = off).") var specMask = 0
     @Option(help: "Weight of the text-teaches-audio term ||a - t||²/||t||² (0 = off; with --weights 0,1,0,1 the audio learns only from the text branch).") var alignAudioToText: Float = 0
+    @Flag(help: "Mask screen furniture (pixels that do not change between a clip's frames, per recording) out of the frames; the bundle tells the appliance to do the same.") var liveImageMask = false
     @Option(help: "Random translation of training frames: up to N pixels per axis (0 = off).") var frameShift = 0
     @Option(help: "word2vec file (text or binary).") var wordVectors = "models/glove-6b-50d-showtell.txt"
     @Option(help: "Keyword dictionary (TOML).") var keywords = "models/keywords.toml"
@@ -111,6 +112,7 @@ struct TrainCommand: ParsableCommand {
         c.negatives = NegativePolicy(minimumShift: minShift, keywordAware: keywordNegatives)
         c.consecutiveBatches = consecutiveBatches
         c.alignAudioToText = alignAudioToText
+        if liveImageMask { c.liveImageMask = LiveImageMask() }
         if frameShift > 0 { c.frameJitter = FrameJitter(maxShift: frameShift) }
         if specMask > 0 { c.spectrogramMasking = SpectrogramMasking(bands: 2, maxWidth: specMask) }
         if let weights {
