@@ -23,6 +23,10 @@ public struct LiveImageMask: Sendable, Equatable, Codable {
         self.dilation = dilation
     }
 
+    enum CodingKeys: String, CodingKey {
+        case thresholdGray = "threshold_gray", capGray = "cap_gray", dilation
+    }
+
     /// A frame pair's contribution at one pixel, from two standardised values.
     @inline(__always)
     public func change(_ a: Float, _ b: Float, grayPerUnit: Float) -> Float { min(abs(a - b) * grayPerUnit, capGray) }

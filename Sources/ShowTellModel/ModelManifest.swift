@@ -218,7 +218,7 @@ extension ModelManifest.Architecture {
 
 extension ModelManifest.Inputs.Video {
     enum CodingKeys: String, CodingKey {
-        case frame, resize, crop, interpolation, pixelMean = "pixel_mean", pixelStd = "pixel_std"
+        case frame, resize, crop, interpolation, pixelMean = "pixel_mean", pixelStd = "pixel_std", liveImageMask = "live_image_mask"
     }
 }
 
