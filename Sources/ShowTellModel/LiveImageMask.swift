@@ -81,7 +81,7 @@ public final class LiveImageTracker: @unchecked Sendable {
     private let grayPerUnit: Float, decay: Float, refreshEvery: Int
     private let previous, activity, mask, scratch: UnsafeMutablePointer<Float>
     private var seen = 0, updates = 0, correction: Float = 1
-    /// Whether a mask is in use yet (after the second frame that changed).
+    /// Whether a mask is in use yet (from the first frame pair that changed on).
     public private(set) var ready = false
 
     public init(spec: LiveImageMask, side: Int, pixelStd: Float, frames: Float = 60, refreshEvery: Int = 15) {

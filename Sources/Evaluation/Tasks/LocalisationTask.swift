@@ -188,6 +188,14 @@ public final class LocalisationTask {
         var cellScores = [Float](repeating: 0, count: cells)
         var image = Image8(width: session.frameWidth, height: session.frameHeight, channels: 1)
         let progress = ProgressBar("\(name) \(session.name)", total: heard.count)
+        // A bundle with a live-image mask learns the mask from frame changes, as on the box:
+        // show it the frame 0.2 s before the first moment, so no moment is judged unmasked.
+        if let first = heard.first {
+            try session.recorded.video.decodeFrame(max(0, session.frameIndex(at: first.time - 0.2)), into: &image)
+            image.pixels.withUnsafeBufferPointer { p in
+                video.withUnsafeMutableBufferPointer { inference.videoMap(p.baseAddress!, width: image.width, height: image.height, into: $0.baseAddress!) }
+            }
+        }
         var samples: [Sample] = []
         for (k, (time, _)) in heard.enumerated() {
             let audio = heard[settings.mismatchedAudio ? (k + heard.count / 2) % heard.count : k].audio
