@@ -107,11 +107,15 @@ public final class LiveImageTracker: @unchecked Sendable {
     public func apply(_ frame: UnsafeMutablePointer<Float>) {
         let count = side * side
         if seen > 0 {
+            // This frame's changes once, into scratch (the dilation below reuses it afterwards).
             var total: Float = 0
-            for i in 0..<count { total += spec.change(frame[i], previous[i], grayPerUnit: grayPerUnit) }
+            for i in 0..<count {
+                scratch[i] = spec.change(frame[i], previous[i], grayPerUnit: grayPerUnit)
+                total += scratch[i]
+            }
             // A frozen or lost picture changes nowhere: keep what the live picture taught.
             if total / Float(count) > spec.thresholdGray / 50 {
-                for i in 0..<count { activity[i] = decay * activity[i] + (1 - decay) * spec.change(frame[i], previous[i], grayPerUnit: grayPerUnit) }
+                for i in 0..<count { activity[i] = decay * activity[i] + (1 - decay) * scratch[i] }
                 updates += 1
                 correction *= decay
                 if updates == 1 || updates % refreshEvery == 0 {
