@@ -36,9 +36,15 @@ public enum ControlClient {
         _ = fcntl(fd, F_SETFL, flags)
         let bytes = Array((command + "\n").utf8)
         var sent = 0
-        while sent < bytes.count {
-            sent += try syscall("send", subject: socketPath) {
-                bytes.withUnsafeBytes { send(fd, $0.baseAddress! + sent, $0.count - sent, Int32(MSG_NOSIGNAL)) }
+        sending: while sent < bytes.count {
+            do {
+                sent += try syscall("send", subject: socketPath) {
+                    bytes.withUnsafeBytes { send(fd, $0.baseAddress! + sent, $0.count - sent, Int32(MSG_NOSIGNAL)) }
+                }
+            } catch where error.errno == EPIPE || error.errno == ECONNRESET {
+                // A daemon with all its client slots taken answers "busy" and hangs up without
+                // reading the command; that reply is already queued here, so go and read it.
+                break sending
             }
         }
         var reply: [UInt8] = []
