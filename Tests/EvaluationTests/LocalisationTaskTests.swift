@@ -67,4 +67,37 @@ struct LocalisationTaskTests {
                                  work: Self.directory + "/bundle-dot-work", name: "t").run()
         }
     }
+
+    /// `showtell localise` draws the map `eval localise` scores: same moments, same verdicts;
+    /// a session without ground truth still gets its picture; a time outside the recording
+    /// is refused with the range that would work.
+    @Test func singleMomentOverlayAgreesWithTheEvaluation() throws {
+        let (_, samples) = try Self.run(.fusionDot)
+        let judged = samples.filter { $0.pointing != nil }
+        try #require(!judged.isEmpty, "the phantom session names an anatomy on screen")
+        let out = Self.directory + "/moments.png"
+        let moments = try MomentOverlay.render(session: Self.session, bundle: Self.directory + "/bundle-dot",
+                                               times: judged.map(\.time), out: out)
+        #expect(moments.map(\.time) == judged.map(\.time))
+        #expect(moments.map(\.structure) == judged.map(\.structure))
+        #expect(moments.map(\.pointing) == judged.map(\.pointing))
+        #expect(try FileManager.default.attributesOfItem(atPath: out)[.size] as? Int ?? 0 > 1000)
+
+        // The same recording without its ground truth.
+        let bare = Self.directory + "/scan-bare"
+        try? FileManager.default.removeItem(atPath: bare)
+        try FileManager.default.createDirectory(atPath: bare, withIntermediateDirectories: true)
+        for file in ["video.avi", "audio.wav"] { try FileManager.default.copyItem(atPath: Self.session + "/" + file, toPath: bare + "/" + file) }
+        var manifest = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: Self.session + "/session.json"))) as! [String: Any]
+        manifest["hasLabels"] = false
+        manifest["hasTranscript"] = false
+        try JSONSerialization.data(withJSONObject: manifest).write(to: URL(fileURLWithPath: bare + "/session.json"))
+        let plain = try MomentOverlay.render(session: bare, bundle: Self.directory + "/bundle-dot", times: [judged[0].time], out: bare + ".png")
+        #expect(plain.count == 1 && plain[0].named.isEmpty && plain[0].pointing == nil && plain[0].words.isEmpty)
+
+        let error = #expect(throws: EvaluationError.self) {
+            try MomentOverlay.render(session: Self.session, bundle: Self.directory + "/bundle-dot", times: [60], out: out)
+        }
+        #expect(error?.description.contains("outside the recording") == true, "\(String(describing: error))")
+    }
 }

@@ -156,58 +156,23 @@ public final class LocalisationTask {
             t += settings.every
         }
         // Pass 1: the audio embedding of every moment's window (the front-end streams forward).
-        let clip = session.recorded.audio
-        let frontEnd = try SpeechFrontEnd(inputRate: clip.sampleRate)
-        let rate = Double(clip.sampleRate), channels = clip.channels
-        let outputRate = Double(frontEnd.spectrogram.spec.sampleRate)
-        let maxPush = frontEnd.settings.maxPushFrames
-        var pushed = 0
-        let d = inference.embeddingDimension, cells = inference.mapWidth * inference.mapHeight
-        var spectrogram = [Float](repeating: 0, count: ShowTellNetwork.spectrogramSize * ShowTellNetwork.spectrogramSize)
-        var heard: [(time: Double, audio: [Float])] = []
-        for time in times {
-            // Audio up to 50 ms past the window end (flushes the resampler's delay with real signal).
-            let target = min(clip.frameCount, Int(((time + half + 0.05) * rate).rounded()))
-            while pushed < target {
-                let count = min(maxPush, target - pushed)
-                clip.samples.withUnsafeBufferPointer { all in
-                    frontEnd.push(interleaved: UnsafeBufferPointer(rebasing: all[(pushed * channels)..<((pushed + count) * channels)]), channels: channels)
-                }
-                pushed += count
-            }
-            let end = Int(((time + half) * outputRate).rounded())
-            let window = spectrogram.withUnsafeMutableBufferPointer { frontEnd.window(endingAt: end, into: $0.baseAddress!, standardised: true) }
-            guard window != nil else { continue }  // the last moments of a recording (no audio after them)
-            var audio = [Float](repeating: 0, count: d)
-            spectrogram.withUnsafeBufferPointer { s in audio.withUnsafeMutableBufferPointer { inference.audioEmbedding(s.baseAddress!, into: $0.baseAddress!) } }
-            heard.append((time, audio))
-        }
+        let maps = MomentMaps(inference: inference, kind: kind)
+        let heard = try maps.audioEmbeddings(session.recorded.audio, at: times)
         // Pass 2: each moment's frame, its map with that audio (or another moment's: the
         // control), and the scores.
-        var video = [Float](repeating: 0, count: d * cells)
-        var cellScores = [Float](repeating: 0, count: cells)
         var image = Image8(width: session.frameWidth, height: session.frameHeight, channels: 1)
         let progress = ProgressBar("\(name) \(session.name)", total: heard.count)
-        // A bundle with a live-image mask learns the mask from frame changes, as on the box:
-        // show it the frame 0.2 s before the first moment, so no moment is judged unmasked.
+        // Show a masked bundle the frame 0.2 s before the first moment, so no moment is judged unmasked.
         if let first = heard.first {
             try session.recorded.video.decodeFrame(max(0, session.frameIndex(at: first.time - 0.2)), into: &image)
-            image.pixels.withUnsafeBufferPointer { p in
-                video.withUnsafeMutableBufferPointer { inference.videoMap(p.baseAddress!, width: image.width, height: image.height, into: $0.baseAddress!) }
-            }
+            maps.watch(image)
         }
         var samples: [Sample] = []
         for (k, (time, _)) in heard.enumerated() {
             let audio = heard[settings.mismatchedAudio ? (k + heard.count / 2) % heard.count : k].audio
             let index = session.frameIndex(at: time)
             try session.recorded.video.decodeFrame(index, into: &image)
-            image.pixels.withUnsafeBufferPointer { p in
-                video.withUnsafeMutableBufferPointer { inference.videoMap(p.baseAddress!, width: image.width, height: image.height, into: $0.baseAddress!) }
-            }
-            audio.withUnsafeBufferPointer { a in video.withUnsafeBufferPointer { v in cellScores.withUnsafeMutableBufferPointer {
-                Localisation.map(kind, audio: a.baseAddress!, map: v.baseAddress!, dimension: d, cells: cells, into: $0.baseAddress!)
-            } } }
-            let map = cellScores.withUnsafeBufferPointer { GridMap(width: inference.mapWidth, height: inference.mapHeight, floats: $0) }.minMaxNormalised()
+            let map = maps.map(image, audio: audio)
             let words = session.words(from: time - half, to: time + half).filter { $0.speaker == EvaluationSession.sonographer }
             let named = EvaluationSession.namedAnatomy(in: words)
             var sample = Sample(scan: session.name, time: time, frame: index, words: words.map(\.text).joined(separator: " "),

@@ -1,0 +1,34 @@
+import ArgumentParser
+import Evaluation
+
+struct LocaliseCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "localise",
+        abstract: "Draw what the box shows at chosen moments of a recorded session: frame, heatmap, and (with ground truth) the named structure and the words.",
+        discussion: """
+            The heatmap is the bundle's localisation map (the manifest's outputs.localisation) of \
+            the 0.6 s audio window centred on each --at time against that moment's frame; a bundle \
+            with a live-image mask first watches the 60 frames before the moment, as on the box. \
+            Sessions with transcript.vtt and labels.jsonl also show the words spoken, the gaze, the \
+            named structure's outline and whether the map's maximum hits it (pointing game).
+            """
+    )
+
+    @Argument(help: "Session folder (session.json, video.avi, audio.wav).") var session: String
+    @Option(help: "Model bundle folder (float or int8).") var model: String
+    @Option(help: "Moment to draw, in seconds (repeat for several).") var at: [Double]
+    @Option(help: "Output picture (.png).") var out: String
+    @Option(help: "Threads.") var threads = 1
+
+    func run() throws {
+        let moments = try MomentOverlay.render(session: session, bundle: model, times: at, out: out, threads: threads)
+        for m in moments {
+            var line = String(format: "%7.2f s  frame %5d  ", m.time, m.frame)
+            line += m.named.isEmpty ? "no anatomy named" : "named \(m.named.joined(separator: ","))"
+            if let s = m.structure, let p = m.pointing { line += "  pointing \(s): " + (p >= 1 ? "hit" : p > 0 ? String(format: "%.2f", p) : "miss") }
+            if !m.words.isEmpty { line += "  \"\(m.words)\"" }
+            print(line)
+        }
+        print("wrote \(out)")
+    }
+}
