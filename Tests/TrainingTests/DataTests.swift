@@ -144,6 +144,43 @@ import Testing
         }
     }
 
+    /// The warp moves a formant at bin f to bin αf and a column at c + d to c + βd (exact
+    /// where those land on whole bins), leaves a spectrogram alone at α = β = 1, keeps a
+    /// spectrogram that is constant along time unchanged by the tempo change, and repeats the
+    /// top bin where the stretched axis runs out.
+    @Test func spectrogramWarpMovesFormantsAndColumnsByItsFactors() {
+        let size = 33, centre = 16
+        var scratch = [Float](repeating: 0, count: size * size)
+        func warp(_ input: [Float], _ alpha: Double, _ beta: Double) -> [Float] {
+            var out = input
+            out.withUnsafeMutableBufferPointer { o in scratch.withUnsafeMutableBufferPointer {
+                SpectrogramWarp.warp(o.baseAddress!, size: size, frequencyScale: alpha, timeScale: beta, scratch: $0.baseAddress!)
+            } }
+            return out
+        }
+        let noise = (0..<(size * size)).map { Float(($0 * 7919) % 101) / 50 - 1 }
+        #expect(warp(noise, 1, 1) == noise)
+        // A formant at bin 8 under α = 1.25 lands on bin 10.
+        var formant = [Float](repeating: 0, count: size * size)
+        for t in 0..<size { formant[8 * size + t] = 1 }
+        let raised = warp(formant, 1.25, 1)
+        for t in 0..<size { #expect(raised[10 * size + t] == 1 && raised[9 * size + t] < 1 && raised[11 * size + t] < 1) }
+        // A column at centre + 8 under β = 1.5 lands on centre + 12; under 0.5 on centre + 4.
+        var column = [Float](repeating: 0, count: size * size)
+        for f in 0..<size { column[f * size + centre + 8] = 1 }
+        for (beta, target) in [(1.5, centre + 12), (0.5, centre + 4)] {
+            let moved = warp(column, 1, beta)
+            for f in 0..<size { #expect(moved[f * size + target] == 1, "beta \(beta) bin \(f)") }
+        }
+        // Rows constant along time stay so under a tempo change; a lowered voice (α < 1)
+        // reads above its top bin and repeats it.
+        let rows = (0..<(size * size)).map { Float($0 / size) }
+        #expect(warp(rows, 1, 0.8) == rows)
+        let lowered = warp(rows, 0.8, 1)
+        #expect(lowered[(size - 1) * size] == Float(size - 1))
+        for f in 0..<size { #expect(abs(lowered[f * size] - min(Float(f) / 0.8, Float(size - 1))) < 1e-4) }
+    }
+
     /// Augmentation is for training batches only: maps scored against ground truth see the
     /// frames as stored.
     @Test func scoringBatchesAreNotAugmented() throws {
@@ -151,6 +188,7 @@ import Testing
         c.framesPerClip = 1
         c.frameJitter = FrameJitter(maxShift: 4)
         c.spectrogramMasking = SpectrogramMasking(bands: 2, maxWidth: 4)
+        c.spectrogramWarp = SpectrogramWarp(frequency: 0.2, time: 0.2)
         let source = SyntheticClips(count: 2, sessions: 2, frameSize: 24, spectrogramSize: 16, seed: 3)
         let builder = BatchBuilder(source: source, vectors: TrainingRun.syntheticVectors(),
                                    keywords: KeywordDictionary(forms: ["alpha": ["alpha"]]), configuration: c)
@@ -160,6 +198,10 @@ import Testing
         var random = RandomSource(seed: 1)
         _ = builder.fill(model, indices: [0, 1], random: &random, augment: false)
         #expect(Array(UnsafeBufferPointer(start: model.videoInput, count: 24 * 24)) == stored)
+        var spectrogram = [Float](repeating: 0, count: 16 * 16)
+        spectrogram.withUnsafeMutableBufferPointer { source.loadSpectrogram(clip: 0, into: $0.baseAddress!) }
+        let audio = try #require(model.audioInput)
+        #expect(Array(UnsafeBufferPointer(start: audio, count: 16 * 16)) == spectrogram, "scored clips are not warped or masked")
         var changed = false
         for seed in 0..<8 where !changed {
             var r = RandomSource(seed: UInt64(seed))

@@ -96,13 +96,14 @@ public struct BatchBuilder: Sendable {
     }
 
     /// Fills the model's input arenas for `indices` (count == batch) and returns the rest.
-    /// `augment`: apply the run's frame jitter and spectrogram masking (training batches only,
+    /// `augment`: apply the run's frame jitter, spectrogram warp and masking (training batches only,
     /// never the maps that are scored against ground-truth positions).
     public func fill(_ model: TrainingModel, indices: [Int], random: inout RandomSource, augment: Bool = true) -> BatchInputs {
         let c = configuration, n = c.batch, f = c.framesPerClip
         precondition(indices.count == n, "batch of \(indices.count) clips, model expects \(n)")
         let frameArea = c.frameSize * c.frameSize, spectrogramArea = c.spectrogramSize * c.spectrogramSize
         var swapped = [Bool](repeating: false, count: n)
+        var warpScratch = [Float](repeating: 0, count: augment && c.spectrogramWarp != nil ? spectrogramArea : 0)
         for (slot, clip) in indices.enumerated() {
             for frame in 0..<f {
                 // With one frame per clip the first stored frame is used.
@@ -113,6 +114,11 @@ public struct BatchBuilder: Sendable {
             }
             if let audio = model.audioInput {
                 source.loadSpectrogram(clip: clip, into: audio + slot * spectrogramArea)
+                if augment, let warp = c.spectrogramWarp {
+                    warpScratch.withUnsafeMutableBufferPointer {
+                        warp.apply(audio + slot * spectrogramArea, size: c.spectrogramSize, scratch: $0.baseAddress!, random: &random)
+                    }
+                }
                 if augment { c.spectrogramMasking?.apply(audio + slot * spectrogramArea, size: c.spectrogramSize, random: &random) }
             }
             if c.variant == .videoOnly { swapped[slot] = random.next() % 2 == 1 }
