@@ -19,6 +19,7 @@ public final class ApplianceMetrics: Sendable {
         ("showtell_frames_skipped_total", "Frames shown without inference because the loop was behind.", { $0.framesSkipped }),
         ("showtell_audio_windows_total", "0.6 s audio windows analysed.", { $0.audioWindows }),
         ("showtell_speech_windows_total", "Audio windows the voice detector called speech.", { $0.speechWindows }),
+        ("showtell_anatomy_windows_total", "Speech windows the model judged to be about anatomy (they drive the heatmap).", { $0.anatomyWindows }),
         ("showtell_audio_xruns_total", "ALSA capture overruns recovered.", { $0.audioXruns }),
         ("showtell_audio_samples_sanitised_total", "Audio samples that were NaN, infinite or beyond full scale (silenced or clipped).", { $0.audioSanitised }),
         ("showtell_video_stalls_total", "Times the video source stopped delivering (NO SIGNAL shown).", { $0.videoStalls }),

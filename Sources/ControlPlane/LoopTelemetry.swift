@@ -12,6 +12,9 @@ public struct LoopCounters: Codable, Sendable, Equatable {
     public var framesSkipped = 0
     public var audioWindows = 0
     public var speechWindows = 0
+    /// Speech windows the model's relevance head called about anatomy (all speech windows
+    /// for a bundle without the head): the ones that drive the heatmap.
+    public var anatomyWindows = 0
     public var audioXruns = 0
     /// Audio samples that arrived NaN, infinite or beyond full scale (`SampleSanitiser`).
     public var audioSanitised = 0
@@ -19,13 +22,14 @@ public struct LoopCounters: Codable, Sendable, Equatable {
     public var videoReopens = 0
 
     public init(framesIn: Int = 0, framesOut: Int = 0, framesDropped: Int = 0, framesSkipped: Int = 0, audioWindows: Int = 0,
-                speechWindows: Int = 0, audioXruns: Int = 0, audioSanitised: Int = 0, videoStalls: Int = 0, videoReopens: Int = 0) {
+                speechWindows: Int = 0, anatomyWindows: Int = 0, audioXruns: Int = 0, audioSanitised: Int = 0, videoStalls: Int = 0, videoReopens: Int = 0) {
         self.framesIn = framesIn
         self.framesOut = framesOut
         self.framesDropped = framesDropped
         self.framesSkipped = framesSkipped
         self.audioWindows = audioWindows
         self.speechWindows = speechWindows
+        self.anatomyWindows = anatomyWindows
         self.audioXruns = audioXruns
         self.audioSanitised = audioSanitised
         self.videoStalls = videoStalls
@@ -47,6 +51,7 @@ public final class LoopTelemetry: Sendable {
     public let framesSkipped = Atomic<Int>(0)
     public let audioWindows = Atomic<Int>(0)
     public let speechWindows = Atomic<Int>(0)
+    public let anatomyWindows = Atomic<Int>(0)
     public let audioXruns = Atomic<Int>(0)
     public let audioSanitised = Atomic<Int>(0)
     public let videoStalls = Atomic<Int>(0)
@@ -74,6 +79,7 @@ public final class LoopTelemetry: Sendable {
         c.framesSkipped = framesSkipped.load(ordering: .relaxed)
         c.audioWindows = audioWindows.load(ordering: .relaxed)
         c.speechWindows = speechWindows.load(ordering: .relaxed)
+        c.anatomyWindows = anatomyWindows.load(ordering: .relaxed)
         c.audioXruns = audioXruns.load(ordering: .relaxed)
         c.audioSanitised = audioSanitised.load(ordering: .relaxed)
         c.videoStalls = videoStalls.load(ordering: .relaxed)
@@ -90,6 +96,7 @@ public final class LoopTelemetry: Sendable {
         framesSkipped.store(c.framesSkipped, ordering: .relaxed)
         audioWindows.store(c.audioWindows, ordering: .relaxed)
         speechWindows.store(c.speechWindows, ordering: .relaxed)
+        anatomyWindows.store(c.anatomyWindows, ordering: .relaxed)
         audioXruns.store(c.audioXruns, ordering: .relaxed)
         audioSanitised.store(c.audioSanitised, ordering: .relaxed)
         videoStalls.store(c.videoStalls, ordering: .relaxed)

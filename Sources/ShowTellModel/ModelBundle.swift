@@ -167,6 +167,9 @@ public struct ModelBundle: Sendable {
         guard manifest.embeddingDimension > 0 else {
             throw ModelBundleError(.manifestInvalid, path: path, "embedding_dimension \(manifest.embeddingDimension) must be positive")
         }
+        if let problem = manifest.outputs?.relevance?.problem(dimension: manifest.embeddingDimension) {
+            throw ModelBundleError(.manifestInvalid, path: path, problem + "; refit it with showtell relevance, or remove outputs.relevance")
+        }
         guard manifest.sha256.count == 64, manifest.sha256.allSatisfy(\.isHexDigit) else {
             throw ModelBundleError(.manifestInvalid, path: path, "sha256 \"\(manifest.sha256)\" is not 64 hex digits")
         }

@@ -164,6 +164,9 @@ public struct ModelManifest: Codable, Sendable, Equatable {
         /// x, y, width, height of the frame the map covers, as fractions.
         public var mapCoverage: [Float]
         public var localisation: String
+        /// "Is this speech about anatomy?" (nil: the bundle has no such head; the box then
+        /// shows the map whenever the sonographer speaks).
+        public var relevance: RelevanceHead?
     }
 
     /// What a clinical ML engineer needs to trace a trained bundle back to its run.
@@ -230,7 +233,7 @@ extension ModelManifest.Inputs.Audio {
 
 extension ModelManifest.Outputs {
     enum CodingKeys: String, CodingKey {
-        case audioEmbedding = "audio_embedding", videoMap = "video_map", mapCoverage = "map_coverage", localisation
+        case audioEmbedding = "audio_embedding", videoMap = "video_map", mapCoverage = "map_coverage", localisation, relevance
     }
 }
 

@@ -3,6 +3,7 @@ import ControlPlane
 import Display
 import Foundation
 import MediaFormats
+import ShowTellModel
 import Testing
 @testable import Appliance
 
@@ -39,14 +40,15 @@ import Testing
         try WAVFile.write(AudioClip(sampleRate: rate, channels: 1, samples: samples), to: path)
     }
 
-    func makeLoop(directory: String, corrupt: Int? = nil, settings: ApplianceLoop.Settings = .init()) throws -> (ApplianceLoop, NullScreen) {
+    func makeLoop(directory: String, corrupt: Int? = nil, settings: ApplianceLoop.Settings = .init(),
+                  model: LocalisationModel? = nil) throws -> (ApplianceLoop, NullScreen) {
         try writeVideo(directory + "/video.avi", corrupt: corrupt)
         try writeAudio(directory + "/audio.wav")
         let clock = ReplayClock(paced: false)
         let video = try ReplayVideoSource(path: directory + "/video.avi", clock: clock)
         let audio = try ReplayAudioSource(path: directory + "/audio.wav", clock: clock)
         let screen = NullScreen(width: 320, height: 264)
-        let loop = try ApplianceLoop(video: video, audio: audio, audioThreaded: false, screen: screen, model: nil, settings: settings)
+        let loop = try ApplianceLoop(video: video, audio: audio, audioThreaded: false, screen: screen, model: model, settings: settings)
         return (loop, screen)
     }
 
@@ -85,6 +87,28 @@ import Testing
         // Silence for the first second, the voiced sound after it.
         #expect(c.speechWindows >= 4 && c.speechWindows < c.audioWindows)
         #expect(loop.metrics.latencySummariesIdle().captureToDisplay.count == 60)
+    }
+
+    /// With a relevance head the heatmap follows speech about anatomy only: a head that says
+    /// "anatomy" lets every speech window drive the map; one that says "not anatomy" keeps the
+    /// picture grey and the status bar says why. Without a head every speech window counts.
+    @Test func relevanceHeadGatesTheHeatmap() throws {
+        for (bias, expectHeat) in [(Float(6), true), (Float(-6), false), (nil, true)] {
+            let scratch = ScratchFolder("showtell-loop")
+            let head = bias.map { RelevanceHead(weights: [0, 0, 0, 0], bias: $0, threshold: 0.5, taughtBy: "test") }
+            let (loop, screen) = try makeLoop(directory: scratch.path, model: ConstantModel(relevance: head))
+            try loop.run { false }
+            let c = loop.counters
+            #expect(c.speechWindows >= 4)
+            #expect(c.anatomyWindows == (expectHeat ? c.speechWindows : 0), "bias \(String(describing: bias))")
+            // The last frame, 1 s into the voiced sound: coloured pixels only under a heatmap
+            // (rows 0..<240 hold the picture; the status bar below has coloured text).
+            let coloured = (0..<240).contains { y in
+                let row = screen.canvas.row(y)
+                return (0..<320).contains { x in (row[x] >> 16) & 0xFF != row[x] & 0xFF }
+            }
+            #expect(coloured == expectHeat, "bias \(String(describing: bias)): heatmap shown \(coloured)")
+        }
     }
 
     @Test func corruptFrameIsSkippedAndCounted() throws {
@@ -145,5 +169,22 @@ import TestSupport
         let centre = (0..<240).flatMap { y in (0..<320).map { canvas.row(y)[$0] } }
         #expect(centre.contains { $0 & 0xFF > 200 })     // message text drawn
         #expect(canvas.row(10)[10] == 0x101018)           // on the dark NO SIGNAL background
+    }
+}
+
+/// A 4-dimensional model whose map peaks in one corner whatever it hears.
+final class ConstantModel: LocalisationModel {
+    let summary = "constant test model"
+    let trained = true
+    let embeddingDimension = 4
+    let mapWidth = 4, mapHeight = 4
+    let mapCoverage: (x: Float, y: Float, width: Float, height: Float) = (0, 0, 1, 1)
+    let relevance: RelevanceHead?
+    init(relevance: RelevanceHead?) { self.relevance = relevance }
+    func embedAudio(_ spectrogram: UnsafePointer<Float>, into embedding: UnsafeMutablePointer<Float>) {
+        embedding.update(repeating: 1, count: 4)
+    }
+    func embedVideo(_ frame: UnsafePointer<UInt8>, width: Int, height: Int, into map: UnsafeMutablePointer<Float>) {
+        for i in 0..<(4 * 16) { map[i] = i % 16 == 0 ? 1 : 0 }
     }
 }

@@ -92,6 +92,9 @@ public final class ApplianceLoop {
     private var lastAudioWindow: Int64 = 0
     private var haveAudioEmbedding = false
     private var speaking = false
+    /// The newest speech window is about anatomy (the model's relevance head; true without one).
+    private var aboutAnatomy = false
+    private var relevance: RelevanceHead?
     private var alpha: Float = 0
     private var lastFrameTime: Int64 = 0
     private var lastIterationNanoseconds: Int64 = 0
@@ -135,6 +138,7 @@ public final class ApplianceLoop {
     /// between iterations on the loop's thread (a reload), never per frame.
     public func installModel(_ model: LocalisationModel?, missing: StaticString = "NO MODEL") {
         self.model = model
+        relevance = model?.relevance
         audioEmbedding.deallocate(); videoMap.deallocate(); heat.deallocate()
         let d = model?.embeddingDimension ?? 1
         let w = model?.mapWidth ?? 1, h = model?.mapHeight ?? 1
@@ -217,7 +221,7 @@ public final class ApplianceLoop {
         let (shown, shownStamp) = delay?.push(frame, size: video.width * video.height, stamp: stamp) ?? (UnsafePointer(frame), stamp)
 
         // Video: every frame, unless the last iteration overran the frame period.
-        if let model, speaking || alpha > 0.01 {
+        if let model, (speaking && aboutAnatomy) || alpha > 0.01 {
             if skipNextVideo {
                 counters.framesSkipped += 1
                 skipNextVideo = false
@@ -231,7 +235,7 @@ public final class ApplianceLoop {
 
         // Fade the overlay in while speech is heard, out after it.
         let dt = lastFrameTime > 0 ? Float(stamp.captureTime - lastFrameTime) * 1e-9 : 0.033
-        let target: Float = speaking && haveAudioEmbedding ? settings.heatmapAlpha : 0
+        let target: Float = speaking && aboutAnatomy && haveAudioEmbedding ? settings.heatmapAlpha : 0
         let tau = target > alpha ? settings.fadeInSeconds : settings.fadeOutSeconds
         alpha += (target - alpha) * min(1, max(dt, 0) / tau)
         if lastFrameTime > 0, dt > 0 { status.fps += (1 / dt - status.fps) * 0.1 }
@@ -290,9 +294,12 @@ public final class ApplianceLoop {
         speaking = voice && report.speechToNoiseDB >= settings.nearSpeakerDB
         status.listening = speaking ? .speech : voice ? .otherVoice : .silence
         if speaking { counters.speechWindows += 1 }
+        aboutAnatomy = false
         if speaking, let model {
             model.embedAudio(spectrogram, into: audioEmbedding)
             haveAudioEmbedding = true
+            aboutAnatomy = relevance.map { $0.probability(audioEmbedding) >= $0.threshold } ?? true
+            if aboutAnatomy { counters.anatomyWindows += 1 } else { status.listening = .speechNotAnatomy }
         }
     }
 

@@ -10,11 +10,13 @@ public final class BundleLocalisationModel: LocalisationModel {
     public let trained: Bool
     public let manifest: ModelManifest
     public let branches: any ShowTellBranches
+    private let relevanceHead: RelevanceHead?
 
     public init(manifest: ModelManifest, branches: any ShowTellBranches) {
         self.manifest = manifest
         self.branches = branches
         trained = manifest.trained
+        relevanceHead = manifest.outputs?.relevance
         summary = "\(manifest.backbone) \(branches.precision) D=\(manifest.embeddingDimension) "
             + (trained ? String(manifest.created.prefix(10)) : "(untrained)")
     }
@@ -33,6 +35,7 @@ public final class BundleLocalisationModel: LocalisationModel {
     public var mapHeight: Int { branches.mapHeight }
     public var mapCoverage: (x: Float, y: Float, width: Float, height: Float) { branches.mapCoverage }
     public var localisation: Localisation.Kind { Localisation.kind(described: manifest.outputs?.localisation) }
+    public var relevance: RelevanceHead? { relevanceHead }
 
     public func embedAudio(_ spectrogram: UnsafePointer<Float>, into embedding: UnsafeMutablePointer<Float>) {
         branches.audioEmbedding(spectrogram, into: embedding)

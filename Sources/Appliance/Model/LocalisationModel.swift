@@ -20,8 +20,12 @@ public protocol LocalisationModel: AnyObject {
     var mapCoverage: (x: Float, y: Float, width: Float, height: Float) { get }
     /// Which similarity of a with each cell the weights were trained for (the bundle says).
     var localisation: Localisation.Kind { get }
+    /// "Is this speech about anatomy?" on the audio embedding (nil: the bundle has none, and
+    /// every speech window drives the heatmap).
+    var relevance: RelevanceHead? { get }
 }
 
 extension LocalisationModel {
     public var localisation: Localisation.Kind { .cosine }
+    public var relevance: RelevanceHead? { nil }
 }

@@ -4,7 +4,9 @@ import MediaFormats
 /// fields are numbers, drawn digit by digit).
 public struct StatusLine {
     /// `otherVoice`: speech too far from the microphone to be the sonographer (no heatmap).
-    public enum Listening: Sendable { case speech, otherVoice, silence, noMicrophone }
+    /// `speechNotAnatomy`: the sonographer speaks, but the model's relevance head says the
+    /// talk is not about anatomy, so no heatmap (the paper's Figure 7b).
+    public enum Listening: Sendable { case speech, speechNotAnatomy, otherVoice, silence, noMicrophone }
 
     public var fps: Float = 0
     public var latencyMilliseconds: Float = 0
@@ -26,6 +28,7 @@ public struct StatusLine {
         x = BitmapFont.draw(" MS  ", into: canvas, x: x, y: top, scale: scale, colour: 0xC0C0C0)
         switch listening {
         case .speech: x = BitmapFont.draw("SPEECH", into: canvas, x: x, y: top, scale: scale, colour: 0x40FF40)
+        case .speechNotAnatomy: x = BitmapFont.draw("SPEECH, NOT ANATOMY", into: canvas, x: x, y: top, scale: scale, colour: 0x80C080)
         case .otherVoice: x = BitmapFont.draw("OTHER VOICE", into: canvas, x: x, y: top, scale: scale, colour: 0x80A0C0)
         case .silence: x = BitmapFont.draw("LISTENING", into: canvas, x: x, y: top, scale: scale, colour: 0x808080)
         case .noMicrophone: x = BitmapFont.draw("NO MICROPHONE", into: canvas, x: x, y: top, scale: scale, colour: 0xFFB000)

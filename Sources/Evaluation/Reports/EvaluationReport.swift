@@ -127,6 +127,20 @@ public enum EvaluationReport {
             if !skipped.isEmpty { md += "\nLeft out: " + skipped.joined(separator: "; ") + "\n" }
             md += "\n"
         }
+        let judged = runs.filter { $0.relevance != nil && !$0.settings.mismatchedAudio }
+        if !judged.isEmpty {
+            md += "### Is the speech about anatomy? (the bundle's relevance head)\n\n"
+            md += "Over every moment above: the head's p(anatomy) of the moment's audio against the ground truth (the sonographer's "
+                + "words in the window name an anatomy). The box shows the heatmap only while p ≥ threshold. Base rate: the share of "
+                + "moments that name anatomy, the precision of a head that always says yes.\n\n"
+            md += "| run | threshold | moments | base rate | precision | recall | F1 |\n|---|---:|---:|---:|---:|---:|---:|\n"
+            for run in judged {
+                let r = run.relevance!
+                md += "| \(run.name) | " + String(format: "%.3f | %d | %.1f %% | %.1f %% | %.1f %% | %.1f %% |\n", r.threshold, r.moments,
+                                                  r.baseRate * 100, r.precision * 100, r.recall * 100, r.f1 * 100)
+            }
+            md += "\n"
+        }
         let anatomy = runs.map { $0.scores[LocalisationTask.Category.anatomy.rawValue] }
         let chart = BarChart(title: "AUDIO-GUIDED LOCALISATION", subtitle: "SPEECH NAMING ANATOMY, MEAN +/- STD OVER MOMENTS",
                              series: columns, groups: [

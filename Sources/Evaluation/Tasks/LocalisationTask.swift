@@ -53,6 +53,34 @@ public final class LocalisationTask {
         public var kl, cc, sim, comp, pointing, ciou: Double?
         /// Why a metric is missing ("no fixations in the window", "named structure not on screen").
         public var skipped: [String]
+        /// The bundle's "about anatomy?" probability for this moment's audio (nil: no head).
+        public var relevance: Double?
+    }
+
+    /// The relevance head judged over all moments against the ground truth (does the
+    /// sonographer's speech in the window name an anatomy?).
+    public struct RelevanceScores: Codable, Sendable {
+        public var threshold: Double
+        public var moments: Int
+        /// Share of moments that name anatomy (a head that always says yes has this precision).
+        public var baseRate: Double
+        public var precision: Double
+        public var recall: Double
+        public var f1: Double
+
+        init?(_ samples: [Sample], threshold: Double) {
+            let judged = samples.filter { $0.relevance != nil }
+            guard !judged.isEmpty else { return nil }
+            let positive = judged.filter { $0.category == .anatomy }.count
+            let flagged = judged.filter { $0.relevance! >= threshold }
+            let hits = flagged.filter { $0.category == .anatomy }.count
+            self.threshold = threshold
+            moments = judged.count
+            baseRate = Double(positive) / Double(judged.count)
+            precision = flagged.isEmpty ? 0 : Double(hits) / Double(flagged.count)
+            recall = positive == 0 ? 0 : Double(hits) / Double(positive)
+            f1 = precision + recall > 0 ? 2 * precision * recall / (precision + recall) : 0
+        }
     }
 
     public struct Scores: Codable, Sendable {
@@ -73,6 +101,8 @@ public final class LocalisationTask {
         public var scans: [String]
         public var scores: [String: Scores]
         public var seconds: Double
+        /// nil for a bundle without a relevance head (and in results written before it).
+        public var relevance: RelevanceScores?
     }
 
     let sessions: [String]
@@ -118,7 +148,8 @@ public final class LocalisationTask {
                 FileHandle.standardError.write(Data("\(name) \(scan): done before (\(path))\n".utf8))
                 continue
             }
-            let samples = try evaluate(EvaluationSession(directory: directory), inference: inference, kind: kind)
+            let samples = try evaluate(EvaluationSession(directory: directory), inference: inference, kind: kind,
+                                       relevance: manifest.outputs?.relevance)
             try FileIO.writeAtomically(path, Array(try JSONEncoder.sorted.encode(samples)))
             all += samples
         }
@@ -126,7 +157,8 @@ public final class LocalisationTask {
         for category in Category.allCases { scores[category.rawValue] = try Self.score(all.filter { $0.category == category }) }
         let result = Result(name: name, bundle: bundleDirectory, trained: manifest.trained, localisation: kind.rawValue, settings: settings,
                             scans: sessions.map { ($0 as NSString).lastPathComponent }, scores: scores,
-                            seconds: Date().timeIntervalSince(start))
+                            seconds: Date().timeIntervalSince(start),
+                            relevance: manifest.outputs?.relevance.flatMap { RelevanceScores(all, threshold: Double($0.threshold)) })
         try FileIO.writeAtomically(work + "/result.json", Array(try JSONEncoder.sorted.encode(result)))
         return (result, all)
     }
@@ -145,7 +177,8 @@ public final class LocalisationTask {
                       ciou: cious.isEmpty ? nil : try LocalisationMetrics.summarise(cious), skipped: skipped)
     }
 
-    func evaluate(_ session: EvaluationSession, inference: any ShowTellBranches, kind: Localisation.Kind) throws -> [Sample] {
+    func evaluate(_ session: EvaluationSession, inference: any ShowTellBranches, kind: Localisation.Kind,
+                  relevance: RelevanceHead? = nil) throws -> [Sample] {
         let half = GazeSaliency.window
         let geometry = ScreenGeometry(screenWidth: session.frameWidth, screenHeight: session.frameHeight, mapSize: inference.mapWidth)
         // Moments with the sonographer speaking in the window.
@@ -156,7 +189,7 @@ public final class LocalisationTask {
             t += settings.every
         }
         // Pass 1: the audio embedding of every moment's window (the front-end streams forward).
-        let maps = MomentMaps(inference: inference, kind: kind)
+        let maps = MomentMaps(inference: inference, kind: kind, relevance: relevance)
         let heard = try maps.audioEmbeddings(session.recorded.audio, at: times)
         // Pass 2: each moment's frame, its map with that audio (or another moment's: the
         // control), and the scores.
@@ -177,7 +210,8 @@ public final class LocalisationTask {
             let named = EvaluationSession.namedAnatomy(in: words)
             var sample = Sample(scan: session.name, time: time, frame: index, words: words.map(\.text).joined(separator: " "),
                                 named: named, category: named.isEmpty ? .other : .anatomy, structure: nil, map: map.values,
-                                kl: nil, cc: nil, sim: nil, comp: nil, pointing: nil, ciou: nil, skipped: [])
+                                kl: nil, cc: nil, sim: nil, comp: nil, pointing: nil, ciou: nil, skipped: [],
+                                relevance: maps.relevance(audio))
             let fixations = GazeSaliency.fixations(session.labels, around: time)
             Self.scoreGaze(&sample, map: map, density: GazeSaliency.density(fixations, geometry: geometry))
             if !named.isEmpty { Self.scoreMask(&sample, map: map, regions: session.labels[index].anatomy, geometry: geometry) }

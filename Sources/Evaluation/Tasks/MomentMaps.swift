@@ -10,12 +10,14 @@ import ShowTellModel
 final class MomentMaps {
     let inference: any ShowTellBranches
     let kind: Localisation.Kind
+    let relevanceHead: RelevanceHead?
     private var video: [Float]
     private var cellScores: [Float]
 
-    init(inference: any ShowTellBranches, kind: Localisation.Kind) {
+    init(inference: any ShowTellBranches, kind: Localisation.Kind, relevance: RelevanceHead? = nil) {
         self.inference = inference
         self.kind = kind
+        relevanceHead = relevance
         let cells = inference.mapWidth * inference.mapHeight
         video = [Float](repeating: 0, count: inference.embeddingDimension * cells)
         cellScores = [Float](repeating: 0, count: cells)
@@ -69,5 +71,10 @@ final class MomentMaps {
             Localisation.map(kind, audio: a.baseAddress!, map: v.baseAddress!, dimension: d, cells: cells, into: $0.baseAddress!)
         } } }
         return cellScores.withUnsafeBufferPointer { GridMap(width: inference.mapWidth, height: inference.mapHeight, floats: $0) }.minMaxNormalised()
+    }
+
+    /// The relevance head's probability that `audio` [D] is about anatomy (nil: no head).
+    func relevance(_ audio: [Float]) -> Double? {
+        relevanceHead.map { head in audio.withUnsafeBufferPointer { Double(head.probability($0.baseAddress!)) } }
     }
 }

@@ -20,6 +20,8 @@ public enum MomentOverlay {
         public var structure: String?
         /// Pointing game for that structure: 1 hit, 0 miss, a fraction on ties; nil if not judged.
         public var pointing: Double?
+        /// The bundle's p(speech is about anatomy), nil without a relevance head.
+        public var relevance: Double?
     }
 
     /// Frames a masked bundle watches before each moment (about 2.4 s at 25 fps: the live-image
@@ -39,7 +41,8 @@ public enum MomentOverlay {
         }
         let truth = manifest.hasLabels && manifest.hasTranscript ? try SessionTruth.read(directory: directory) : nil
         let (bundleManifest, inference) = try LoadedBundle.load(directory: bundle, threads: threads)
-        let maps = MomentMaps(inference: inference, kind: Localisation.kind(described: bundleManifest.outputs?.localisation))
+        let head = bundleManifest.outputs?.relevance
+        let maps = MomentMaps(inference: inference, kind: Localisation.kind(described: bundleManifest.outputs?.localisation), relevance: head)
         let ordered = times.sorted()
         let heard = try maps.audioEmbeddings(recorded.audio, at: ordered)
         let geometry = ScreenGeometry(screenWidth: manifest.frameWidth, screenHeight: manifest.frameHeight, mapSize: inference.mapWidth)
@@ -54,9 +57,10 @@ public enum MomentOverlay {
             }
             try recorded.video.decodeFrame(index, into: &image)
             let map = maps.map(image, audio: audio)
-            var moment = Moment(time: time, frame: index, words: "", named: [], structure: nil, pointing: nil)
+            var moment = Moment(time: time, frame: index, words: "", named: [], structure: nil, pointing: nil,
+                                relevance: maps.relevance(audio))
             var outlines: [[[Double]]] = [], fixations: [GazeSaliency.Fixation] = []
-            var caption = String(format: "T = %.2f S", time)
+            var caption = String(format: "%.2f S", time)
             if let truth {
                 let spoken = truth.words.filter { $0.end > time - half && $0.start < time + half }
                 moment.words = spoken.map { $0.speaker == SessionTruth.sonographer || $0.speaker.isEmpty ? $0.text : "[\($0.speaker)] \($0.text)" }
@@ -65,7 +69,7 @@ public enum MomentOverlay {
                     .map { .init(start: $0.start, end: $0.end, speaker: $0.speaker, text: $0.text) })
                 var sample = LocalisationTask.Sample(scan: "", time: time, frame: index, words: moment.words, named: moment.named,
                                                      category: moment.named.isEmpty ? .other : .anatomy, structure: nil, map: map.values,
-                                                     kl: nil, cc: nil, sim: nil, comp: nil, pointing: nil, ciou: nil, skipped: [])
+                                                     kl: nil, cc: nil, sim: nil, comp: nil, pointing: nil, ciou: nil, skipped: [], relevance: nil)
                 if !moment.named.isEmpty {
                     LocalisationTask.scoreMask(&sample, map: map, regions: truth.frames[index].anatomy, geometry: geometry)
                 }
@@ -78,6 +82,8 @@ public enum MomentOverlay {
             } else {
                 caption += "  (NO GROUND TRUTH)"
             }
+            // The head's verdict: below its threshold the box would not show this map.
+            if let p = moment.relevance, let head { caption += String(format: "  P %.2f%@", p, p >= Double(head.threshold) ? "" : " HIDDEN") }
             moments.append(moment)
             tiles.append(.init(frame: image, map: map, fixations: fixations, outlines: outlines,
                                words: truth == nil ? "(no transcript in this session)" : moment.words, caption: caption))

@@ -54,6 +54,7 @@ struct ApplianceBenchmark {
         print("frames measured      \(measured) (after \(warmUp) warm-up)")
         print("frames dropped       \(after.framesDropped - before.framesDropped)   skipped (video branch) \(after.framesSkipped - before.framesSkipped)")
         print("speech windows       \(after.speechWindows - before.speechWindows) of \(after.audioWindows - before.audioWindows) audio windows")
+        print("anatomy windows      \(after.anatomyWindows - before.anatomyWindows) of those (relevance head; all of them without one)")
         print("latency (ms)            p50     p99     max   (HDR histograms, 3 significant digits)")
         let (stages, captureToDisplay) = loop.metrics.latencySummariesIdle()
         for series in [captureToDisplay] + stages {

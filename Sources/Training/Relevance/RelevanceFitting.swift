@@ -1,0 +1,111 @@
+import Glibc
+import ShowTellModel
+
+/// Fits a bundle's `RelevanceHead` ("is this speech about anatomy?") on a prepared dataset,
+/// self-supervised: every clip's audio embedding (the trained audio branch, frozen) is the
+/// input, and the target is whether the text branch's keyword gate (SIG at the keyword level)
+/// opens for one of the clip's ASR words. No transcript or label is read.
+///
+/// Logistic regression, full batch, Adam, L2 on the weights; each class weighted by the
+/// inverse of its share, so the minority class (usually the keyword clips) counts as much as
+/// the rest. The threshold is the one with the best F1 on the clips it was fitted on.
+public enum RelevanceFitting {
+    public struct Result: Sendable {
+        public var head: RelevanceHead
+        public var clips: Int
+        public var positives: Int
+        /// On the fitting clips, at the chosen threshold.
+        public var precision: Double
+        public var recall: Double
+    }
+
+    public struct Settings: Sendable {
+        public var steps = 400
+        public var learningRate: Float = 0.05
+        public var l2: Float = 1e-3
+        public init() {}
+    }
+
+    /// `embed`: standardised spectrogram [size][size] -> a [dimension].
+    public static func fit(source: any ClipSource, keywords: KeywordDictionary, dimension: Int,
+                           settings: Settings = Settings(), dataset: String,
+                           embed: (UnsafePointer<Float>, UnsafeMutablePointer<Float>) -> Void,
+                           progress: (Int, Int) -> Void = { _, _ in }) throws -> Result {
+        let n = source.clips.count
+        let size = source.spectrogramSize
+        var spectrogram = [Float](repeating: 0, count: size * size)
+        var features = [Float](repeating: 0, count: n * dimension)
+        var targets = [Float](repeating: 0, count: n)
+        for (index, clip) in source.clips.enumerated() {
+            targets[index] = keywords.match(clip.words).contains { $0 != nil } ? 1 : 0
+            spectrogram.withUnsafeMutableBufferPointer { source.loadSpectrogram(clip: index, into: $0.baseAddress!) }
+            spectrogram.withUnsafeBufferPointer { s in features.withUnsafeMutableBufferPointer { embed(s.baseAddress!, $0.baseAddress! + index * dimension) } }
+            progress(index + 1, n)
+        }
+        let positives = Int(targets.reduce(0, +))
+        guard positives > 0, positives < n else {
+            throw TrainingError("relevance: \(positives) of \(n) clips have a keyword among their ASR words; fitting needs both kinds (prepare more recordings, or check the keyword dictionary)")
+        }
+        let (weights, bias) = logisticRegression(features: features, targets: targets, dimension: dimension, settings: settings)
+        let head0 = RelevanceHead(weights: weights, bias: bias, threshold: 0.5, taughtBy: "")
+        let scores = (0..<n).map { i in features.withUnsafeBufferPointer { head0.probability($0.baseAddress! + i * dimension) } }
+        let chosen = bestThreshold(scores: scores, targets: targets)
+        let head = RelevanceHead(
+            weights: weights, bias: bias, threshold: chosen.threshold,
+            taughtBy: "SIG keyword gate on the prep's ASR words (self-supervised); \(n) clips of \(dataset), \(positives) with a keyword; "
+                + "fitting precision \(percent(chosen.precision)) %, recall \(percent(chosen.recall)) %")
+        return Result(head: head, clips: n, positives: positives, precision: chosen.precision, recall: chosen.recall)
+    }
+
+    /// Class-balanced, L2-regularised logistic regression by full-batch Adam.
+    /// features: [n][dimension], targets: [n] in {0, 1}.
+    static func logisticRegression(features: [Float], targets: [Float], dimension: Int, settings: Settings) -> ([Float], Float) {
+        let n = targets.count
+        let positives = targets.reduce(0, +)
+        let positiveWeight = Float(n) / (2 * positives), negativeWeight = Float(n) / (2 * (Float(n) - positives))
+        var w = [Float](repeating: 0, count: dimension), b: Float = 0
+        var m = [Float](repeating: 0, count: dimension + 1), v = [Float](repeating: 0, count: dimension + 1)
+        var gradient = [Float](repeating: 0, count: dimension + 1)
+        let beta1: Float = 0.9, beta2: Float = 0.999
+        for step in 1...max(settings.steps, 1) {
+            for k in 0...dimension { gradient[k] = 0 }
+            for i in 0..<n {
+                var z = b
+                for k in 0..<dimension { z += w[k] * features[i * dimension + k] }
+                let p = 1 / (1 + expf(-max(min(z, 80), -80)))
+                let weight = targets[i] > 0 ? positiveWeight : negativeWeight
+                let g = weight * (p - targets[i]) / Float(n)
+                for k in 0..<dimension { gradient[k] += g * features[i * dimension + k] }
+                gradient[dimension] += g
+            }
+            for k in 0..<dimension { gradient[k] += settings.l2 * w[k] }
+            let c1 = 1 - powf(beta1, Float(step)), c2 = 1 - powf(beta2, Float(step))
+            for k in 0...dimension {
+                m[k] = beta1 * m[k] + (1 - beta1) * gradient[k]
+                v[k] = beta2 * v[k] + (1 - beta2) * gradient[k] * gradient[k]
+                let update = settings.learningRate * (m[k] / c1) / ((v[k] / c2).squareRoot() + 1e-8)
+                if k < dimension { w[k] -= update } else { b -= update }
+            }
+        }
+        return (w, b)
+    }
+
+    /// The threshold (one of the scores, or 0.5 if none does better) with the best F1.
+    static func bestThreshold(scores: [Float], targets: [Float]) -> (threshold: Float, precision: Double, recall: Double) {
+        let positives = targets.reduce(0, +)
+        var best = (threshold: Float(0.5), precision: 0.0, recall: 0.0, f1: -1.0)
+        for candidate in Set(scores).sorted() where candidate > 0 && candidate < 1 {
+            var hits: Float = 0, flagged: Float = 0
+            for (score, target) in zip(scores, targets) where score >= candidate {
+                flagged += 1
+                hits += target
+            }
+            let precision = flagged > 0 ? Double(hits) / Double(flagged) : 0, recall = Double(hits) / Double(positives)
+            let f1 = precision + recall > 0 ? 2 * precision * recall / (precision + recall) : 0
+            if f1 > best.f1 { best = (candidate, precision, recall, f1) }
+        }
+        return (best.threshold, best.precision, best.recall)
+    }
+
+    private static func percent(_ x: Double) -> String { "\((x * 1000).rounded() / 10)" }
+}
