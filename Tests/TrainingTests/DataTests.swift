@@ -181,6 +181,49 @@ import Testing
         for f in 0..<size { #expect(abs(lowered[f * size] - min(Float(f) / 0.8, Float(size - 1))) < 1e-4) }
     }
 
+    /// A mosaic frame holds the clip's own frame at half size in one quadrant and frames of
+    /// other recordings in the other three; scoring batches never get one.
+    @Test func mosaicPutsTheClipInOneQuadrantAndOtherRecordingsAround() throws {
+        struct FlatSource: ClipSource {
+            let clips = (0..<8).map { ClipRecord(session: $0 % 4, time: Double($0) * 3, words: ["alpha"]) }
+            let sessionNames = ["s0", "s1", "s2", "s3"]
+            let frameSize = 24, spectrogramSize = 16, framesPerClip = 1
+            func loadFrame(clip index: Int, frame: Int, into output: UnsafeMutablePointer<Float>) {
+                output.update(repeating: Float(index + 1), count: 24 * 24)
+            }
+            func loadSpectrogram(clip index: Int, into output: UnsafeMutablePointer<Float>) { output.update(repeating: 0, count: 256) }
+        }
+        var c = ModelTests.toyConfiguration(.vaSpatial, batch: 2)
+        c.framesPerClip = 1
+        c.frameMosaic = FrameMosaic(probability: 1)
+        let source = FlatSource()
+        let builder = BatchBuilder(source: source, vectors: TrainingRun.syntheticVectors(),
+                                   keywords: KeywordDictionary(forms: ["alpha": ["alpha"]]), configuration: c)
+        let model = try TrainingModel(c, wordDimension: 16)
+        var random = RandomSource(seed: 4)
+        var quadrantsSeen = Set<Int>()
+        for _ in 0..<12 {
+            _ = builder.fill(model, indices: [1, 6], random: &random)
+            for (slot, clip) in [1, 6].enumerated() {
+                let image = model.videoInput + slot * 24 * 24
+                // Each quadrant is flat: one clip's value.
+                let values = (0..<4).map { q in image[(q / 2) * 12 * 24 + (q % 2) * 12] }
+                for q in 0..<4 {
+                    for y in 0..<12 { for x in 0..<12 { #expect(image[((q / 2) * 12 + y) * 24 + (q % 2) * 12 + x] == values[q]) } }
+                }
+                let own = values.indices.filter { values[$0] == Float(clip + 1) }
+                #expect(own.count == 1, "the clip's own frame fills exactly one quadrant: \(values)")
+                quadrantsSeen.formUnion(own)
+                for value in values where value != Float(clip + 1) {
+                    #expect(source.clips[Int(value) - 1].session != source.clips[clip].session, "other quadrants come from other recordings")
+                }
+            }
+        }
+        #expect(quadrantsSeen.count == 4, "the own quadrant is drawn at random")
+        _ = builder.fill(model, indices: [1, 6], random: &random, augment: false)
+        #expect((0..<(24 * 24)).allSatisfy { model.videoInput[$0] == 2 }, "scored frames are whole")
+    }
+
     /// Augmentation is for training batches only: maps scored against ground truth see the
     /// frames as stored.
     @Test func scoringBatchesAreNotAugmented() throws {

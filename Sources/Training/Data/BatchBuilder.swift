@@ -104,12 +104,38 @@ public struct BatchBuilder: Sendable {
         let frameArea = c.frameSize * c.frameSize, spectrogramArea = c.spectrogramSize * c.spectrogramSize
         var swapped = [Bool](repeating: false, count: n)
         var warpScratch = [Float](repeating: 0, count: augment && c.spectrogramWarp != nil ? spectrogramArea : 0)
+        var tile = [Float](repeating: 0, count: augment && c.frameMosaic != nil ? frameArea : 0)
         for (slot, clip) in indices.enumerated() {
+            // Mosaic: the clip's quadrant and three clips of other recordings for the rest.
+            var mosaic: (quadrant: Int, others: [Int])?
+            if augment, let m = c.frameMosaic, random.chance(m.probability) {
+                let session = source.clips[clip].session
+                var others: [Int] = []
+                for _ in 0..<64 where others.count < 3 {
+                    let other = random.index(source.clips.count)
+                    if source.clips[other].session != session { others.append(other) }
+                }
+                if others.count == 3 { mosaic = (random.index(4), others) }
+            }
             for frame in 0..<f {
                 // With one frame per clip the first stored frame is used.
                 let image = model.videoInput + (slot * f + frame) * frameArea
-                source.loadFrame(clip: clip, frame: min(frame, source.framesPerClip - 1), into: image)
-                if let mask = liveMasks?[source.clips[clip].session] { for i in 0..<frameArea { image[i] *= mask[i] } }
+                let stored = min(frame, source.framesPerClip - 1)
+                func load(_ index: Int, into target: UnsafeMutablePointer<Float>) {
+                    source.loadFrame(clip: index, frame: stored, into: target)
+                    if let mask = liveMasks?[source.clips[index].session] { for i in 0..<frameArea { target[i] *= mask[i] } }
+                }
+                if let mosaic {
+                    tile.withUnsafeMutableBufferPointer { t in
+                        let quadrants = [mosaic.quadrant] + (0..<4).filter { $0 != mosaic.quadrant }
+                        for (quadrant, index) in zip(quadrants, [clip] + mosaic.others) {
+                            load(index, into: t.baseAddress!)
+                            FrameMosaic.place(t.baseAddress!, quadrant: quadrant, side: c.frameSize, into: image)
+                        }
+                    }
+                } else {
+                    load(clip, into: image)
+                }
                 if augment { c.frameJitter?.apply(image, side: c.frameSize, random: &random) }
             }
             if let audio = model.audioInput {

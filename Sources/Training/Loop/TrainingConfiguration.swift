@@ -27,6 +27,8 @@ public struct TrainingConfiguration: Sendable, Equatable {
     public var spectrogramMasking: SpectrogramMasking?
     /// Vocal-tract-length and tempo perturbation of the training clips (nil: none, as the paper).
     public var spectrogramWarp: SpectrogramWarp?
+    /// Share of training frames shown as a 2×2 mosaic with other recordings (nil: none, as the paper).
+    public var frameMosaic: FrameMosaic?
     /// Weight of the audio-to-text teaching term (0: off, as the paper). With the V-A weights
     /// α = γ at 0 the audio is trained only as the text branch's student and the map the box
     /// draws goes through the text fusion head.
@@ -65,7 +67,7 @@ public struct TrainingConfiguration: Sendable, Equatable {
          "pooling": pooling.rawValue, "contrastive": contrastive.rawValue, "temperature": "\(temperature)", "fusion_init": fusionInit.map { "\($0)" } ?? "1/sqrt(D)",
          "weights": "alpha=\(weights.baseAudio) beta=\(weights.baseText) gamma=\(weights.contraAudio) delta=\(weights.contraText)",
          "batch": "\(batch)", "frames_per_clip": "\(framesPerClip)", "max_words": "\(maxWords)",
-         "min_negative_shift_s": "\(negatives.minimumShift)", "keyword_negatives": "\(negatives.keywordAware)", "consecutive_batches": "\(consecutiveBatches)", "spectrogram_masking": spectrogramMasking.map { "\($0.bands) bands of up to \($0.maxWidth) per axis" } ?? "none", "spectrogram_warp": spectrogramWarp.map { "frequency x [\(1 - $0.frequency), \(1 + $0.frequency)], time x [\(1 - $0.time), \(1 + $0.time)]" } ?? "none", "align_audio_to_text": "\(alignAudioToText)", "live_image_mask": liveImageMask.map { "change > \($0.thresholdGray) grey levels (capped at \($0.capGray)), dilated \($0.dilation) px" } ?? "none", "frame_shift": frameJitter.map { "up to \($0.maxShift) px per axis" } ?? "none", "optimizer": optimizer.rawValue, "learning_rate": "\(learningRate)", "decay_every_epochs": "\(decayEvery)",
+         "min_negative_shift_s": "\(negatives.minimumShift)", "keyword_negatives": "\(negatives.keywordAware)", "consecutive_batches": "\(consecutiveBatches)", "spectrogram_masking": spectrogramMasking.map { "\($0.bands) bands of up to \($0.maxWidth) per axis" } ?? "none", "frame_mosaic": frameMosaic.map { "\($0.probability) of clips as a 2x2 mosaic with 3 frames of other recordings" } ?? "none", "spectrogram_warp": spectrogramWarp.map { "frequency x [\(1 - $0.frequency), \(1 + $0.frequency)], time x [\(1 - $0.time), \(1 + $0.time)]" } ?? "none", "align_audio_to_text": "\(alignAudioToText)", "live_image_mask": liveImageMask.map { "change > \($0.thresholdGray) grey levels (capped at \($0.capGray)), dilated \($0.dilation) px" } ?? "none", "frame_shift": frameJitter.map { "up to \($0.maxShift) px per axis" } ?? "none", "optimizer": optimizer.rawValue, "learning_rate": "\(learningRate)", "decay_every_epochs": "\(decayEvery)",
          "momentum": "\(momentum)", "weight_decay": "\(weightDecay)", "gradient_clip": "\(gradientClip)", "seed": "\(seed)",
          "frame_size": "\(frameSize)", "spectrogram_size": "\(spectrogramSize)"]
     }

@@ -62,6 +62,7 @@ struct TrainCommand: ParsableCommand {
     @Flag(help: "Clips whose ASR words name a common anatomy are not negatives of each other.") var keywordNegatives = false
     @Flag(help: "Train on the clips whose ASR words name an anatomy only.") var keywordClipsOnly = false
     @Flag(help: "Batches of neighbouring clips (one stretch of one scan: hard negatives) instead of random ones.") var consecutiveBatches = false
+    @Option(help: "Share of training frames shown as a 2x2 mosaic: the clip's frame at half size in a random quadrant, three frames of other recordings in the rest (0 = off).") var mosaic = 0.0
     @Option(help: "Vocal-tract-length perturbation of training clips: scale the frequency axis by a factor in [1-W, 1+W] (0 = off; 0.1 is usual).") var warpFrequency = 0.0
     @Option(help: "Tempo perturbation of training clips: scale the time axis about the window's centre by a factor in [1-W, 1+W] (0 = off).") var warpTime = 0.0
     @Option(help: "Spectrogram masking (SpecAugment) of training clips: widest band in bins/columns, two bands per axis (0 = off).") var specMask = 0
@@ -91,6 +92,7 @@ struct TrainCommand: ParsableCommand {
         guard alignAudioToText >= 0, alignAudioToText == 0 || variant == .full else {
             throw ValidationError("--align-audio-to-text needs --variant full (audio and text) and a weight of 0 or more")
         }
+        guard (0...1).contains(mosaic) else { throw ValidationError("--mosaic is a share of clips, from 0 to 1") }
         guard (0..<0.5).contains(warpFrequency), (0..<0.5).contains(warpTime) else {
             throw ValidationError("--warp-frequency and --warp-time must be at least 0 and below 0.5 (a scale factor of 1 ± W)")
         }
@@ -119,6 +121,7 @@ struct TrainCommand: ParsableCommand {
         c.alignAudioToText = alignAudioToText
         if liveImageMask { c.liveImageMask = LiveImageMask() }
         if frameShift > 0 { c.frameJitter = FrameJitter(maxShift: frameShift) }
+        if mosaic > 0 { c.frameMosaic = FrameMosaic(probability: mosaic) }
         if warpFrequency > 0 || warpTime > 0 { c.spectrogramWarp = SpectrogramWarp(frequency: warpFrequency, time: warpTime) }
         if specMask > 0 { c.spectrogramMasking = SpectrogramMasking(bands: 2, maxWidth: specMask) }
         if let weights {
