@@ -12,11 +12,13 @@ struct SpeakerCheckTests {
     struct Counts { var sonographer = 0, other = 0 }
 
     /// Per threshold: windows the gate passes, by dominant speaker; plus all sonographer windows.
-    static func measure(seeds: [UInt64], thresholds: [Float]) throws -> (passed: [Counts], sonographerWindows: Int) {
-        var passed = [Counts](repeating: Counts(), count: thresholds.count)
+    /// Per gate (each with its own running state), windows it admits by dominant speaker.
+    static func measure(seeds: [UInt64], gates: [SonographerGate], mix base: NarrationMix) throws -> (passed: [Counts], sonographerWindows: Int) {
+        var passed = [Counts](repeating: Counts(), count: gates.count)
         var sonographerWindows = 0
         for seed in seeds {
-            var mix = NarrationMix()
+            var gates = gates
+            var mix = base
             mix.keepStems = true
             let timeline = ScanScriptGenerator(seed: seed).timeline(duration: 90)
             let narration = try NarrationGenerator(mix: mix).generate(timeline: timeline, seed: seed)
@@ -44,8 +46,8 @@ struct SpeakerCheckTests {
                 let best = frames.indices.max { frames[$0] < frames[$1] }!
                 let dominant: NarrationSpeaker? = frames[best] >= 18 ? narration.speakers[best].speaker : nil
                 if dominant == .sonographer { sonographerWindows += 1 }
-                guard report.speechFraction >= 0.3, let dominant else { continue }
-                for (k, threshold) in thresholds.enumerated() where report.speechToNoiseDB >= threshold {
+                for k in gates.indices where gates[k].admits(report, voice: report.speechFraction >= 0.3) {
+                    guard let dominant else { continue }
                     if dominant == .sonographer { passed[k].sonographer += 1 } else { passed[k].other += 1 }
                 }
             }
@@ -59,12 +61,36 @@ struct SpeakerCheckTests {
     /// windows cut from 46 to 14.
     @Test func nearSpeakerGateRaisesPrecisionForTheSonographer() throws {
         let thresholds: [Float] = [-100, 12]
-        let (passed, total) = try Self.measure(seeds: [3, 4, 5, 6], thresholds: thresholds)
+        let gates = thresholds.map { SonographerGate(minimumAboveNoiseDB: $0, belowSonographerDB: 0) }
+            + [SonographerGate(minimumAboveNoiseDB: 12, belowSonographerDB: 10)]
+        let (passed, total) = try Self.measure(seeds: [3, 4, 5, 6], gates: gates, mix: NarrationMix())
         func precision(_ c: Counts) -> Double { Double(c.sonographer) / Double(max(1, c.sonographer + c.other)) }
-        let vadOnly = passed[0], gated = passed[1]
-        print("speaker check: VAD only \(vadOnly), with 12 dB gate \(gated), sonographer windows \(total)")
+        let vadOnly = passed[0], gated = passed[1], both = passed[2]
+        print("speaker check: VAD only \(vadOnly), with 12 dB gate \(gated), with the sonographer check too \(both), sonographer windows \(total)")
+        // The appliance's default (both checks) in the ordinary noisy room.
+        #expect(both.other <= gated.other && Double(both.sonographer) / Double(max(1, total)) >= 0.85)
         #expect(precision(gated) >= 0.97)
         #expect(gated.other * 2 < vadOnly.other, "the gate should reject most of the other speakers' windows")
         #expect(Double(gated.sonographer) / Double(max(1, total)) >= 0.85, "the gate should keep most of the sonographer's windows")
+    }
+
+    /// The quiet room a new user tried: little fan noise, the parent and a colleague well
+    /// above the noise floor but about 20 dB below the sonographer at the machine. The
+    /// noise-floor check alone lets most of their windows drive the heatmap; with the
+    /// sonographer check (loop.speaker_below_sonographer_db = 10) few get through, and the
+    /// sonographer keeps most of hers.
+    @Test func sonographerCheckRejectsQuietRoomBystanders() throws {
+        var mix = NarrationMix()
+        mix.noiseFloorDBFS = -62 ... -58
+        mix.snrDB = [.sonographer: 34...38, .parent: 13...17, .colleague: 12...16]
+        mix.presence = [.sonographer: 1, .parent: 1, .colleague: 1]
+        let gates = [SonographerGate(minimumAboveNoiseDB: 12, belowSonographerDB: 0),
+                     SonographerGate(minimumAboveNoiseDB: 12, belowSonographerDB: 10)]
+        let (passed, total) = try Self.measure(seeds: [11, 12, 13], gates: gates, mix: mix)
+        let noiseOnly = passed[0], withSonographer = passed[1]
+        print("quiet room: noise-floor check \(noiseOnly), with sonographer check \(withSonographer), sonographer windows \(total)")
+        #expect(noiseOnly.other >= 20, "the bystanders talk loud enough to pass the noise-floor check (\(noiseOnly.other) windows)")
+        #expect(withSonographer.other * 5 <= noiseOnly.other, "the sonographer check should reject at least 80 % of the bystanders' windows")
+        #expect(Double(withSonographer.sonographer) / Double(max(1, total)) >= 0.85, "the sonographer keeps most of her windows")
     }
 }

@@ -24,6 +24,8 @@ public final class ApplianceLoop {
         /// Speaker check: the window's speech must stand this far above the noise floor (dB);
         /// farther voices (parent, colleague) do not drive the heatmap.
         public var nearSpeakerDB: Float
+        /// ... and be at most this far below the sonographer's running level (dB; 0: off).
+        public var belowSonographerDB: Float
         public var fadeInSeconds: Float = 0.15
         public var fadeOutSeconds: Float = 0.8
         /// Weight of the newest heatmap in the temporal average.
@@ -38,6 +40,7 @@ public final class ApplianceLoop {
             audioHopMilliseconds = loop.audioHopMilliseconds
             heatmapAlpha = Float(loop.heatmapAlpha)
             nearSpeakerDB = Float(loop.speakerMinDB)
+            belowSonographerDB = Float(loop.speakerBelowSonographerDB)
             heatSmoothing = Float(1 - loop.smoothing)
             centredWindow = loop.window == .centred
         }
@@ -92,6 +95,7 @@ public final class ApplianceLoop {
     private var lastAudioWindow: Int64 = 0
     private var haveAudioEmbedding = false
     private var speaking = false
+    private var speakerGate: SonographerGate
     /// The newest speech window is about anatomy (the model's relevance head; true without one).
     private var aboutAnatomy = false
     private var relevance: RelevanceHead?
@@ -108,6 +112,7 @@ public final class ApplianceLoop {
                 metrics: ApplianceMetrics? = nil) throws {
         precondition(metrics.map { $0.stageNames == Self.stageNames } ?? true, "metrics must have ApplianceLoop.stageNames")
         self.settings = settings
+        speakerGate = SonographerGate(minimumAboveNoiseDB: settings.nearSpeakerDB, belowSonographerDB: settings.belowSonographerDB)
         self.metrics = metrics ?? ApplianceMetrics(stageNames: Self.stageNames)
         self.video = video
         self.reopenVideo = reopenVideo
@@ -291,7 +296,7 @@ public final class ApplianceLoop {
         lastAudioWindow = frameTime
         counters.audioWindows += 1
         let voice = report.speechFraction >= settings.speechThreshold
-        speaking = voice && report.speechToNoiseDB >= settings.nearSpeakerDB
+        speaking = speakerGate.admits(report, voice: voice)
         status.listening = speaking ? .speech : voice ? .otherVoice : .silence
         if speaking { counters.speechWindows += 1 }
         aboutAnatomy = false

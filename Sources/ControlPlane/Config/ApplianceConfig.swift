@@ -69,6 +69,10 @@ public struct ApplianceConfig: Sendable, Equatable {
         /// Measured on phantom scans: 12 dB keeps 94 % of the sonographer's windows and
         /// rejects 70 % of the others' (SpeakerCheckTests).
         public var speakerMinDB = 12.0
+        /// Sonographer check: speech more than this many dB below the sonographer's running
+        /// level does not drive the heatmap (a parent or colleague in a quiet room); 0: off.
+        /// Measured on quiet-room phantom scans in SpeakerCheckTests.
+        public var speakerBelowSonographerDB = 10.0
     }
 
     /// Causal: [t-0.6 s, t], no added delay. Centred: [t-0.3 s, t+0.3 s], as in training,

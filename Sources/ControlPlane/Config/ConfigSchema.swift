@@ -57,6 +57,7 @@ enum ConfigSchema {
         float("loop", "heatmap_alpha", \.loop.heatmapAlpha, 0...1),
         float("loop", "smoothing", \.loop.smoothing, 0...0.99),
         float("loop", "speaker_min_db", \.loop.speakerMinDB, 0...40),
+        float("loop", "speaker_below_sonographer_db", \.loop.speakerBelowSonographerDB, 0...40),
 
         string("control", "socket", \.control.socket),
         string("control", "state_directory", \.control.stateDirectory),
