@@ -91,6 +91,11 @@ struct ModelInfoCommand: ParsableCommand {
         ]
         if let outputs = manifest.outputs {
             rows.append(("outputs", "a \(outputs.audioEmbedding), V \(outputs.videoMap), \(outputs.localisation)"))
+            rows.append(("relevance head", outputs.relevance.map { "p(anatomy) ≥ \($0.threshold) shows the heatmap; \($0.taughtBy)" }
+                ?? "none (every sonographer speech window drives the heatmap)"))
+        }
+        if let mask = manifest.inputs?.video.liveImageMask {
+            rows.append(("live-image mask", "on: screen furniture masked (change > \(mask.thresholdGray) grey levels, dilated \(mask.dilation) px)"))
         }
         if let video = manifest.inputs?.video {
             rows.append(("video input", "\(video.frame) -> \(video.resize[0])x\(video.resize[1]) -> crop \(video.crop[0])x\(video.crop[1]), (x/255 - \(video.pixelMean)) / \(video.pixelStd)"))
