@@ -100,4 +100,21 @@ struct LocalisationTaskTests {
         }
         #expect(error?.description.contains("outside the recording") == true, "\(String(describing: error))")
     }
+
+    /// The relevance head's verdicts against the transcript: precision and recall at its
+    /// threshold, the base rate, and the threshold-free AUC (ties count half).
+    @Test func relevanceScoresCountVerdictsAgainstTheTranscript() throws {
+        func sample(_ named: Bool, _ p: Double?) -> LocalisationTask.Sample {
+            .init(scan: "s", time: 0, frame: 0, words: "", named: named ? ["heart"] : [], category: named ? .anatomy : .other,
+                  structure: nil, map: [], kl: nil, cc: nil, sim: nil, comp: nil, pointing: nil, ciou: nil, skipped: [], relevance: p)
+        }
+        let samples = [sample(true, 0.9), sample(true, 0.4), sample(false, 0.5), sample(false, 0.1), sample(true, nil)]
+        let r = try #require(LocalisationTask.RelevanceScores(samples, threshold: 0.45))
+        #expect(r.moments == 4 && r.baseRate == 0.5)
+        #expect(r.precision == 0.5 && r.recall == 0.5 && r.f1 == 0.5)
+        #expect(r.auc == 0.75)  // 0.9 beats both, 0.4 beats 0.1 only: 3 of 4 pairs
+        let tied = try #require(LocalisationTask.RelevanceScores([sample(true, 0.5), sample(false, 0.5)], threshold: 0.5))
+        #expect(tied.auc == 0.5 && tied.precision == 0.5 && tied.recall == 1)
+        #expect(LocalisationTask.RelevanceScores([sample(true, nil)], threshold: 0.5) == nil)
+    }
 }

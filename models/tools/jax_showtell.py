@@ -289,14 +289,28 @@ def load_bundle(directory):
     return params, manifest
 
 
+def _exchange(a, b):
+    """renameat2(RENAME_EXCHANGE): swaps two paths atomically (Linux 3.15+, glibc 2.28+)."""
+    import ctypes
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    at_fdcwd, rename_exchange = -100, 2
+    return renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0
+
+
 def write_bundle(params, manifest_template, directory, golden=None):
     """Writes params as a bundle at `directory` (created or replaced; files written to a
-    temporary sibling, fsynced, then renamed into place). model.safetensors holds the same
+    temporary sibling, fsynced, then renamed into place or exchanged with the old bundle). model.safetensors holds the same
     names, shapes, dtype (F32), order and metadata as ShowTellNetwork writes; manifest.json
     is `manifest_template` with `sha256` and `bytes` updated and every other field kept,
     except `golden` when a golden dict (see `golden()`) is given: weights other than the
-    template's need their own golden values or `showtell model verify` refuses them.
-    Returns the manifest written."""
+    template's need their own golden values or `showtell model verify` refuses them. Other
+    fields that describe what the weights do (notes, trained, training, outputs.relevance,
+    which is fitted on the audio embedding) are the caller's to update. Returns the manifest
+    written."""
     backbone, d = identify(params)
     if manifest_template.get("backbone") != backbone or int(manifest_template.get("embedding_dimension", -1)) != d:
         raise ValueError(f"manifest template is for {manifest_template.get('backbone')} D={manifest_template.get('embedding_dimension')}, params are {backbone} D={d}")
@@ -315,6 +329,10 @@ def write_bundle(params, manifest_template, directory, golden=None):
     if golden is not None:
         manifest["golden"] = golden
     directory = directory.rstrip("/") or "/"
+    if os.path.exists(directory) and not os.path.isdir(directory):
+        raise ValueError(f"{directory} exists and is not a directory; choose another output path")
+    if os.path.isdir(directory) and os.listdir(directory) and not os.path.exists(os.path.join(directory, MANIFEST_FILE)):
+        raise ValueError(f"{directory} exists and is not a model bundle (no {MANIFEST_FILE}); refusing to replace it")
     parent = os.path.dirname(os.path.abspath(directory))
     os.makedirs(parent, exist_ok=True)
     temporary = tempfile.mkdtemp(prefix=os.path.basename(directory) + ".tmp-", dir=parent)
@@ -325,11 +343,12 @@ def write_bundle(params, manifest_template, directory, golden=None):
             os.fsync(f.fileno())
     os.chmod(temporary, 0o755)
     if os.path.isdir(directory):
-        if os.listdir(directory) and not os.path.exists(os.path.join(directory, MANIFEST_FILE)):
-            raise ValueError(f"{directory} exists and is not a model bundle; refusing to replace it")
-        old = temporary + ".old"
-        os.rename(directory, old)
-        os.rename(temporary, directory)
+        if _exchange(temporary, directory):
+            old = temporary  # now holds the previous bundle
+        else:  # no RENAME_EXCHANGE: a short window without a bundle, as ModelBundle.writeFiles
+            old = temporary + ".old"
+            os.rename(directory, old)
+            os.rename(temporary, directory)
         for name in os.listdir(old):
             os.remove(os.path.join(old, name))
         os.rmdir(old)
@@ -346,9 +365,23 @@ def write_bundle(params, manifest_template, directory, golden=None):
 # --------------------------------------------------------------------------------------------
 # Layers (NHWC activations; weights stay in the bundle's layouts and are transposed at use)
 
-def _conv(x, w, stride, dilation, groups):
+def _block_diagonal(w, groups):
+    """A grouped weight [Co, Ci/g, k, k] as the dense [Co, Ci, k, k] it stands for (zeros off
+    the group blocks). The zeros are constants, so gradients reach only the grouped weight."""
+    co, cig, k, _ = w.shape
+    blocks = w.reshape(groups, co // groups, cig, k, k)
+    dense = jnp.einsum("goikl,gh->gohikl", blocks, jnp.eye(groups, dtype=w.dtype))
+    return dense.reshape(co, groups * cig, k, k)
+
+
+def _conv(x, w, stride, dilation, groups, grouped="lax"):
     """x [N, H, W, Ci]; w [Co, Ci/g, k, k] (OIHW, the bundle's) -> [N, Ho, Wo, Co].
-    Padding dilation*(k-1)/2 each side, as ConvBNUnit."""
+    Padding dilation*(k-1)/2 each side, as ConvBNUnit. grouped = "lax": feature_group_count
+    (XLA's grouped convolution; on CPU its gradient is ~30-50x slower than a dense one of the
+    same shape, jaxlib 0.10.2); "dense": the block-diagonal dense weight (groups x the
+    multiply-adds, but XLA's fast path; the same function up to summation order)."""
+    if groups > 1 and grouped == "dense":
+        w, groups = _block_diagonal(w, groups), 1
     k = w.shape[-1]
     pad = dilation * (k - 1) // 2
     return lax.conv_general_dilated(
@@ -375,8 +408,8 @@ def _batch_norm(p, prefix, x, relu, train, stats):
     return jnp.maximum(y, 0) if relu else y
 
 
-def _conv_bn(p, prefix, x, stride, dilation, groups, relu, train, stats):
-    y = _conv(x, p[prefix + ".conv.weight"], stride, dilation, groups)
+def _conv_bn(p, prefix, x, stride, dilation, groups, relu, train, stats, grouped="lax"):
+    y = _conv(x, p[prefix + ".conv.weight"], stride, dilation, groups, grouped)
     return _batch_norm(p, prefix, y, relu, train, stats)
 
 
@@ -392,8 +425,9 @@ def _max_pool(x):
     return lax.reduce_window(x, -jnp.inf, lax.max, (1, 3, 3, 1), (1, 2, 2, 1), ((0, 0), (1, 1), (1, 1), (0, 0)))
 
 
-def backbone(p, prefix, backbone_name, x, train=False):
-    """ResNeXt.forward: x [N, H, W, 1] -> (spatial map [N, h, w, C], new BN statistics or {})."""
+def backbone(p, prefix, backbone_name, x, train=False, grouped="lax"):
+    """ResNeXt.forward: x [N, H, W, 1] -> (spatial map [N, h, w, C], new BN statistics or {}).
+    train: batch statistics (and their running updates) instead of the running ones."""
     cfg = CONFIGS[backbone_name]
     stats = {}
     q = {k[len(prefix):]: v for k, v in p.items() if k.startswith(prefix)}
@@ -404,7 +438,7 @@ def backbone(p, prefix, backbone_name, x, train=False):
                 x = _max_pool(x)
             continue
         y = _conv_bn(q, name + ".conv1", x, 1, 1, 1, True, train, stats)
-        y = _conv_bn(q, name + ".conv2", y, u["stride"], u["dilation"], u["groups"], True, train, stats)
+        y = _conv_bn(q, name + ".conv2", y, u["stride"], u["dilation"], u["groups"], True, train, stats, grouped)
         y = _conv_bn(q, name + ".conv3", y, 1, 1, 1, False, train, stats)
         y = _squeeze_excitation(q, name, y)
         identity = _conv_bn(q, name + ".shortcut", x, u["stride"], 1, 1, False, train, stats) if u["shortcut"] else x
@@ -606,7 +640,7 @@ def export_params(trainable, buffers):
 
 
 def make_train_step(backbone_name="edge", optimizer="adamw", learning_rate=1e-3, weight_decay=0.01,
-                    momentum=0.9, temperature=0.1, gradient_clip=5.0, weights=(1.0, 1.0)):
+                    momentum=0.9, temperature=0.1, gradient_clip=5.0, weights=(1.0, 1.0), grouped="dense"):
     """A jit-compiled training step of the two-branch network. It mirrors
     `showtell train --variant va-spatial --contrastive infonce --frames-per-clip 1 --pooling lse`:
 
@@ -615,6 +649,8 @@ def make_train_step(backbone_name="edge", optimizer="adamw", learning_rate=1e-3,
       logits [N, N] = spatial fusion of (V_i, a_j), LSE over the S cells
       loss = alpha * eq.1 BCE / ln 2 + gamma * InfoNCE(temperature) / ln(N - 1), (alpha, gamma)
              = `weights` normalised to sum 1 (va-spatial: equal)
+      grouped 3x3 convolutions as block-diagonal dense ones (grouped="dense", the default: XLA's
+      CPU gradient of a grouped convolution is slow) or XLA's own (grouped="lax")
       gradients clipped to global norm `gradient_clip`, then AdamW (PyTorch's, decoupled decay)
       or SGD with momentum and L2 decay; BN running statistics updated (momentum 0.1).
 
@@ -626,10 +662,10 @@ def make_train_step(backbone_name="edge", optimizer="adamw", learning_rate=1e-3,
         p = dict(trainable)
         p.update(buffers)
         n = frames.shape[0]
-        spatial, video_stats = backbone(p, "video.", backbone_name, frames[..., None], train=True)
+        spatial, video_stats = backbone(p, "video.", backbone_name, frames[..., None], train=True, grouped=grouped)
         vfeat = spatial.reshape(n, -1, spatial.shape[-1])  # [N, S, C]
         v = vfeat @ p["video_projection.weight"].T + p["video_projection.bias"]  # [N, S, D]
-        aspatial, audio_stats = backbone(p, "audio.", backbone_name, spectrograms[..., None], train=True)
+        aspatial, audio_stats = backbone(p, "audio.", backbone_name, spectrograms[..., None], train=True, grouped=grouped)
         pooled = jnp.mean(aspatial, axis=(1, 2))  # [N, C]
         a = pooled @ p["audio_projection.weight"].T + p["audio_projection.bias"]
         logits = spatial_fusion_logits(v, a, p["fusion_audio.spatial.weight"], p["fusion_audio.spatial.bias"][0])

@@ -133,11 +133,12 @@ public enum EvaluationReport {
             md += "Over every moment above: the head's p(anatomy) of the moment's audio against the ground truth (the sonographer's "
                 + "words in the window name an anatomy). The box shows the heatmap only while p ≥ threshold. Base rate: the share of "
                 + "moments that name anatomy, the precision of a head that always says yes.\n\n"
-            md += "| run | threshold | moments | base rate | precision | recall | F1 |\n|---|---:|---:|---:|---:|---:|---:|\n"
+            md += "| run | threshold | moments | base rate | precision | recall | F1 | AUC |\n|---|---:|---:|---:|---:|---:|---:|---:|\n"
             for run in judged {
                 let r = run.relevance!
-                md += "| \(run.name) | " + String(format: "%.3f | %d | %.1f %% | %.1f %% | %.1f %% | %.1f %% |\n", r.threshold, r.moments,
+                md += "| \(run.name) | " + String(format: "%.3f | %d | %.1f %% | %.1f %% | %.1f %% | %.1f %% | ", r.threshold, r.moments,
                                                   r.baseRate * 100, r.precision * 100, r.recall * 100, r.f1 * 100)
+                    + (r.auc.map { String(format: "%.3f", $0) } ?? "–") + " |\n"
             }
             md += "\n"
         }
