@@ -112,6 +112,9 @@ tests() {
   # End to end with release binaries: a 2-minute phantom session that ffprobe opens.
   swift build -c release
   Tests/EndToEnd/synth-session.sh "$(swift build -c release --show-bin-path)" .build/e2e
+  # The JAX scale-out path: bundles round-trip between JAX and ours (golden outputs within
+  # 1e-4, byte-identical weights, Swift verifies what JAX writes). About 10 s after the install.
+  jax_roundtrip "$(swift build -c release --show-bin-path)/showtell"
   # The appliance daemon on the virtual board: vivid -> showtelld -> DRM, faults injected.
   board/qemu-x86_64/e2e-appliance.sh "$(swift build -c release --show-bin-path)" .build/e2e
 }
@@ -123,6 +126,17 @@ python_venv() {  # PACKAGES...: a venv under .build with them installed
     || DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends python3-venv >/dev/null
   [ -x .build/fixtures-venv/bin/python ] || python3 -m venv .build/fixtures-venv
   .build/fixtures-venv/bin/pip install -q "$@"
+}
+
+JAX_PACKAGES=(jax==0.10.2 jaxlib==0.10.2 numpy safetensors)
+jax_roundtrip() {  # SHOWTELL_BIN: the shipped bundle and a tiny untrained one, JAX <-> Swift
+  python_venv "${JAX_PACKAGES[@]}"
+  local tiny=.build/jax-roundtrip/tiny
+  rm -rf "$tiny"; mkdir -p "$(dirname "$tiny")"
+  "$1" model init --backbone tiny --dimension 16 --seed 5 --out "$tiny" >/dev/null
+  for bundle in models/edge-full "$tiny"; do
+    .build/fixtures-venv/bin/python models/tools/jax_roundtrip.py "$bundle" --showtell "$1"
+  done
 }
 
 # Every number the README quotes, from a release build, on this machine.
@@ -141,6 +155,9 @@ bench() {
   echo "== inference engine (float and int8) against onnxruntime, and int8 kernel throughput per family"
   OPENBLAS_CORETYPE=$core Tests/Benchmarks/engine_vs_onnxruntime.sh "$bin" .build/fixtures-venv/bin/python edge,paper 7
   Tests/Benchmarks/int8_kernels_bench.sh
+  echo "== training step, edge, batch 20: ours against JAX (same network, same threads, alternating rounds)"
+  python_venv "${JAX_PACKAGES[@]}"
+  Tests/Benchmarks/train_step_vs_jax.sh "$bin" .build/fixtures-venv/bin/python 3 5 2
   echo "== appliance: 10 minutes of a phantom session through the loop, edge model"
   [ -f out/bench/scan-000/session.json ] || "$bin/showtell" synth --out out/bench --minutes 2 --seed 11
   [ -f out/model-untrained-edge/manifest.json ] || "$bin/showtell" model init --backbone edge --seed 0 --out out/model-untrained-edge

@@ -214,6 +214,25 @@ struct ModelBundleTests {
         }
     }
 
+    /// One recorded map value off by 1 % of a typical element (norm / √count) is caught:
+    /// each value is compared against a typical element of its output; against the whole
+    /// map's norm (as before) it passed.
+    @Test func goldenCatchesOneValueOffByOnePercentOfATypicalElement() throws {
+        let scratch = ScratchFolder()
+        let manifest = try ModelBundle.write(network: tinyNetwork(), trained: false, notes: "", to: scratch.bundle)
+        let count = try #require(manifest.outputs?.videoMap).reduce(1, *)
+        try editManifest(scratch.bundle) { object in
+            var golden = object["golden"] as! [String: Any]
+            var head = golden["video_head"] as! [Double]
+            head[0] += 0.01 * (golden["video_norm"] as! Double) / Double(count).squareRoot()
+            golden["video_head"] = head
+            object["golden"] = golden
+        }
+        let bundle = try ModelBundle.load(directory: scratch.bundle)
+        let error = #expect(throws: ModelBundleError.self) { try bundle.verifyGolden(ShowTellInference(network: bundle.network)) }
+        #expect(error?.kind == .goldenMismatch && error?.description.contains("video map value") == true, "\(String(describing: error))")
+    }
+
     @Test func timestampIsISO8601() {
         let stamp = ModelBundle.timestamp()
         #expect(stamp.count == 20 && stamp.hasSuffix("Z") && stamp.dropFirst(10).first == "T")
