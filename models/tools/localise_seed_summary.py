@@ -1,0 +1,69 @@
+"""Summarise `showtell eval localise` runs and their controls, one line per run.
+
+usage: python3 models/tools/localise_seed_summary.py EVAL_OUT_DIR...
+
+Each EVAL_OUT_DIR is an `--out` folder of `showtell eval localise`; a run NAME is paired with
+its control NAME-ctl (made with --mismatched-audio) when present. Per run: the pointing game
+and gaze CC over the moments naming an anatomy on screen; with a control, its figures and a
+two-sided sign test over the moments that hit only with their own audio against those that
+hit only with another moment's (does the map follow the speech?). Standard library only.
+"""
+import glob
+import json
+import math
+import os
+import sys
+
+
+def load(run_dir):
+    """Judged samples of one run, keyed by (scan, time)."""
+    samples = {}
+    for path in sorted(glob.glob(os.path.join(run_dir, "scan-*.json"))):
+        with open(path) as f:
+            for sample in json.load(f):
+                if sample.get("pointing") is not None:
+                    samples[(sample["scan"], sample["time"])] = sample
+    return samples
+
+
+def mean(values):
+    return sum(values) / len(values) if values else float("nan")
+
+
+def sign_test(wins, losses):
+    """Two-sided binomial sign test with p = 0.5."""
+    n, k = wins + losses, min(wins, losses)
+    if n == 0:
+        return 1.0
+    return min(1.0, 2 * sum(math.comb(n, i) for i in range(k + 1)) / 2 ** n)
+
+
+def summarise(out_dir):
+    runs_dir = os.path.join(out_dir, "localise")
+    for run in sorted(os.listdir(runs_dir)):
+        if run.endswith("-ctl") or run.endswith("-mismatched-audio"):
+            continue
+        own = load(os.path.join(runs_dir, run))
+        if not own:
+            continue
+        line = (f"{run:28s} n={len(own)} pointing {100 * mean([s['pointing'] for s in own.values()]):5.1f}%  "
+                f"CC {mean([s['cc'] for s in own.values() if s.get('cc') is not None]):+.3f}")
+        for suffix in ("-ctl", "-mismatched-audio"):
+            other = load(os.path.join(runs_dir, run + suffix))
+            if not other:
+                continue
+            shared = [key for key in own if key in other]
+            wins = sum(1 for key in shared if own[key]["pointing"] >= 1 and other[key]["pointing"] < 1)
+            losses = sum(1 for key in shared if own[key]["pointing"] < 1 and other[key]["pointing"] >= 1)
+            line += (f" | control {100 * mean([s['pointing'] for s in other.values()]):5.1f}% "
+                     f"CC {mean([s['cc'] for s in other.values() if s.get('cc') is not None]):+.3f}"
+                     f" | own-only {wins} other-only {losses} p={sign_test(wins, losses):.3f}")
+            break
+        print(line)
+
+
+if __name__ == "__main__":
+    if len(sys.argv) < 2:
+        sys.exit(__doc__)
+    for directory in sys.argv[1:]:
+        summarise(directory)
