@@ -23,6 +23,7 @@ Exits 1 naming the first mismatch. Needs jax, numpy (the fixtures venv).
 import argparse
 import hashlib
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -62,6 +63,12 @@ def verify(showtell, directory):
     env.setdefault("OPENBLAS_NUM_THREADS", "1")
     result = subprocess.run([showtell, "model", "verify", directory, "--runs", "1"], capture_output=True, text=True, env=env)
     return result.returncode, (result.stdout + result.stderr).strip()
+
+
+def expect_verified(showtell, directory, what):
+    code, output = verify(showtell, directory)
+    if code != 0:
+        fail(f"showtell model verify refuses {what} (exit {code}):\n{output}")
 
 
 def perturbed(params):
@@ -127,9 +134,7 @@ def main():
         manifest_same = open(os.path.join(same, J.MANIFEST_FILE), "rb").read() == open(os.path.join(args.bundle, J.MANIFEST_FILE), "rb").read()
         print(f"write     {same}: model.safetensors byte-identical (sha256 {written['sha256'][:12]}), manifest.json "
               + ("byte-identical" if manifest_same else "re-encoded (same fields)"))
-        code, output = verify(args.showtell, same)
-        if code != 0:
-            fail(f"showtell model verify refuses the JAX-written bundle (exit {code}):\n{output}")
+        expect_verified(args.showtell, same, "the JAX-written bundle")
         print("verify    showtell model verify (JAX-written, same weights): ok")
 
         # 3. JAX -> Swift, weights only JAX computed on
@@ -138,9 +143,7 @@ def main():
         moved = compare(new_golden, manifest["golden"], sizes)
         other = os.path.join(scratch, "perturbed")
         J.write_bundle(changed, manifest, other, golden=new_golden)
-        code, output = verify(args.showtell, other)
-        if code != 0:
-            fail(f"showtell model verify refuses perturbed weights with JAX's golden values (exit {code}):\n{output}")
+        expect_verified(args.showtell, other, "perturbed weights with JAX's golden values")
         print(f"verify    showtell model verify (JAX-written, perturbed weights, JAX golden |a| = {new_golden['audio_norm']:.5f}, "
               f"|V| = {new_golden['video_norm']:.4f}): ok")
         stale = os.path.join(scratch, "stale")
@@ -172,19 +175,12 @@ def main():
             trained_golden = J.golden(trained)
             out = os.path.join(scratch, "trained")
             J.write_bundle(trained, manifest, out, golden=trained_golden)
-            code, output = verify(args.showtell, out)
-            if code != 0:
-                fail(f"showtell model verify refuses the JAX-trained bundle (exit {code}):\n{output}")
+            expect_verified(args.showtell, out, "the JAX-trained bundle")
             print(f"train     {args.train_steps} JAX steps (batch {n}, grouped={grouped}, loss {losses[0]:.4f} -> {losses[-1]:.4f}, "
                   f"{time.monotonic() - t:.1f} s with compilation), exported: showtell model verify ok")
     finally:
         if not args.keep:
-            for root, dirs, files in os.walk(scratch, topdown=False):
-                for name in files:
-                    os.remove(os.path.join(root, name))
-                for name in dirs:
-                    os.rmdir(os.path.join(root, name))
-            os.rmdir(scratch)
+            shutil.rmtree(scratch)
     print(f"ok        round trip passed in {time.monotonic() - started:.1f} s")
 
 
