@@ -120,9 +120,7 @@ public final class PlannedInference: ShowTellBranches, @unchecked Sendable {
         }
     }
 
-    public func maskScreenFurniture(_ spec: LiveImageMask) {
-        preprocessor.liveImage = LiveImageTracker(spec: spec, side: ShowTellNetwork.frameSize, pixelStd: ShowTellNetwork.pixelStd)
-    }
+    public func maskScreenFurniture(_ spec: LiveImageMask) { preprocessor.maskScreenFurniture(spec) }
 
     public func videoMap(_ pixels: UnsafePointer<UInt8>, width: Int, height: Int, into map: UnsafeMutablePointer<Float>) {
         preprocessor.run(pixels, width: width, height: height, into: frame)

@@ -23,9 +23,9 @@ public final class FramePreprocessor: @unchecked Sendable {
     private let columns0, columns1, rows0, rows1: UnsafeMutablePointer<Int>
     private let columnWeights, rowWeights: UnsafeMutablePointer<Float>
     /// Masks screen furniture out of each output frame (bundles trained with a live-image mask).
-    public var liveImage: LiveImageTracker?
+    public private(set) var liveImage: LiveImageTracker?
     private var tableWidth = 0, tableHeight = 0
-    private let scale: Float, offset: Float
+    private let scale: Float, offset: Float, std: Float
 
     public init(resize: Int = ShowTellNetwork.frameResize, crop: Int = ShowTellNetwork.frameSize,
                 mean: Float = ShowTellNetwork.pixelMean, std: Float = ShowTellNetwork.pixelStd) {
@@ -37,6 +37,13 @@ public final class FramePreprocessor: @unchecked Sendable {
         columnWeights = .allocate(capacity: crop); rowWeights = .allocate(capacity: crop)
         scale = 1 / (255 * std)
         offset = -mean / std
+        self.std = std
+    }
+
+    /// From now on, mask screen furniture out of every output frame, learning the mask from
+    /// the frames themselves (`LiveImageTracker` over the crop, in this preprocessor's units).
+    public func maskScreenFurniture(_ spec: LiveImageMask) {
+        liveImage = LiveImageTracker(spec: spec, side: crop, pixelStd: std)
     }
 
     deinit {

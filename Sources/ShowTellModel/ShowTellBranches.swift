@@ -18,7 +18,6 @@ public protocol ShowTellBranches: AnyObject {
     func maskScreenFurniture(_ spec: LiveImageMask)
 }
 
-
 extension ShowTellInference: ShowTellBranches {
     public var precision: String { "float32" }
 
@@ -29,6 +28,4 @@ extension ShowTellInference: ShowTellBranches {
     public func videoMap(_ frame: UnsafePointer<UInt8>, width: Int, height: Int, into map: UnsafeMutablePointer<Float>) {
         embedVideo(frame, width: width, height: height, into: map)
     }
-
-    public func maskScreenFurniture(_ spec: LiveImageMask) { maskFurniture(spec) }
 }

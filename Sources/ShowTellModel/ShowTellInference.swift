@@ -60,9 +60,7 @@ public final class ShowTellInference: @unchecked Sendable {
     }
 
     /// Masks screen furniture out of every later frame (`LiveImageMask`).
-    public func maskFurniture(_ spec: LiveImageMask) {
-        preprocessor.liveImage = LiveImageTracker(spec: spec, side: ShowTellNetwork.frameSize, pixelStd: ShowTellNetwork.pixelStd)
-    }
+    public func maskScreenFurniture(_ spec: LiveImageMask) { preprocessor.maskScreenFurniture(spec) }
 
     /// For tests: the preprocessed frame and the backbone's map of the last `embedVideo`.
     public var lastVideoInput: UnsafePointer<Float> { UnsafePointer(videoInput) }
