@@ -1,6 +1,6 @@
 import CAllocCounter
 import CInt8Kernels
-import InferenceEngine
+@testable import InferenceEngine
 import NeuralCore
 import ShowTellModel
 import Testing
@@ -132,6 +132,35 @@ struct PlannedInferenceTests {
         print("untrained edge, int8 vs float: audio embedding cosine \(cosines), heatmap Pearson \(correlations)")
         #expect(cosines.allSatisfy { $0 > 0.98 }, "\(cosines)")
         #expect(correlations.allSatisfy { $0 > 0.95 }, "\(correlations)")
+    }
+
+    /// Bias correction moves each convolution's own per-channel mean error (int8 alone on the
+    /// float input) to within rounding: the total over all channels falls on every branch, and
+    /// no channel is left off by more than one output quantum.
+    @Test func biasCorrectionRemovesEachConvolutionsMeanError() {
+        let network = edgeNetwork(seed: 11)
+        let plans = PlannedInference.plans(for: network)
+        let spectrograms = (0..<3).map { spectrogram(seed: 100 + $0) }, frames = (0..<3).map { frame(seed: 200 + $0) }
+        let before = quantized(network)
+        let after = before.correctingBiases(plans: plans, spectrograms: spectrograms, frames: frames)
+        let preprocessor = FramePreprocessor()
+        let videoInputs: [[Float]] = frames.map { f in
+            var x = [Float](repeating: 0, count: plans.video.input.count)
+            f.pixels.withUnsafeBufferPointer { p in x.withUnsafeMutableBufferPointer { preprocessor.run(p.baseAddress!, width: f.width, height: f.height, into: $0.baseAddress!) } }
+            return x
+        }
+        for (plan, old, new, inputs) in [(plans.video, before.video, after.video, videoInputs), (plans.audio, before.audio, after.audio, spectrograms)] {
+            let errorBefore = NetworkQuantization.isolatedMeanErrors(plan: plan, activations: old.activations, weights: old.weights, inputs: inputs, family: st_q8_best_family())
+            let errorAfter = NetworkQuantization.isolatedMeanErrors(plan: plan, activations: new.activations, weights: new.weights, inputs: inputs, family: st_q8_best_family())
+            let total = { (e: [[Double]]) in e.joined().reduce(0) { $0 + abs($1) } }
+            #expect(total(errorAfter) < 0.5 * total(errorBefore), "\(plan.name): \(total(errorAfter)) vs \(total(errorBefore))")
+            var outputSlot = [Int](repeating: 0, count: plan.convs.count)
+            for step in plan.steps { if case .conv(let c, _, let output) = step { outputSlot[c] = output } }
+            for (c, channels) in errorAfter.enumerated() {
+                let quantum = Double(new.activations[outputSlot[c]].scale)
+                #expect(channels.allSatisfy { abs($0) <= quantum }, "\(plan.convs[c].name): \(channels.map(abs).max()!) > \(quantum)")
+            }
+        }
     }
 
     /// Every kernel family this CPU runs gives the same int8 network output, bit for bit.

@@ -19,8 +19,9 @@ public enum Int8Bundle {
     @discardableResult
     public static func write(
         source: ModelBundle, quantization: NetworkQuantization, method: Calibration.Method, calibrationInputs: Int,
-        sessions: [String], to directory: String
+        sessions: [String], biasCorrected: Bool = false, to directory: String
     ) throws(ModelBundleError) -> ModelManifest {
+        let described = method.description + (biasCorrected ? ", empirical bias correction" : "")
         let network = source.network
         let plans = PlannedInference.plans(for: network)
         var writer = SafeTensorsWriter()
@@ -43,12 +44,12 @@ public enum Int8Bundle {
         manifest.precision = "int8"
         manifest.producer = "showtell quantize"
         manifest.created = ModelBundle.timestamp()
-        manifest.notes = source.manifest.notes + " | int8 (\(method)) from \(source.manifest.sha256.prefix(12))"
+        manifest.notes = source.manifest.notes + " | int8 (\(described)) from \(source.manifest.sha256.prefix(12))"
         // Golden values from the int8 engine itself: its integer kernels are bit-exact on
         // every CPU family, so a mismatch at load means a broken engine or an edited bundle.
         manifest.golden = GoldenInference.run(PlannedInference(network: network, quantization: quantization))
         manifest.quantization = .init(
-            arithmetic: arithmetic, method: method.description, calibrationInputs: calibrationInputs, calibrationSessions: sessions,
+            arithmetic: arithmetic, method: described, calibrationInputs: calibrationInputs, calibrationSessions: sessions,
             sourceSha256: source.manifest.sha256, activations: activations)
         return try ModelBundle.write(weights: writer.encode(), manifest: manifest, to: directory)
     }

@@ -84,14 +84,7 @@ public final class QuantizedBranch: @unchecked Sendable {
     public func slot(_ index: Int) -> UnsafeMutablePointer<Int8> { slots[index] }
 
     /// Quantises a float input [H][W][C] into slot 0.
-    public func setInput(_ x: UnsafePointer<Float>) {
-        let q = activations[0], count = plan.slots[0].count, y = slots[0]
-        let inverse = 1 / q.scale
-        for i in 0..<count {
-            let v = (x[i] * inverse).rounded(.toNearestOrEven) + Float(q.zeroPoint)
-            y[i] = Int8(max(-128, min(127, v)))
-        }
-    }
+    public func setInput(_ x: UnsafePointer<Float>) { setSlot(0, from: x) }
 
     /// Dequantises a slot [H][W][C] into out [C][H*W] (channel-major, as the video map is laid out).
     public func dequantizeTransposed(_ index: Int, into out: UnsafeMutablePointer<Float>) {
@@ -99,6 +92,24 @@ public final class QuantizedBranch: @unchecked Sendable {
         let pixels = s.height * s.width
         for p in 0..<pixels {
             for c in 0..<s.channels { out[c * pixels + p] = q.scale * Float(Int32(x[p * s.channels + c]) - q.zeroPoint) }
+        }
+    }
+
+    /// Quantises a float activation [H][W][C] into slot `index` with that slot's parameters.
+    func setSlot(_ index: Int, from x: UnsafePointer<Float>) {
+        let q = activations[index], count = plan.slots[index].count, y = slots[index]
+        let inverse = 1 / q.scale
+        for i in 0..<count {
+            let v = (x[i] * inverse).rounded(.toNearestOrEven) + Float(q.zeroPoint)
+            y[i] = Int8(max(-128, min(127, v)))
+        }
+    }
+
+    /// Runs convolution `index` alone, from its input slot to its output slot.
+    func runConv(_ index: Int, input: Int, output: Int) {
+        let s = plan.convs[index].shape
+        withUnsafePointer(to: &geometries[index]) { g in
+            st_q8_conv_run(g, packed[index], slots[input], slots[output], 0, Int32(s.outHeight * s.outWidth), scratch)
         }
     }
 

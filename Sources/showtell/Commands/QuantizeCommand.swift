@@ -13,6 +13,8 @@ struct QuantizeCommand: ParsableCommand {
             Calibration runs the float planned graph (batch norm folded) on frames and 0.6 s audio \
             windows taken at evenly spaced times of each session, the way the appliance sees them, \
             and records every activation's range (min/max, or the given percentile). With \
+            --bias-correction, each int8 convolution's per-channel output mean is then moved onto \
+            the float one on the same inputs. With \
             --evaluate, the same is done on held-out sessions and int8 is compared with float: \
             audio embedding cosine and heatmap Pearson correlation (untrained bundles say so).
             """
@@ -36,6 +38,9 @@ struct QuantizeCommand: ParsableCommand {
     @Option(help: "Frame/window pairs taken from each session.")
     var samplesPerSession = 24
 
+    @Flag(help: "Empirical bias correction: each int8 convolution's per-channel output mean moved onto the float one on the calibration inputs (on the shipped model: audio cosine up, heatmap Pearson down; README: int8).")
+    var biasCorrection = false
+
     @Option(parsing: .upToNextOption, help: "Held-out session folders to compare int8 with float on (optional).")
     var evaluate: [String] = []
 
@@ -57,9 +62,12 @@ struct QuantizeCommand: ParsableCommand {
             frames += samples.map { ($0.frame.pixels, $0.frame.width, $0.frame.height) }
         }
         let plans = PlannedInference.plans(for: network)
-        let (quantization, calibration) = NetworkQuantization.calibrate(plans: plans, method: chosen, spectrograms: spectrograms, frames: frames)
+        var (quantization, calibration) = NetworkQuantization.calibrate(plans: plans, method: chosen, spectrograms: spectrograms, frames: frames)
+        if biasCorrection {
+            quantization = quantization.correctingBiases(plans: plans, spectrograms: spectrograms, frames: frames)
+        }
         let manifest = try Int8Bundle.write(source: source, quantization: quantization, method: chosen, calibrationInputs: calibration.inputs,
-                                            sessions: calibrate, to: out)
+                                            sessions: calibrate, biasCorrected: biasCorrection, to: out)
         print("wrote \(out): int8 \(manifest.backbone), D = \(manifest.embeddingDimension), calibrated (\(chosen)) on \(calibration.inputs) inputs from \(calibrate.count) session(s), \(manifest.bytes ?? 0) bytes, sha256 \(manifest.sha256)")
         guard !evaluate.isEmpty else { return }
         // Compare what was written (loaded back through the verifying loader) with the float plan.
