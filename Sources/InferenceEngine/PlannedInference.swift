@@ -17,10 +17,10 @@ public struct NetworkQuantization: Sendable {
     /// Post-training quantisation: runs the float plans on the calibration inputs (spectrograms
     /// [256*256] and gray frames), then quantises the weights against the calibrated input scales.
     public static func calibrate(
-        plans: (video: BranchPlan, audio: BranchPlan), method: Calibration.Method,
+        plans: (video: BranchPlan, audio: BranchPlan), method: Calibration.Method, audioMethod: Calibration.Method? = nil,
         spectrograms: [[Float]], frames: [(pixels: [UInt8], width: Int, height: Int)]
     ) -> (NetworkQuantization, Calibration) {
-        var calibration = Calibration(method: method, slotCounts: [plans.video.slots.count, plans.audio.slots.count])
+        var calibration = Calibration(methods: [method, audioMethod ?? method], slotCounts: [plans.video.slots.count, plans.audio.slots.count])
         let video = FloatBranch(plan: plans.video), audio = FloatBranch(plan: plans.audio)
         let preprocessor = FramePreprocessor()
         for (branch, executor) in [(0, video), (1, audio)] {

@@ -44,7 +44,8 @@ public struct ModelManifest: Codable, Sendable, Equatable {
     public struct Quantization: Codable, Sendable, Equatable {
         /// "tflite-int8: weights per-channel symmetric [-127,127], activations per-tensor asymmetric, int32 bias, fp32 requantisation rounding half to even"
         public var arithmetic: String
-        /// "min/max" or "percentile 99.99"
+        /// "min/max", "percentile 99.99", or per branch ("video mean squared error, audio
+        /// min/max"), followed by ", empirical bias correction" when applied
         public var method: String
         /// Calibration inputs (spectrogram windows and frames) and the sessions they came from.
         public var calibrationInputs: Int

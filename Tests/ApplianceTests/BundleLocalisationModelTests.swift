@@ -230,7 +230,7 @@ struct Int8BundleLocalisationModelTests {
         let (quantization, calibration) = NetworkQuantization.calibrate(
             plans: PlannedInference.plans(for: source.network), method: .minMax,
             spectrograms: (0..<3).map { randomSpectrogram(seed: 30 + UInt64($0)) }, frames: frames)
-        try Int8Bundle.write(source: source, quantization: quantization, method: calibration.method, calibrationInputs: calibration.inputs,
+        try Int8Bundle.write(source: source, quantization: quantization, method: calibration.description, calibrationInputs: calibration.inputs,
                              sessions: ["test"], to: scratch.path + "/int8")
         let int8 = try BundleLocalisationModel.load(directory: scratch.path + "/int8")
         let float = try BundleLocalisationModel.load(directory: scratch.path + "/float")

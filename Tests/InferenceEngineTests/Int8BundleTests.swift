@@ -15,7 +15,7 @@ private func int8Bundle(dimension: Int, in folder: ScratchFolder, name: String) 
     let (quantization, calibration) = NetworkQuantization.calibrate(
         plans: PlannedInference.plans(for: source.network), method: .percentile(99.9), spectrograms: [GoldenInference.spectrogram()], frames: [frame])
     let out = folder.path + "/\(name)-int8"
-    try Int8Bundle.write(source: source, quantization: quantization, method: calibration.method, calibrationInputs: calibration.inputs,
+    try Int8Bundle.write(source: source, quantization: quantization, method: calibration.description, calibrationInputs: calibration.inputs,
                          sessions: ["golden"], to: out)
     return (source, out, quantization)
 }

@@ -18,10 +18,10 @@ public enum Int8Bundle {
 
     @discardableResult
     public static func write(
-        source: ModelBundle, quantization: NetworkQuantization, method: Calibration.Method, calibrationInputs: Int,
+        source: ModelBundle, quantization: NetworkQuantization, method: String, calibrationInputs: Int,
         sessions: [String], biasCorrected: Bool = false, to directory: String
     ) throws(ModelBundleError) -> ModelManifest {
-        let described = method.description + (biasCorrected ? ", empirical bias correction" : "")
+        let described = method + (biasCorrected ? ", empirical bias correction" : "")
         let network = source.network
         let plans = PlannedInference.plans(for: network)
         var writer = SafeTensorsWriter()
