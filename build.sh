@@ -115,6 +115,8 @@ tests() {
   # The JAX scale-out path: bundles round-trip between JAX and ours (golden outputs within
   # 1e-4, byte-identical weights, Swift verifies what JAX writes). About 10 s after the install.
   jax_roundtrip "$(swift build -c release --show-bin-path)/showtell"
+  # `showtell model export --onnx` run by onnxruntime: golden values and JAX's outputs within 1e-4.
+  onnx_check "$(swift build -c release --show-bin-path)/showtell"
   # The appliance daemon on the virtual board: vivid -> showtelld -> DRM, faults injected.
   board/qemu-x86_64/e2e-appliance.sh "$(swift build -c release --show-bin-path)" .build/e2e
 }
@@ -136,6 +138,15 @@ jax_roundtrip() {  # SHOWTELL_BIN: the shipped bundle and a tiny untrained one, 
   "$1" model init --backbone tiny --dimension 16 --seed 5 --out "$tiny" >/dev/null
   for bundle in models/edge-full "$tiny"; do
     .build/fixtures-venv/bin/python models/tools/jax_roundtrip.py "$bundle" --showtell "$1"
+  done
+}
+
+onnx_check() {  # SHOWTELL_BIN: the shipped bundle and a tiny untrained one, exported and run by onnxruntime
+  python_venv "${JAX_PACKAGES[@]}" onnx onnxruntime
+  local tiny=.build/jax-roundtrip/tiny
+  [ -d "$tiny" ] || "$1" model init --backbone tiny --dimension 16 --seed 5 --out "$tiny" >/dev/null
+  for bundle in models/edge-full "$tiny"; do
+    .build/fixtures-venv/bin/python models/tools/onnx_check.py "$bundle" --showtell "$1"
   done
 }
 

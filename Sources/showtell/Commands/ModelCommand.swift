@@ -12,9 +12,44 @@ import ShowTellModel
 struct ModelCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "model",
-        abstract: "Model bundles (model.safetensors + manifest.json): init, info, verify.",
-        subcommands: [ModelInitCommand.self, ModelInfoCommand.self, ModelVerifyCommand.self]
+        abstract: "Model bundles (model.safetensors + manifest.json): init, info, verify, export.",
+        subcommands: [ModelInitCommand.self, ModelInfoCommand.self, ModelVerifyCommand.self, ModelExportCommand.self]
     )
+}
+
+struct ModelExportCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "export",
+        abstract: "Write a float bundle as an ONNX model (opset 13) for other engines (onnxruntime, TensorRT, OpenVINO).",
+        discussion: """
+            One graph, both branches, batch norm folded. Inputs (NCHW float32): frame [1,1,224,224] \
+            (after the front-end contract's resize, centre crop and normalisation) and spectrogram \
+            [1,1,256,256] (standardised log-spectrogram). Outputs: video_map [1,D,h,w] and \
+            audio_embedding [1,D]; the heatmap is their per-cell dot product. The bundle is \
+            verified first (checksum, golden inference).
+            """
+    )
+
+    @Argument(help: "Float model bundle directory.")
+    var bundle: String
+
+    @Option(help: "ONNX file to write (replaced atomically).")
+    var onnx: String
+
+    func run() throws {
+        let manifest: ModelManifest
+        do { manifest = try ModelBundle.readManifest(directory: bundle) } catch { throw ValidationError("\(error)") }
+        guard manifest.precision ?? "float32" == "float32" else {
+            throw ValidationError("\(bundle) is an \(manifest.precision!) bundle; export its float source (\(manifest.quantization?.sourceSha256.prefix(12) ?? "?")…) instead: int8 ONNX export is not written yet")
+        }
+        let source: ModelBundle
+        do { source = try ModelBundle.load(directory: bundle) } catch { throw ValidationError("\(error)") }
+        let plans = PlannedInference.plans(for: source.network)
+        let bytes = ONNXExport.model(video: plans.video, audio: plans.audio, producer: "showtell \(ShowTellVersion.string)",
+                                     docString: "ShowTell \(manifest.backbone), D = \(manifest.embeddingDimension), bundle sha256 \(manifest.sha256); heatmap = per-cell dot product of video_map and audio_embedding")
+        do { try FileIO.writeAtomically(onnx, bytes) } catch { throw ValidationError("\(onnx): \(error)") }
+        print("wrote \(onnx): ONNX opset \(ONNXExport.opset), \(bytes.count) bytes, from \(bundle) (sha256 \(manifest.sha256.prefix(12))…)")
+    }
 }
 
 struct ModelInitCommand: ParsableCommand {
