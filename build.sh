@@ -116,7 +116,7 @@ tests() {
   # 1e-4, byte-identical weights, Swift verifies what JAX writes). About 10 s after the install.
   jax_roundtrip "$(swift build -c release --show-bin-path)/showtell"
   # `showtell model export --onnx` run by onnxruntime: golden values and JAX's outputs within 1e-4.
-  onnx_check "$(swift build -c release --show-bin-path)/showtell"
+  onnx_check "$(swift build -c release --show-bin-path)/showtell" .build/e2e/synth/scan-000
   # The appliance daemon on the virtual board: vivid -> showtelld -> DRM, faults injected.
   board/qemu-x86_64/e2e-appliance.sh "$(swift build -c release --show-bin-path)" .build/e2e
 }
@@ -141,11 +141,13 @@ jax_roundtrip() {  # SHOWTELL_BIN: the shipped bundle and a tiny untrained one, 
   done
 }
 
-onnx_check() {  # SHOWTELL_BIN: the shipped bundle and a tiny untrained one, exported and run by onnxruntime
+onnx_check() {  # SHOWTELL_BIN SESSION: the shipped bundle, a tiny untrained one and the shipped one in int8
   python_venv "${JAX_PACKAGES[@]}" onnx onnxruntime
-  local tiny=.build/jax-roundtrip/tiny
+  local tiny=.build/jax-roundtrip/tiny int8=.build/onnx-check/edge-full-int8
   [ -d "$tiny" ] || "$1" model init --backbone tiny --dimension 16 --seed 5 --out "$tiny" >/dev/null
-  for bundle in models/edge-full "$tiny"; do
+  mkdir -p "$(dirname "$int8")"
+  OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-Haswell} "$1" quantize models/edge-full --calibrate "$2" --method minmax --samples-per-session 8 --out "$int8" >/dev/null
+  for bundle in models/edge-full "$tiny" "$int8"; do
     .build/fixtures-venv/bin/python models/tools/onnx_check.py "$bundle" --showtell "$1"
   done
 }

@@ -62,4 +62,27 @@ struct ONNXExportTests {
             #expect(tensor.floats![(o * gin + i) * taps + t] == conv.weight[(o * taps + t) * gin + i])
         }
     }
+
+    /// QDQ form of an int8 bundle: every stored activation quantised and dequantised once with
+    /// its scale and zero point, every convolution's weight int8 and bias int32 behind a
+    /// per-channel DequantizeLinear, and the values (OIHW) those of the int8 bundle.
+    @Test func int8GraphIsQDQWithTheBundlesIntegers() {
+        let network = ShowTellNetwork(backbone: .edge, embeddingDimension: 8, seed: 3)
+        let plans = PlannedInference.plans(for: network)
+        let quantization = NetworkQuantization.calibrate(
+            plans: plans, method: .minMax, spectrograms: [GoldenInference.spectrogram()],
+            frames: [(GoldenInference.frame(), GoldenInference.frameWidth, GoldenInference.frameHeight)]).0
+        var graph = ONNXExport.Graph()
+        _ = graph.branch(plans.video, input: "frame", quantization: quantization.video)
+        let ops = graph.nodes.map(\.op)
+        #expect(ops.filter { $0 == "QuantizeLinear" }.count == plans.video.slots.count)
+        #expect(ops.filter { $0 == "DequantizeLinear" }.count == plans.video.slots.count + 2 * plans.video.convs.count)
+        let conv = plans.video.convs[2], s = conv.shape
+        let weight = graph.initialisers.first { $0.name == conv.name + ".weight" }!
+        #expect(weight.dataType == 3 && weight.raw.map { Int8(bitPattern: $0) } == ONNXExport.Graph.oihw(quantization.video.weights[2].weight, s))
+        let bias = graph.initialisers.first { $0.name == conv.name + ".bias" }!
+        #expect(bias.dataType == 6 && bias.raw.count == 4 * s.outChannels)
+        let dequantise = graph.nodes.first { $0.name == conv.name + ".weight_dequantised" }!
+        #expect(dequantise.ints.contains { $0.0 == "axis" && $0.1 == 0 })
+    }
 }

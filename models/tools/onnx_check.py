@@ -7,11 +7,13 @@
    (the frame preprocessed as FramePreprocessor does): the norms and the first values of
    video_map and audio_embedding must match the manifest's golden values (errors relative to
    the output's norm and RMS element, as jax_roundtrip.py) within --tolerance.
-3. The whole outputs must match the JAX definition's (jax_showtell.py) on the same inputs, per
-   element relative to the output's RMS element.
+   For an int8 bundle (exported in QDQ form) the golden values are the int8 engine's.
+3. Float bundles: the whole outputs must match the JAX definition's (jax_showtell.py) on the
+   same inputs, per element relative to the output's RMS element.
 Exit status 0 when all hold; prints one line per check.
 """
 import argparse
+import json
 import os
 import subprocess
 import sys
@@ -30,7 +32,9 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("bundle")
     parser.add_argument("--showtell", default=".build/release/showtell", help="showtell binary")
-    parser.add_argument("--tolerance", type=float, default=1e-4)
+    parser.add_argument("--tolerance", type=float, default=None,
+                        help="default 1e-4 for float bundles; 1e-2 for int8 ones (onnxruntime requantises with its own "
+                             "rounding, and a one-step difference in an early activation moves later ones a little)")
     args = parser.parse_args()
     if "OPENBLAS_CORETYPE" not in os.environ and " avx2" in open("/proc/cpuinfo").read():
         os.environ["OPENBLAS_CORETYPE"] = "Haswell"  # as build.sh: OpenBLAS 0.3.21 misdetects this CPU
@@ -52,18 +56,25 @@ def main():
         video_map, audio_embedding = session.run(["video_map", "audio_embedding"], {"frame": frame, "spectrogram": spectrogram})
 
     a, v = audio_embedding[0].astype(np.float32), video_map[0].astype(np.float32)
-    manifest = J.load_bundle(args.bundle)[1]
+    with open(os.path.join(args.bundle, "manifest.json")) as file:
+        manifest = json.load(file)
+    precision = manifest.get("precision", "float32")
+    if args.tolerance is None:
+        args.tolerance = 1e-4 if precision == "float32" else 1e-2
     measured = {"audio_norm": float(np.sqrt(np.sum(a.astype(np.float64) ** 2))),
                 "video_norm": float(np.sqrt(np.sum(v.astype(np.float64) ** 2))),
                 "audio_head": [float(x) for x in a[:J.GOLDEN_HEAD]],
                 "video_head": [float(x) for x in v.reshape(-1)[:J.GOLDEN_HEAD]]}
     errors = compare(measured, manifest["golden"], {"audio": a.size, "video": v.size})
     worst = max(("audio_norm", "video_norm", "audio_head", "video_head"), key=lambda k: errors[k])
-    print(f"golden    onnxruntime |a| = {measured['audio_norm']:.6f} (manifest {manifest['golden']['audio_norm']:.6f}), "
+    print(f"golden    ({precision}) onnxruntime |a| = {measured['audio_norm']:.6f} (manifest {manifest['golden']['audio_norm']:.6f}), "
           f"|V| = {measured['video_norm']:.6f} (manifest {manifest['golden']['video_norm']:.6f}); worst {worst} {errors[worst]:.2e}")
     if errors[worst] > args.tolerance:
         fail(f"onnxruntime differs from the manifest's golden values: {worst} {errors[worst]:.3e} > {args.tolerance:.0e}")
 
+    if precision != "float32":
+        print("ok")
+        return
     params = J.load_bundle(args.bundle)[0]
     for name, got, want in (("audio_embedding", a, np.asarray(J.audio_embedding(params, spectrogram[0, 0]))),
                             ("video_map", v, np.asarray(J.video_map(params, frame[0, 0])))):

@@ -55,8 +55,18 @@ public enum Int8Bundle {
     }
 
     /// A verified int8 bundle, ready to serve on the best kernel family this CPU runs: size,
-    /// checksum, every tensor and activation parameter, then the golden inference.
+    /// checksum, every tensor and activation parameter (`read`), then the golden inference.
     public static func load(directory: String) throws(ModelBundleError) -> (manifest: ModelManifest, inference: PlannedInference) {
+        let (manifest, network, quantization) = try read(directory: directory)
+        let inference = PlannedInference(network: network, quantization: quantization)
+        _ = try GoldenInference.verify(inference, manifest: manifest, directory: directory)
+        return (manifest, inference)
+    }
+
+    /// An int8 bundle's parts, checked (size, checksum, every tensor's dtype and shape, every
+    /// activation parameter) but not run: the network holds the float weights the int8 engine
+    /// still uses (SE, audio projection); its convolution weights are unused.
+    public static func read(directory: String) throws(ModelBundleError) -> (manifest: ModelManifest, network: ShowTellNetwork, quantization: NetworkQuantization) {
         let manifest = try ModelBundle.readManifest(directory: directory)
         let manifestPath = directory + "/" + ModelBundle.manifestFile, path = directory + "/" + ModelBundle.weightsFile
         guard manifest.precision == "int8", let quantization = manifest.quantization else {
@@ -124,9 +134,6 @@ public enum Int8Bundle {
             }
             return (activations, weights)
         }
-        let q = NetworkQuantization(video: try branch(plans.video), audio: try branch(plans.audio))
-        let inference = PlannedInference(network: network, quantization: q)
-        _ = try GoldenInference.verify(inference, manifest: manifest, directory: directory)
-        return (manifest, inference)
+        return (manifest, network, NetworkQuantization(video: try branch(plans.video), audio: try branch(plans.audio)))
     }
 }

@@ -13,14 +13,16 @@ public enum ONNXExport {
     static let irVersion = 7
 
     // ONNX TensorProto.DataType and AttributeProto.AttributeType values.
-    private static let float32 = 1, int64 = 7
+    private static let float32 = 1, int8 = 3, int32 = 6, int64 = 7
     private static let attributeInt = 2, attributeInts = 7
 
-    public static func model(video: BranchPlan, audio: BranchPlan, producer: String, docString: String) -> [UInt8] {
+    /// `quantization`: an int8 bundle's parameters, written in QDQ form (below); nil: float.
+    public static func model(video: BranchPlan, audio: BranchPlan, quantization: NetworkQuantization? = nil,
+                             producer: String, docString: String) -> [UInt8] {
         var graph = Graph()
-        let map = graph.branch(video, input: "frame")
+        let map = graph.branch(video, input: "frame", quantization: quantization?.video)
         graph.rename(map, to: "video_map")
-        let embedding = graph.branch(audio, input: "spectrogram")
+        let embedding = graph.branch(audio, input: "spectrogram", quantization: quantization?.audio)
         graph.rename(embedding, to: "audio_embedding")
         let v = video.slots[video.headOutput!], d = audio.embeddingDimension
         var out = ProtobufWriter()
@@ -65,16 +67,35 @@ public enum ONNXExport {
     }
 
     struct Tensor {
-        var name: String, shape: [Int], floats: [Float]?, int64s: [Int]?
+        var name: String, shape: [Int], dataType: Int, raw: [UInt8]
+
+        static func floats(_ name: String, _ shape: [Int], _ values: [Float]) -> Tensor {
+            Tensor(name: name, shape: shape, dataType: float32, raw: values.flatMap { littleEndian($0.bitPattern) })
+        }
+        static func int64s(_ name: String, _ shape: [Int], _ values: [Int]) -> Tensor {
+            Tensor(name: name, shape: shape, dataType: int64, raw: values.flatMap { littleEndian(Int64($0)) })
+        }
+        static func int32s(_ name: String, _ shape: [Int], _ values: [Int32]) -> Tensor {
+            Tensor(name: name, shape: shape, dataType: int32, raw: values.flatMap { littleEndian($0) })
+        }
+        static func int8s(_ name: String, _ shape: [Int], _ values: [Int8]) -> Tensor {
+            Tensor(name: name, shape: shape, dataType: int8, raw: values.map { UInt8(bitPattern: $0) })
+        }
+        private static func littleEndian<T: FixedWidthInteger>(_ value: T) -> [UInt8] { withUnsafeBytes(of: value.littleEndian) { Array($0) } }
+
+        /// The values of a float tensor (tests).
+        var floats: [Float]? {
+            guard dataType == float32 else { return nil }
+            return stride(from: 0, to: raw.count, by: 4).map { i in
+                Float(bitPattern: UInt32(raw[i]) | UInt32(raw[i + 1]) << 8 | UInt32(raw[i + 2]) << 16 | UInt32(raw[i + 3]) << 24)
+            }
+        }
 
         func encode(_ w: inout ProtobufWriter) {
             w.packedInts(1, shape)                   // dims
-            w.int(2, floats != nil ? float32 : int64)  // data_type
+            w.int(2, dataType)                       // data_type
             w.string(8, name)
-            var raw = [UInt8]()                      // raw_data, little-endian
-            if let floats { for f in floats { withUnsafeBytes(of: f.bitPattern.littleEndian) { raw.append(contentsOf: $0) } } }
-            if let int64s { for i in int64s { withUnsafeBytes(of: Int64(i).littleEndian) { raw.append(contentsOf: $0) } } }
-            w.bytes(9, raw)
+            w.bytes(9, raw)                          // raw_data, little-endian
         }
     }
 
@@ -93,36 +114,75 @@ public enum ONNXExport {
         }
 
         mutating func constant(_ name: String, _ shape: [Int], _ values: [Float]) -> String {
-            initialisers.append(Tensor(name: name, shape: shape, floats: values, int64s: nil))
+            initialisers.append(.floats(name, shape, values))
             return name
         }
 
+        /// OHWI [O][k][k][I/g] -> OIHW [O][I/g][k][k].
+        static func oihw<T>(_ w: [T], _ s: ConvShape) -> [T] {
+            let gin = s.inChannels / s.groups, taps = s.kernel * s.kernel
+            var out = w
+            for o in 0..<s.outChannels {
+                for t in 0..<taps {
+                    for i in 0..<gin { out[(o * gin + i) * taps + t] = w[(o * taps + t) * gin + i] }
+                }
+            }
+            return out
+        }
+
         /// The branch's nodes from `input`; returns the name of its output value.
-        mutating func branch(_ plan: BranchPlan, input: String) -> String {
+        ///
+        /// With `quantization` (QDQ form, as onnxruntime's quantiser writes it): every activation
+        /// the int8 engine stores is QuantizeLinear -> DequantizeLinear with its scale and zero
+        /// point; convolution weights are int8 initialisers (per output channel scale, zero point
+        /// 0) and biases int32 (scale s_x * s_w), each behind a DequantizeLinear (axis 0). The SE
+        /// gate and the audio head stay float, as in the int8 engine. Engines that fuse QDQ
+        /// (onnxruntime, TensorRT) run the convolutions in int8; their requantisation rounding
+        /// is their own, so outputs are close to the int8 engine's, not bit-equal.
+        mutating func branch(_ plan: BranchPlan, input: String,
+                             quantization: (activations: [ActivationQuantization], weights: [QuantizedConvWeights])? = nil) -> String {
             var value = [String](repeating: "", count: plan.slots.count)
-            value[0] = input
+            func qdq(_ x: String, _ slot: Int) -> String {
+                guard let q = quantization?.activations[slot] else { return x }
+                let name = plan.slots[slot].name
+                let scale = constant(name + ".scale", [], [q.scale])
+                let zero = name + ".zero_point"
+                initialisers.append(.int8s(zero, [], [Int8(q.zeroPoint)]))
+                let quantised = node("QuantizeLinear", [x, scale, zero], name + ".quantised")
+                return node("DequantizeLinear", [quantised, scale, zero], name + ".dequantised")
+            }
+            value[0] = qdq(input, 0)
             for step in plan.steps {
                 switch step {
                 case .conv(let c, let x, let y):
                     let conv = plan.convs[c], s = conv.shape
-                    let gin = s.inChannels / s.groups, taps = s.kernel * s.kernel
-                    // OHWI -> OIHW.
-                    var oihw = [Float](repeating: 0, count: conv.weight.count)
-                    for o in 0..<s.outChannels {
-                        for t in 0..<taps {
-                            for i in 0..<gin { oihw[(o * gin + i) * taps + t] = conv.weight[(o * taps + t) * gin + i] }
-                        }
+                    let shape = [s.outChannels, s.inChannels / s.groups, s.kernel, s.kernel]
+                    let w: String, b: String
+                    if let q = quantization {
+                        let weights = q.weights[c], input = q.activations[x]
+                        initialisers.append(.int8s(conv.name + ".weight", shape, Self.oihw(weights.weight, s)))
+                        let scale = constant(conv.name + ".weight_scale", [s.outChannels], weights.scale)
+                        initialisers.append(.int8s(conv.name + ".weight_zero_point", [s.outChannels], [Int8](repeating: 0, count: s.outChannels)))
+                        w = node("DequantizeLinear", [conv.name + ".weight", scale, conv.name + ".weight_zero_point"], conv.name + ".weight_dequantised",
+                                 ints: [("axis", 0)])
+                        initialisers.append(.int32s(conv.name + ".bias", [s.outChannels], weights.bias))
+                        let biasScale = constant(conv.name + ".bias_scale", [s.outChannels],
+                                                 weights.scale.map { Float(Double(input.scale) * Double($0)) })
+                        initialisers.append(.int32s(conv.name + ".bias_zero_point", [s.outChannels], [Int32](repeating: 0, count: s.outChannels)))
+                        b = node("DequantizeLinear", [conv.name + ".bias", biasScale, conv.name + ".bias_zero_point"], conv.name + ".bias_dequantised",
+                                 ints: [("axis", 0)])
+                    } else {
+                        w = constant(conv.name + ".weight", shape, Self.oihw(conv.weight, s))
+                        b = constant(conv.name + ".bias", [s.outChannels], conv.bias)
                     }
-                    let w = constant(conv.name + ".weight", [s.outChannels, gin, s.kernel, s.kernel], oihw)
-                    let b = constant(conv.name + ".bias", [s.outChannels], conv.bias)
                     let out = node("Conv", [value[x], w, b], conv.name, ints: [("group", s.groups)], intLists: [
                         ("kernel_shape", [s.kernel, s.kernel]), ("strides", [s.stride, s.stride]),
                         ("pads", [s.padding, s.padding, s.padding, s.padding]), ("dilations", [s.dilation, s.dilation]),
                     ])
-                    value[y] = conv.relu ? node("Relu", [out], conv.name + ".relu") : out
+                    value[y] = qdq(conv.relu ? node("Relu", [out], conv.name + ".relu") : out, y)
                 case .maxPool(let x, let y):
-                    value[y] = node("MaxPool", [value[x]], plan.slots[y].name,
-                                    intLists: [("kernel_shape", [3, 3]), ("strides", [2, 2]), ("pads", [1, 1, 1, 1])])
+                    value[y] = qdq(node("MaxPool", [value[x]], plan.slots[y].name,
+                                        intLists: [("kernel_shape", [3, 3]), ("strides", [2, 2]), ("pads", [1, 1, 1, 1])]), y)
                 case .squeezeExciteAdd(let index, let x, let identity, let y):
                     let se = plan.squeezeExcitations[index]
                     let block = String(plan.slots[y].name.dropLast(".out".count))
@@ -137,11 +197,11 @@ public enum ONNXExport {
                     let fc2 = node("Gemm", [hidden, w2, b2], block + ".se.fc2", ints: [("transB", 1)])
                     let gate = node("Sigmoid", [fc2], block + ".se.gate")
                     let shape = block + ".se.shape"
-                    initialisers.append(Tensor(name: shape, shape: [4], floats: nil, int64s: [1, se.channels, 1, 1]))
+                    initialisers.append(.int64s(shape, [4], [1, se.channels, 1, 1]))
                     let gate4 = node("Reshape", [gate, shape], block + ".se.gate4")
                     let scaled = node("Mul", [value[x], gate4], block + ".se.scaled")
                     let sum = node("Add", [scaled, value[identity]], block + ".add")
-                    value[y] = node("Relu", [sum], plan.slots[y].name)
+                    value[y] = qdq(node("Relu", [sum], plan.slots[y].name), y)
                 }
             }
             switch plan.head {

@@ -20,17 +20,19 @@ struct ModelCommand: ParsableCommand {
 struct ModelExportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "export",
-        abstract: "Write a float bundle as an ONNX model (opset 13) for other engines (onnxruntime, TensorRT, OpenVINO).",
+        abstract: "Write a bundle as an ONNX model (opset 13; int8 bundles in QDQ form) for other engines (onnxruntime, TensorRT, OpenVINO).",
         discussion: """
             One graph, both branches, batch norm folded. Inputs (NCHW float32): frame [1,1,224,224] \
             (after the front-end contract's resize, centre crop and normalisation) and spectrogram \
             [1,1,256,256] (standardised log-spectrogram). Outputs: video_map [1,D,h,w] and \
-            audio_embedding [1,D]; the heatmap is their per-cell dot product. The bundle is \
-            verified first (checksum, golden inference).
+            audio_embedding [1,D]; the heatmap is their per-cell dot product. An int8 bundle is \
+            written in QDQ form (QuantizeLinear/DequantizeLinear around every activation the int8 \
+            engine stores, int8 weights with per-channel scales, int32 biases; the SE gate and \
+            the audio head float). The bundle is verified first (checksum, golden inference).
             """
     )
 
-    @Argument(help: "Float model bundle directory.")
+    @Argument(help: "Model bundle directory (float or int8).")
     var bundle: String
 
     @Option(help: "ONNX file to write (replaced atomically).")
@@ -39,16 +41,23 @@ struct ModelExportCommand: ParsableCommand {
     func run() throws {
         let manifest: ModelManifest
         do { manifest = try ModelBundle.readManifest(directory: bundle) } catch { throw ValidationError("\(error)") }
-        guard manifest.precision ?? "float32" == "float32" else {
-            throw ValidationError("\(bundle) is an \(manifest.precision!) bundle; export its float source (\(manifest.quantization?.sourceSha256.prefix(12) ?? "?")…) instead: int8 ONNX export is not written yet")
-        }
-        let source: ModelBundle
-        do { source = try ModelBundle.load(directory: bundle) } catch { throw ValidationError("\(error)") }
-        let plans = PlannedInference.plans(for: source.network)
-        let bytes = ONNXExport.model(video: plans.video, audio: plans.audio, producer: "showtell \(ShowTellVersion.string)",
-                                     docString: "ShowTell \(manifest.backbone), D = \(manifest.embeddingDimension), bundle sha256 \(manifest.sha256); heatmap = per-cell dot product of video_map and audio_embedding")
+        let plans: (video: BranchPlan, audio: BranchPlan)
+        var quantization: NetworkQuantization?
+        do {
+            if manifest.precision == "int8" {
+                _ = try Int8Bundle.load(directory: bundle)  // checksum and golden inference first
+                let parts = try Int8Bundle.read(directory: bundle)
+                plans = PlannedInference.plans(for: parts.network)
+                quantization = parts.quantization
+            } else {
+                plans = PlannedInference.plans(for: try ModelBundle.load(directory: bundle).network)
+            }
+        } catch { throw ValidationError("\(error)") }
+        let form = quantization == nil ? "float" : "int8 (QDQ)"
+        let bytes = ONNXExport.model(video: plans.video, audio: plans.audio, quantization: quantization, producer: "showtell \(ShowTellVersion.string)",
+                                     docString: "ShowTell \(manifest.backbone), D = \(manifest.embeddingDimension), \(form), bundle sha256 \(manifest.sha256); heatmap = per-cell dot product of video_map and audio_embedding")
         do { try FileIO.writeAtomically(onnx, bytes) } catch { throw ValidationError("\(onnx): \(error)") }
-        print("wrote \(onnx): ONNX opset \(ONNXExport.opset), \(bytes.count) bytes, from \(bundle) (sha256 \(manifest.sha256.prefix(12))…)")
+        print("wrote \(onnx): ONNX opset \(ONNXExport.opset), \(form), \(bytes.count) bytes, from \(bundle) (sha256 \(manifest.sha256.prefix(12))…)")
     }
 }
 
