@@ -292,7 +292,7 @@ let testTargets: [Target] = [
     ),
     .testTarget(
         name: "EvaluationTests",
-        dependencies: ["Evaluation", "MediaFormats", "NeuralCore", "ShowTellModel", "PhantomScan"],
+        dependencies: ["Evaluation", "MediaFormats", "NeuralCore", "ShowTellModel", "PhantomScan", "TestSupport"],
         path: "Tests/EvaluationTests",
         resources: [.copy("Fixtures")]
     ),

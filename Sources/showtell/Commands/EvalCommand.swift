@@ -15,7 +15,7 @@ struct EvalCommand: ParsableCommand {
     )
 }
 
-/// --init random | random:BACKBONE | BUNDLE_DIR
+/// --init random | random:BACKBONE | BUNDLE_DIR | RUN_DIR
 struct InitialisationOption: ExpressibleByArgument {
     let value: EncoderInitialisation
     init?(argument: String) {
@@ -25,7 +25,7 @@ struct InitialisationOption: ExpressibleByArgument {
             guard let backbone = ResNeXtConfiguration.named(String(argument.dropFirst(7))) else { return nil }
             value = .random(backbone: backbone, seed: 0)
         } else {
-            value = .bundle(directory: argument)
+            value = .folder(argument)
         }
     }
 }
@@ -125,7 +125,7 @@ struct EvalSaliencyCommand: ParsableCommand {
 /// The options plane detection and saliency share: which encoder, where the run goes, how it
 /// is fine-tuned and cross-validated.
 struct FineTuneRunOptions: ParsableArguments {
-    @Option(name: .customLong("init"), help: "Encoder start: random, random:tiny|edge|paper, or a model bundle folder (its video branch).")
+    @Option(name: .customLong("init"), help: "Encoder start: random, random:tiny|edge|paper, a model bundle folder (its video branch), or a showtell train run folder (its video checkpoint: every variant has one).")
     var initialisation: InitialisationOption
     @Option(help: "Run name (a column of the report).") var name: String
     @Option(help: "Output folder of the evaluation.") var out: String
