@@ -1,10 +1,9 @@
-"""onnxruntime on the same backbone shapes as `showtell bench engine` (edge or paper ResNeXt-SE,
-1 input channel, batch norm folded, output stride 16 as in the network), one thread, float and
-int8 (static QDQ, S8S8, per-channel weights, calibrated on the same kind of random inputs), with
-session.x64quantprecision=1 so its int8 arithmetic is exact. Random weights: this times the
-architecture (the exporter `showtell model export --onnx` of our own weights is not written yet).
+"""onnxruntime on the same network as `showtell bench engine`, one thread, float and int8 (static
+QDQ, S8S8, per-channel weights, calibrated on the same kind of random inputs), with
+session.x64quantprecision=1 so its int8 arithmetic is exact.
 
-    python3 engine_onnx.py --backbone edge --size 224 --runs 7
+    python3 engine_onnx.py --model VIDEO.onnx --runs 7     # our network: showtell model export --branch video
+    python3 engine_onnx.py --backbone edge --size 224 --runs 7   # the backbone rebuilt here, random weights
     -> one line per precision: "float MS MS ..." and "int8 MS MS ..."
 """
 import argparse
@@ -98,30 +97,36 @@ def main():
     parser.add_argument("--backbone", default="edge", choices=sorted(CONFIGS))
     parser.add_argument("--size", type=int, default=224)
     parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--model", help="a one-input float ONNX model (showtell model export --branch video) instead of --backbone")
     args = parser.parse_args()
+    input_name = "input"
+    if args.model:
+        model = onnx.load(args.model)
+        input_name = model.graph.input[0].name
+        args.size = model.graph.input[0].type.tensor_type.shape.dim[2].dim_value
     rng = np.random.default_rng(2)
     inputs = [rng.standard_normal((1, 1, args.size, args.size)).astype(np.float32) for _ in range(4)]
 
     class Reader(CalibrationDataReader):
         def __init__(self):
-            self.items = iter([{"input": x} for x in inputs])
+            self.items = iter([{input_name: x} for x in inputs])
 
         def get_next(self):
             return next(self.items, None)
 
     with tempfile.TemporaryDirectory() as tmp:
         float_path, int8_path = os.path.join(tmp, "float.onnx"), os.path.join(tmp, "int8.onnx")
-        onnx.save(build(args.backbone, args.size), float_path)
+        onnx.save(model if args.model else build(args.backbone, args.size), float_path)
         quantize_static(float_path, int8_path, Reader(), quant_format=QuantFormat.QDQ, per_channel=True,
                         activation_type=QuantType.QInt8, weight_type=QuantType.QInt8)
         sessions = {"float": session(float_path), "int8": session(int8_path)}
         times = {k: [] for k in sessions}
         for s in sessions.values():
-            s.run(None, {"input": inputs[0]})
+            s.run(None, {input_name: inputs[0]})
         for _ in range(args.runs):  # interleaved, like showtell bench engine
             for k, s in sessions.items():
                 t0 = time.perf_counter()
-                s.run(None, {"input": inputs[0]})
+                s.run(None, {input_name: inputs[0]})
                 times[k].append(1000 * (time.perf_counter() - t0))
     for k, v in times.items():
         print(k, " ".join(f"{t:.2f}" for t in v))

@@ -17,14 +17,16 @@ public enum ONNXExport {
     private static let attributeInt = 2, attributeInts = 7
 
     /// `quantization`: an int8 bundle's parameters, written in QDQ form (below); nil: float.
-    public static func model(video: BranchPlan, audio: BranchPlan, quantization: NetworkQuantization? = nil,
+    /// A nil plan leaves that branch (its input and output) out.
+    public static func model(video: BranchPlan?, audio: BranchPlan?, quantization: NetworkQuantization? = nil,
                              producer: String, docString: String) -> [UInt8] {
         var graph = Graph()
-        let map = graph.branch(video, input: "frame", quantization: quantization?.video)
-        graph.rename(map, to: "video_map")
-        let embedding = graph.branch(audio, input: "spectrogram", quantization: quantization?.audio)
-        graph.rename(embedding, to: "audio_embedding")
-        let v = video.slots[video.headOutput!], d = audio.embeddingDimension
+        if let video {
+            graph.rename(graph.branch(video, input: "frame", quantization: quantization?.video), to: "video_map")
+        }
+        if let audio {
+            graph.rename(graph.branch(audio, input: "spectrogram", quantization: quantization?.audio), to: "audio_embedding")
+        }
         var out = ProtobufWriter()
         out.int(1, irVersion)                        // ModelProto.ir_version
         out.string(2, producer)                      // producer_name
@@ -34,10 +36,13 @@ public enum ONNXExport {
             for node in graph.nodes { g.message(1) { node.encode(&$0) } }
             g.string(2, "showtell")
             for tensor in graph.initialisers { g.message(5) { tensor.encode(&$0) } }
-            g.message(11) { valueInfo(&$0, "frame", [1, video.input.channels, video.input.height, video.input.width]) }
-            g.message(11) { valueInfo(&$0, "spectrogram", [1, audio.input.channels, audio.input.height, audio.input.width]) }
-            g.message(12) { valueInfo(&$0, "video_map", [1, v.channels, v.height, v.width]) }
-            g.message(12) { valueInfo(&$0, "audio_embedding", [1, d]) }
+            if let video { g.message(11) { valueInfo(&$0, "frame", [1, video.input.channels, video.input.height, video.input.width]) } }
+            if let audio { g.message(11) { valueInfo(&$0, "spectrogram", [1, audio.input.channels, audio.input.height, audio.input.width]) } }
+            if let video {
+                let v = video.slots[video.headOutput!]
+                g.message(12) { valueInfo(&$0, "video_map", [1, v.channels, v.height, v.width]) }
+            }
+            if let audio { g.message(12) { valueInfo(&$0, "audio_embedding", [1, audio.embeddingDimension]) } }
         }
         return out.bytes
     }

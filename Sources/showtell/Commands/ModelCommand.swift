@@ -38,6 +38,13 @@ struct ModelExportCommand: ParsableCommand {
     @Option(help: "ONNX file to write (replaced atomically).")
     var onnx: String
 
+    @Option(help: "Branches to write: both, video or audio (one branch: for timing it alone).")
+    var branch = "both"
+
+    func validate() throws {
+        guard ["both", "video", "audio"].contains(branch) else { throw ValidationError("--branch must be both, video or audio (got \(branch))") }
+    }
+
     func run() throws {
         let manifest: ModelManifest
         do { manifest = try ModelBundle.readManifest(directory: bundle) } catch { throw ValidationError("\(error)") }
@@ -54,10 +61,10 @@ struct ModelExportCommand: ParsableCommand {
             }
         } catch { throw ValidationError("\(error)") }
         let form = quantization == nil ? "float" : "int8 (QDQ)"
-        let bytes = ONNXExport.model(video: plans.video, audio: plans.audio, quantization: quantization, producer: "showtell \(ShowTellVersion.string)",
+        let bytes = ONNXExport.model(video: branch == "audio" ? nil : plans.video, audio: branch == "video" ? nil : plans.audio, quantization: quantization, producer: "showtell \(ShowTellVersion.string)",
                                      docString: "ShowTell \(manifest.backbone), D = \(manifest.embeddingDimension), \(form), bundle sha256 \(manifest.sha256); heatmap = per-cell dot product of video_map and audio_embedding")
         do { try FileIO.writeAtomically(onnx, bytes) } catch { throw ValidationError("\(onnx): \(error)") }
-        print("wrote \(onnx): ONNX opset \(ONNXExport.opset), \(form), \(bytes.count) bytes, from \(bundle) (sha256 \(manifest.sha256.prefix(12))…)")
+        print("wrote \(onnx): ONNX opset \(ONNXExport.opset), \(form), \(branch == "both" ? "both branches" : branch + " branch"), \(bytes.count) bytes, from \(bundle) (sha256 \(manifest.sha256.prefix(12))…)")
     }
 }
 
