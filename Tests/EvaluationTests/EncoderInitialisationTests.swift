@@ -1,5 +1,6 @@
 import Foundation
 import NeuralCore
+import PhantomScan
 import Testing
 import TestSupport
 @testable import Evaluation
@@ -27,5 +28,22 @@ struct EncoderInitialisationTests {
         #expect(throws: EncoderLoadingError.self) { try EncoderInitialisation.folder(scratch.path).loader() }
         let bundleLike = ScratchFolder("showtell-init-bundle")
         guard case .bundle = EncoderInitialisation.folder(bundleLike.path) else { Issue.record("a folder without run.json is a bundle"); return }
+    }
+
+    /// The supervised upper bound trains once on the dataset's plane labels (its weights move
+    /// away from the random start) and later runs read the saved encoder.
+    @Test func supervisedEncoderIsTrainedOnceAndCached() throws {
+        let scratch = ScratchFolder("showtell-supervised")
+        _ = try SessionGenerator(duration: 6, seed: 5).generate(to: scratch.file("dataset/scan-a"))
+        var settings = FineTuneSettings()
+        (settings.epochs, settings.batch, settings.threads) = (1, 4, 1)
+        let initialisation = EncoderInitialisation.supervised(dataset: scratch.file("dataset"), backbone: .tiny, settings: settings,
+                                                              every: 0.5, cache: scratch.file("cache"))
+        let trained = try initialisation.loader().make(0)
+        let start = ResNeXt(.tiny, seed: settings.seed)
+        let weights = { (n: ResNeXt) in Array(UnsafeBufferPointer(start: n.store.parameters, count: n.store.parameterCount)) }
+        #expect(weights(trained) != weights(start), "pretraining changed nothing")
+        #expect(FileManager.default.fileExists(atPath: scratch.file("cache/encoder.safetensors")))
+        #expect(weights(try initialisation.loader().make(1)) == weights(trained), "the cached encoder is not the trained one")
     }
 }

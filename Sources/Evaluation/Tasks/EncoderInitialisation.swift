@@ -1,4 +1,5 @@
 import Foundation
+import MediaFormats
 import NeuralCore
 import Platform
 import ShowTellModel
@@ -13,6 +14,11 @@ public enum EncoderInitialisation: Sendable, CustomStringConvertible {
     /// `checkpoint-video.safetensors` holds the video encoder of the latest epoch. Every
     /// variant has one, also those that write no bundle (concatenation fusion, no audio).
     case trainingRun(directory: String)
+    /// The supervised upper bound (the paper's US-Sup): a random encoder trained on the plane
+    /// labels of every session in `dataset` (the same classifier head and schedule as the
+    /// plane task), saved at `cache` so it is trained once. Reads labels: evaluation only, and
+    /// `dataset` must not hold the sessions it is then judged on (`EvalPlanesCommand` checks).
+    case supervised(dataset: String, backbone: ResNeXtConfiguration, settings: FineTuneSettings, every: Double, cache: String)
 
     /// The folder's kind: a training run when it has run.json and a video checkpoint, else a bundle.
     public static func folder(_ directory: String) -> EncoderInitialisation {
@@ -26,6 +32,7 @@ public enum EncoderInitialisation: Sendable, CustomStringConvertible {
         case .random(let backbone, let seed): "random (\(backbone.name), seed \(seed))"
         case .bundle(let directory): "bundle \(directory)"
         case .trainingRun(let directory): "training run \(directory)"
+        case .supervised(let dataset, let backbone, let settings, _, _): "supervised on the plane labels of \(dataset) (\(backbone.name), \(settings.epochs) epochs)"
         }
     }
 
@@ -57,12 +64,38 @@ public enum EncoderInitialisation: Sendable, CustomStringConvertible {
             do { try source.store.loadWeights(path: directory + "/" + Self.runCheckpoint) } catch {
                 throw EncoderLoadingError(message: "\(directory)/\(Self.runCheckpoint): \(error); the run's video encoder cannot be read")
             }
-            return EncoderSource(configuration: configuration, trained: true) { _ in
-                let copy = ResNeXt(configuration)
-                copy.store.parameters.update(from: source.store.parameters, count: source.store.parameterCount)
-                copy.store.buffers.update(from: source.store.buffers, count: source.store.bufferCount)
-                return copy
+            return Self.copies(of: source, trained: true)
+        case .supervised(let dataset, let backbone, let settings, let every, let cache):
+            let source = ResNeXt(backbone, seed: settings.seed)
+            let weights = cache + "/encoder.safetensors"
+            if !FileIO.exists(weights) {
+                try FileIO.makeDirectories(cache)
+                var labels: [Int32] = [], images: [[Float]] = []
+                for directory in try EvaluationDataset.sessionDirectories(dataset) {
+                    let s = try PlaneDetectionTask.labelledFrames(directory, every: every, label: "supervised pretraining")
+                    labels += s.labels
+                    images += s.images
+                }
+                let head = ClassifierHead(channels: backbone.outputChannels, classes: PlaneClass.allCases.count,
+                                          batch: settings.batch, labels: labels, seed: settings.seed)
+                try FineTuner(encoder: source, head: head, settings: settings)
+                    .train(images: images, checkpoint: cache + "/pretraining", label: "supervised pretraining")
+                try source.store.saveWeights(path: weights, metadata: ["dataset": dataset, "images": "\(images.count)"])
+                for suffix in [".encoder.safetensors", ".head.safetensors"] { try? FileManager.default.removeItem(atPath: cache + "/pretraining" + suffix) }
+            } else {
+                try source.store.loadWeights(path: weights)
             }
+            return Self.copies(of: source, trained: true)
+        }
+    }
+
+    /// Each fold's fresh copy of `source`.
+    private static func copies(of source: ResNeXt, trained: Bool) -> EncoderSource {
+        EncoderSource(configuration: source.configuration, trained: trained) { _ in
+            let copy = ResNeXt(source.configuration)
+            copy.store.parameters.update(from: source.store.parameters, count: source.store.parameterCount)
+            copy.store.buffers.update(from: source.store.buffers, count: source.store.bufferCount)
+            return copy
         }
     }
 }

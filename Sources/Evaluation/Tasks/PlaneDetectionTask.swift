@@ -79,11 +79,9 @@ public final class PlaneDetectionTask {
         var samples: [String: (labels: [Int32], images: [[Float]])] = [:]
         func load(_ directory: String) throws -> (labels: [Int32], images: [[Float]]) {
             if let cached = samples[directory] { return cached }
-            let session = try EvaluationSession(directory: directory)
-            let frames = try FrameSamples.load(session, every: settings.every, label: "\(name) \(session.name)")
-            let labels = frames.frames.map { Int32(session.labels[$0].plane.index) }
-            samples[directory] = (labels, frames.images)
-            return (labels, frames.images)
+            let loaded = try Self.labelledFrames(directory, every: settings.every, label: name)
+            samples[directory] = loaded
+            return loaded
         }
         var folds: [FoldResult] = []
         for fold in 0..<settings.folds {
@@ -142,6 +140,15 @@ public final class PlaneDetectionTask {
                             confusion: total, perClassF1: perClass)
         try FileIO.writeAtomically(work + "/result.json", Array(try JSONEncoder.sorted.encode(result)))
         return result
+    }
+}
+
+extension PlaneDetectionTask {
+    /// A frame every `every` seconds of one session, preprocessed, with its plane label.
+    static func labelledFrames(_ directory: String, every: Double, label: String) throws -> (labels: [Int32], images: [[Float]]) {
+        let session = try EvaluationSession(directory: directory)
+        let frames = try FrameSamples.load(session, every: every, label: "\(label) \(session.name)")
+        return (frames.frames.map { Int32(session.labels[$0].plane.index) }, frames.images)
     }
 }
 

@@ -15,12 +15,15 @@ struct EvalCommand: ParsableCommand {
     )
 }
 
-/// --init random | random:BACKBONE | BUNDLE_DIR | RUN_DIR
+/// --init random | random:BACKBONE | BUNDLE_DIR | RUN_DIR | supervised:DATASET
 struct InitialisationOption: ExpressibleByArgument {
     let value: EncoderInitialisation
     init?(argument: String) {
         if argument == "random" {
             value = .random(backbone: .edge, seed: 0)
+        } else if argument.hasPrefix("supervised:") {
+            // Settings and cache are filled in by FineTuneRunOptions.resolvedInitialisation.
+            value = .supervised(dataset: String(argument.dropFirst(11)), backbone: .edge, settings: FineTuneSettings(), every: 0.5, cache: "")
         } else if argument.hasPrefix("random:") {
             guard let backbone = ResNeXtConfiguration.named(String(argument.dropFirst(7))) else { return nil }
             value = .random(backbone: backbone, seed: 0)
@@ -40,6 +43,7 @@ struct EvalPlanesCommand: ParsableCommand {
     @OptionGroup var options: FineTuneRunOptions
 
     func run() throws {
+        try options.checkDisjoint(from: dataset)
         var settings = PlaneDetectionTask.Settings()
         (settings.every, settings.folds) = (options.every, options.folds)
         options.apply(to: &settings.fineTune)
@@ -109,6 +113,7 @@ struct EvalSaliencyCommand: ParsableCommand {
     @OptionGroup var options: FineTuneRunOptions
 
     func run() throws {
+        try options.checkDisjoint(from: dataset)
         var settings = SaliencyTask.Settings()
         (settings.every, settings.folds) = (options.every, options.folds)
         options.apply(to: &settings.fineTune)
@@ -125,7 +130,7 @@ struct EvalSaliencyCommand: ParsableCommand {
 /// The options plane detection and saliency share: which encoder, where the run goes, how it
 /// is fine-tuned and cross-validated.
 struct FineTuneRunOptions: ParsableArguments {
-    @Option(name: .customLong("init"), help: "Encoder start: random, random:tiny|edge|paper, a model bundle folder (its video branch), or a showtell train run folder (its video checkpoint: every variant has one).")
+    @Option(name: .customLong("init"), help: "Encoder start: random, random:tiny|edge|paper, a model bundle folder (its video branch), a showtell train run folder (its video checkpoint: every variant has one), or supervised:DATASET (the upper bound: an edge encoder first trained on DATASET's plane labels, with this run's settings; DATASET must not hold the evaluated scans).")
     var initialisation: InitialisationOption
     @Option(help: "Run name (a column of the report).") var name: String
     @Option(help: "Output folder of the evaluation.") var out: String
@@ -146,9 +151,30 @@ struct FineTuneRunOptions: ParsableArguments {
         settings.seed = seed
     }
 
-    /// A random start takes the run's seed.
+    /// A random start takes the run's seed; a supervised one the run's settings, and its
+    /// pretrained encoder is kept under --out/pretrained (trained once per dataset and settings).
     var resolvedInitialisation: EncoderInitialisation {
-        if case .random(let backbone, _) = initialisation.value { return .random(backbone: backbone, seed: seed) }
-        return initialisation.value
+        switch initialisation.value {
+        case .random(let backbone, _):
+            return .random(backbone: backbone, seed: seed)
+        case .supervised(let dataset, let backbone, _, _, _):
+            var settings = FineTuneSettings()
+            apply(to: &settings)
+            let key = "\((dataset as NSString).lastPathComponent)-e\(epochs)-b\(batch)-lr\(learningRate)-s\(seed)-every\(every)"
+            return .supervised(dataset: dataset, backbone: backbone, settings: settings, every: every, cache: out + "/pretrained/supervised-" + key)
+        default:
+            return initialisation.value
+        }
+    }
+
+    /// The supervised upper bound must not have seen the scans it is judged on.
+    func checkDisjoint(from dataset: String) throws {
+        guard case .supervised(let pretraining, _, _, _, _) = initialisation.value else { return }
+        let judged = Set(try EvaluationDataset.sessionDirectories(dataset).map { URL(fileURLWithPath: $0).resolvingSymlinksInPath().path })
+        let seen = Set(try EvaluationDataset.sessionDirectories(pretraining).map { URL(fileURLWithPath: $0).resolvingSymlinksInPath().path })
+        let shared = judged.intersection(seen)
+        guard shared.isEmpty else {
+            throw ValidationError("--init supervised:\(pretraining) trains on \(shared.count) of the scans --dataset \(dataset) judges (\(shared.sorted().first!)); pretrain on other scans")
+        }
     }
 }
