@@ -13,6 +13,7 @@
 #   ./build.sh soak [MINUTES]  the daemon for MINUTES (default 60) with control clients; CSV, slopes, plot
 #   ./build.sh sanitize  ThreadSanitizer over the loop/ring/control-plane tests, ASan+UBSan over the C kernels
 #   ./build.sh eval-dev  the evaluation harnesses end to end on 3 x 1 min phantoms (untrained models)
+#   ./build.sh eval-full  the paper's evaluation: every variant trained, Table 1, Figures 5 and 7 (about 2 h; needs prep-data)
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -338,6 +339,51 @@ eval_dev() {
   "$bin/showtell" eval localise --dataset out/eval-data --bundle out/model-untrained-edge --name untrained-edge --out out/eval-dev
 }
 
+# The paper's evaluation on phantom data, one command (issue 11): every variant trained with the
+# shipped recipe (seed 1; video-only with 2 frames per clip), then plane detection (Table 1) and
+# gaze saliency (Figure 5) fine-tuned from random, each variant's video encoder and the
+# supervised upper bound (trained on the training scans' labels), localisation (Figure 7) of
+# every variant with a bundle, with the mismatched-audio control; report in $EVAL/report.md.
+# Needs `./build.sh prep-data` first (DATA, default out/data). Resumable: finished training runs,
+# folds and scans are kept. About 2 h 10 min on 2 cores (7 trainings of ~8 min, 18 fine-tuning
+# runs of ~3 min, 4 localisations).
+EVAL_RECIPE=(--config edge --optimizer adamw --contrastive infonce --batch 20 --lr 0.001 --weight-decay 0.01
+  --temperature 0.1 --decay-every 15 --epochs 20 --keyword-clips-only --keyword-negatives --live-image-mask
+  --checkpoint-every 20 --threads 2 --seed 1)
+eval_full() {
+  deps
+  swift build -c release --product showtell
+  local bin; bin="$(swift build -c release --show-bin-path)/showtell"
+  openblas_core
+  local data=${DATA:-out/data} eval=${EVAL:-out/eval-full}
+  [ -f "$data/prep-train/prep.json" ] && [ -f "$data/heldout/dataset.json" ] || { echo "no prepared data in $data: run ./build.sh prep-data first"; exit 1; }
+  mkdir -p "$eval/runs"
+  local inits=("random:random:edge") v run frames
+  for v in va-base va-contra va-spatial vt-base no-audio full video-only; do
+    run="$eval/runs/$v"; frames=1; [ "$v" = video-only ] && frames=2
+    if [ ! -f "$run/finished" ]; then
+      "$bin" train "$data/prep-train" --variant "$v" --out "$run" "${EVAL_RECIPE[@]}" --frames-per-clip "$frames" > "$run.log" 2>&1 \
+        || { echo "train $v failed: see $run.log"; exit 1; }
+      touch "$run/finished"
+    fi
+    inits+=("$v:$run")
+  done
+  inits+=("supervised:supervised:$data/train")
+  local pair name init task m
+  for task in planes saliency; do
+    for pair in "${inits[@]}"; do
+      name=${pair%%:*}; init=${pair#*:}
+      "$bin" eval "$task" --dataset "$data/heldout" --init "$init" --name "$name" --out "$eval" --threads 2
+    done
+  done
+  for v in va-spatial full; do
+    for m in "" --mismatched-audio; do
+      "$bin" eval localise --dataset "$data/heldout" --bundle "$eval/runs/$v/bundle" --name "$v${m:+-control}" $m --out "$eval" --threads 2
+    done
+  done
+  "$bin" eval report --out "$eval"
+}
+
 case "${1:-}" in
   demo) demo ;;
   test) tests ;;
@@ -348,9 +394,10 @@ case "${1:-}" in
   board-systemd) board_systemd ;;
   prep-data) prep_data ;;
   eval-dev) eval_dev ;;
+  eval-full) eval_full ;;
   fuzz) shift; fuzz "$@" ;;
   fuzz-ci) fuzz ci ;;
   soak) shift; soak "${1:-60}" ;;
   sanitize) sanitize ;;
-  *) echo "usage: $0 demo|test|deps|fixtures|bench|package|board-systemd|prep-data|eval-dev|fuzz [SECONDS [TARGET...]]|fuzz-ci|soak [MINUTES]|sanitize"; exit 2 ;;
+  *) echo "usage: $0 demo|test|deps|fixtures|bench|package|board-systemd|prep-data|eval-dev|eval-full|fuzz [SECONDS [TARGET...]]|fuzz-ci|soak [MINUTES]|sanitize"; exit 2 ;;
 esac
