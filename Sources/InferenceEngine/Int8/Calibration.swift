@@ -88,9 +88,8 @@ public struct Calibration: Sendable {
     public func quantization(branch: Int, plan: BranchPlan) -> [ActivationQuantization] {
         var result = [ActivationQuantization]()
         // A max pool passes on the largest values of its input, and its output shares the
-        // input's parameters: a clipped range is fitted to the values the pool passes on, not
-        // to the bulk of its input (fitted to the input, the audio stem's range clipped exactly
-        // what the pool selects: embedding cosine 0.95).
+        // input's parameters: a clipped range is fitted to the values the pool passes on (its
+        // output), not to the bulk of its input, whose fit clips what the pool selects.
         var fittedOn = Array(0..<plan.slots.count)
         for step in plan.steps { if case .maxPool(let input, let output) = step { fittedOn[input] = output } }
         for slot in 0..<plan.slots.count {
