@@ -7,7 +7,8 @@
    (the frame preprocessed as FramePreprocessor does): the norms and the first values of
    video_map and audio_embedding must match the manifest's golden values (errors relative to
    the output's norm and RMS element, as jax_roundtrip.py) within --tolerance.
-   For an int8 bundle (exported in QDQ form) the golden values are the int8 engine's.
+   For an int8 bundle (exported in QDQ form) the golden values are the int8 engine's, and
+   video_map may differ by up to 2 of its quantisation steps (onnxruntime's own rounding).
 3. Float bundles: the whole outputs must match the JAX definition's (jax_showtell.py) on the
    same inputs, per element relative to the output's RMS element.
 Exit status 0 when all hold; prints one line per check.
@@ -33,8 +34,8 @@ def main():
     parser.add_argument("bundle")
     parser.add_argument("--showtell", default=".build/release/showtell", help="showtell binary")
     parser.add_argument("--tolerance", type=float, default=None,
-                        help="default 1e-4 for float bundles; 1e-2 for int8 ones (onnxruntime requantises with its own "
-                             "rounding, and a one-step difference in an early activation moves later ones a little)")
+                        help="default 1e-4 for float bundles; 1e-2 for an int8 bundle's audio head (onnxruntime requantises "
+                             "with its own rounding, and a one-step difference in an early activation moves later ones a little)")
     args = parser.parse_args()
     if "OPENBLAS_CORETYPE" not in os.environ and " avx2" in open("/proc/cpuinfo").read():
         os.environ["OPENBLAS_CORETYPE"] = "Haswell"  # as build.sh: OpenBLAS 0.3.21 misdetects this CPU
@@ -69,8 +70,19 @@ def main():
     worst = max(("audio_norm", "video_norm", "audio_head", "video_head"), key=lambda k: errors[k])
     print(f"golden    ({precision}) onnxruntime |a| = {measured['audio_norm']:.6f} (manifest {manifest['golden']['audio_norm']:.6f}), "
           f"|V| = {measured['video_norm']:.6f} (manifest {manifest['golden']['video_norm']:.6f}); worst {worst} {errors[worst]:.2e}")
-    if errors[worst] > args.tolerance:
-        fail(f"onnxruntime differs from the manifest's golden values: {worst} {errors[worst]:.3e} > {args.tolerance:.0e}")
+    if precision == "float32":
+        if errors[worst] > args.tolerance:
+            fail(f"onnxruntime differs from the manifest's golden values: {worst} {errors[worst]:.3e} > {args.tolerance:.0e}")
+    else:
+        # onnxruntime requantises with its own float rounding: a value on a rounding boundary may
+        # land one step away, and that step moves later layers a little. The map's values are
+        # judged in steps of its own quantisation (at most 2), the norms relative (5e-3).
+        step = manifest["quantization"]["activations"]["video.projection"]["scale"]
+        video_steps = errors["video_head_abs"] / step
+        print(f"          int8: video_map head within {video_steps:.2f} quantisation steps ({step:.4f}), "
+              f"norms within {max(errors['audio_norm'], errors['video_norm']):.1e}, audio head {errors['audio_head']:.1e} of an RMS element")
+        if video_steps > 2 or max(errors["audio_norm"], errors["video_norm"]) > 5e-3 or errors["audio_head"] > args.tolerance:
+            fail("onnxruntime differs from the int8 engine's golden values by more than its rounding explains")
 
     if precision != "float32":
         print("ok")
