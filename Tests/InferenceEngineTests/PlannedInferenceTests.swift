@@ -185,21 +185,14 @@ struct PlannedInferenceTests {
         let spectrograms = (0..<3).map { spectrogram(seed: 100 + $0) }, frames = (0..<3).map { frame(seed: 200 + $0) }
         let before = quantized(network)
         let after = before.correctingBiases(plans: plans, spectrograms: spectrograms, frames: frames)
-        let preprocessor = FramePreprocessor()
-        let videoInputs: [[Float]] = frames.map { f in
-            var x = [Float](repeating: 0, count: plans.video.input.count)
-            f.pixels.withUnsafeBufferPointer { p in x.withUnsafeMutableBufferPointer { preprocessor.run(p.baseAddress!, width: f.width, height: f.height, into: $0.baseAddress!) } }
-            return x
-        }
+        let videoInputs = NetworkQuantization.preprocessed(frames, plan: plans.video)
         for (plan, old, new, inputs) in [(plans.video, before.video, after.video, videoInputs), (plans.audio, before.audio, after.audio, spectrograms)] {
             let errorBefore = NetworkQuantization.isolatedMeanErrors(plan: plan, activations: old.activations, weights: old.weights, inputs: inputs, family: st_q8_best_family())
             let errorAfter = NetworkQuantization.isolatedMeanErrors(plan: plan, activations: new.activations, weights: new.weights, inputs: inputs, family: st_q8_best_family())
             let total = { (e: [[Double]]) in e.joined().reduce(0) { $0 + abs($1) } }
             #expect(total(errorAfter) < 0.5 * total(errorBefore), "\(plan.name): \(total(errorAfter)) vs \(total(errorBefore))")
-            var outputSlot = [Int](repeating: 0, count: plan.convs.count)
-            for step in plan.steps { if case .conv(let c, _, let output) = step { outputSlot[c] = output } }
             for (c, channels) in errorAfter.enumerated() {
-                let quantum = Double(new.activations[outputSlot[c]].scale)
+                let quantum = Double(new.activations[plan.convSlots[c].output].scale)
                 #expect(channels.allSatisfy { abs($0) <= quantum }, "\(plan.convs[c].name): \(channels.map(abs).max()!) > \(quantum)")
             }
         }

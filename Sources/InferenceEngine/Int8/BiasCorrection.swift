@@ -18,14 +18,7 @@ extension NetworkQuantization {
         family: st_q8_family = st_q8_best_family()
     ) -> NetworkQuantization {
         var result = self
-        let preprocessor = FramePreprocessor()
-        let videoInputs: [[Float]] = frames.map { frame in
-            var x = [Float](repeating: 0, count: plans.video.input.count)
-            frame.pixels.withUnsafeBufferPointer { p in
-                x.withUnsafeMutableBufferPointer { preprocessor.run(p.baseAddress!, width: frame.width, height: frame.height, into: $0.baseAddress!) }
-            }
-            return x
-        }
+        let videoInputs = Self.preprocessed(frames, plan: plans.video)
         result.video.weights = Self.correct(plan: plans.video, activations: video.activations, weights: video.weights,
                                             inputs: videoInputs, family: family)
         result.audio.weights = Self.correct(plan: plans.audio, activations: audio.activations, weights: audio.weights,
@@ -33,12 +26,23 @@ extension NetworkQuantization {
         return result
     }
 
+    /// Gray frames as the video branch reads them (FramePreprocessor), one [224·224] each.
+    static func preprocessed(_ frames: [(pixels: [UInt8], width: Int, height: Int)], plan: BranchPlan) -> [[Float]] {
+        let preprocessor = FramePreprocessor()
+        return frames.map { frame in
+            var x = [Float](repeating: 0, count: plan.input.count)
+            frame.pixels.withUnsafeBufferPointer { p in
+                x.withUnsafeMutableBufferPointer { preprocessor.run(p.baseAddress!, width: frame.width, height: frame.height, into: $0.baseAddress!) }
+            }
+            return x
+        }
+    }
+
     /// Per convolution and output channel: the mean over inputs and pixels of (float output -
     /// int8 output), each convolution run alone in int8 on the float network's quantised input.
     static func isolatedMeanErrors(plan: BranchPlan, activations: [ActivationQuantization], weights: [QuantizedConvWeights],
                                    inputs: [[Float]], family: st_q8_family) -> [[Double]] {
-        var wiring = [(input: Int, output: Int)](repeating: (0, 0), count: plan.convs.count)  // conv -> slots
-        for step in plan.steps { if case .conv(let c, let input, let output) = step { wiring[c] = (input, output) } }
+        let wiring = plan.convSlots
         let float = FloatBranch(plan: plan)
         let int8 = QuantizedBranch(plan: plan, activations: activations, weights: weights, family: family)
         var sums = plan.convs.map { [Double](repeating: 0, count: $0.shape.outChannels) }
@@ -67,15 +71,23 @@ extension NetworkQuantization {
                         inputs: [[Float]], family: st_q8_family) -> [QuantizedConvWeights] {
         guard !inputs.isEmpty else { return weights }
         let errors = isolatedMeanErrors(plan: plan, activations: activations, weights: weights, inputs: inputs, family: family)
-        var inputSlot = [Int](repeating: 0, count: plan.convs.count)
-        for step in plan.steps { if case .conv(let c, let input, _) = step { inputSlot[c] = input } }
+        let wiring = plan.convSlots
         return weights.enumerated().map { c, w in
-            let x = activations[inputSlot[c]]
+            let x = activations[wiring[c].input]
             let bias = errors[c].enumerated().map { channel, error in
                 let shift = (error / (Double(x.scale) * Double(w.scale[channel]))).rounded(.toNearestOrEven)
                 return Int32(max(Double(Int32.min / 2), min(Double(Int32.max / 2), Double(w.bias[channel]) + shift)))
             }
             return QuantizedConvWeights(weight: w.weight, scale: w.scale, bias: bias)
         }
+    }
+}
+
+extension BranchPlan {
+    /// Each convolution's input and output slot, by convolution index.
+    var convSlots: [(input: Int, output: Int)] {
+        var slots = [(input: Int, output: Int)](repeating: (0, 0), count: convs.count)
+        for step in steps { if case .conv(let c, let input, let output) = step { slots[c] = (input, output) } }
+        return slots
     }
 }

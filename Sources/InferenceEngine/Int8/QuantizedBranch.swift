@@ -119,10 +119,7 @@ public final class QuantizedBranch: @unchecked Sendable {
         for step in plan.steps {
             switch step {
             case .conv(_, let input, let output):
-                let s = plan.convs[convIndex].shape
-                withUnsafePointer(to: &geometries[convIndex]) { g in
-                    st_q8_conv_run(g, packed[convIndex], slots[input], slots[output], 0, Int32(s.outHeight * s.outWidth), scratch)
-                }
+                runConv(convIndex, input: input, output: output)
                 convIndex += 1
             case .maxPool(let input, let output):
                 let s = plan.slots[input], q = activations[output]
