@@ -84,3 +84,66 @@ import Testing
         #expect(GazeSaliency.fixations([], around: 1).isEmpty)
     }
 }
+
+@Suite struct AblationReportTests {
+    func planes(_ name: String, f1: Double) -> PlaneDetectionTask.Result {
+        let m = MeanStd(mean: f1, std: 0.01, count: 3)
+        return .init(name: name, initialisation: name, trained: name != "random", settings: .init(), classNames: PlaneDetectionTask.classNames,
+                     folds: [], precision: m, recall: m, f1: m, accuracy: m, confusion: ConfusionMatrix(classes: PlaneDetectionTask.classNames.count),
+                     perClassF1: PlaneDetectionTask.classNames.map { _ in m })
+    }
+
+    func saliency(_ name: String, kl: Double) -> SaliencyTask.Result {
+        .init(name: name, initialisation: name, trained: true, settings: .init(), folds: [],
+              metrics: Dictionary(uniqueKeysWithValues: SaliencyTask.metricNames.map { ($0, MeanStd(mean: $0 == "KL" ? kl : 0.5, std: 0, count: 3)) }))
+    }
+
+    func localise(_ name: String, bundle: String, control: Bool, pointing: Double) -> LocalisationTask.Result {
+        var settings = LocalisationTask.Settings()
+        settings.mismatchedAudio = control
+        let scores = LocalisationTask.Scores(samples: 10, kl: nil, cc: nil, sim: nil, comp: nil,
+                                             pointing: MeanStd(mean: pointing, std: 0.1, count: 10), ciou: nil, skipped: [:])
+        return .init(name: name, bundle: bundle, trained: true, localisation: nil, settings: settings, scans: [],
+                     scores: [LocalisationTask.Category.anatomy.rawValue: scores], seconds: 1, relevance: nil)
+    }
+
+    @Test func stepsFollowThePaperOrderWithTheBestPerColumnAndTheControlOfTheSameBundle() throws {
+        let out = FileManager.default.temporaryDirectory.appendingPathComponent("ablation-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: out) }
+        // Given in scrambled order; "full" has the best F1, "va-base" the lowest KL.
+        let md = try EvaluationReport.ablationSection(
+            planes: [planes("full", f1: 0.30), planes("random", f1: 0.10), planes("va-base", f1: 0.09), planes("va-spatial", f1: 0.26)],
+            saliency: [saliency("va-spatial", kl: 1.5), saliency("va-base", kl: 1.2), saliency("full", kl: 1.4)],
+            localise: [localise("x-control", bundle: "B", control: true, pointing: 0.40), localise("full", bundle: "B", control: false, pointing: 0.51),
+                       localise("other-control", bundle: "C", control: true, pointing: 0.99)],
+            out: out)
+        let rows = md.split(separator: "\n").filter { $0.hasPrefix("| ") && !$0.hasPrefix("| step") }.map(String.init)
+        #expect(rows.count == 5)  // va-base, va-spatial, full, the references' line, random
+        #expect(rows[0].hasPrefix("| baseline") && rows[0].contains("`va-base`"))
+        #expect(rows[1].contains("`va-spatial`") && rows[2].contains("`full`"))
+        #expect(rows[3].hasPrefix("| *references*") && rows[4].contains("`random`"))
+        #expect(rows[2].contains("**30.0 ± 1.0**"))            // best F1
+        #expect(rows[0].contains("**1.200 ± 0.000**"))         // best (lowest) KL
+        #expect(rows[2].contains("51.0 ± 10.0") && rows[2].contains("40.0 ± 10.0"))  // its own control, not bundle C's
+        #expect(rows[1].hasSuffix("– | – |"))                   // va-spatial has no localisation
+        #expect(FileManager.default.fileExists(atPath: out + "/ablation-bars.png"))
+    }
+
+    @Test func fewerThanTwoComponentsWriteNoSection() throws {
+        let md = try EvaluationReport.ablationSection(planes: [planes("full", f1: 0.3), planes("random", f1: 0.1)], saliency: [], localise: [], out: "/nonexistent")
+        #expect(md.isEmpty)
+    }
+}
+
+@Suite struct AblationStepTests {
+    @Test func aStepsOwnOptionsReplaceTheRecipes() throws {
+        let video = try #require(AblationStep.named("video-only"))
+        let arguments = video.trainingArguments(recipe: ["--frames-per-clip", "1", "--keyword-negatives", "--seed", "1"])
+        #expect(arguments == ["--keyword-negatives", "--seed", "1", "--frames-per-clip", "2"])
+        let noSIG = try #require(AblationStep.named("full-no-sig"))
+        #expect(noSIG.trainingArguments(recipe: AblationStep.shippedRecipe).suffix(2) == ["--gate", "none"])
+        #expect(AblationStep.named("full")!.trainingArguments(recipe: AblationStep.shippedRecipe) == AblationStep.shippedRecipe)
+        #expect(AblationStep.named("nonsense") == nil)
+    }
+}

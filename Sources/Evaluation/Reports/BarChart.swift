@@ -35,8 +35,10 @@ public struct BarChart {
         self.decimals = decimals
     }
 
-    /// Distinct colours that stay apart for colour-blind readers (Okabe-Ito).
-    public static let palette: [UInt32] = [0x0072B2, 0xE69F00, 0x009E73, 0xCC79A7, 0x56B4E9, 0xD55E00, 0xF0E442, 0x000000]
+    /// Distinct colours that stay apart for colour-blind readers (Okabe-Ito, then three of
+    /// Paul Tol's muted set, so the ablation's ten runs do not repeat a colour).
+    public static let palette: [UInt32] = [0x0072B2, 0xE69F00, 0x009E73, 0xCC79A7, 0x56B4E9, 0xD55E00, 0xF0E442, 0x000000,
+                                           0x882255, 0x999933, 0x888888]
 
     public func render() -> Picture {
         let barWidth = series.count <= 2 ? 60 : 34, gap = 8, groupGap = 56, left = 56, top = 110, plotHeight = 300

@@ -19,6 +19,7 @@ public enum EvaluationReport {
         if !saliency.isEmpty { md += try saliencySection(saliency, out: out) }
         let localise = try loadResults(LocalisationTask.Result.self, out + "/localise")
         if !localise.isEmpty { md += try localiseSection(localise, out: out) }
+        md += try ablationSection(planes: planes, saliency: saliency, localise: localise, out: out)
         md += definitions
         try FileIO.writeAtomically(out + "/report.md", Array(md.utf8))
         return out + "/report.md"

@@ -11,7 +11,7 @@ struct EvalCommand: ParsableCommand {
         commandName: "eval",
         abstract: "Evaluate encoders and model bundles on labelled sessions: plane detection, localisation, report.",
         discussion: "Every run writes into --out/<task>/<name>/ and resumes where it stopped; `eval report` rebuilds --out/report.md from all finished runs.",
-        subcommands: [EvalPlanesCommand.self, EvalSaliencyCommand.self, EvalLocaliseCommand.self, EvalReportCommand.self]
+        subcommands: [EvalPlanesCommand.self, EvalSaliencyCommand.self, EvalLocaliseCommand.self, EvalAblationCommand.self, EvalReportCommand.self]
     )
 }
 
