@@ -111,6 +111,38 @@ import Testing
         }
     }
 
+    /// Paced at 30 fps (2 s of real time per case): a long iteration now
+    /// and then does not cost a video pass; a video branch longer than the frame period sheds
+    /// about every other pass, and every frame is still shown.
+    @Test func videoPassesAreSkippedOnlyWhenTheLoopIsBehind() throws {
+        for (audioMilliseconds, videoMilliseconds) in [(26, 0), (0, 45)] {
+            let scratch = ScratchFolder("showtell-loop")
+            try writeVideo(scratch.path + "/video.avi")
+            try writeAudio(scratch.path + "/audio.wav")
+            let clock = ReplayClock(paced: true)
+            let video = try ReplayVideoSource(path: scratch.path + "/video.avi", clock: clock)
+            let audio = try ReplayAudioSource(path: scratch.path + "/audio.wav", clock: clock)
+            let model = SlowModel(audioMilliseconds: audioMilliseconds, videoMilliseconds: videoMilliseconds)
+            let loop = try ApplianceLoop(video: video, audio: audio, audioThreaded: false, screen: NullScreen(width: 320, height: 264), model: model)
+            clock.restart()
+            try loop.run { false }
+            let c = loop.counters
+            #expect(c.framesIn == 60 && c.framesOut == 60 && c.framesDropped == 0)
+            let eligible = model.videoPasses + c.framesSkipped
+            #expect(eligible >= 20, "\(eligible) frames during speech")
+            if videoMilliseconds == 0 {
+                // Each audio window (every 3rd frame) makes an iteration longer than the 33 ms
+                // period, after which the old rule skipped; the next frame is then a few ms late
+                // and a normal iteration catches up.
+                #expect(model.audioPasses >= 5)
+                #expect(c.framesSkipped == 0, "\(c.framesSkipped) of \(eligible) video passes skipped after an isolated long iteration")
+            } else {
+                #expect(c.framesSkipped * 4 >= eligible && c.framesSkipped * 4 <= 3 * eligible,
+                        "sustained overload: \(c.framesSkipped) of \(eligible) passes shed, expected about half")
+            }
+        }
+    }
+
     @Test func corruptFrameIsSkippedAndCounted() throws {
         let scratch = ScratchFolder("showtell-loop")
         let directory = scratch.path
@@ -185,6 +217,31 @@ final class ConstantModel: LocalisationModel {
         embedding.update(repeating: 1, count: 4)
     }
     func embedVideo(_ frame: UnsafePointer<UInt8>, width: Int, height: Int, into map: UnsafeMutablePointer<Float>) {
+        for i in 0..<(4 * 16) { map[i] = i % 16 == 0 ? 1 : 0 }
+    }
+}
+
+/// A model that takes its time: each branch sleeps, to stand in for a slow board.
+final class SlowModel: LocalisationModel {
+    let summary = "slow test model"
+    let trained = true
+    let embeddingDimension = 4
+    let mapWidth = 4, mapHeight = 4
+    let mapCoverage: (x: Float, y: Float, width: Float, height: Float) = (0, 0, 1, 1)
+    let relevance: RelevanceHead? = nil
+    let audioMilliseconds: Int, videoMilliseconds: Int
+    private(set) var audioPasses = 0, videoPasses = 0
+    init(audioMilliseconds: Int, videoMilliseconds: Int) {
+        (self.audioMilliseconds, self.videoMilliseconds) = (audioMilliseconds, videoMilliseconds)
+    }
+    func embedAudio(_ spectrogram: UnsafePointer<Float>, into embedding: UnsafeMutablePointer<Float>) {
+        audioPasses += 1
+        usleep(UInt32(audioMilliseconds * 1000))
+        embedding.update(repeating: 1, count: 4)
+    }
+    func embedVideo(_ frame: UnsafePointer<UInt8>, width: Int, height: Int, into map: UnsafeMutablePointer<Float>) {
+        videoPasses += 1
+        usleep(UInt32(videoMilliseconds * 1000))
         for i in 0..<(4 * 16) { map[i] = i % 16 == 0 ? 1 : 0 }
     }
 }

@@ -190,12 +190,16 @@ struct BundleLocalisationModelTests {
                         perCall.append(alloc_counter_thread() - before)
                     }
                     #if DEBUG
-                    // Unoptimised builds box each element where NeuralCore's forward iterates
-                    // `plan.blocks` through the unspecialised generic iterator (one malloc per
-                    // block, plus one); optimised builds specialise it away. What must hold here:
-                    // a fixed count per call (no growth, no frame-size dependence), at most that.
-                    let blocks = ResNeXtConfiguration.edge.blocks.reduce(0, +)
-                    #expect(perCall.allSatisfy { $0 == perCall[0] } && perCall[0] <= UInt64(blocks + 1), "\(perCall)")
+                    // Unoptimised builds box elements where NeuralCore's forward iterates its
+                    // plans through unspecialised generic iterators; how many depends on which
+                    // metadata earlier tests warmed (audio 6, video 31 when this test runs alone;
+                    // it once passed a bound of one per block only in the whole suite). Optimised builds specialise it away (the #else
+                    // branch, and the appliance bench). What must hold here: a fixed count per
+                    // call of each branch, so no growth and no frame-size dependence.
+                    for branch in 0..<2 {
+                        let calls = stride(from: branch, to: perCall.count, by: 2).map { perCall[$0] }
+                        #expect(calls.allSatisfy { $0 == calls[0] }, "\(branch == 0 ? "audio" : "video"): \(perCall)")
+                    }
                     #else
                     #expect(perCall.allSatisfy { $0 == 0 }, "\(perCall)")
                     #endif

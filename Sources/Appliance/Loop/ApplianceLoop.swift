@@ -101,8 +101,13 @@ public final class ApplianceLoop {
     private var relevance: RelevanceHead?
     private var alpha: Float = 0
     private var lastFrameTime: Int64 = 0
-    private var lastIterationNanoseconds: Int64 = 0
-    private var skipNextVideo = false
+    /// Load shedding (see `behind`): the smallest recent lateness of a frame when its
+    /// iteration starts (the source's own delay); what an audio hop (window + branch) and
+    /// the rest of a full iteration cost (EMAs).
+    private var latenessFloor: Int64?
+    private var hopNanoseconds: Float = 0
+    private var restNanoseconds: Float = 0
+    private var hopThisIteration: Int64 = 0
     private var stalledFor = 0
     private var reopenAt: Int64 = 0
     private var reopenBackoff: Int64 = 500_000_000
@@ -213,6 +218,7 @@ public final class ApplianceLoop {
         }
         stalledFor = 0
         let start = MonotonicClock.nanoseconds()
+        let shedVideo = behind(stamp, now: start)
         counters.framesIn += 1
         counters.framesDropped = lostBeforeReopen + video.lostFrames
 
@@ -225,14 +231,15 @@ public final class ApplianceLoop {
         // The frame to show: this one, or with the centred window the one from 0.3 s ago.
         let (shown, shownStamp) = delay?.push(frame, size: video.width * video.height, stamp: stamp) ?? (UnsafePointer(frame), stamp)
 
-        // Video: every frame, unless the last iteration overran the frame period.
+        // Video: every frame, unless the loop is behind (the frame is shown with the previous map).
+        var ranVideo = false
         if let model, (speaking && aboutAnatomy) || alpha > 0.01 {
-            if skipNextVideo {
+            if shedVideo {
                 counters.framesSkipped += 1
-                skipNextVideo = false
             } else {
                 model.embedVideo(shown, width: video.width, height: video.height, into: videoMap)
                 updateHeat(model)
+                ranVideo = true
             }
         }
         let videoEnd = MonotonicClock.nanoseconds()
@@ -260,11 +267,28 @@ public final class ApplianceLoop {
         status.latencyMilliseconds += (Float(end - shownStamp.arrivalTime) * 1e-6 - status.latencyMilliseconds) * 0.1
         counters.framesOut += 1
 
-        // Never queue: if this iteration took longer than a frame period, skip the next
-        // video branch (the newest frame is still shown, with the previous map).
-        lastIterationNanoseconds = end - start
-        if dt > 0, Float(lastIterationNanoseconds) * 1e-9 > dt { skipNextVideo = true }
+        if ranVideo { restNanoseconds += (Float(end - start - hopThisIteration) - restNanoseconds) * 0.05 }
         return true
+    }
+
+    /// Never queue, but shed only when needed: skip this frame's video branch when the frame
+    /// is already so late that a full iteration would run into the next frame's time. One
+    /// long iteration (an audio hop and a video pass in one period, a scheduling hiccup)
+    /// leaves the next frame a little late, and a normal iteration catches up; skipping
+    /// after every overrun, as the loop once did, cost 2 video passes in 17 700 frames of
+    /// heavy speech. Under sustained overload (a branch longer than the period) this skips
+    /// every other pass instead of letting the grabber drop frames. Lateness is counted
+    /// above the source's own delay (a grabber's timestamp precedes its dequeue).
+    private func behind(_ stamp: FrameStamp, now: Int64) -> Bool {
+        let lateness = now - stamp.captureTime
+        let period = lastFrameTime > 0 ? stamp.captureTime - lastFrameTime : 0
+        // The floor follows a lateness that drops at once and one that rises slowly.
+        let floor = min(lateness, latenessFloor.map { $0 + max(period, 0) / 32 } ?? lateness)
+        latenessFloor = floor
+        guard period > 0 else { return false }
+        let cost = restNanoseconds + (hopDue(at: stamp.captureTime) ? hopNanoseconds : 0)
+        let slack = max(period - Int64(cost), period / 4)
+        return lateness - floor > slack
     }
 
     private func updateAudio(frameTime: Int64) {
@@ -281,7 +305,13 @@ public final class ApplianceLoop {
         }
         counters.audioXruns = feed.source.lostPeriods
         counters.audioSanitised = feed.sanitisedSamples.load(ordering: .relaxed)
-        guard frameTime - lastAudioWindow >= Int64(settings.audioHopMilliseconds) * 1_000_000 else { return }
+        hopThisIteration = 0
+        guard hopDue(at: frameTime) else { return }
+        let hopStart = MonotonicClock.nanoseconds()
+        defer {
+            hopThisIteration = MonotonicClock.nanoseconds() - hopStart
+            hopNanoseconds += (Float(hopThisIteration) - hopNanoseconds) * 0.2
+        }
         // The causal window ends at the frame's time (or the newest audio before it),
         // on the 5 ms STFT grid so consecutive windows share their frames.
         let newest = ring.newest()
@@ -306,6 +336,10 @@ public final class ApplianceLoop {
             aboutAnatomy = relevance.map { $0.probability(audioEmbedding) >= $0.threshold } ?? true
             if aboutAnatomy { counters.anatomyWindows += 1 } else { status.listening = .speechNotAnatomy }
         }
+    }
+
+    private func hopDue(at frameTime: Int64) -> Bool {
+        frameTime - lastAudioWindow >= Int64(settings.audioHopMilliseconds) * 1_000_000
     }
 
     /// The bundle's similarity of the audio embedding with each map cell (the trained
