@@ -46,7 +46,7 @@ struct LocalisationTaskTests {
         let largest = zip(dotSamples, cosineSamples).map { pair in zip(pair.0.map, pair.1.map).map { abs($0 - $1) }.max() ?? 0 }.max() ?? 0
         #expect(largest > 0.01, "the dot-product and cosine maps came out the same (largest difference \(largest))")
         for sample in dotSamples { #expect(sample.map.allSatisfy { $0 >= 0 && $0 <= 1 }) }
-        let report = try EvaluationReport.localiseSection([cosine, dot], out: Self.directory)
+        let report = try EvaluationReport.localiseSection([cosine, dot], reference: nil, out: Self.directory)
         #expect(report.contains(Localisation.Kind.fusionDot.rawValue))
     }
 

@@ -130,6 +130,23 @@ import Testing
         #expect(FileManager.default.fileExists(atPath: out + "/ablation-bars.png"))
     }
 
+    @Test func localisationShowsTheGazeTrainedSaliencyModelAsTheReference() throws {
+        let out = FileManager.default.temporaryDirectory.appendingPathComponent("reference-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: out) }
+        let runs = [saliency("random", kl: 1.5), saliency("supervised", kl: 1.25), saliency("full", kl: 1.3)]
+        let reference = try #require(EvaluationReport.saliencyReference(runs))
+        #expect(reference.name == "supervised")
+        #expect(EvaluationReport.saliencyReference([saliency("random", kl: 1.5)])?.name == "random")
+        let md = try EvaluationReport.localiseSection([localise("full", bundle: "B", control: false, pointing: 0.5)], reference: reference, out: out)
+        let header = try #require(md.split(separator: "\n").first { $0.hasPrefix("| | full |") })
+        #expect(header.contains("gaze-trained saliency model (reference: supervised)"))
+        let kl = try #require(md.split(separator: "\n").first { $0.hasPrefix("| KL (gaze)") })
+        #expect(kl.hasSuffix("| 1.250 ± 0.000 |"), "\(kl)")                 // the reference's own KL
+        let pointing = try #require(md.split(separator: "\n").first { $0.hasPrefix("| pointing game") })
+        #expect(pointing.hasSuffix("| – |"))                                 // no mask score for a saliency model
+    }
+
     @Test func fewerThanTwoComponentsWriteNoSection() throws {
         let md = try EvaluationReport.ablationSection(planes: [planes("full", f1: 0.3), planes("random", f1: 0.1)], saliency: [], localise: [], out: "/nonexistent")
         #expect(md.isEmpty)

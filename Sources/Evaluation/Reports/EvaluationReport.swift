@@ -18,7 +18,7 @@ public enum EvaluationReport {
         let saliency = try loadResults(SaliencyTask.Result.self, out + "/saliency")
         if !saliency.isEmpty { md += try saliencySection(saliency, out: out) }
         let localise = try loadResults(LocalisationTask.Result.self, out + "/localise")
-        if !localise.isEmpty { md += try localiseSection(localise, out: out) }
+        if !localise.isEmpty { md += try localiseSection(localise, reference: saliencyReference(saliency), out: out) }
         md += try ablationSection(planes: planes, saliency: saliency, localise: localise, out: out)
         md += definitions
         try FileIO.writeAtomically(out + "/report.md", Array(md.utf8))
@@ -92,8 +92,20 @@ public enum EvaluationReport {
 
     static func scaled(_ m: MeanStd, _ s: Double) -> MeanStd { MeanStd(mean: m.mean * s, std: m.std * s, count: m.count) }
 
-    static func localiseSection(_ runs: [LocalisationTask.Result], out: String) throws -> String {
-        let columns = runs.map { column($0.name, trained: $0.trained) + ($0.settings.mismatchedAudio ? " (control)" : "") }
+    /// The paper's reference line in Figure 7c: a saliency model trained on gaze. Ours is the
+    /// saliency task's run from the supervised encoder (or, without one, the run with the best
+    /// CC), scored on the same held-out scans by cross-validation.
+    static func saliencyReference(_ runs: [SaliencyTask.Result]) -> SaliencyTask.Result? {
+        runs.first { $0.name == "supervised" } ?? runs.max { ($0.metrics["CC"]?.mean ?? -1) < ($1.metrics["CC"]?.mean ?? -1) }
+    }
+
+    static func localiseSection(_ runs: [LocalisationTask.Result], reference: SaliencyTask.Result?, out: String) throws -> String {
+        var columns = runs.map { column($0.name, trained: $0.trained) + ($0.settings.mismatchedAudio ? " (control)" : "") }
+        let referenceColumn = reference.map { "gaze-trained saliency model (reference: \($0.name))" }
+        if let referenceColumn { columns.append(referenceColumn) }
+        func withReference(_ values: [MeanStd?], _ metric: String?) -> [MeanStd?] {
+            referenceColumn == nil ? values : values + [metric.flatMap { reference?.metrics[$0] }]
+        }
         var md = "## Audio-guided localisation (Figure 7)\n\n"
         let rules = runs.map { $0.localisation ?? Localisation.Kind.cosine.rawValue }
         let maps = Set(rules).count == 1 ? rules[0] : zip(columns, rules).map { "\($0): \($1)" }.joined(separator: "; ")
@@ -106,20 +118,21 @@ public enum EvaluationReport {
         for category in LocalisationTask.Category.allCases {
             let scores = runs.map { $0.scores[category.rawValue] }
             md += "### Speech that \(category.rawValue)\n\n"
-            md += "Samples: " + zip(columns, scores).map { "\($0): \($1?.samples ?? 0)" }.joined(separator: ", ") + "\n\n"
+            md += "Samples: " + zip(columns, scores).map { "\($0): \($1?.samples ?? 0)" }.joined(separator: ", ")
+                + (reference.map { "; the reference: its cross-validated predictions on every frame with gaze (every \($0.settings.every) s), whatever is said; its ± is over folds" } ?? "") + "\n\n"
             func ciouValue(_ s: LocalisationTask.Scores?, _ key: KeyPath<LocalisationMetrics.Summary, Double>) -> MeanStd? {
                 guard let summary = s?.ciou else { return nil }
                 return MeanStd(mean: summary[keyPath: key], std: 0, count: summary.samples)
             }
             md += MarkdownTable(columns: columns, rows: [
-                .init(metric: "KL (gaze)", lowerIsBetter: true, values: scores.map { $0?.kl }),
-                .init(metric: "CC (gaze)", values: scores.map { $0?.cc }),
-                .init(metric: "SIM (gaze)", values: scores.map { $0?.sim }),
-                .init(metric: "Comp (gaze)", values: scores.map { $0?.comp }),
-                .init(metric: "pointing game (mask)", values: scores.map { $0?.pointing }),
-                .init(metric: "cIoU@0.5 (mask, share of samples)", values: scores.map { ciouValue($0, \.ciouAt05) }),
-                .init(metric: "cIoU AUC (mask)", values: scores.map { ciouValue($0, \.auc) }),
-                .init(metric: "mean cIoU (mask)", values: scores.map { ciouValue($0, \.meanCIoU) }),
+                .init(metric: "KL (gaze)", lowerIsBetter: true, values: withReference(scores.map { $0?.kl }, "KL")),
+                .init(metric: "CC (gaze)", values: withReference(scores.map { $0?.cc }, "CC")),
+                .init(metric: "SIM (gaze)", values: withReference(scores.map { $0?.sim }, "SIM")),
+                .init(metric: "Comp (gaze)", values: withReference(scores.map { $0?.comp }, "Comp")),
+                .init(metric: "pointing game (mask)", values: withReference(scores.map { $0?.pointing }, nil)),
+                .init(metric: "cIoU@0.5 (mask, share of samples)", values: withReference(scores.map { ciouValue($0, \.ciouAt05) }, nil)),
+                .init(metric: "cIoU AUC (mask)", values: withReference(scores.map { ciouValue($0, \.auc) }, nil)),
+                .init(metric: "mean cIoU (mask)", values: withReference(scores.map { ciouValue($0, \.meanCIoU) }, nil)),
             ], decimals: 3).render()
             let skipped = zip(columns, scores).compactMap { name, s -> String? in
                 guard let s, !s.skipped.isEmpty else { return nil }
@@ -146,11 +159,11 @@ public enum EvaluationReport {
         let anatomy = runs.map { $0.scores[LocalisationTask.Category.anatomy.rawValue] }
         let chart = BarChart(title: "AUDIO-GUIDED LOCALISATION", subtitle: "SPEECH NAMING ANATOMY, MEAN +/- STD OVER MOMENTS",
                              series: columns, groups: [
-                                .init(title: "KL", lowerIsBetter: true, values: anatomy.map { $0?.kl }),
-                                .init(title: "CC", values: anatomy.map { $0?.cc }),
-                                .init(title: "SIM", values: anatomy.map { $0?.sim }),
-                                .init(title: "COMP", values: anatomy.map { $0?.comp }),
-                                .init(title: "POINTING", values: anatomy.map { $0?.pointing }),
+                                .init(title: "KL", lowerIsBetter: true, values: withReference(anatomy.map { $0?.kl }, "KL")),
+                                .init(title: "CC", values: withReference(anatomy.map { $0?.cc }, "CC")),
+                                .init(title: "SIM", values: withReference(anatomy.map { $0?.sim }, "SIM")),
+                                .init(title: "COMP", values: withReference(anatomy.map { $0?.comp }, "Comp")),
+                                .init(title: "POINTING", values: withReference(anatomy.map { $0?.pointing }, nil)),
                              ])
         try chart.render().writePNG(out + "/localise-bars.png")
         md += "![localisation](localise-bars.png)\n\n"
