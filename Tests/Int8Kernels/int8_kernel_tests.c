@@ -229,6 +229,13 @@ int main(int argc, char **argv) {
                 failed += test_conv(f, &g, (data_kind)kind);
                 convs++;
             }
+        // 1x1 convolutions whose rows are the (encoded) input itself, over several row blocks
+        // (a block holds 128 KiB of rows: 256 pixels of 256 int16 channels).
+        for (int i = 0; i < 2; i++) {
+            st_q8_conv_geometry g = make_conv(20, 21, 256, 24 + 8 * i, 1, 1, 1, 1, uniform(-128, 127), uniform(-128, 127), i);
+            failed += test_conv(f, &g, DATA_RANDOM);
+            convs++;
+        }
         // Fully connected = 1x1 convolution on a 1x1 image.
         for (int i = 0; i < 8; i++) {
             st_q8_conv_geometry g = make_conv(1, 1, uniform(1, 300), uniform(1, 70), 1, 1, 1, 1, uniform(-128, 127), uniform(-128, 127), i & 1);

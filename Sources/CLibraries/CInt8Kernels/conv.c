@@ -106,9 +106,10 @@ static int block_pixels(const st_q8_conv_geometry *g, const st_family_desc *d) {
     return b;
 }
 
-// Whether the input already is the rows (no copy): 1x1, stride 1, dense, int8 rows, Ci % 4 == 0.
-static int rows_are_input(const st_q8_conv_geometry *g, const st_family_desc *d) {
-    return g->kernel == 1 && g->stride == 1 && g->padding == 0 && g->groups == 1 && d->elem == ST_ELEM_S8 && g->in_channels % 4 == 0;
+// Whether the (encoded) input already is the rows, so no row is copied: 1x1, stride 1, dense,
+// Ci % 4 == 0. Int8 rows read the input itself, the other encodings the encoded copy.
+static int rows_are_input(const st_q8_conv_geometry *g) {
+    return g->kernel == 1 && g->stride == 1 && g->padding == 0 && g->groups == 1 && g->in_channels % 4 == 0;
 }
 
 // The input encoded once per call in the family's row encoding (x, x + 128 or x - z_x), so
@@ -122,6 +123,25 @@ size_t st_q8_conv_scratch_size(const st_q8_conv_geometry *g, st_q8_family family
     // The gather of the last chunk of a row may read vl chunks past it: a margin after the block.
     const size_t margin = (size_t)d->vl * 4 * elem_size(d->elem) + 64;
     return encoded_bytes(g, d) + (size_t)block_pixels(g, d) * row_elements(g) * elem_size(d->elem) + margin + 64;
+}
+
+// Row building copies runs of a few bytes (a 7-tap kernel row of a 1-channel stem, a group's
+// 2 channels): inline overlapping loads instead of a call into libc for those.
+static inline void copy_run(void *dst, const void *src, size_t n) {
+    uint8_t *d = (uint8_t *)dst;
+    const uint8_t *s = (const uint8_t *)src;
+    if (n > 16) { memcpy(d, s, n); return; }
+    if (n >= 8) {
+        uint64_t a, b;
+        memcpy(&a, s, 8); memcpy(&b, s + n - 8, 8);
+        memcpy(d, &a, 8); memcpy(d + n - 8, &b, 8);
+    } else if (n >= 4) {
+        uint32_t a, b;
+        memcpy(&a, s, 4); memcpy(&b, s + n - 4, 4);
+        memcpy(d, &a, 4); memcpy(d + n - 4, &b, 4);
+    } else {
+        for (size_t i = 0; i < n; i++) d[i] = s[i];
+    }
 }
 
 // Rows of `count` output pixels from the encoded input; pad is the encoded z_x (contributes 0).
@@ -140,7 +160,7 @@ size_t st_q8_conv_scratch_size(const st_q8_conv_geometry *g, st_q8_family family
                 if (groups == 1 && g->dilation == 1 && iy >= 0 && iy < g->height && ix0 >= 0 &&             \
                     ix0 + g->kernel <= g->width) {                                                           \
                     /* a whole kernel row inside the image: one contiguous run of taps */                    \
-                    memcpy(row + (size_t)ky * g->kernel * ci, enc + ((size_t)iy * g->width + ix0) * ci,      \
+                    copy_run(row + (size_t)ky * g->kernel * ci, enc + ((size_t)iy * g->width + ix0) * ci,      \
                            (size_t)g->kernel * ci * sizeof(T));                                              \
                     continue;                                                                                \
                 }                                                                                            \
@@ -152,7 +172,7 @@ size_t st_q8_conv_scratch_size(const st_q8_conv_geometry *g, st_q8_family family
                     if (groups == 1 || gin == 4) {                                                           \
                         /* [k4][groups][4] of one tap is the tap's channels in order */                      \
                         T *dst = row + (groups == 1 ? (size_t)k0 : (size_t)(k0 / 4) * groups * 4);           \
-                        if (inside) memcpy(dst, src, (size_t)ci * sizeof(T));                                \
+                        if (inside) copy_run(dst, src, (size_t)ci * sizeof(T));                                \
                         else for (int i = 0; i < ci; i++) dst[i] = pad;                                      \
                     } else if ((gin & 3) == 0) {                                                             \
                         T *dst = row + (size_t)(k0 / 4) * groups * 4;                                        \
@@ -160,13 +180,13 @@ size_t st_q8_conv_scratch_size(const st_q8_conv_geometry *g, st_q8_family family
                             for (int i = 0; i < ci; i++) dst[i] = pad;                                       \
                         } else {                                                                             \
                             for (int q = 0; q < gin / 4; q++, dst += (size_t)groups * 4)                     \
-                                for (int gr = 0; gr < groups; gr++) memcpy(dst + gr * 4, src + gr * gin + q * 4, 4 * sizeof(T)); \
+                                for (int gr = 0; gr < groups; gr++) copy_run(dst + gr * 4, src + gr * gin + q * 4, 4 * sizeof(T)); \
                         }                                                                                    \
                     } else if (gin == 1 || gin == 2) {                                                       \
                         /* a tap's gin inputs of a group fall in one chunk */                                \
                         T *dst = row + (size_t)(k0 >> 2) * groups * 4 + (k0 & 3);                            \
                         for (int gr = 0; gr < groups; gr++) {                                                \
-                            if (inside) memcpy(dst + gr * 4, src + gr * gin, (size_t)gin * sizeof(T));       \
+                            if (inside) copy_run(dst + gr * 4, src + gr * gin, (size_t)gin * sizeof(T));       \
                             else for (int i = 0; i < gin; i++) dst[gr * 4 + i] = pad;                        \
                         }                                                                                    \
                     } else {                                                                                 \
@@ -196,12 +216,12 @@ void st_q8_conv_run(
     const size_t es = elem_size(d->elem), len = row_elements(g);
     const size_t chunk_stride = (size_t)g->groups * 4;
     const int block = block_pixels(g, d), co = g->out_channels, mr = d->mr;
-    const int direct = rows_are_input(g, d);
+    const int direct = rows_are_input(g);
     uint8_t *enc = (uint8_t *)(((uintptr_t)scratch + 63) & ~(uintptr_t)63);
     uint8_t *rows = enc + encoded_bytes(g, d);
     const size_t xn = (size_t)g->height * g->width * g->in_channels;
     const int32_t zx = g->input_zero_point;
-    if (!direct) {
+    {
         if (d->elem == ST_ELEM_U8) {
             for (size_t i = 0; i < xn; i++) enc[i] = (uint8_t)((uint8_t)x[i] ^ 0x80);  // x + 128
         } else if (d->elem == ST_ELEM_I16) {
@@ -213,7 +233,7 @@ void st_q8_conv_run(
         const int nb = pixel_end - p0 < block ? pixel_end - p0 : block;
         const uint8_t *a;
         if (direct) {
-            a = (const uint8_t *)(x + (size_t)p0 * g->in_channels);
+            a = (d->elem == ST_ELEM_S8 ? (const uint8_t *)x : enc) + (size_t)p0 * g->in_channels * es;
         } else {
             switch (d->elem) {
             case ST_ELEM_S8: rows8(g, (const uint8_t *)x, (uint8_t)(int8_t)zx, p0, nb, rows); break;
