@@ -185,9 +185,13 @@ static inline void copy_run(void *dst, const void *src, size_t n) {
                     } else if (gin == 1 || gin == 2) {                                                       \
                         /* a tap's gin inputs of a group fall in one chunk */                                \
                         T *dst = row + (size_t)(k0 >> 2) * groups * 4 + (k0 & 3);                            \
-                        for (int gr = 0; gr < groups; gr++) {                                                \
-                            if (inside) copy_run(dst + gr * 4, src + gr * gin, (size_t)gin * sizeof(T));       \
-                            else for (int i = 0; i < gin; i++) dst[gr * 4 + i] = pad;                        \
+                        if (!inside) {                                                                       \
+                            for (int gr = 0; gr < groups; gr++)                                              \
+                                for (int i = 0; i < gin; i++) dst[gr * 4 + i] = pad;                         \
+                        } else if (gin == 2) { /* constant sizes: plain moves, no loop per element */         \
+                            for (int gr = 0; gr < groups; gr++) memcpy(dst + gr * 4, src + gr * 2, 2 * sizeof(T)); \
+                        } else {                                                                             \
+                            for (int gr = 0; gr < groups; gr++) dst[gr * 4] = src[gr];                       \
                         }                                                                                    \
                     } else {                                                                                 \
                         for (int gr = 0; gr < groups; gr++)                                                  \
