@@ -11,6 +11,7 @@
 // usage: int8_kernel_tests [cases-per-family] [seed]
 #include "CInt8Kernels.h"
 #include <stdio.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -139,6 +140,29 @@ static int test_add(st_q8_family f, size_t n, int adversarial) {
     return failed;
 }
 
+// Input quantisation: ties (k + 0.5) / inverse, values far out of range, infinities and NaN.
+static int test_quantize(st_q8_family f) {
+    const size_t n = (size_t)uniform(1, 200);
+    float *x = malloc(sizeof(float) * n);
+    int8_t *want = malloc(n), *got = malloc(n);
+    const float inverse = uniform_f(0.5f, 200.0f);
+    const int32_t z = uniform(-128, 127);
+    for (size_t i = 0; i < n; i++) {
+        switch (uniform(0, 9)) {
+        case 0: x[i] = ((float)uniform(-300, 300) + 0.5f) / inverse; break;
+        case 1: x[i] = uniform(0, 1) ? 3e9f : -3e9f; break;
+        case 2: x[i] = uniform(0, 1) ? INFINITY : -INFINITY; break;
+        case 3: x[i] = NAN; break;
+        default: x[i] = uniform_f(-3.0f, 3.0f);
+        }
+    }
+    st_q8_quantize_reference(n, x, inverse, z, want);
+    st_q8_quantize(f, n, x, inverse, z, got);
+    const int failed = report_mismatch("quantize", st_q8_family_name(f), got, want, n);
+    free(x), free(want), free(got);
+    return failed;
+}
+
 static int test_gated_add(st_q8_family f) {
     const size_t pixels = (size_t)uniform(1, 30), channels = (size_t)uniform(1, 90), n = pixels * channels;
     int8_t *a = malloc(n), *b = malloc(n), *want = malloc(n), *got = malloc(n);
@@ -203,7 +227,7 @@ int main(int argc, char **argv) {
             continue;
         }
         rng_state = 0x9E3779B97F4A7C15ull ^ (seed * 0x100000001B3ull);
-        int failed = 0, convs = 0, adds = 0, pools = 0;
+        int failed = 0, convs = 0, adds = 0, pools = 0, quantised = 0;
         // The ResNeXt layers (edge and paper widths; stride, dilation as in the networks), at small images.
         const int resnext[][6] = {
             // ci, co, k, stride, dilation, groups
@@ -249,9 +273,10 @@ int main(int argc, char **argv) {
         }
         for (int i = 0; i < cases; i++) failed += test_add(f, (size_t)uniform(0, 200), uniform(0, 7) == 0), adds++;
         for (int i = 0; i < cases / 2; i++) failed += test_gated_add(f), adds++;
+        for (int i = 0; i < cases / 2; i++) failed += test_quantize(f), quantised++;
         for (int i = 0; i < cases / 3 + 1; i++) failed += test_pools(f), pools += 3;
-        printf("%-10s %s: %d convolutions (incl. fully connected), %d residual adds (plain and SE-gated), %d pools: %s\n", st_q8_family_name(f),
-               failed ? "FAILED" : "ok", convs, adds, pools, failed ? "mismatches above" : "bit-exact with the scalar reference");
+        printf("%-10s %s: %d convolutions (incl. fully connected), %d residual adds (plain and SE-gated), %d pools, %d input quantisations: %s\n",
+               st_q8_family_name(f), failed ? "FAILED" : "ok", convs, adds, pools, quantised, failed ? "mismatches above" : "bit-exact with the scalar reference");
         total_failed += failed;
         families_run++;
     }

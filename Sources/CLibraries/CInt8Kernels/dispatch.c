@@ -11,24 +11,24 @@
 // number of ports that issue it (Skylake-SP/Ice Lake/Zen 4: two 512-bit integer-multiply
 // ports on server parts; Cortex-A76-class: two 128-bit NEON pipes). Nominal, for "share of peak".
 static const st_family_desc families[ST_Q8_FAMILY_COUNT] = {
-    {ST_Q8_GENERIC, "generic", "none", ST_ELEM_S8, 8, 4, 8, 2, st_gemm_generic, st_add_scalar},
+    {ST_Q8_GENERIC, "generic", "none", ST_ELEM_S8, 8, 4, 8, 2, st_gemm_generic, st_add_scalar, st_gated_add_scalar, st_quantize_scalar},
 #if defined(__x86_64__)
-    {ST_Q8_AVX2, "avx2", "avx2", ST_ELEM_I16, 8, 4, 4, 32, st_gemm_avx2, st_add_avx2},
-    {ST_Q8_AVX512BW, "avx512bw", "avx512f+avx512bw+avx512vl", ST_ELEM_I16, 16, 8, 8, 64, st_gemm_avx512bw, st_add_avx512bw},
-    {ST_Q8_AVXVNNI, "avxvnni", "avxvnni (vpdpbusd, VEX)", ST_ELEM_U8, 8, 6, 8, 64, st_gemm_avxvnni, st_add_avx2},
-    {ST_Q8_AVX512VNNI, "avx512vnni", "avx512f+avx512bw+avx512vnni (vpdpbusd)", ST_ELEM_U8, 16, 8, 16, 128, st_gemm_avx512vnni, st_add_avx512bw},
+    {ST_Q8_AVX2, "avx2", "avx2", ST_ELEM_I16, 8, 4, 4, 32, st_gemm_avx2, st_add_avx2, st_gated_add_avx2, st_quantize_avx2},
+    {ST_Q8_AVX512BW, "avx512bw", "avx512f+avx512bw+avx512vl", ST_ELEM_I16, 16, 8, 8, 64, st_gemm_avx512bw, st_add_avx512bw, st_gated_add_avx512bw, st_quantize_avx512bw},
+    {ST_Q8_AVXVNNI, "avxvnni", "avxvnni (vpdpbusd, VEX)", ST_ELEM_U8, 8, 6, 8, 64, st_gemm_avxvnni, st_add_avx2, st_gated_add_avx2, st_quantize_avx2},
+    {ST_Q8_AVX512VNNI, "avx512vnni", "avx512f+avx512bw+avx512vnni (vpdpbusd)", ST_ELEM_U8, 16, 8, 16, 128, st_gemm_avx512vnni, st_add_avx512bw, st_gated_add_avx512bw, st_quantize_avx512bw},
 #else
-    {ST_Q8_AVX2, "avx2", "x86-64 avx2", ST_ELEM_I16, 8, 4, 4, 32, NULL, NULL},
-    {ST_Q8_AVX512BW, "avx512bw", "x86-64 avx512bw", ST_ELEM_I16, 16, 8, 8, 64, NULL, NULL},
-    {ST_Q8_AVXVNNI, "avxvnni", "x86-64 avxvnni", ST_ELEM_U8, 8, 6, 8, 64, NULL, NULL},
-    {ST_Q8_AVX512VNNI, "avx512vnni", "x86-64 avx512vnni", ST_ELEM_U8, 16, 8, 16, 128, NULL, NULL},
+    {ST_Q8_AVX2, "avx2", "x86-64 avx2", ST_ELEM_I16, 8, 4, 4, 32, NULL, NULL, NULL, NULL},
+    {ST_Q8_AVX512BW, "avx512bw", "x86-64 avx512bw", ST_ELEM_I16, 16, 8, 8, 64, NULL, NULL, NULL, NULL},
+    {ST_Q8_AVXVNNI, "avxvnni", "x86-64 avxvnni", ST_ELEM_U8, 8, 6, 8, 64, NULL, NULL, NULL, NULL},
+    {ST_Q8_AVX512VNNI, "avx512vnni", "x86-64 avx512vnni", ST_ELEM_U8, 16, 8, 16, 128, NULL, NULL, NULL, NULL},
 #endif
 #if defined(__aarch64__)
-    {ST_Q8_NEON, "neon", "aarch64 asimd", ST_ELEM_I16, 8, 4, 8, 8, st_gemm_neon, st_add_neon},
-    {ST_Q8_NEONDOT, "neondot", "aarch64 asimddp (sdot)", ST_ELEM_S8, 8, 4, 4, 32, st_gemm_neondot, st_add_neon},
+    {ST_Q8_NEON, "neon", "aarch64 asimd", ST_ELEM_I16, 8, 4, 8, 8, st_gemm_neon, st_add_neon, st_gated_add_scalar, st_quantize_scalar},
+    {ST_Q8_NEONDOT, "neondot", "aarch64 asimddp (sdot)", ST_ELEM_S8, 8, 4, 4, 32, st_gemm_neondot, st_add_neon, st_gated_add_scalar, st_quantize_scalar},
 #else
-    {ST_Q8_NEON, "neon", "aarch64 asimd", ST_ELEM_I16, 8, 4, 8, 8, NULL, NULL},
-    {ST_Q8_NEONDOT, "neondot", "aarch64 asimddp (sdot)", ST_ELEM_S8, 8, 4, 4, 32, NULL, NULL},
+    {ST_Q8_NEON, "neon", "aarch64 asimd", ST_ELEM_I16, 8, 4, 8, 8, NULL, NULL, NULL, NULL},
+    {ST_Q8_NEONDOT, "neondot", "aarch64 asimddp (sdot)", ST_ELEM_S8, 8, 4, 4, 32, NULL, NULL, NULL, NULL},
 #endif
 };
 

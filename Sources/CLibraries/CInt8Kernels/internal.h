@@ -45,7 +45,12 @@ typedef struct {
 typedef void (*st_gemm_fn)(
     int mr, int k4, size_t chunk_stride, const void *const *rows, const st_tile_header *tile,
     int8_t *const *out, int nr_valid, const st_requant *rq);
+typedef void (*st_quantize_fn)(size_t count, const float *x, float inverse_scale, int32_t zero_point, int8_t *y);
 typedef void (*st_add_fn)(size_t count, const int8_t *a, const int8_t *b, int8_t *y, const st_q8_add_params *p);
+/// y = requant(a * a_multipliers[c] + b * b_multiplier) over [pixels][channels] (the SE gate folded
+/// into a's per-channel multiplier).
+typedef void (*st_gated_add_fn)(size_t pixels, size_t channels, const int8_t *a, const float *a_multipliers,
+                                const int8_t *b, int8_t *y, const st_q8_add_params *p);
 
 typedef struct {
     st_q8_family family;
@@ -57,6 +62,8 @@ typedef struct {
     double peak_macs_per_cycle;
     st_gemm_fn gemm;
     st_add_fn add;
+    st_gated_add_fn gated_add;
+    st_quantize_fn quantize;
 } st_family_desc;
 
 const st_family_desc *st_family(st_q8_family family);
@@ -84,7 +91,34 @@ static inline int8_t st_add_one(int8_t a, int8_t b, const st_q8_add_params *p, c
     return (int8_t)((int32_t)lrintf(v) + rq->zero_point);
 }
 
+/// Channels c0..<channels of one pixel of the SE-gated add (the scalar form and the SIMD tails).
+static inline void st_gated_add_row(size_t c0, size_t channels, const int8_t *a, const float *a_multipliers, const int8_t *b,
+                                    int8_t *y, const st_q8_add_params *p, const st_requant *rq) {
+    for (size_t c = c0; c < channels; c++) {
+        const float fa = (float)((int32_t)a[c] - p->a_zero_point) * a_multipliers[c];
+        const float fb = (float)((int32_t)b[c] - p->b_zero_point) * p->b_multiplier;
+        float v = fa + fb;
+        v = v < rq->min_less_zero ? rq->min_less_zero : v;
+        v = v > rq->max_less_zero ? rq->max_less_zero : v;
+        y[c] = (int8_t)((int32_t)lrintf(v) + rq->zero_point);
+    }
+}
+
+/// One element of st_q8_quantize. The product is first limited to +-2^20 (min before max, so
+/// NaN becomes the upper limit, as in Swift): rounding is exact there and every limited value
+/// still saturates, so the integer steps after it cannot overflow.
+static inline int8_t st_quantize_one(float x, float inverse_scale, int32_t zero_point) {
+    float v = x * inverse_scale;
+    v = v < 1048576.0f ? v : 1048576.0f;   // NaN compares false: the limit
+    v = v > -1048576.0f ? v : -1048576.0f;
+    int32_t q = (int32_t)lrintf(v) + zero_point;
+    return (int8_t)(q < -128 ? -128 : q > 127 ? 127 : q);
+}
+
+void st_quantize_scalar(size_t count, const float *x, float inverse_scale, int32_t zero_point, int8_t *y);
 void st_add_scalar(size_t count, const int8_t *a, const int8_t *b, int8_t *y, const st_q8_add_params *p);
+void st_gated_add_scalar(size_t pixels, size_t channels, const int8_t *a, const float *a_multipliers,
+                         const int8_t *b, int8_t *y, const st_q8_add_params *p);
 void st_gemm_generic(
     int mr, int k4, size_t chunk_stride, const void *const *rows, const st_tile_header *tile,
     int8_t *const *out, int nr_valid, const st_requant *rq);
@@ -92,8 +126,12 @@ void st_gemm_generic(
 #if defined(__x86_64__)
 void st_gemm_avx2(int, int, size_t, const void *const *, const st_tile_header *, int8_t *const *, int, const st_requant *);
 void st_add_avx2(size_t, const int8_t *, const int8_t *, int8_t *, const st_q8_add_params *);
+void st_quantize_avx2(size_t, const float *, float, int32_t, int8_t *);
+void st_gated_add_avx2(size_t, size_t, const int8_t *, const float *, const int8_t *, int8_t *, const st_q8_add_params *);
 void st_gemm_avx512bw(int, int, size_t, const void *const *, const st_tile_header *, int8_t *const *, int, const st_requant *);
 void st_add_avx512bw(size_t, const int8_t *, const int8_t *, int8_t *, const st_q8_add_params *);
+void st_quantize_avx512bw(size_t, const float *, float, int32_t, int8_t *);
+void st_gated_add_avx512bw(size_t, size_t, const int8_t *, const float *, const int8_t *, int8_t *, const st_q8_add_params *);
 void st_gemm_avxvnni(int, int, size_t, const void *const *, const st_tile_header *, int8_t *const *, int, const st_requant *);
 void st_gemm_avx512vnni(int, int, size_t, const void *const *, const st_tile_header *, int8_t *const *, int, const st_requant *);
 #endif

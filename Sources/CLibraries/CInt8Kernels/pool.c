@@ -10,22 +10,21 @@ int32_t st_q8_pool_out_width(const st_q8_pool_geometry *g) { return (g->width + 
 // its fp32 steps are those of st_add_one, in the same order.
 void st_q8_gated_add(st_q8_family family, size_t pixels, size_t channels, const int8_t *a, const float *a_multipliers,
                      const int8_t *b, int8_t *y, const st_q8_add_params *p) {
-    (void)family;
-    const float lo = (float)(p->output_min - p->output_zero_point), hi = (float)(p->output_max - p->output_zero_point);
-    const int32_t za = p->a_zero_point, zb = p->b_zero_point, zy = p->output_zero_point;
-    const float mb = p->b_multiplier;
-    for (size_t i = 0; i < pixels; i++) {
-        const int8_t *ar = a + i * channels, *br = b + i * channels;
-        int8_t *yr = y + i * channels;
-        for (size_t c = 0; c < channels; c++) {
-            const float fa = (float)((int32_t)ar[c] - za) * a_multipliers[c];
-            const float fb = (float)((int32_t)br[c] - zb) * mb;
-            float v = fa + fb;
-            v = v < lo ? lo : v;
-            v = v > hi ? hi : v;
-            yr[c] = (int8_t)((int32_t)lrintf(v) + zy);
-        }
-    }
+    st_family(family)->gated_add(pixels, channels, a, a_multipliers, b, y, p);
+}
+
+void st_q8_quantize(st_q8_family family, size_t count, const float *x, float inverse_scale, int32_t zero_point, int8_t *y) {
+    st_family(family)->quantize(count, x, inverse_scale, zero_point, y);
+}
+
+void st_quantize_scalar(size_t count, const float *x, float inverse_scale, int32_t zero_point, int8_t *y) {
+    for (size_t i = 0; i < count; i++) y[i] = st_quantize_one(x[i], inverse_scale, zero_point);
+}
+
+void st_gated_add_scalar(size_t pixels, size_t channels, const int8_t *a, const float *a_multipliers,
+                         const int8_t *b, int8_t *y, const st_q8_add_params *p) {
+    const st_requant rq = st_make_requant(p->output_zero_point, p->output_min, p->output_max);
+    for (size_t i = 0; i < pixels; i++) st_gated_add_row(0, channels, a + i * channels, a_multipliers, b + i * channels, y + i * channels, p, &rq);
 }
 
 void st_q8_max_pool(st_q8_family family, const st_q8_pool_geometry *g, const int8_t *x, int8_t *y) {

@@ -96,3 +96,13 @@ void st_q8_global_avg_pool_reference(const st_q8_pool_geometry *g, const int8_t 
         y[c] = st_requantize(sum - n * g->input_zero_point, m, &rq);
     }
 }
+
+// Written the way the Swift engine quantised its input before this kernel existed.
+void st_q8_quantize_reference(size_t count, const float *x, float inverse_scale, int32_t zero_point, int8_t *y) {
+    for (size_t i = 0; i < count; i++) {
+        const float v = rintf(x[i] * inverse_scale) + (float)zero_point;
+        const float low = v < 127.0f ? v : 127.0f;                // Swift's min(127, v): NaN gives 127
+        const float clamped = low >= -128.0f ? low : -128.0f;     // Swift's max(-128, low)
+        y[i] = (int8_t)(int32_t)clamped;
+    }
+}

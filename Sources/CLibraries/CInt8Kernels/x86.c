@@ -108,6 +108,45 @@ AVX2 void st_add_avx2(size_t count, const int8_t *a, const int8_t *b, int8_t *y,
     for (; i < count; i++) y[i] = st_add_one(a[i], b[i], p, &rq);
 }
 
+AVX2 void st_gated_add_avx2(size_t pixels, size_t channels, const int8_t *a, const float *am, const int8_t *b, int8_t *y,
+                            const st_q8_add_params *p) {
+    const st_requant rq = st_make_requant(p->output_zero_point, p->output_min, p->output_max);
+    const __m256i za = _mm256_set1_epi32(p->a_zero_point), zb = _mm256_set1_epi32(p->b_zero_point);
+    const __m256 mb = _mm256_set1_ps(p->b_multiplier);
+    const __m256 lo = _mm256_set1_ps(rq.min_less_zero), hi = _mm256_set1_ps(rq.max_less_zero);
+    const __m256i zy = _mm256_set1_epi32(rq.zero_point);
+    for (size_t i = 0; i < pixels; i++) {
+        const int8_t *ar = a + i * channels, *br = b + i * channels;
+        int8_t *yr = y + i * channels;
+        size_t c = 0;
+        for (; c + 8 <= channels; c += 8) {
+            const __m256i va = _mm256_cvtepi8_epi32(_mm_loadl_epi64((const __m128i *)(ar + c)));
+            const __m256i vb = _mm256_cvtepi8_epi32(_mm_loadl_epi64((const __m128i *)(br + c)));
+            const __m256 fa = _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_sub_epi32(va, za)), _mm256_loadu_ps(am + c));
+            const __m256 fb = _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_sub_epi32(vb, zb)), mb);
+            const __m256 v = _mm256_min_ps(_mm256_max_ps(_mm256_add_ps(fa, fb), lo), hi);
+            const __m256i q = _mm256_add_epi32(_mm256_cvtps_epi32(v), zy);
+            const __m128i w16 = _mm_packs_epi32(_mm256_castsi256_si128(q), _mm256_extracti128_si256(q, 1));
+            _mm_storel_epi64((__m128i *)(yr + c), _mm_packs_epi16(w16, w16));
+        }
+        st_gated_add_row(c, channels, ar, am, br, yr, p, &rq);
+    }
+}
+
+AVX2 void st_quantize_avx2(size_t count, const float *x, float inverse_scale, int32_t zero_point, int8_t *y) {
+    const __m256 inv = _mm256_set1_ps(inverse_scale), hi = _mm256_set1_ps(1048576.0f), lo = _mm256_set1_ps(-1048576.0f);
+    const __m256i z = _mm256_set1_epi32(zero_point);
+    size_t i = 0;
+    for (; i + 8 <= count; i += 8) {
+        // min(v, hi) returns hi for NaN (its second operand), as st_quantize_one.
+        const __m256 v = _mm256_max_ps(_mm256_min_ps(_mm256_mul_ps(_mm256_loadu_ps(x + i), inv), hi), lo);
+        const __m256i q = _mm256_add_epi32(_mm256_cvtps_epi32(v), z);
+        const __m128i w16 = _mm_packs_epi32(_mm256_castsi256_si128(q), _mm256_extracti128_si256(q, 1));  // saturating
+        _mm_storel_epi64((__m128i *)(y + i), _mm_packs_epi16(w16, w16));
+    }
+    for (; i < count; i++) y[i] = st_quantize_one(x[i], inverse_scale, zero_point);
+}
+
 // MARK: AVX-512BW, int16 rows: NR = 16 (two vectors of 8 lanes x {k01, k23}), MR = 8.
 
 AVX512 static inline void store16_avx512(__m512i sums, const st_tile_header *tile, const st_requant *rq, int8_t *out, int nr_valid) {
@@ -185,6 +224,40 @@ AVX512 void st_add_avx512bw(size_t count, const int8_t *a, const int8_t *b, int8
         _mm_storeu_si128((__m128i *)(y + i), _mm512_cvtsepi32_epi8(_mm512_add_epi32(_mm512_cvtps_epi32(v), zy)));
     }
     for (; i < count; i++) y[i] = st_add_one(a[i], b[i], p, &rq);
+}
+
+AVX512 void st_gated_add_avx512bw(size_t pixels, size_t channels, const int8_t *a, const float *am, const int8_t *b, int8_t *y,
+                                  const st_q8_add_params *p) {
+    const st_requant rq = st_make_requant(p->output_zero_point, p->output_min, p->output_max);
+    const __m512i za = _mm512_set1_epi32(p->a_zero_point), zb = _mm512_set1_epi32(p->b_zero_point);
+    const __m512 mb = _mm512_set1_ps(p->b_multiplier);
+    const __m512 lo = _mm512_set1_ps(rq.min_less_zero), hi = _mm512_set1_ps(rq.max_less_zero);
+    const __m512i zy = _mm512_set1_epi32(rq.zero_point);
+    for (size_t i = 0; i < pixels; i++) {
+        const int8_t *ar = a + i * channels, *br = b + i * channels;
+        int8_t *yr = y + i * channels;
+        size_t c = 0;
+        for (; c + 16 <= channels; c += 16) {
+            const __m512i va = _mm512_cvtepi8_epi32(_mm_loadu_si128((const __m128i *)(ar + c)));
+            const __m512i vb = _mm512_cvtepi8_epi32(_mm_loadu_si128((const __m128i *)(br + c)));
+            const __m512 fa = _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_sub_epi32(va, za)), _mm512_loadu_ps(am + c));
+            const __m512 fb = _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_sub_epi32(vb, zb)), mb);
+            const __m512 v = _mm512_min_ps(_mm512_max_ps(_mm512_add_ps(fa, fb), lo), hi);
+            _mm_storeu_si128((__m128i *)(yr + c), _mm512_cvtsepi32_epi8(_mm512_add_epi32(_mm512_cvtps_epi32(v), zy)));
+        }
+        st_gated_add_row(c, channels, ar, am, br, yr, p, &rq);
+    }
+}
+
+AVX512 void st_quantize_avx512bw(size_t count, const float *x, float inverse_scale, int32_t zero_point, int8_t *y) {
+    const __m512 inv = _mm512_set1_ps(inverse_scale), hi = _mm512_set1_ps(1048576.0f), lo = _mm512_set1_ps(-1048576.0f);
+    const __m512i z = _mm512_set1_epi32(zero_point);
+    size_t i = 0;
+    for (; i + 16 <= count; i += 16) {
+        const __m512 v = _mm512_max_ps(_mm512_min_ps(_mm512_mul_ps(_mm512_loadu_ps(x + i), inv), hi), lo);
+        _mm_storeu_si128((__m128i *)(y + i), _mm512_cvtsepi32_epi8(_mm512_add_epi32(_mm512_cvtps_epi32(v), z)));
+    }
+    for (; i < count; i++) y[i] = st_quantize_one(x[i], inverse_scale, zero_point);
 }
 
 // MARK: AVX-512 VNNI, uint8 rows: NR = 16 lanes of vpdpbusd, MR = 8.

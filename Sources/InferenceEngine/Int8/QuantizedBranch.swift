@@ -97,12 +97,9 @@ public final class QuantizedBranch: @unchecked Sendable {
 
     /// Quantises a float activation [H][W][C] into slot `index` with that slot's parameters.
     func setSlot(_ index: Int, from x: UnsafePointer<Float>) {
-        let q = activations[index], count = plan.slots[index].count, y = slots[index]
-        let inverse = 1 / q.scale
-        for i in 0..<count {
-            let v = (x[i] * inverse).rounded(.toNearestOrEven) + Float(q.zeroPoint)
-            y[i] = Int8(max(-128, min(127, v)))
-        }
+        let q = activations[index]
+        // rint(x / scale) + z, clamped (st_q8_quantize_reference is the scalar form).
+        st_q8_quantize(family, plan.slots[index].count, x, 1 / q.scale, q.zeroPoint, slots[index])
     }
 
     /// Runs convolution `index` alone, from its input slot to its output slot.

@@ -102,6 +102,11 @@ void st_q8_gated_add(st_q8_family family, size_t pixels, size_t channels, const 
 void st_q8_gated_add_reference(size_t pixels, size_t channels, const int8_t *a, const float *a_multipliers,
                                const int8_t *b, int8_t *y, const st_q8_add_params *p);
 
+/// A float tensor into int8: y = clamp(rint(x * inverse_scale) + z, -128, 127), rounding half to
+/// even; NaN gives 127 (what the Swift expression `Int8(max(-128, min(127, rounded + z)))` gives).
+void st_q8_quantize(st_q8_family family, size_t count, const float *x, float inverse_scale, int32_t zero_point, int8_t *y);
+void st_q8_quantize_reference(size_t count, const float *x, float inverse_scale, int32_t zero_point, int8_t *y);
+
 // MARK: Pooling (NHWC, one image). Max pooling keeps the input's scale and zero point (padding
 // never wins). Average pooling divides by the number of real pixels in the window
 // (padding excluded) and requantises: y = clamp(rint(fp32(sum - n z_x) * (m / n)), ...) + z_y,
