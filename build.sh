@@ -72,10 +72,10 @@ demo() {
     model=$(ls -d out/models/*/ 2>/dev/null | sort | tail -1 || true)
     model=${model%/}
   fi
-  # The trained model shipped in the repository (models/edge-full).
-  if [ -z "$model" ] && [ -f models/edge-full/manifest.json ]; then
-    model=models/edge-full
-  fi
+  # The trained model shipped in the repository: int8 (what the box runs), else float.
+  for candidate in models/edge-full-int8 models/edge-full; do
+    if [ -z "$model" ] && [ -f "$candidate/manifest.json" ]; then model=$candidate; fi
+  done
   if [ -z "$model" ]; then
     model=out/model-untrained-edge
     [ -f "$model/manifest.json" ] || "$bin/showtell" model init --backbone edge --seed 0 --out "$model"

@@ -5,9 +5,9 @@
 #
 # BIN_DIR holds showtell and showtelld (built with --static-swift-stdlib, so the box needs no
 # Swift runtime). VERSION defaults to the CLI's version plus the commit count (monotonic, so
-# each build upgrades the last). The model shipped is the newest bundle under models/ when
-# there is one, else an untrained edge bundle made now (its manifest says trained: false, the
-# screen says UNTRAINED MODEL and the package description says so).
+# each build upgrades the last). The model shipped is models/edge-full-int8 (the box runs int8),
+# else models/edge-full (float), else an untrained edge bundle made now (its manifest says
+# trained: false, the screen says UNTRAINED MODEL and the package description says so).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
@@ -38,7 +38,10 @@ printf 'showtell (%s) unstable; urgency=medium\n\n  * Built from %s.\n\n -- Show
 printf 'ShowTell appliance. See README.md.\n' > "$root/usr/share/doc/showtell/copyright"
 
 # The model bundle.
-model=$(ls -d "$repo"/models/*/ 2>/dev/null | while read -r d; do [ -f "$d/manifest.json" ] && echo "${d%/}"; done | sort | tail -1 || true)
+model=
+for candidate in edge-full-int8 edge-full; do
+  if [ -f "$repo/models/$candidate/manifest.json" ]; then model="$repo/models/$candidate"; break; fi
+done
 if [ -n "$model" ]; then
   cp -r "$model" "$root/usr/lib/showtell/model"
   label="model bundle $(basename "$model") from models/"
