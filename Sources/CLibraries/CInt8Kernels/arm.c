@@ -153,4 +153,47 @@ void st_add_neon(size_t count, const int8_t *a, const int8_t *b, int8_t *y, cons
     }
     for (; i < count; i++) y[i] = st_add_one(a[i], b[i], p, &rq);
 }
+
+void st_gated_add_neon(size_t pixels, size_t channels, const int8_t *a, const float *am, const int8_t *b, int8_t *y,
+                       const st_q8_add_params *p) {
+    const st_requant rq = st_make_requant(p->output_zero_point, p->output_min, p->output_max);
+    const int32x4_t za = vdupq_n_s32(p->a_zero_point), zb = vdupq_n_s32(p->b_zero_point), zy = vdupq_n_s32(rq.zero_point);
+    const float32x4_t mb = vdupq_n_f32(p->b_multiplier);
+    const float32x4_t lo = vdupq_n_f32(rq.min_less_zero), hi = vdupq_n_f32(rq.max_less_zero);
+    for (size_t i = 0; i < pixels; i++) {
+        const int8_t *ar = a + i * channels, *br = b + i * channels;
+        int8_t *yr = y + i * channels;
+        size_t c = 0;
+        for (; c + 8 <= channels; c += 8) {
+            const int16x8_t va = vmovl_s8(vld1_s8(ar + c)), vb = vmovl_s8(vld1_s8(br + c));
+            int32x4_t q[2];
+            for (int h = 0; h < 2; h++) {
+                const int32x4_t xa = vsubq_s32(h ? vmovl_high_s16(va) : vmovl_s16(vget_low_s16(va)), za);
+                const int32x4_t xb = vsubq_s32(h ? vmovl_high_s16(vb) : vmovl_s16(vget_low_s16(vb)), zb);
+                const float32x4_t fa = vmulq_f32(vcvtq_f32_s32(xa), vld1q_f32(am + c + 4 * h)), fb = vmulq_f32(vcvtq_f32_s32(xb), mb);
+                const float32x4_t v = vminq_f32(vmaxq_f32(vaddq_f32(fa, fb), lo), hi);
+                q[h] = vaddq_s32(vcvtnq_s32_f32(v), zy);
+            }
+            vst1_s8(yr + c, vqmovn_s16(vcombine_s16(vqmovn_s32(q[0]), vqmovn_s32(q[1]))));
+        }
+        st_gated_add_row(c, channels, ar, am, br, yr, p, &rq);
+    }
+}
+
+void st_quantize_neon(size_t count, const float *x, float inverse_scale, int32_t zero_point, int8_t *y) {
+    const float32x4_t inv = vdupq_n_f32(inverse_scale), hi = vdupq_n_f32(1048576.0f), lo = vdupq_n_f32(-1048576.0f);
+    const int32x4_t z = vdupq_n_s32(zero_point);
+    size_t i = 0;
+    for (; i + 8 <= count; i += 8) {
+        int32x4_t q[2];
+        for (int h = 0; h < 2; h++) {
+            // FMINNM/FMAXNM return the number when the other operand is NaN: NaN becomes hi, as
+            // st_quantize_one (FMIN would pass the NaN on).
+            const float32x4_t v = vmaxnmq_f32(vminnmq_f32(vmulq_f32(vld1q_f32(x + i + 4 * h), inv), hi), lo);
+            q[h] = vaddq_s32(vcvtnq_s32_f32(v), z);
+        }
+        vst1_s8(y + i, vqmovn_s16(vcombine_s16(vqmovn_s32(q[0]), vqmovn_s32(q[1]))));
+    }
+    for (; i < count; i++) y[i] = st_quantize_one(x[i], inverse_scale, zero_point);
+}
 #endif

@@ -24,8 +24,8 @@ static const st_family_desc families[ST_Q8_FAMILY_COUNT] = {
     {ST_Q8_AVX512VNNI, "avx512vnni", "x86-64 avx512vnni", ST_ELEM_U8, 16, 8, 16, 128, NULL, NULL, NULL, NULL},
 #endif
 #if defined(__aarch64__)
-    {ST_Q8_NEON, "neon", "aarch64 asimd", ST_ELEM_I16, 8, 4, 8, 8, st_gemm_neon, st_add_neon, st_gated_add_scalar, st_quantize_scalar},
-    {ST_Q8_NEONDOT, "neondot", "aarch64 asimddp (sdot)", ST_ELEM_S8, 8, 4, 4, 32, st_gemm_neondot, st_add_neon, st_gated_add_scalar, st_quantize_scalar},
+    {ST_Q8_NEON, "neon", "aarch64 asimd", ST_ELEM_I16, 8, 4, 8, 8, st_gemm_neon, st_add_neon, st_gated_add_neon, st_quantize_neon},
+    {ST_Q8_NEONDOT, "neondot", "aarch64 asimddp (sdot)", ST_ELEM_S8, 8, 4, 4, 32, st_gemm_neondot, st_add_neon, st_gated_add_neon, st_quantize_neon},
 #else
     {ST_Q8_NEON, "neon", "aarch64 asimd", ST_ELEM_I16, 8, 4, 8, 8, NULL, NULL, NULL, NULL},
     {ST_Q8_NEONDOT, "neondot", "aarch64 asimddp (sdot)", ST_ELEM_S8, 8, 4, 4, 32, NULL, NULL, NULL, NULL},

@@ -139,6 +139,8 @@ void st_gemm_avx512vnni(int, int, size_t, const void *const *, const st_tile_hea
 void st_gemm_neon(int, int, size_t, const void *const *, const st_tile_header *, int8_t *const *, int, const st_requant *);
 void st_gemm_neondot(int, int, size_t, const void *const *, const st_tile_header *, int8_t *const *, int, const st_requant *);
 void st_add_neon(size_t, const int8_t *, const int8_t *, int8_t *, const st_q8_add_params *);
+void st_gated_add_neon(size_t, size_t, const int8_t *, const float *, const int8_t *, int8_t *, const st_q8_add_params *);
+void st_quantize_neon(size_t, const float *, float, int32_t, int8_t *);
 #endif
 
 #endif
