@@ -101,10 +101,9 @@ public final class ApplianceLoop {
     private var relevance: RelevanceHead?
     private var alpha: Float = 0
     private var lastFrameTime: Int64 = 0
-    /// Load shedding (see `behind`): the smallest recent lateness of a frame when its
-    /// iteration starts (the source's own delay); what an audio hop (window + branch) and
-    /// the rest of a full iteration cost (EMAs).
-    private var latenessFloor: Int64?
+    /// Load shedding: when to skip a video pass, and what an audio hop (window + branch) and
+    /// the rest of a full iteration cost (EMAs), its prediction of the next iteration.
+    private var shedder = LoadShedder()
     private var hopNanoseconds: Float = 0
     private var restNanoseconds: Float = 0
     private var hopThisIteration: Int64 = 0
@@ -271,24 +270,12 @@ public final class ApplianceLoop {
         return true
     }
 
-    /// Never queue, but shed only when needed: skip this frame's video branch when the frame
-    /// is already so late that a full iteration would run into the next frame's time. One
-    /// long iteration (an audio hop and a video pass in one period, a scheduling hiccup)
-    /// leaves the next frame a little late, and a normal iteration catches up; skipping
-    /// after every overrun, as the loop once did, cost 2 video passes in 17 700 frames of
-    /// heavy speech. Under sustained overload (a branch longer than the period) this skips
-    /// every other pass instead of letting the grabber drop frames. Lateness is counted
-    /// above the source's own delay (a grabber's timestamp precedes its dequeue).
+    /// Whether this frame's video pass is skipped (`LoadShedder`), predicting the iteration's
+    /// cost from the rest of the loop plus the audio hop when one is due.
     private func behind(_ stamp: FrameStamp, now: Int64) -> Bool {
-        let lateness = now - stamp.captureTime
         let period = lastFrameTime > 0 ? stamp.captureTime - lastFrameTime : 0
-        // The floor follows a lateness that drops at once and one that rises slowly.
-        let floor = min(lateness, latenessFloor.map { $0 + max(period, 0) / 32 } ?? lateness)
-        latenessFloor = floor
-        guard period > 0 else { return false }
         let cost = restNanoseconds + (hopDue(at: stamp.captureTime) ? hopNanoseconds : 0)
-        let slack = max(period - Int64(cost), period / 4)
-        return lateness - floor > slack
+        return shedder.shouldShed(lateness: now - stamp.captureTime, period: period, cost: cost)
     }
 
     private func updateAudio(frameTime: Int64) {
@@ -385,6 +372,7 @@ public final class ApplianceLoop {
         video.release()
         guard now >= reopenAt else { usleep(50_000); return }
         counters.videoReopens += 1
+        shedder.reset()
         do {
             let fresh = try reopenVideo()
             if fresh.width * fresh.height > frameCapacity {
