@@ -151,9 +151,10 @@ static inline void copy_run(void *dst, const void *src, size_t n) {
         const int gin = g->in_channels / g->groups, groups = g->groups, ci = g->in_channels;               \
         const int k4 = conv_k4(g), kg = g->kernel * g->kernel * gin;                                         \
         const size_t len = (size_t)k4 * groups * 4;                                                          \
-        for (int r = 0; r < count; r++) {                                                                    \
+        /* the output position advances by one per row: no division per row */                              \
+        int oy = pixel / wo, ox = pixel % wo;                                                                \
+        for (int r = 0; r < count; r++, ox = ox + 1 == wo ? (oy++, 0) : ox + 1) {                            \
             T *row = rows + (size_t)r * len;                                                                 \
-            const int oy = (pixel + r) / wo, ox = (pixel + r) % wo;                                          \
             for (int ky = 0; ky < g->kernel; ky++) {                                                         \
                 const int iy = oy * g->stride - g->padding + ky * g->dilation;                               \
                 const int ix0 = ox * g->stride - g->padding;                                                 \
