@@ -89,11 +89,14 @@ public final class PlannedInference: ShowTellBranches, @unchecked Sendable {
         frame = floatVideo!.slot(0)
     }
 
-    /// Int8 with the given quantisation, on `family` (default: the best this CPU runs).
-    public init(network: ShowTellNetworkWeights, quantization: NetworkQuantization, family: st_q8_family = st_q8_best_family()) {
+    /// Int8 with the given quantisation, on `family` (default: the best this CPU runs), each
+    /// branch's layers split across `threads` (bit-exact with one).
+    public init(network: ShowTellNetworkWeights, quantization: NetworkQuantization, family: st_q8_family = st_q8_best_family(), threads: Int = 1) {
         plans = Self.plans(for: network)
-        int8Video = QuantizedBranch(plan: plans.video, activations: quantization.video.activations, weights: quantization.video.weights, family: family)
-        int8Audio = QuantizedBranch(plan: plans.audio, activations: quantization.audio.activations, weights: quantization.audio.weights, family: family)
+        int8Video = QuantizedBranch(plan: plans.video, activations: quantization.video.activations, weights: quantization.video.weights,
+                                    family: family, threads: threads)
+        int8Audio = QuantizedBranch(plan: plans.audio, activations: quantization.audio.activations, weights: quantization.audio.weights,
+                                    family: family, threads: threads)
         floatVideo = nil
         floatAudio = nil
         precision = "int8"

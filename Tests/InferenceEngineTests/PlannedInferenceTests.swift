@@ -220,11 +220,29 @@ struct PlannedInferenceTests {
         }
     }
 
+    /// Every layer split across 2 and 3 threads gives the one-thread output, bit for bit, call
+    /// after call (the team's helpers are reused between calls).
+    @Test func int8IdenticalOnSeveralThreads() {
+        let network = edgeNetwork(seed: 4)
+        let quantization = quantized(network)
+        let single = PlannedInference(network: network, quantization: quantization)
+        for threads in [2, 3] {
+            let split = PlannedInference(network: network, quantization: quantization, threads: threads)
+            for seed in [21, 22] {
+                let s = spectrogram(seed: UInt64(seed)), f = frame(seed: UInt64(seed))
+                let one = run(single, spectrogram: s, frame: f), many = run(split, spectrogram: s, frame: f)
+                #expect(many.audio == one.audio, "\(threads) threads: audio differs")
+                #expect(many.map == one.map, "\(threads) threads: video map differs")
+            }
+        }
+    }
+
     /// After a warm-up call, neither branch allocates (float and int8).
     @Test func noAllocationPerInference() throws {
         try #require(alloc_counter_active() == 1)
         let network = edgeNetwork()
-        for model in [PlannedInference(network: network), PlannedInference(network: network, quantization: quantized(network))] as [ShowTellBranches] {
+        for model in [PlannedInference(network: network), PlannedInference(network: network, quantization: quantized(network)),
+                      PlannedInference(network: network, quantization: quantized(network), threads: 2)] as [ShowTellBranches] {
             let d = model.embeddingDimension, cells = model.mapWidth * model.mapHeight
             let audio = UnsafeMutablePointer<Float>.allocate(capacity: d), map = UnsafeMutablePointer<Float>.allocate(capacity: d * cells)
             defer { audio.deallocate(); map.deallocate() }

@@ -61,6 +61,8 @@ static void describe(char *buf, size_t len, const st_q8_conv_geometry *g, data_k
              g->output_zero_point, g->output_min, g->output_max, (int)kind);
 }
 
+static st_team *team;  // 3 members, made in main
+
 static int test_conv(st_q8_family f, const st_q8_conv_geometry *g, data_kind kind) {
     const char *bad = st_q8_conv_check(g);
     if (bad) {
@@ -85,8 +87,14 @@ static int test_conv(st_q8_family f, const st_q8_conv_geometry *g, data_kind kin
     st_q8_conv_run(g, packed, x, got, split, pixels, s2);
     char what[200];
     describe(what, sizeof what, g, kind);
-    const int failed = report_mismatch(what, st_q8_family_name(f), got, want, yn);
-    free(w), free(x), free(want), free(got), free(bias), free(mult), free(packed), free(s1), free(s2);
+    int failed = report_mismatch(what, st_q8_family_name(f), got, want, yn);
+    // The same split across a real team of threads (3 members, one scratch each).
+    void *s3 = malloc(scratch_size);
+    void *scratches[3] = {s1, s2, s3};
+    memset(got, 0x55, yn);
+    st_q8_conv_run_team(team, g, packed, x, got, scratches);
+    failed |= report_mismatch("team of 3", st_q8_family_name(f), got, want, yn);
+    free(w), free(x), free(want), free(got), free(bias), free(mult), free(packed), free(s1), free(s2), free(s3);
     return failed;
 }
 
@@ -174,7 +182,10 @@ static int test_gated_add(st_q8_family f) {
     if (uniform(0, 1)) p.output_min = p.output_zero_point;
     st_q8_gated_add_reference(pixels, channels, a, m, b, want, &p);
     st_q8_gated_add(f, pixels, channels, a, m, b, got, &p);
-    const int failed = report_mismatch("gated add", st_q8_family_name(f), got, want, n);
+    int failed = report_mismatch("gated add", st_q8_family_name(f), got, want, n);
+    memset(got, 0x55, n);
+    st_q8_gated_add_team(team, f, pixels, channels, a, m, b, got, &p);
+    failed |= report_mismatch("gated add, team of 3", st_q8_family_name(f), got, want, n);
     free(a), free(b), free(want), free(got), free(m);
     return failed;
 }
@@ -219,6 +230,8 @@ int main(int argc, char **argv) {
     const int cases = argc > 1 ? atoi(argv[1]) : 300;
     const uint64_t seed = argc > 2 ? strtoull(argv[2], NULL, 10) : 1;
     int total_failed = 0, families_run = 0;
+    team = st_team_create(3);
+    if (st_team_size(team) != 3) { printf("FAILED: a team of 3 threads could not be made\n"); return 1; }
     printf("int8 kernels: best family here: %s\n", st_q8_family_name(st_q8_best_family()));
     for (int fi = 0; fi < ST_Q8_FAMILY_COUNT; fi++) {
         const st_q8_family f = (st_q8_family)fi;
@@ -276,10 +289,11 @@ int main(int argc, char **argv) {
         for (int i = 0; i < cases / 2; i++) failed += test_quantize(f), quantised++;
         for (int i = 0; i < cases / 3 + 1; i++) failed += test_pools(f), pools += 3;
         printf("%-10s %s: %d convolutions (incl. fully connected), %d residual adds (plain and SE-gated), %d pools, %d input quantisations: %s\n",
-               st_q8_family_name(f), failed ? "FAILED" : "ok", convs, adds, pools, quantised, failed ? "mismatches above" : "bit-exact with the scalar reference");
+               st_q8_family_name(f), failed ? "FAILED" : "ok", convs, adds, pools, quantised, failed ? "mismatches above" : "bit-exact with the scalar reference (convolutions and gated adds also split across 3 threads)");
         total_failed += failed;
         families_run++;
     }
     printf("int8 kernels: %d families run, %s\n", families_run, total_failed ? "FAILED" : "all bit-exact");
+    st_team_destroy(team);
     return total_failed ? 1 : 0;
 }

@@ -55,10 +55,11 @@ public enum Int8Bundle {
     }
 
     /// A verified int8 bundle, ready to serve on the best kernel family this CPU runs: size,
-    /// checksum, every tensor and activation parameter (`read`), then the golden inference.
-    public static func load(directory: String) throws(ModelBundleError) -> (manifest: ModelManifest, inference: PlannedInference) {
+    /// checksum, every tensor and activation parameter (`read`), then the golden inference
+    /// (with `threads`, so the split is checked too).
+    public static func load(directory: String, threads: Int = 1) throws(ModelBundleError) -> (manifest: ModelManifest, inference: PlannedInference) {
         let (manifest, network, quantization) = try read(directory: directory)
-        let inference = PlannedInference(network: network, quantization: quantization)
+        let inference = PlannedInference(network: network, quantization: quantization, threads: threads)
         _ = try GoldenInference.verify(inference, manifest: manifest, directory: directory)
         return (manifest, inference)
     }

@@ -6,7 +6,7 @@ import ShowTellModel
 /// `model verify` and the evaluation harness share.
 public enum LoadedBundle {
     /// `threads`: the float backbones' own loops and OpenBLAS's (process-wide) thread count;
-    /// the int8 engine runs on the calling thread. A bundle trained with a live-image mask
+    /// the int8 engine splits each layer across that many threads. A bundle trained with a live-image mask
     /// masks screen furniture from the first frames on (after the golden check, which runs
     /// on whole frames).
     public static func load(directory: String, threads: Int = 1) throws(ModelBundleError) -> (manifest: ModelManifest, branches: any ShowTellBranches) {
@@ -14,7 +14,7 @@ public enum LoadedBundle {
         ShowTellNetwork.setBLASThreads(threads)
         let loaded: (manifest: ModelManifest, branches: any ShowTellBranches)
         if manifest.precision == "int8" {
-            let (int8Manifest, inference) = try Int8Bundle.load(directory: directory)
+            let (int8Manifest, inference) = try Int8Bundle.load(directory: directory, threads: threads)
             loaded = (int8Manifest, inference)
         } else {
             let bundle = try ModelBundle.load(directory: directory)

@@ -13,13 +13,20 @@ public final class QuantizedBranch: @unchecked Sendable {
     private var geometries: [st_q8_conv_geometry]
     private let packed: [UnsafeMutableRawPointer]
     private let scratch: UnsafeMutableRawPointer
+    /// With more than one thread: the team that splits each convolution and gated add, and
+    /// one scratch per member (`scratch` is member 0's).
+    private let team: OpaquePointer?
+    private let memberScratch: UnsafeMutablePointer<UnsafeMutableRawPointer?>
+    public let threads: Int
     private let sums: UnsafeMutablePointer<Int32>  // [C]
     private let pooled, hidden, gate, multipliers: UnsafeMutablePointer<Float>  // [C], [R], [C], [C]
     /// The audio embedding [D] after `run` (audio plans).
     public let embedding: UnsafeMutablePointer<Float>
 
-    /// activations: one per plan slot (from calibration or an int8 bundle); weights: one per conv.
-    public init(plan: BranchPlan, activations: [ActivationQuantization], weights: [QuantizedConvWeights], family: st_q8_family = st_q8_best_family()) {
+    /// activations: one per plan slot (from calibration or an int8 bundle); weights: one per conv;
+    /// threads: 1, or more to split every convolution and gated add across a team (bit-exact).
+    public init(plan: BranchPlan, activations: [ActivationQuantization], weights: [QuantizedConvWeights],
+                family: st_q8_family = st_q8_best_family(), threads: Int = 1) {
         precondition(activations.count == plan.slots.count && weights.count == plan.convs.count, "quantisation does not match the plan")
         self.plan = plan
         self.family = family
@@ -58,6 +65,11 @@ public final class QuantizedBranch: @unchecked Sendable {
         self.geometries = geometries
         self.packed = packed
         scratch = .allocate(byteCount: scratchBytes, alignment: 64)
+        team = threads > 1 ? st_team_create(Int32(threads)) : nil
+        self.threads = Int(st_team_size(team))
+        memberScratch = .allocate(capacity: self.threads)
+        memberScratch[0] = scratch
+        for i in 1..<self.threads { memberScratch[i] = .allocate(byteCount: scratchBytes, alignment: 64) }
         let widest = plan.slots.map(\.channels).max() ?? 1
         sums = .allocate(capacity: widest)
         pooled = .allocate(capacity: widest)
@@ -71,6 +83,9 @@ public final class QuantizedBranch: @unchecked Sendable {
     deinit {
         packed.forEach { $0.deallocate() }
         slotMemory.deallocate()
+        st_team_destroy(team)  // joins the helpers before their scratch goes
+        for i in 1..<threads { memberScratch[i]!.deallocate() }
+        memberScratch.deallocate()
         scratch.deallocate()
         sums.deallocate()
         pooled.deallocate()
@@ -116,7 +131,13 @@ public final class QuantizedBranch: @unchecked Sendable {
         for step in plan.steps {
             switch step {
             case .conv(_, let input, let output):
-                runConv(convIndex, input: input, output: output)
+                if let team {
+                    withUnsafePointer(to: &geometries[convIndex]) { g in
+                        st_q8_conv_run_team(team, g, packed[convIndex], slots[input], slots[output], memberScratch)
+                    }
+                } else {
+                    runConv(convIndex, input: input, output: output)
+                }
                 convIndex += 1
             case .maxPool(let input, let output):
                 let s = plan.slots[input], q = activations[output]
@@ -164,6 +185,10 @@ public final class QuantizedBranch: @unchecked Sendable {
         var p = st_q8_add_params(
             a_zero_point: a.zeroPoint, b_zero_point: b.zeroPoint, output_zero_point: y.zeroPoint,
             output_min: y.zeroPoint, output_max: 127, a_multiplier: 0, b_multiplier: b.scale / y.scale)
-        st_q8_gated_add(family, pixels, c, slots[input], multipliers, slots[identity], slots[output], &p)
+        if let team {
+            st_q8_gated_add_team(team, family, pixels, c, slots[input], multipliers, slots[identity], slots[output], &p)
+        } else {
+            st_q8_gated_add(family, pixels, c, slots[input], multipliers, slots[identity], slots[output], &p)
+        }
     }
 }

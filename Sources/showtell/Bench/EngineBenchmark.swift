@@ -10,7 +10,7 @@ import ShowTellModel
 struct EngineBenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "engine",
-        abstract: "Inference engine per branch: training-engine float vs planned float vs planned int8, one thread, medians, int8 MAC/s as a share of the kernel family's peak, heap allocations per call.",
+        abstract: "Inference engine per branch: training-engine float vs planned float vs planned int8 (one thread, and more with --int8-threads), medians, int8 MAC/s as a share of the kernel family's peak, heap allocations per call.",
         discussion: """
             Engines run interleaved (one call of each per round) so machine noise hits all alike; \
             compare ratios, not absolute times. The int8 model is calibrated (min/max) on the \
@@ -38,8 +38,17 @@ struct EngineBenchCommand: ParsableCommand {
     @Option(help: "Core clock in GHz for the share of peak (default: /proc/cpuinfo).")
     var ghz: Double?
 
+    @Option(help: "Thread counts of the int8 engine, comma-separated (each layer split across them; the float engines run one thread).")
+    var int8Threads = "1"
+
+    var threadCounts: [Int] { int8Threads.split(separator: ",").compactMap { Int($0) } }
+
     func validate() throws {
         guard runs >= 1 else { throw ValidationError("--runs must be at least 1") }
+        guard !threadCounts.isEmpty, threadCounts.allSatisfy({ (1...8).contains($0) }),
+              threadCounts.count == int8Threads.split(separator: ",").count else {
+            throw ValidationError("--int8-threads: comma-separated thread counts from 1 to 8, such as 1,2")
+        }
         for name in backbone.split(separator: ",") where ResNeXtConfiguration.named(String(name)) == nil {
             throw ValidationError("--backbone: \"\(name)\" is not tiny, edge or paper")
         }
@@ -61,7 +70,7 @@ struct EngineBenchCommand: ParsableCommand {
         }
         let clock = ghz ?? Self.cpuGHz()
         let peak = st_q8_family_peak_macs_per_cycle(chosen) * clock * 1e9
-        print("int8 family \(String(cString: st_q8_family_name(chosen))), peak \(String(format: "%.0f", st_q8_family_peak_macs_per_cycle(chosen))) MAC/cycle x \(String(format: "%.2f", clock)) GHz = \(String(format: "%.1f", peak / 1e9)) GMAC/s; 1 thread; \(runs) rounds, medians")
+        print("int8 family \(String(cString: st_q8_family_name(chosen))), peak \(String(format: "%.0f", st_q8_family_peak_macs_per_cycle(chosen))) MAC/cycle x \(String(format: "%.2f", clock)) GHz = \(String(format: "%.1f", peak / 1e9)) GMAC/s per thread; \(runs) rounds, medians")
         print("backbone  branch  engine                   ms   vs training   GMAC/s  peak%  allocs/call")
         let networks: [ShowTellNetwork]
         if let model {
@@ -80,11 +89,14 @@ struct EngineBenchCommand: ParsableCommand {
         let quantization = NetworkQuantization.calibrate(
             plans: plans, method: .minMax, spectrograms: [GoldenInference.spectrogram()],
             frames: [(golden, GoldenInference.frameWidth, GoldenInference.frameHeight)]).0
-        let engines: [(String, ShowTellBranches)] = [
+        var engines: [(String, ShowTellBranches)] = [
             ("float (training engine)", ShowTellInference(network: network)),
             ("float (planned)", PlannedInference(network: network)),
-            ("int8 (planned)", PlannedInference(network: network, quantization: quantization, family: family)),
         ]
+        for threads in threadCounts {
+            engines.append((threads == 1 ? "int8 (planned)" : "int8 (planned, \(threads) thr)",
+                            PlannedInference(network: network, quantization: quantization, family: family, threads: threads)))
+        }
         let d = network.embeddingDimension
         let cells = engines[0].1.mapWidth * engines[0].1.mapHeight
         let audio = UnsafeMutablePointer<Float>.allocate(capacity: d), map = UnsafeMutablePointer<Float>.allocate(capacity: d * cells)
@@ -126,7 +138,7 @@ struct EngineBenchCommand: ParsableCommand {
             for (index, (engine, _)) in engines.enumerated() {
                 let ms = median(times[index][branch])
                 let rate = Double(macs[branch]) / (ms / 1000)
-                let share = index == 2 ? String(format: "%5.1f", 100 * rate / peak) : "    -"
+                let share = index >= 2 ? String(format: "%5.1f", 100 * rate / (peak * Double(threadCounts[index - 2]))) : "    -"
                 print(String(format: "%-9@ %-7@ %-23@ %8.2f %9.2fx %8.2f  %@ %8d", network.backbone.name as NSString, name as NSString,
                              engine as NSString, ms, reference / ms, rate / 1e9, share as NSString, allocations[index][branch]))
             }

@@ -102,6 +102,25 @@ void st_q8_gated_add(st_q8_family family, size_t pixels, size_t channels, const 
 void st_q8_gated_add_reference(size_t pixels, size_t channels, const int8_t *a, const float *a_multipliers,
                                const int8_t *b, int8_t *y, const st_q8_add_params *p);
 
+// MARK: Threads. A team splits one layer across threads (output pixels in contiguous ranges,
+// one scratch per member): bit-exact with one thread, since every output is computed the same
+// way. Helpers spin briefly between layers and sleep on a futex between frames.
+
+typedef struct st_team st_team;
+typedef void (*st_team_fn)(void *ctx, int index, int count);
+/// threads - 1 helper threads (1 to 8); NULL only when out of memory.
+st_team *st_team_create(int threads);
+int st_team_size(const st_team *team);
+/// fn(ctx, i, size) on every member, the caller being member 0; returns when all are done.
+void st_team_run(st_team *team, st_team_fn fn, void *ctx);
+void st_team_destroy(st_team *team);
+/// st_q8_conv_run over all output pixels, split across the team; scratch: one per member.
+void st_q8_conv_run_team(st_team *team, const st_q8_conv_geometry *g, const void *packed, const int8_t *x, int8_t *y,
+                         void *const *scratch);
+/// st_q8_gated_add over all pixels, split across the team.
+void st_q8_gated_add_team(st_team *team, st_q8_family family, size_t pixels, size_t channels, const int8_t *a,
+                          const float *a_multipliers, const int8_t *b, int8_t *y, const st_q8_add_params *p);
+
 /// A float tensor into int8: y = clamp(rint(x * inverse_scale) + z, -128, 127), rounding half to
 /// even; NaN gives 127 (what the Swift expression `Int8(max(-128, min(127, rounded + z)))` gives).
 void st_q8_quantize(st_q8_family family, size_t count, const float *x, float inverse_scale, int32_t zero_point, int8_t *y);
