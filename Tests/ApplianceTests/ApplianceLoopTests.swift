@@ -40,15 +40,17 @@ import Testing
         try WAVFile.write(AudioClip(sampleRate: rate, channels: 1, samples: samples), to: path)
     }
 
+    /// Paced: the replay runs at 30 fps of real time from the moment this returns.
     func makeLoop(directory: String, corrupt: Int? = nil, settings: ApplianceLoop.Settings = .init(),
-                  model: LocalisationModel? = nil) throws -> (ApplianceLoop, NullScreen) {
+                  model: LocalisationModel? = nil, paced: Bool = false) throws -> (ApplianceLoop, NullScreen) {
         try writeVideo(directory + "/video.avi", corrupt: corrupt)
         try writeAudio(directory + "/audio.wav")
-        let clock = ReplayClock(paced: false)
+        let clock = ReplayClock(paced: paced)
         let video = try ReplayVideoSource(path: directory + "/video.avi", clock: clock)
         let audio = try ReplayAudioSource(path: directory + "/audio.wav", clock: clock)
         let screen = NullScreen(width: 320, height: 264)
         let loop = try ApplianceLoop(video: video, audio: audio, audioThreaded: false, screen: screen, model: model, settings: settings)
+        clock.restart()
         return (loop, screen)
     }
 
@@ -117,14 +119,8 @@ import Testing
     @Test func videoPassesAreSkippedOnlyWhenTheLoopIsBehind() throws {
         for (audioMilliseconds, videoMilliseconds) in [(26, 0), (0, 45)] {
             let scratch = ScratchFolder("showtell-loop")
-            try writeVideo(scratch.path + "/video.avi")
-            try writeAudio(scratch.path + "/audio.wav")
-            let clock = ReplayClock(paced: true)
-            let video = try ReplayVideoSource(path: scratch.path + "/video.avi", clock: clock)
-            let audio = try ReplayAudioSource(path: scratch.path + "/audio.wav", clock: clock)
             let model = SlowModel(audioMilliseconds: audioMilliseconds, videoMilliseconds: videoMilliseconds)
-            let loop = try ApplianceLoop(video: video, audio: audio, audioThreaded: false, screen: NullScreen(width: 320, height: 264), model: model)
-            clock.restart()
+            let (loop, _) = try makeLoop(directory: scratch.path, model: model, paced: true)
             try loop.run { false }
             let c = loop.counters
             #expect(c.framesIn == 60 && c.framesOut == 60 && c.framesDropped == 0)
