@@ -119,7 +119,7 @@ import Testing
     @Test func videoPassesAreSkippedOnlyWhenTheLoopIsBehind() throws {
         for (audioMilliseconds, videoMilliseconds) in [(26, 0), (0, 45)] {
             let scratch = ScratchFolder("showtell-loop")
-            let model = SlowModel(audioMilliseconds: audioMilliseconds, videoMilliseconds: videoMilliseconds)
+            let model = ConstantModel(audioMilliseconds: audioMilliseconds, videoMilliseconds: videoMilliseconds)
             let (loop, _) = try makeLoop(directory: scratch.path, model: model, paced: true)
             try loop.run { false }
             let c = loop.counters
@@ -200,7 +200,8 @@ import TestSupport
     }
 }
 
-/// A 4-dimensional model whose map peaks in one corner whatever it hears.
+/// A 4-dimensional model whose map peaks in one corner whatever it hears; each branch may
+/// sleep to stand in for a slow board, and counts its calls.
 final class ConstantModel: LocalisationModel {
     let summary = "constant test model"
     let trained = true
@@ -208,36 +209,20 @@ final class ConstantModel: LocalisationModel {
     let mapWidth = 4, mapHeight = 4
     let mapCoverage: (x: Float, y: Float, width: Float, height: Float) = (0, 0, 1, 1)
     let relevance: RelevanceHead?
-    init(relevance: RelevanceHead?) { self.relevance = relevance }
-    func embedAudio(_ spectrogram: UnsafePointer<Float>, into embedding: UnsafeMutablePointer<Float>) {
-        embedding.update(repeating: 1, count: 4)
-    }
-    func embedVideo(_ frame: UnsafePointer<UInt8>, width: Int, height: Int, into map: UnsafeMutablePointer<Float>) {
-        for i in 0..<(4 * 16) { map[i] = i % 16 == 0 ? 1 : 0 }
-    }
-}
-
-/// A model that takes its time: each branch sleeps, to stand in for a slow board.
-final class SlowModel: LocalisationModel {
-    let summary = "slow test model"
-    let trained = true
-    let embeddingDimension = 4
-    let mapWidth = 4, mapHeight = 4
-    let mapCoverage: (x: Float, y: Float, width: Float, height: Float) = (0, 0, 1, 1)
-    let relevance: RelevanceHead? = nil
     let audioMilliseconds: Int, videoMilliseconds: Int
     private(set) var audioPasses = 0, videoPasses = 0
-    init(audioMilliseconds: Int, videoMilliseconds: Int) {
+    init(relevance: RelevanceHead? = nil, audioMilliseconds: Int = 0, videoMilliseconds: Int = 0) {
+        self.relevance = relevance
         (self.audioMilliseconds, self.videoMilliseconds) = (audioMilliseconds, videoMilliseconds)
     }
     func embedAudio(_ spectrogram: UnsafePointer<Float>, into embedding: UnsafeMutablePointer<Float>) {
         audioPasses += 1
-        usleep(UInt32(audioMilliseconds * 1000))
+        if audioMilliseconds > 0 { usleep(UInt32(audioMilliseconds * 1000)) }
         embedding.update(repeating: 1, count: 4)
     }
     func embedVideo(_ frame: UnsafePointer<UInt8>, width: Int, height: Int, into map: UnsafeMutablePointer<Float>) {
         videoPasses += 1
-        usleep(UInt32(videoMilliseconds * 1000))
+        if videoMilliseconds > 0 { usleep(UInt32(videoMilliseconds * 1000)) }
         for i in 0..<(4 * 16) { map[i] = i % 16 == 0 ? 1 : 0 }
     }
 }
