@@ -111,9 +111,10 @@ import Testing
     }
 
     @Test func outOfRangeAndTableValuesAreErrors() {
-        let text = "[loop]\nheatmap_alpha = 1.5\n[video.extra]\nx = 1\n"
+        let text = "[loop]\nheatmap_alpha = 1.5\n[video.extra]\nx = 1\n[model]\nthreads = 9\n"
         let error = #expect(throws: ConfigError.self) { try ApplianceConfig.parse(text, source: "t.toml") }
         #expect(error?.problems.contains { $0.key == "loop.heatmap_alpha" && $0.line == 2 } == true)
+        #expect(error?.problems.contains { $0.key == "model.threads" && $0.message.contains("1...8") } == true)
         #expect(error?.problems.contains { $0.key == "video.extra" && $0.message.contains("unknown key") } == true)
     }
 
@@ -149,8 +150,9 @@ import Testing
         let config = try ApplianceConfig.parse("[video]\nwidth = 640\n", source: "t.toml", overrides: [
             "video.width=800", "video.source=replay:/data/session 1", "control.metrics_port=none",
             "loop.heatmap_alpha=0.25", "realtime.mlockall=true", "model.bundle=123", "display.output=\"null\"",
-            "audio.source=none", "video.replay_pace=fast",
+            "audio.source=none", "video.replay_pace=fast", "model.threads=2",
         ])
+        #expect(config.model.threads == 2)
         #expect(config.video.width == 800)
         #expect(config.video.source == "replay:/data/session 1")
         #expect(config.audio.source == "none" && config.video.replayPace == .fast)

@@ -13,6 +13,6 @@ import ShowTellModel
 public func loadModel(_ config: ApplianceConfig) throws(ModelBundleError) -> LocalisationModel? {
     let directory = config.model.bundle
     if directory.isEmpty || directory == "none" { return nil }
-    // One thread: the model runs on the loop's thread, beside the capture thread(s).
-    return try BundleLocalisationModel.load(directory: directory, threads: 1)
+    // The model runs on the loop's thread (plus model.threads - 1 helpers), beside the capture thread(s).
+    return try BundleLocalisationModel.load(directory: directory, threads: config.model.threads)
 }

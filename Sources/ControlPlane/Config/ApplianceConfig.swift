@@ -55,6 +55,10 @@ public struct ApplianceConfig: Sendable, Equatable {
 
     public struct Model: Sendable, Equatable {
         public var bundle = "/var/lib/showtell/model"
+        /// Threads an int8 bundle splits each layer across (the loop's thread and helpers that
+        /// sleep between frames); float bundles: OpenBLAS's threads. 1 keeps a core free for
+        /// capture on a 2-core box; a 4-core board can give the model 2.
+        public var threads = 1
     }
 
     public struct Loop: Sendable, Equatable {

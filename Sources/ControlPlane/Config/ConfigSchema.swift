@@ -51,6 +51,7 @@ enum ConfigSchema {
         float("display", "wait_seconds", \.display.waitSeconds, 0...80),
 
         string("model", "bundle", \.model.bundle),
+        integer("model", "threads", \.model.threads, 1...8),
 
         choice("loop", "window", \.loop.window),
         integer("loop", "audio_hop_ms", \.loop.audioHopMilliseconds, 10...1000),
