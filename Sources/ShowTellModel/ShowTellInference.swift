@@ -2,8 +2,9 @@ import NeuralCore
 
 /// Batch-1 inference of both branches over buffers made once: one arena per branch and the
 /// frame preprocessor. `embedAudio`/`embedVideo` allocate nothing, take no lock, do not log.
-/// The appliance wraps it as its LocalisationModel; the bundle writer uses it for the
-/// golden outputs.
+/// A float bundle serves the loop through it (`ShowTellBranches`, wrapped with the bundle's
+/// manifest as a `LocalisationModel` by InferenceEngine's BundleLocalisationModel); the
+/// bundle writer uses it for the golden outputs.
 public final class ShowTellInference: @unchecked Sendable {
     public let network: ShowTellNetwork
     public let mapWidth: Int

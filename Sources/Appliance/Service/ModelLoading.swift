@@ -1,4 +1,5 @@
 import ControlPlane
+import InferenceEngine
 import ShowTellModel
 
 /// Loads `config.model.bundle`, float32 or int8 (manifest.json + model.safetensors, verified:

@@ -3,6 +3,7 @@ import Display
 import Glibc
 import MediaFormats
 import Platform
+import ShowTellModel
 import Synchronization
 
 /// A model (or its absence, with the status-bar reason) on its way to the loop, and back

@@ -3,6 +3,7 @@ import CAllocCounter
 import Capture
 import ControlPlane
 import Display
+import InferenceEngine
 import Foundation
 import MediaFormats
 import Platform

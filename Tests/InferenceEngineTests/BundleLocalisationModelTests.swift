@@ -1,4 +1,3 @@
-import Appliance
 import Foundation
 import InferenceEngine
 import CAllocCounter

@@ -1,6 +1,7 @@
-import ShowTellModel
-/// The trained branches as the real-time loop sees them; float or int8, the loop does not
-/// care. Implementations own their buffers: both calls allocate nothing.
+/// The trained branches as the real-time loop sees them, with what the bundle says about them;
+/// float or int8, the loop does not care. The model's one protocol towards the appliance:
+/// InferenceEngine's BundleLocalisationModel serves it for any bundle. Implementations own
+/// their buffers: both calls allocate nothing.
 public protocol LocalisationModel: AnyObject {
     /// For the status bar and logs: "edge float32 (untrained)", "edge int8 2026-11-26".
     var summary: String { get }

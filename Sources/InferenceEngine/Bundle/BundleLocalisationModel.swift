@@ -1,4 +1,3 @@
-import InferenceEngine
 import ShowTellModel
 
 /// A model bundle behind the `LocalisationModel` protocol, float32 or int8 as its manifest
@@ -22,8 +21,8 @@ public final class BundleLocalisationModel: LocalisationModel {
     }
 
     /// Loads and verifies the bundle in `directory` (checksums, tensors, golden inference),
-    /// whichever its precision. `threads` is used by the float backbones' loops and set as
-    /// OpenBLAS's (process-wide) thread count; the int8 engine runs on the calling thread.
+    /// whichever its precision. `threads`: the float backbones' loops and OpenBLAS's
+    /// (process-wide) thread count, or the int8 engine's team (each layer split across them).
     public static func load(directory: String, threads: Int = 1) throws(ModelBundleError) -> BundleLocalisationModel {
         let (manifest, branches) = try LoadedBundle.load(directory: directory, threads: threads)
         return BundleLocalisationModel(manifest: manifest, branches: branches)
