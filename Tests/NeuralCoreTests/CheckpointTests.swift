@@ -10,11 +10,12 @@ struct CheckpointTests {
         func make(_ store: ParameterStore) -> any Optimizer {
             kind == "sgd" ? SGD(store: store) : AdamW(store: store, weightDecay: 0.01)
         }
-        try resumeCheck(make)
+        try resumeCheck(make, name: kind)
     }
 
-    private func resumeCheck(_ make: (ParameterStore) -> any Optimizer) throws {
-        let path = NSTemporaryDirectory() + "/neural_checkpoint_\(getpid()).safetensors"
+    /// `name` keeps the file apart from the other cases, which swift-testing runs in parallel.
+    private func resumeCheck(_ make: (ParameterStore) -> any Optimizer, name: String) throws {
+        let path = NSTemporaryDirectory() + "/neural_checkpoint_\(name)_\(getpid()).safetensors"
         defer { unlink(path) }
 
         func step(_ model: ResNeXt, _ a: ResNeXtActivations, _ optimizer: any Optimizer, _ random: inout RandomSource) {
