@@ -8,7 +8,7 @@ struct ShowTell: ParsableCommand {
         commandName: "showtell",
         abstract: "ShowTell appliance tools: devices, audio front-end, phantom scans, models, status, benchmarks.",
         version: ShowTellVersion.string,
-        subcommands: [DevicesCommand.self, SelftestCommand.self, SupportBundleCommand.self, SpectrogramCommand.self, CaptureTestCommand.self, MicTestCommand.self, DisplayTestCommand.self, SynthCommand.self, StatusCommand.self, ControlSendCommand.self, ModelCommand.self, TrainCommand.self, BenchCommand.self, QuantizeCommand.self, PrepCommand.self, EvalCommand.self, LocaliseCommand.self, RelevanceCommand.self]
+        subcommands: [DevicesCommand.self, SelftestCommand.self, SupportBundleCommand.self, SpectrogramCommand.self, CaptureTestCommand.self, MicTestCommand.self, DisplayTestCommand.self, SynthCommand.self, StatusCommand.self, ControlSendCommand.self, ModelCommand.self, TrainCommand.self, BenchCommand.self, QuantizeCommand.self, PrepCommand.self, EvalCommand.self, LocaliseCommand.self, RelevanceCommand.self, ReplayCommand.self]
     )
 }
 

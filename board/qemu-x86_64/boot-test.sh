@@ -9,7 +9,8 @@
 # printed as "GUEST-EXIT <n>" and becomes this script's exit status. With
 # SHOWTELL_SCREENDUMP=FILE.ppm, the screen (a bochs-display, driven by the bochs DRM driver)
 # is grabbed through the QEMU monitor when the guest prints SCREENDUMP-NOW (SCREENDUMP-NOW-2
-# grabs a second one into FILE-2.ppm). The daemon `showtelld` is copied too when it sits beside
+# grabs a second one into FILE-2.ppm); with SHOWTELL_SCREENDUMP_DIR=DIR, every line
+# "SCREENDUMP-AT <name>" grabs DIR/at-<name>.ppm at once (screen_grabber.py). The daemon `showtelld` is copied too when it sits beside
 # SHOWTELL_BINARY, and v4l2-ctl when installed (vivid's fault-injection controls);
 # SHOWTELL_GUEST_FILES="PATH ..." copies files or folders to /data in the guest. Needs the apt
 # packages qemu-system-x86, busybox-static, cpio (build.sh installs them); the kernel package
@@ -130,7 +131,11 @@ PY
     grab SCREENDUMP-NOW-2 "${SHOWTELL_SCREENDUMP%.ppm}-2.ppm"
   ) &
 fi
-timeout "${SHOWTELL_BOOT_TIMEOUT:-300}" qemu-system-x86_64 -machine q35 -cpu max -smp 1 -m 1536 \
+if [ -n "${SHOWTELL_SCREENDUMP_DIR:-}" ]; then
+  mkdir -p "$SHOWTELL_SCREENDUMP_DIR"
+  python3 "$here/screen_grabber.py" "$monitor" "$console" "$(readlink -f "$SHOWTELL_SCREENDUMP_DIR")" "$work/qemu-done" &
+fi
+timeout "${SHOWTELL_BOOT_TIMEOUT:-300}" qemu-system-x86_64 -machine q35 -cpu max -smp "${SHOWTELL_SMP:-1}" -m 1536 \
   -display none -vga none -device bochs-display -serial stdio -monitor "unix:$monitor,server,nowait" \
   -no-reboot -kernel "$kroot/boot/vmlinuz-$version" -initrd "$work/initrd" \
   -append "console=ttyS0 panic=-1 quiet loglevel=3" > "$console" 2>&1 || true

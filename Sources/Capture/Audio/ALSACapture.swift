@@ -79,24 +79,9 @@ public final class ALSACapture {
 
     private func configure() throws(ALSAError) {
         let device = settings.device
-        var hw: OpaquePointer?
-        try alsa("snd_pcm_hw_params_malloc", device) { snd_pcm_hw_params_malloc(&hw) }
-        defer { snd_pcm_hw_params_free(hw) }
-        try alsa("snd_pcm_hw_params_any", device) { snd_pcm_hw_params_any(pcm, hw) }
-        try alsa("set access RW_INTERLEAVED", device) { snd_pcm_hw_params_set_access(pcm, hw, SND_PCM_ACCESS_RW_INTERLEAVED) }
-        try alsa("set format S16_LE", device) { snd_pcm_hw_params_set_format(pcm, hw, SND_PCM_FORMAT_S16_LE) }
-        try alsa("set channels \(settings.channels)", device) { snd_pcm_hw_params_set_channels(pcm, hw, UInt32(settings.channels)) }
-        var grantedRate = UInt32(settings.rate)
-        var direction: Int32 = 0
-        try alsa("set rate \(settings.rate)", device) { snd_pcm_hw_params_set_rate_near(pcm, hw, &grantedRate, &direction) }
-        var period = snd_pcm_uframes_t(settings.periodFrames)
-        try alsa("set period \(settings.periodFrames)", device) { snd_pcm_hw_params_set_period_size_near(pcm, hw, &period, &direction) }
-        var buffer = snd_pcm_uframes_t(settings.periodFrames * settings.periods)
-        try alsa("set buffer", device) { snd_pcm_hw_params_set_buffer_size_near(pcm, hw, &buffer) }
-        try alsa("snd_pcm_hw_params", device) { snd_pcm_hw_params(pcm, hw) }
-        rate = Int(grantedRate)
-        periodFrames = Int(period)
-        bufferFrames = Int(buffer)
+        (rate, periodFrames, bufferFrames) = try ALSAHardware.configure(pcm, device: device, rate: settings.rate, channels: settings.channels,
+                                                                       periodFrames: settings.periodFrames, periods: settings.periods)
+        let period = snd_pcm_uframes_t(periodFrames)
 
         var sw: OpaquePointer?
         try alsa("snd_pcm_sw_params_malloc", device) { snd_pcm_sw_params_malloc(&sw) }

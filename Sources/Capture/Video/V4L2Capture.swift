@@ -273,7 +273,7 @@ public final class V4L2Capture {
         String(decoding: (0..<4).map { UInt8((code >> ($0 * 8)) & 0xFF) }, as: UTF8.self)
     }
 
-    private static func string<T>(_ tuple: T) -> String {
+    static func string<T>(_ tuple: T) -> String {
         withUnsafeBytes(of: tuple) { raw in
             String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
         }

@@ -22,6 +22,9 @@ public enum MomentOverlay {
         public var pointing: Double?
         /// The bundle's p(speech is about anatomy), nil without a relevance head.
         public var relevance: Double?
+        /// Share of the map's peak cell that the judged structure covers (1: wholly inside;
+        /// the pointing game counts any overlap as a hit); nil if not judged.
+        public var peakCellInside: Double?
     }
 
     /// Frames a masked bundle watches before each moment (about 2.4 s at 25 fps: the live-image
@@ -76,6 +79,9 @@ public enum MomentOverlay {
                 moment.structure = sample.structure
                 moment.pointing = sample.pointing
                 outlines = truth.frames[index].anatomy.filter { $0.name == sample.structure }.map(\.polygon)
+                if sample.pointing != nil, let peak = map.values.indices.max(by: { map.values[$0] < map.values[$1] }) {
+                    moment.peakCellInside = MaskRaster.coverage(outlines, geometry: geometry).values[peak]
+                }
                 fixations = GazeSaliency.fixations(truth.frames, around: time)
                 caption += moment.named.isEmpty ? "  NO ANATOMY NAMED" : "  NAMED: \(moment.named.joined(separator: ","))"
                 if let p = moment.pointing { caption += p >= 1 ? "  HIT" : p > 0 ? String(format: "  POINT %.2f", p) : "  MISS" }

@@ -26,6 +26,7 @@ struct LocaliseCommand: ParsableCommand {
             var line = String(format: "%7.2f s  frame %5d  ", m.time, m.frame)
             line += m.named.isEmpty ? "no anatomy named" : "named \(m.named.joined(separator: ","))"
             if let s = m.structure, let p = m.pointing { line += "  pointing \(s): " + (p >= 1 ? "hit" : p > 0 ? String(format: "%.2f", p) : "miss") }
+            if let inside = m.peakCellInside { line += String(format: " (peak cell %.0f %% on it)", inside * 100) }
             if let r = m.relevance { line += String(format: "  p(anatomy) %.2f", r) }
             if !m.words.isEmpty { line += "  \"\(m.words)\"" }
             print(line)

@@ -1,0 +1,290 @@
+"""The heatmap on screen, judged from QEMU screendumps of the virtual board.
+
+Two steps, both run by e2e-heatmap.sh on the host:
+
+  choose SESSION LOCALISE_OUT OUT.json
+      picks the moments to grab from `showtell localise` lines (computed by the host with the
+      same bundle, window centred as the guest's daemon runs) and the session's transcript:
+      "named" stretches of at least 0.75 s where the bundle's map peaks on the named
+      structure (the peak cell at least 90 % on it) at every 0.25 s, and a silence of 4 s;
+      the guest grabs the screen every 0.25 s from each stretch's start to 4 s after its end
+      (under emulation the box runs one to three seconds behind).
+
+  judge SESSION MOMENTS.json SCREEN_DIR FRAME_WIDTH FRAME_HEIGHT ALPHA MODEL_DIR
+      reads the screendumps (PPM) and, from the replay's stamp, which frame each shows;
+      recovers the heat the compositor blended in (inverting its inferno colour map and
+      alpha per pixel), finds the heat peak, maps it to the recording's frame and checks it
+      lies on the named structure in that frame (within half a map cell); in silence, checks
+      no heat is drawn. Writes an annotated PNG per
+      screen and prints one "CHECK name ok|FAILED" line per moment.
+
+Ground truth (labels.jsonl, transcript.vtt) is used only here, to judge; the box never sees it.
+"""
+import json
+import re
+import struct
+import sys
+import zlib
+
+import numpy as np
+
+STATUS_BAR = 24  # Compositor.statusBarHeight
+
+
+def inferno():
+    """Colormap.inferno, the same 256 entries (Sources/Display/Compose/Colormap.swift)."""
+    stops = [(0.00, 0, 0, 4), (0.25, 87, 16, 110), (0.50, 188, 55, 84), (0.75, 249, 142, 9), (1.00, 252, 255, 164)]
+    table = np.zeros((256, 3), np.float64)
+    for index in range(256):
+        t = np.float32(index) / np.float32(255)
+        k = 0
+        while k < len(stops) - 2 and t > stops[k + 1][0]:
+            k += 1
+        t0, *c0 = stops[k]
+        t1, *c1 = stops[k + 1]
+        u = np.float32((t - np.float32(t0)) / np.float32(t1 - t0))
+        table[index] = [int(np.float32(a) + u * np.float32(b - a)) for a, b in zip(c0, c1)]
+    return table
+
+
+def cues(session):
+    """(start, end) of every transcript cue, any speaker."""
+    spans = []
+    stamp = r"(\d+):(\d+):(\d+)\.(\d+)"
+    for line in open(f"{session}/transcript.vtt"):
+        m = re.match(stamp + r"\s+-->\s+" + stamp, line.strip())
+        if m:
+            g = [int(x) for x in m.groups()]
+            spans.append((g[0] * 3600 + g[1] * 60 + g[2] + g[3] / 1000, g[4] * 3600 + g[5] * 60 + g[6] + g[7] / 1000))
+    return spans
+
+
+def choose(session, localise_out, out):
+    rows = {}
+    for line in open(localise_out):
+        m = re.match(r"\s*([0-9.]+) s\s+frame\s+\d+\s+named (\S+)\s+pointing (\S+): (\S+) \(peak cell (\d+) % on it\)", line)
+        if m:
+            # A hit whose peak cell lies (almost) wholly on the structure, not one grazing it.
+            rows[round(float(m.group(1)), 2)] = (m.group(3), m.group(4) == "hit" and int(m.group(5)) >= 90)
+    duration = json.load(open(f"{session}/session.json"))["duration"]
+    named = []
+    for t in sorted(rows):
+        # 0.75 s where the map peaks on the same named structure at every 0.25 s.
+        stretch = [round(t + k * 0.25, 2) for k in range(4)]
+        if t < 10 or stretch[-1] > duration - 4 or any(abs(t - m["start"]) < 6 for m in named):
+            continue
+        if all(w in rows and rows[w][1] and rows[w][0] == rows[t][0] for w in stretch):
+            end = stretch[-1]
+            while round(end + 0.25, 2) in rows and rows[round(end + 0.25, 2)] == (rows[t][0], True):
+                end = round(end + 0.25, 2)
+            # Under emulation the box shows a frame one to three seconds after it went out:
+            # grab from the stretch's start to well after its end; the stamp says what each shows.
+            named.append({"kind": "named", "structure": rows[t][0], "start": t, "end": end,
+                          "grabs": [round(t + 0.25 * k, 2) for k in range(int((end - t + 4) / 0.25))]})
+        if len(named) == 2:
+            break
+    spoken = cues(session)
+    silence = []
+    t = 10.0
+    while t < duration - 6 and not silence:
+        if not any(s < t + 4.0 and e > t for s, e in spoken):
+            silence.append({"kind": "silence", "start": t, "end": t + 4.0, "grabs": [round(t + 1.5 + 0.5 * k, 2) for k in range(6)]})
+        t += 0.25
+    moments = named + silence
+    json.dump(moments, open(out, "w"), indent=1)
+    open(out.rsplit(".", 1)[0] + ".txt", "w").write(" ".join(f"{g:.2f}" for m in moments for g in m["grabs"]) + "\n")
+    for m in moments:
+        print(f"moment {m['start']:.2f}-{m['end']:.2f} s: {m['kind']}" + (f" ({m['structure']})" if "structure" in m else ""))
+    if len(named) < 2 or not silence:
+        print(f"too few moments: {len(named)} named (need 2), {len(silence)} silent (need 1)")
+        return 1
+    return 0
+
+
+def read_ppm(path):
+    data = open(path, "rb").read()
+    magic, size, maxval, pixels = data.split(b"\n", 3)
+    width, height = map(int, size.split())
+    return np.frombuffer(pixels[: width * height * 3], np.uint8).reshape(height, width, 3)
+
+
+def write_png(path, rgb):
+    height, width, _ = rgb.shape
+    raw = b"".join(b"\x00" + rgb[y].tobytes() for y in range(height))
+    def chunk(kind, body):
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body) & 0xFFFFFFFF)
+    open(path, "wb").write(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
+                           + chunk(b"IDAT", zlib.compress(raw, 6)) + chunk(b"IEND", b""))
+
+
+def heat_of(pixels, alpha):
+    """Per pixel, the heat level h (0..255) that best explains it as gray blended with
+    inferno[h] at opacity alpha*h/255 (the compositor's rule); 0 for untouched gray."""
+    colours = inferno()
+    alpha256 = int(round(min(max(alpha, 0), 1) * 256))
+    levels = np.arange(256)
+    a = ((alpha256 * levels + 127) // 255) / 256.0                        # [256]
+    p = pixels.reshape(-1, 3).astype(np.float64)                          # [N, 3]
+    best = np.zeros(len(p), np.int64)
+    best_error = np.full(len(p), np.inf)
+    for h in levels:
+        keep = 1 - a[h]
+        gray = (p - colours[h] * a[h]).mean(axis=1) / keep                # least-squares gray
+        error = ((p - gray[:, None] * keep - colours[h] * a[h]) ** 2).sum(axis=1)
+        better = error < best_error - 1e-9
+        best[better], best_error[better] = h, error[better]
+    return best.reshape(pixels.shape[:2])
+
+
+def image_rect(screen_w, screen_h, frame_w, frame_h):
+    """Compositor.prepare: the frame scaled to fit above the status bar, aspect kept."""
+    available = screen_h - STATUS_BAR
+    width, height = screen_w, screen_w * frame_h // frame_w
+    if height > available:
+        height, width = available, available * frame_w // frame_h
+    return (screen_w - width) // 2, (available - height) // 2, width, height
+
+
+def inside(polygon, x, y):
+    hit = False
+    n = len(polygon)
+    for i in range(n):
+        (x1, y1), (x2, y2) = polygon[i], polygon[(i + 1) % n]
+        if (y1 > y) != (y2 > y) and x < x1 + (y - y1) * (x2 - x1) / (y2 - y1):
+            hit = not hit
+    return hit
+
+
+def distance_to(polygon, x, y):
+    best = np.inf
+    n = len(polygon)
+    for i in range(n):
+        (x1, y1), (x2, y2) = polygon[i], polygon[(i + 1) % n]
+        dx, dy = x2 - x1, y2 - y1
+        u = 0 if dx == dy == 0 else max(0, min(1, ((x - x1) * dx + (y - y1) * dy) / (dx * dx + dy * dy)))
+        best = min(best, np.hypot(x1 + u * dx - x, y1 + u * dy - y))
+    return best
+
+
+def draw_polygon(rgb, points, colour):
+    for (x1, y1), (x2, y2) in zip(points, points[1:] + points[:1]):
+        steps = int(max(abs(x2 - x1), abs(y2 - y1))) + 1
+        for s in range(steps + 1):
+            x, y = int(round(x1 + (x2 - x1) * s / steps)), int(round(y1 + (y2 - y1) * s / steps))
+            if 0 <= y < rgb.shape[0] and 0 <= x < rgb.shape[1]:
+                rgb[max(0, y - 1):y + 1, max(0, x - 1):x + 1] = colour
+
+
+def look(screen, frame_w, frame_h, alpha):
+    """The heat the compositor drew: its smoothed peak value and the peak's screen position."""
+    sh, sw, _ = screen.shape
+    rx, ry, rw, rh = image_rect(sw, sh, frame_w, frame_h)
+    step = 2
+    heat = heat_of(screen[ry:ry + rh:step, rx:rx + rw:step], alpha)
+    # Smoothed (9x9 box at half resolution) so one stray pixel cannot be the peak.
+    padded = np.pad(heat.astype(np.float64), 4, mode="edge")
+    smooth = sum(padded[dy:dy + heat.shape[0], dx:dx + heat.shape[1]] for dy in range(9) for dx in range(9)) / 81
+    py, px = np.unravel_index(np.argmax(smooth), smooth.shape)
+    return smooth.max(), (heat >= 64).mean(), (rx + px * step + step / 2, ry + py * step + step / 2), (rx, ry, rw, rh)
+
+
+def frame_on_screen(screen, rect, frame_w, frame_h, src_w, src_h):
+    """The recording's frame number from the replay's stamp (ReplayCommand's FrameStamp:
+    20 cells of 8 px, 8 px above the bottom and from the left), or None if unreadable."""
+    rx, ry, rw, rh = rect
+    gray = screen.astype(np.float64).mean(axis=2)
+    cells = []
+    for i in range(20):
+        x = (8 * (i + 1) + 4) * frame_w / src_w * rw / frame_w + rx
+        y = (src_h - 16 + 4) * frame_h / src_h * rh / frame_h + ry
+        xi, yi = int(x), int(y)
+        cells.append(gray[yi - 1:yi + 2, xi - 1:xi + 2].mean() > 128)
+    if cells[:2] != [True, False] or cells[-2:] != [False, True]:
+        return None
+    return sum(1 << (15 - k) for k, bit in enumerate(cells[2:18]) if bit)
+
+
+def judge(session, moments_path, screens, frame_w, frame_h, alpha, model):
+    """Each screen is judged for the frame it shows (read from the replay's stamp):
+    - named: screens showing a frame of the stretch where the host's map peaks on the named
+      structure must show heat (smoothed peak >= 48/255) peaking on that structure's outline
+      in that frame: inside it, or less than half a map cell away (the map has one value per
+      cell, as the pointing game counts; the bilinear blend moves the on-screen peak within
+      a cell). The moment passes when at least 2 screens show the stretch and at least 2 of
+      those, and more than half, pass.
+    - silence: screens showing a frame at least 1.2 s into the silence (the 0.3 s half window
+      and the 0.8 s fade-out) must carry heat on at most 0.2 % of the picture; at least one
+      such screen is needed."""
+    moments = json.load(open(moments_path))
+    manifest = json.load(open(f"{session}/session.json"))
+    fps, src_w, src_h = manifest["fps"], manifest["frameWidth"], manifest["frameHeight"]
+    labels = [json.loads(line) for line in open(f"{session}/labels.jsonl")]
+    bundle = json.load(open(f"{model}/manifest.json"))
+    cells = bundle["outputs"]["video_map"][-1]
+    coverage = bundle["outputs"].get("map_coverage", [0, 0, 1, 1])
+    tolerance = 0.5 * min(coverage[2] * src_w, coverage[3] * src_h) / cells
+    failed = 0
+    for m in moments:
+        if m["kind"] == "named":
+            check = f"heatmap-points-at-{m['structure']}-{m['start']:.2f}s"
+            window = (m["start"] - 0.1, m["end"] + 0.1)
+        else:
+            check = f"no-heatmap-in-silence-{m['start']:.2f}s"
+            window = (m["start"] + 1.2, m["end"] - 0.3)
+        judged = passed = 0
+        for grab in m["grabs"]:
+            name = f"at-{grab:.2f}"
+            try:
+                screen = read_ppm(f"{screens}/{name}.ppm")
+            except OSError:
+                print(f"INFO {name}: no screendump")
+                continue
+            rect = image_rect(screen.shape[1], screen.shape[0], frame_w, frame_h)
+            rx, ry, rw, rh = rect
+            frame = frame_on_screen(screen, rect, frame_w, frame_h, src_w, src_h)
+            if frame is None or frame >= len(labels):
+                print(f"INFO {name}: no readable frame stamp")
+                continue
+            shown = frame / fps
+            if not window[0] <= shown <= window[1]:
+                print(f"INFO {name}: shows frame {frame} ({shown:.2f} s), outside {window[0]:.2f}-{window[1]:.2f} s: not judged")
+                continue
+            judged += 1
+            peak, share, (sx, sy), _ = look(screen, frame_w, frame_h, alpha)
+            # Screen -> the box's captured frame -> the recording's frame (the replay scaled it).
+            ox, oy = (sx - rx) * src_w / rw, (sy - ry) * src_h / rh
+            annotated = screen.copy()
+            if m["kind"] == "named":
+                polygons = [r["polygon"] for r in labels[frame]["anatomy"] if r["name"] == m["structure"]]
+                hit = any(inside(p, ox, oy) for p in polygons)
+                near = min((distance_to(p, ox, oy) for p in polygons), default=np.inf)
+                for outline in polygons:
+                    draw_polygon(annotated, [(rx + x * rw / src_w, ry + y * rh / src_h) for x, y in outline], (0, 255, 0))
+                ok = (hit or near < tolerance) and peak >= 48
+                detail = (f"peak heat {peak:.0f}/255 at ({ox:.0f}, {oy:.0f}), "
+                          + ("inside" if hit else f"{near:.0f} px outside (half a cell: {tolerance:.0f} px)") + f" the {m['structure']} outline")
+            else:
+                ok = share < 0.002
+                detail = f"{100 * share:.2f} % of the picture carries heat >= 64/255 (peak {peak:.0f}/255)"
+            cx, cy = int(sx), int(sy)
+            annotated[max(0, cy - 12):cy + 13, max(0, cx - 1):cx + 2] = (0, 255, 255)
+            annotated[max(0, cy - 1):cy + 2, max(0, cx - 12):cx + 13] = (0, 255, 255)
+            write_png(f"{screens}/{name}.png", annotated)
+            print(f"INFO {name}: shows frame {frame} ({shown:.2f} s): {detail}: {'pass' if ok else 'FAIL'} -> {screens}/{name}.png")
+            passed += ok
+        if m["kind"] == "named":
+            good = judged >= 2 and passed >= 2 and passed * 2 > judged
+        else:
+            good = judged >= 1 and passed == judged
+        print(f"CHECK {check} {'ok' if good else 'FAILED'}" + ("" if good else f" ({passed} of {judged} judged screens pass)"))
+        failed += 0 if good else 1
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    if sys.argv[1] == "choose":
+        sys.exit(choose(*sys.argv[2:5]))
+    if sys.argv[1] == "judge":
+        s, mo, sc, fw, fh, al, md = sys.argv[2:9]
+        sys.exit(judge(s, mo, sc, int(fw), int(fh), float(al), md))
+    sys.exit("usage: heatmap_on_screen.py choose|judge ...")
