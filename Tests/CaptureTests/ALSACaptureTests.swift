@@ -62,6 +62,34 @@ import Testing
     }
 }
 
+/// Playback through alsa-lib's `file` plugin (alsa.conf's pcm.file over the null PCM): what
+/// `ALSAPlayback` writes is what the file receives, in order.
+@Suite struct ALSAPlaybackTests {
+    @Test func playsTheSamplesInOrder() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("showtell-playback-\(UUID().uuidString).raw").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let samples = (0..<4_800).map { Int16(truncatingIfNeeded: ($0 * 53) % 30_000 - 15_000) }
+        do {
+            let playback = try ALSAPlayback(device: "file:FILE=\(path),FORMAT=raw", rate: 48_000, channels: 1)
+            #expect(playback.rate == 48_000)
+            try samples.withUnsafeBufferPointer { try playback.write($0.baseAddress!, frames: 2_000) }
+            try samples.withUnsafeBufferPointer { try playback.write($0.baseAddress! + 2_000, frames: 2_800) }
+            playback.drain()
+        }
+        let written = try Data(contentsOf: URL(fileURLWithPath: path)).withUnsafeBytes { Array($0.bindMemory(to: Int16.self)) }
+        #expect(written.count >= samples.count)
+        #expect(Array(written.prefix(samples.count)) == samples)
+    }
+
+    @Test func unknownDeviceIsAClearError() {
+        #expect {
+            try ALSAPlayback(device: "no_such_playback_pcm", rate: 48_000, channels: 1)
+        } throws: { error in
+            String(describing: error).contains("no_such_playback_pcm")
+        }
+    }
+}
+
 @Suite struct SampleRingTests {
     @Test func readsWhatWasWrittenAndReportsLaps() {
         let ring = SampleRing(capacity: 1_024, sampleRate: 48_000)
