@@ -150,7 +150,7 @@ let swiftModules: [Target] = [
     // Field diagnostics: self-test checks, support bundle, live microphone meter (the CLI's logic).
     .target(
         name: "FieldDiagnostics",
-        dependencies: ["Platform", "Capture", "AudioFrontEnd", "ControlPlane", "ShowTellModel", "NeuralCore", "Appliance", "COpenBLAS", "CALSA", "CSystemShims"],
+        dependencies: ["Platform", "Capture", "AudioFrontEnd", "ControlPlane", "ShowTellModel", "NeuralCore", "InferenceEngine", "Appliance", "COpenBLAS", "CInt8Kernels", "CALSA", "CSystemShims"],
         path: "Sources/FieldDiagnostics"
     ),
 

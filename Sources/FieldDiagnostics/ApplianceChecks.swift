@@ -2,6 +2,7 @@ import Appliance
 import Capture
 import ControlPlane
 import Glibc
+import InferenceEngine
 import Platform
 import ShowTellModel
 
@@ -29,19 +30,29 @@ public enum ApplianceChecks {
             return [Check("model", .warn, "no model configured (model.bundle): the appliance shows the live image without heatmap",
                           remedy: "set model.bundle in showtell.toml to a bundle folder")]
         }
-        let bundle: ModelBundle
-        do { bundle = try ModelBundle.load(directory: directory) } catch {
-            return [Check("model", .fail, "\(error)".replacingNewlines(),
-                          remedy: "reinstall the showtell package (it ships a bundle) or copy a verified bundle to \(directory)")]
+        func unusable(_ error: any Error) -> [Check] {
+            [Check("model", .fail, "\(error)".replacingNewlines(),
+                   remedy: "reinstall the showtell package (it ships a bundle) or copy a verified bundle to \(directory)")]
         }
-        let m = bundle.manifest
-        let summary = "\(directory): \(m.backbone), D = \(m.embeddingDimension), sha256 \(m.sha256.prefix(16))… verified"
+        // Float bundles run on the float network, int8 ones on the int8 engine: check each
+        // with what the appliance will run it on.
+        let m: ModelManifest
+        let inference: any ShowTellBranches
+        do {
+            if try ModelBundle.readManifest(directory: directory).precision == "int8" {
+                let parts = try Int8Bundle.read(directory: directory)
+                (m, inference) = (parts.manifest, PlannedInference(network: parts.network, quantization: parts.quantization))
+            } else {
+                let bundle = try ModelBundle.load(directory: directory)
+                (m, inference) = (bundle.manifest, ShowTellInference(network: bundle.network, threads: 1))
+            }
+        } catch { return unusable(error) }
+        let summary = "\(directory): \(m.backbone), D = \(m.embeddingDimension), \(m.precision ?? "float32"), sha256 \(m.sha256.prefix(16))… verified"
         var checks = [m.trained
             ? Check("model", .pass, summary)
             : Check("model", .warn, summary + ", UNTRAINED", remedy: "an untrained bundle runs but its heatmaps mean nothing: install a trained one")]
-        let inference = ShowTellInference(network: bundle.network, threads: 1)
         do {
-            let golden = try bundle.verifyGolden(inference)
+            let golden = try GoldenInference.verify(inference, manifest: m, directory: directory)
             let compared = m.golden == nil ? " (manifest has no golden values: not compared)" : " match the manifest"
             checks.append(Check("model-golden", m.golden == nil ? .warn : .pass,
                                 "|a| = \(golden.audioNorm), |V| = \(golden.videoNorm)\(compared)",

@@ -1,3 +1,4 @@
+import CInt8Kernels
 import COpenBLAS
 import Glibc
 
@@ -42,12 +43,45 @@ public enum KernelChecks {
         return Check("kernels-selfcheck", .pass, detail)
     }
 
-    /// HOOK for the int8 kernel library (being written on another branch): when it lands,
-    /// return a check naming the kernel chosen for this CPU (e.g. AVX-512 VNNI, AVX2, NEON
-    /// dot-product, scalar) and the result of its bit-exact self-check against the scalar
-    /// reference. Until then the self-test reports that the appliance runs float kernels only.
+    /// The int8 kernel family the engine runs on this CPU (the best it supports, as at model
+    /// load) and a bit-exact check of it against the scalar reference: grouped, strided and
+    /// 1x1 convolutions (with fused ReLU) on fixed pseudo-random data. A family that differs
+    /// in one byte computes wrong heatmaps on this box.
     public static func int8Kernels() -> Check {
-        Check("kernels-int8", .warn, "no int8 kernel library in this build: the model runs float32 (OpenBLAS)",
-              remedy: "nothing to do on the box; int8 inference arrives with a software update")
+        let family = st_q8_best_family()
+        let name = String(cString: st_q8_family_name(family))
+        let geometries = [
+            st_q8_conv_geometry(height: 9, width: 11, in_channels: 16, out_channels: 16, kernel: 3, stride: 1, padding: 1, dilation: 1,
+                                groups: 8, input_zero_point: -3, output_zero_point: -128, output_min: -128, output_max: 127),
+            st_q8_conv_geometry(height: 13, width: 7, in_channels: 1, out_channels: 8, kernel: 7, stride: 2, padding: 3, dilation: 1,
+                                groups: 1, input_zero_point: -77, output_zero_point: 5, output_min: 5, output_max: 127),
+            st_q8_conv_geometry(height: 5, width: 6, in_channels: 32, out_channels: 24, kernel: 1, stride: 1, padding: 0, dilation: 1,
+                                groups: 1, input_zero_point: 11, output_zero_point: -9, output_min: -128, output_max: 127),
+        ]
+        var state: UInt32 = 2_463_534_242
+        func next() -> Int32 { state ^= state << 13; state ^= state >> 17; state ^= state << 5; return Int32(bitPattern: state) }
+        var outputs = 0
+        for var g in geometries {
+            let input = (0..<Int(g.height * g.width * g.in_channels)).map { _ in Int8(truncatingIfNeeded: next()) }
+            let weights = (0..<Int(g.out_channels * g.kernel * g.kernel * (g.in_channels / g.groups))).map { _ in Int8(next() % 128) }
+            let bias = (0..<Int(g.out_channels)).map { _ in next() % 4_000 }
+            let multipliers = (0..<Int(g.out_channels)).map { _ in Float(abs(next() % 1_000) + 1) * 2e-5 }
+            let count = Int(st_q8_conv_out_height(&g) * st_q8_conv_out_width(&g) * g.out_channels)
+            var expected = [Int8](repeating: 0, count: count), got = [Int8](repeating: 1, count: count)
+            st_q8_conv_reference(&g, weights, bias, multipliers, input, &expected)
+            let packed = UnsafeMutableRawPointer.allocate(byteCount: st_q8_conv_packed_size(&g, family), alignment: 64)
+            let scratch = UnsafeMutableRawPointer.allocate(byteCount: max(st_q8_conv_scratch_size(&g, family), 1), alignment: 64)
+            defer { packed.deallocate(); scratch.deallocate() }
+            st_q8_conv_pack(&g, family, weights, bias, multipliers, packed)
+            st_q8_conv_run(&g, packed, input, &got, 0, st_q8_conv_out_height(&g) * st_q8_conv_out_width(&g), scratch)
+            if got != expected {
+                let differing = zip(got, expected).filter { $0 != $1 }.count
+                return Check("kernels-int8", .fail,
+                             "\(name): a \(g.kernel)x\(g.kernel) convolution (groups \(g.groups)) differs from the scalar reference in \(differing) of \(count) outputs",
+                             remedy: "the int8 kernels compute wrong results on this CPU: report it with a support bundle; a float32 model bundle avoids them")
+            }
+            outputs += count
+        }
+        return Check("kernels-int8", .pass, "\(name) (best of this CPU's int8 families): 3 convolutions bit-exact against the scalar reference (\(outputs) outputs)")
     }
 }

@@ -70,6 +70,35 @@ import TestSupport
         #expect(check.status == .pass, "\(check.line)")
     }
 
+    @Test func int8KernelsOfThisCPUMatchTheReference() {
+        let check = KernelChecks.int8Kernels()
+        #expect(check.status == .pass, "\(check.line)")
+        #expect(check.detail.contains("bit-exact"))
+    }
+
+    /// The shipped int8 bundle is checked on the int8 engine, as the box runs it (a real boot
+    /// found selftest failing it with the float loader); a golden value edited in its
+    /// manifest fails model-golden.
+    @Test func int8BundleIsVerifiedOnTheInt8Engine() throws {
+        let shipped = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../models/edge-full-int8").standardized.path
+        let checks = ApplianceChecks.model(bundle: shipped)
+        #expect(checks.map(\.name) == ["model", "model-golden"])
+        #expect(checks.allSatisfy { $0.status == .pass }, "\(checks.map(\.line))")
+        #expect(checks[0].detail.contains("int8"))
+
+        let copy = NSTemporaryDirectory() + "showtell-int8-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: copy) }
+        try FileManager.default.copyItem(atPath: shipped, toPath: copy)
+        let manifest = copy + "/manifest.json"
+        var json = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: manifest))) as! [String: Any]
+        var golden = json["golden"] as! [String: Any]
+        golden["audio_norm"] = (golden["audio_norm"] as! Double) * 1.5
+        json["golden"] = golden
+        try JSONSerialization.data(withJSONObject: json).write(to: URL(fileURLWithPath: manifest))
+        let edited = ApplianceChecks.model(bundle: copy)
+        #expect(edited.first { $0.name == "model-golden" }?.status == .fail, "\(edited.map(\.line))")
+    }
+
     @Test func diskChecksTheNearestExistingParent() {
         let check = HostChecks.disk(path: NSTemporaryDirectory() + "no/such/folder")
         #expect(check.detail.contains("does not exist yet"))

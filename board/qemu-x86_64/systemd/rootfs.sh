@@ -2,8 +2,12 @@
 # A clean Debian 12 root filesystem for the systemd board test, made with mmdebstrap from
 # Debian's own packages and cached as a tarball (rebuilt only when this script changes):
 #
-#   board/qemu-x86_64/systemd/rootfs.sh CACHE_DIR    -> prints CACHE_DIR/rootfs-<hash> (a directory)
+#   board/qemu-x86_64/systemd/rootfs.sh CACHE_DIR [SHOWTELL.deb]   -> prints CACHE_DIR/rootfs-<hash> (a directory)
 #
+# With the .deb, its Depends (what dpkg-shlibdeps found, plus adduser, udev, systemd) are
+# installed too, as `apt install ./showtell.deb` would on a box with a network: the guest has
+# none, and `dpkg -i` must find them. The cache key covers that list, so a new dependency
+# makes a new image.
 # minbase + systemd, udev, the Debian kernel (vivid, snd-aloop and bochs are modules of it) with
 # a small initramfs (virtio block + ext4), the runtime libraries showtell's package depends on,
 # and the tools the test drives the drivers with (aplay, v4l2-ctl). No showtell: the test
@@ -13,7 +17,11 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 cache=$1
 mkdir -p "$cache"
-key=$(sha256sum "$here/rootfs.sh" | cut -c1-12)
+dependencies=()
+if [ -n "${2:-}" ]; then
+  mapfile -t dependencies < <(dpkg-deb -f "$2" Depends | tr ',' '\n' | sed -e 's/(.*)//' -e 's/|.*//' -e 's/ //g' | grep -v '^$' | sort -u)
+fi
+key=$( (cat "$here/rootfs.sh"; printf '%s\n' "${dependencies[@]}") | sha256sum | cut -c1-12)
 out="$cache/rootfs-$key"
 if [ -d "$out" ]; then echo "$out"; exit 0; fi
 command -v mmdebstrap >/dev/null || { echo "mmdebstrap is missing: apt-get install mmdebstrap (build.sh deps does)" >&2; exit 2; }
@@ -22,6 +30,7 @@ packages=(
   systemd systemd-sysv udev kmod dbus linux-image-amd64 initramfs-tools zstd e2fsprogs procps
   adduser init-system-helpers libasound2 libopenblas0 libopenblas0-pthread libfftw3-single3 libjpeg62-turbo libspeexdsp1 libsoxr0 zlib1g libdrm2 libstdc++6 libgcc-s1
   alsa-utils v4l-utils
+  "${dependencies[@]}"
 )
 rm -rf "$out.partial"
 mmdebstrap --variant=minbase --format=directory --include="$(IFS=,; echo "${packages[*]}")" \

@@ -17,7 +17,7 @@ work=$(mkdir -p "$2" && readlink -f "$2")
 cache=${SHOWTELL_BOARD_CACHE:-$repo/.build/board-systemd}
 started=$(date +%s)
 
-rootfs=$("$here/rootfs.sh" "$cache")
+rootfs=$("$here/rootfs.sh" "$cache" "$deb")
 key=$(basename "$rootfs")
 base="$cache/$key.img"
 kernel=$(ls "$rootfs"/boot/vmlinuz-* | head -1)
