@@ -110,16 +110,30 @@ tests() {
   Tests/Int8Kernels/run.sh .build/int8-kernels
   # End to end on the virtual board: real V4L2, ALSA, fbdev and DRM drivers under QEMU.
   board/qemu-x86_64/e2e.sh "$(swift build --show-bin-path)/showtell"
+  # The release binaries the package ships (static Swift runtime); every step below runs them.
+  local release; release=$(release_build)
   # End to end with release binaries: a 2-minute phantom session that ffprobe opens.
-  swift build -c release
-  Tests/EndToEnd/synth-session.sh "$(swift build -c release --show-bin-path)" .build/e2e
+  Tests/EndToEnd/synth-session.sh "$release" .build/e2e
   # The JAX scale-out path: bundles round-trip between JAX and ours (golden outputs within
   # 1e-4, byte-identical weights, Swift verifies what JAX writes). About 10 s after the install.
-  jax_roundtrip "$(swift build -c release --show-bin-path)/showtell"
+  jax_roundtrip "$release/showtell"
   # `showtell model export --onnx` run by onnxruntime: golden values and JAX's outputs within 1e-4.
-  onnx_check "$(swift build -c release --show-bin-path)/showtell" .build/e2e/synth/scan-000
+  onnx_check "$release/showtell" .build/e2e/synth/scan-000
   # The appliance daemon on the virtual board: vivid -> showtelld -> DRM, faults injected.
-  board/qemu-x86_64/e2e-appliance.sh "$(swift build -c release --show-bin-path)" .build/e2e
+  board/qemu-x86_64/e2e-appliance.sh "$release" .build/e2e
+  # The heatmap on screen: a held-out phantom scan replayed into vivid and snd-aloop, the
+  # shipped model on the box, screens grabbed and judged against the phantom's outlines.
+  board/qemu-x86_64/e2e-heatmap.sh "$release" .build/e2e .build/fixtures-venv/bin/python
+  # The Debian package on a real Debian 12 booting systemd under QEMU: install, upgrade,
+  # reboot, the unit's hardening, watchdog and restarts, journald, the socket, purge.
+  board_systemd
+}
+
+# Release binaries with the Swift runtime linked in (what the Debian package ships); prints
+# the folder that holds them.
+release_build() {
+  swift build -c release --static-swift-stdlib --scratch-path .build/package >&2
+  swift build -c release --static-swift-stdlib --scratch-path .build/package --show-bin-path
 }
 
 python_venv() {  # PACKAGES...: a venv under .build with them installed
@@ -296,8 +310,7 @@ fixtures() {
 # Its own build folder, so the static build does not replace the test build's release binaries.
 package() {
   deps
-  swift build -c release --static-swift-stdlib --scratch-path .build/package
-  packaging/deb/build-deb.sh .build/package/release out/deb
+  packaging/deb/build-deb.sh "$(release_build)" out/deb
 }
 
 # Installs the package on a clean Debian (mmdebstrap rootfs, cached in .build/board-systemd)

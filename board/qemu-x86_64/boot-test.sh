@@ -75,6 +75,8 @@ if command -v v4l2-ctl >/dev/null; then
   cp "$(command -v v4l2-ctl)" "$root/bin/v4l2-ctl"
   programs+=("$(command -v v4l2-ctl)")
 fi
+# Symbols stripped from the copies: the initramfs is unpacked in emulation at every boot.
+strip --strip-unneeded "$root"/bin/showtell* 2>/dev/null || true
 mkdir -p "$root/data"
 for extra in ${SHOWTELL_GUEST_FILES:-}; do cp -rL "$extra" "$root/data/"; done
 for program in "${programs[@]}"; do

@@ -58,8 +58,10 @@ check appliance-status-socket $?
 # The live picture with its status bar, while the narration plays: wait for speech.
 wait_for 30 'tail -2 /tmp/st/log | grep -q SPEECH'
 check appliance-hears-speech $?
-echo SCREENDUMP-NOW
-sleep 3
+# Four grabs 0.4 s apart (the host grabs at once): the status bar follows the speech, which
+# pauses between words.
+for i in 1 2 3 4; do echo "SCREENDUMP-AT live$i"; sleep 0.4; done
+sleep 1
 # ALSA overrun: freeze the daemon for a second while the loopback keeps capturing (its
 # buffer holds 40 ms); it must recover with snd_pcm_recover and count the overrun.
 xruns_before=$(metric showtell_audio_xruns_total)
