@@ -249,6 +249,21 @@ final class ScriptedSource: VideoSource {
         #expect(attempts == 1 && told == 0)
     }
 
+    /// A node that appears during the wait is root's until udev applies its rules: EACCES
+    /// right after ENOENT is waited out (a real boot under systemd hit this).
+    @Test func permissionOfANodeThatJustAppearedIsWaitedOut() throws {
+        var attempts = 0
+        let opened = try DisplayWait.open("/dev/dri/card0", within: 5, waiting: { _ in }) { () throws(SystemError) -> Int in
+            attempts += 1
+            switch attempts {
+            case 1: throw SystemError("open", subject: "/dev/dri/card0", errno: ENOENT)
+            case 2, 3: throw SystemError("open", subject: "/dev/dri/card0", errno: EACCES)
+            default: return 7
+            }
+        }
+        #expect(opened == 7 && attempts == 4)
+    }
+
     @Test func theWaitIsBounded() {
         var attempts = 0
         let started = MonotonicClock.nanoseconds()

@@ -101,8 +101,9 @@ public final class V4L2Output {
             rows = (0..<height).map { min(sourceHeight - 1, ($0 * sourceHeight + sourceHeight / 2) / height) }
         }
         // A buffer never queued yet, else the next one the driver has finished showing.
-        var buffer = Self.buffer(index: queued)
-        if queued >= buffers.count {
+        let fresh = queued < buffers.count
+        var buffer = Self.buffer(index: fresh ? queued : 0)
+        if !fresh {
             _ = try Self.ioctl(fd, SHIM_VIDIOC_DQBUF, &buffer, "VIDIOC_DQBUF", path)
         }
         let target = buffers[Int(buffer.index)]
@@ -117,7 +118,7 @@ public final class V4L2Output {
         buffer.bytesused = UInt32(imageSize)
         buffer.field = field
         _ = try Self.ioctl(fd, SHIM_VIDIOC_QBUF, &buffer, "VIDIOC_QBUF", path)
-        queued += 1
+        if fresh { queued += 1 }
         if !streaming {
             var type = Int32(V4L2_BUF_TYPE_VIDEO_OUTPUT.rawValue)
             _ = try Self.ioctl(fd, SHIM_VIDIOC_STREAMON, &type, "VIDIOC_STREAMON", path)
