@@ -90,6 +90,7 @@ sox -q -n -r 48000 -c 1 -b 16 "$root/tone.wav" synth 10 sine 1000 vol 0.5
 cp -L /lib64/ld-linux-x86-64.so.2 "$root/lib64/"
 cp -r /usr/share/alsa "$root/usr/share/alsa"
 cp "$guest_script" "$root/guest.sh"
+cp "$here/guest-lib.sh" "$root/guest-lib.sh"
 
 cat > "$root/init" <<INIT
 #!/bin/sh

@@ -2,14 +2,7 @@
 # drivers. vivid's capture is the grabber, snd-aloop the microphone (a phantom narration is
 # played into it), bochs DRM the screen. vivid's own controls inject the faults.
 # Prints "CHECK name ok|FAILED" lines; the host counts them and checks the screen grabs.
-check() { if [ "$2" = 0 ]; then echo "CHECK $1 ok"; else echo "CHECK $1 FAILED"; fi; }
-metric() { awk -v name="$1" '$1 == name { print $2 }' /tmp/st/showtell.prom 2>/dev/null; }
-# wait_for SECONDS CONDITION: polls the condition every 0.2 s.
-wait_for() {
-  n=0; limit=$(($1 * 5))
-  while [ $n -lt $limit ]; do eval "$2" && return 0; sleep 0.2; n=$((n + 1)); done
-  return 1
-}
+. /guest-lib.sh  # check, metric, wait_for
 
 mkdir -p /tmp/st
 cat > /tmp/st/showtell.toml <<TOML

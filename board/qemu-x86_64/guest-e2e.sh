@@ -1,7 +1,7 @@
 # Runs inside the qemu-x86_64 guest (busybox sh) as the board's end-to-end test: the real
 # V4L2, ALSA, fbdev and DRM paths against the kernel's vivid, snd-aloop and bochs drivers.
 # Prints one "CHECK name ok|FAILED" line per check; the host counts them.
-check() { if [ "$2" = 0 ]; then echo "CHECK $1 ok"; else echo "CHECK $1 FAILED"; fi; }
+. /guest-lib.sh  # check, metric, wait_for
 
 out=$(/bin/showtell devices --json)
 echo "$out"

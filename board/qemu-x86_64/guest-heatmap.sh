@@ -4,13 +4,7 @@
 # clock, its narration into snd-aloop; showtelld runs the shipped model from the loopbacks to
 # the bochs DRM screen. At the moments listed in /data/moments (seconds of the recording) the
 # guest prints SCREENDUMP-AT <t> and the host grabs the screen; the host judges the pictures.
-check() { if [ "$2" = 0 ]; then echo "CHECK $1 ok"; else echo "CHECK $1 FAILED"; fi; }
-metric() { awk -v name="$1" '$1 == name { print $2 }' /tmp/st/showtell.prom 2>/dev/null; }
-wait_for() {  # SECONDS CONDITION: polls every 0.2 s
-  n=0; limit=$(($1 * 5))
-  while [ $n -lt $limit ]; do eval "$2" && return 0; sleep 0.2; n=$((n + 1)); done
-  return 1
-}
+. /guest-lib.sh  # check, metric, wait_for
 
 rmmod vivid
 modprobe vivid n_devs=1 node_types=0x101 input_types=0x2 output_types=0x0 2>&1

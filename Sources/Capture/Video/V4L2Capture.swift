@@ -94,7 +94,7 @@ public final class V4L2Capture {
             framesPerSecond = try Self.frameRate(fd, asking: settings.framesPerSecond, device: device)
             mapped = try Self.mapBuffers(fd, count: settings.bufferCount, device: device) { mapped.append($0) }
             var type = Int32(V4L2_BUF_TYPE_VIDEO_CAPTURE.rawValue)
-            _ = try Self.ioctl(fd, SHIM_VIDIOC_STREAMON, &type, "VIDIOC_STREAMON", device)
+            _ = try V4L2Calls.ioctl(fd, SHIM_VIDIOC_STREAMON, &type, "VIDIOC_STREAMON", device)
         } catch {
             for buffer in mapped { munmap(buffer.pointer, buffer.length) }
             Glibc.close(fd)
@@ -109,7 +109,7 @@ public final class V4L2Capture {
     {
         let device = settings.device
         var caps = v4l2_capability()
-        _ = try ioctl(fd, SHIM_VIDIOC_QUERYCAP, &caps, "VIDIOC_QUERYCAP (is it a V4L2 device?)", device)
+        _ = try V4L2Calls.ioctl(fd, SHIM_VIDIOC_QUERYCAP, &caps, "VIDIOC_QUERYCAP (is it a V4L2 device?)", device)
         let effective = caps.capabilities & UInt32(V4L2_CAP_DEVICE_CAPS) != 0 ? caps.device_caps : caps.capabilities
         guard effective & UInt32(V4L2_CAP_VIDEO_CAPTURE) != 0 else {
             throw SystemError("not a video capture node (device_caps 0x\(String(effective, radix: 16)))", subject: device, errno: ENODEV)
@@ -128,8 +128,8 @@ public final class V4L2Capture {
         fmt.fmt.pix.height = UInt32(settings.height)
         fmt.fmt.pix.pixelformat = chosen.fourCC
         fmt.fmt.pix.field = V4L2_FIELD_NONE.rawValue
-        _ = try ioctl(fd, SHIM_VIDIOC_S_FMT, &fmt, "VIDIOC_S_FMT", device)
-        _ = try ioctl(fd, SHIM_VIDIOC_G_FMT, &fmt, "VIDIOC_G_FMT", device)  // what the driver really set
+        _ = try V4L2Calls.ioctl(fd, SHIM_VIDIOC_S_FMT, &fmt, "VIDIOC_S_FMT", device)
+        _ = try V4L2Calls.ioctl(fd, SHIM_VIDIOC_G_FMT, &fmt, "VIDIOC_G_FMT", device)  // what the driver really set
         guard let granted = CapturePixelFormat(fourCC: fmt.fmt.pix.pixelformat) else {
             throw SystemError("driver switched to unsupported format \(fourCCString(fmt.fmt.pix.pixelformat))", subject: device, errno: EINVAL)
         }
@@ -146,7 +146,7 @@ public final class V4L2Capture {
         guard Glibc.ioctl(fd, SHIM_VIDIOC_G_PARM, &parameters) == 0 else { return nil }
         if let wanted, wanted > 0, parameters.parm.capture.capability & UInt32(V4L2_CAP_TIMEPERFRAME) != 0 {
             parameters.parm.capture.timeperframe = v4l2_fract(numerator: 1, denominator: UInt32(wanted))
-            _ = try ioctl(fd, SHIM_VIDIOC_S_PARM, &parameters, "VIDIOC_S_PARM (\(wanted) fps)", device)  // answers with what it set
+            _ = try V4L2Calls.ioctl(fd, SHIM_VIDIOC_S_PARM, &parameters, "VIDIOC_S_PARM (\(wanted) fps)", device)  // answers with what it set
         }
         return rate(of: parameters.parm.capture.timeperframe)
     }
@@ -166,17 +166,17 @@ public final class V4L2Capture {
         request.count = UInt32(count)
         request.type = V4L2_BUF_TYPE_VIDEO_CAPTURE.rawValue
         request.memory = V4L2_MEMORY_MMAP.rawValue
-        _ = try ioctl(fd, SHIM_VIDIOC_REQBUFS, &request, "VIDIOC_REQBUFS", device)
+        _ = try V4L2Calls.ioctl(fd, SHIM_VIDIOC_REQBUFS, &request, "VIDIOC_REQBUFS", device)
         guard request.count >= 2 else { throw SystemError("driver granted only \(request.count) buffers", subject: device, errno: ENOMEM) }
         var result: [(pointer: UnsafeMutableRawPointer, length: Int)] = []
         for index in 0..<Int(request.count) {
-            var buffer = Self.buffer(index: index)
-            _ = try ioctl(fd, SHIM_VIDIOC_QUERYBUF, &buffer, "VIDIOC_QUERYBUF", device)
+            var buffer = V4L2Calls.buffer(type: V4L2_BUF_TYPE_VIDEO_CAPTURE, index: index)
+            _ = try V4L2Calls.ioctl(fd, SHIM_VIDIOC_QUERYBUF, &buffer, "VIDIOC_QUERYBUF", device)
             let pointer = mmap(nil, Int(buffer.length), PROT_READ | PROT_WRITE, MAP_SHARED, fd, off_t(buffer.m.offset))
             guard let pointer, pointer != MAP_FAILED else { throw SystemError("mmap", subject: device, errno: shim_errno()) }
             mapped((pointer, Int(buffer.length)))
             result.append((pointer, Int(buffer.length)))
-            _ = try ioctl(fd, SHIM_VIDIOC_QBUF, &buffer, "VIDIOC_QBUF", device)
+            _ = try V4L2Calls.ioctl(fd, SHIM_VIDIOC_QBUF, &buffer, "VIDIOC_QBUF", device)
         }
         return result
     }
@@ -211,7 +211,7 @@ public final class V4L2Capture {
             if descriptor.revents & Int16(POLLERR | POLLHUP | POLLNVAL) != 0 && descriptor.revents & Int16(POLLIN) == 0 {
                 throw SystemError("poll", subject: path, errno: ENODEV)
             }
-            var buffer = Self.buffer(index: 0)
+            var buffer = V4L2Calls.buffer(type: V4L2_BUF_TYPE_VIDEO_CAPTURE, index: 0)
             if Glibc.ioctl(fd, SHIM_VIDIOC_DQBUF, &buffer) != 0 {
                 let code = shim_errno()
                 if code == EAGAIN || code == EINTR { continue }
@@ -219,7 +219,7 @@ public final class V4L2Capture {
             }
             if buffer.flags & UInt32(V4L2_BUF_FLAG_ERROR) != 0 {
                 counters.errors += 1
-                _ = try Self.ioctl(fd, SHIM_VIDIOC_QBUF, &buffer, "VIDIOC_QBUF", path)
+                _ = try V4L2Calls.ioctl(fd, SHIM_VIDIOC_QBUF, &buffer, "VIDIOC_QBUF", path)
                 continue
             }
             if let last = lastSequence, buffer.sequence > last &+ 1 {
@@ -240,23 +240,13 @@ public final class V4L2Capture {
 
     /// Gives a frame's buffer back to the driver.
     public func release(_ frame: Frame) throws(SystemError) {
-        var buffer = Self.buffer(index: frame.index)
-        _ = try Self.ioctl(fd, SHIM_VIDIOC_QBUF, &buffer, "VIDIOC_QBUF", path)
+        var buffer = V4L2Calls.buffer(type: V4L2_BUF_TYPE_VIDEO_CAPTURE, index: frame.index)
+        _ = try V4L2Calls.ioctl(fd, SHIM_VIDIOC_QBUF, &buffer, "VIDIOC_QBUF", path)
     }
 
     // MARK: helpers
 
-    private static func buffer(index: Int) -> v4l2_buffer {
-        var buffer = v4l2_buffer()
-        buffer.index = UInt32(index)
-        buffer.type = V4L2_BUF_TYPE_VIDEO_CAPTURE.rawValue
-        buffer.memory = V4L2_MEMORY_MMAP.rawValue
-        return buffer
-    }
 
-    private static func ioctl<T>(_ fd: Int32, _ request: UInt, _ argument: inout T, _ name: String, _ device: String) throws(SystemError) -> Int32 {
-        try syscall(name, subject: device) { withUnsafeMutablePointer(to: &argument) { Glibc.ioctl(fd, request, $0) } }
-    }
 
     private static func formats(_ fd: Int32) -> [UInt32] {
         var found: [UInt32] = []

@@ -32,7 +32,7 @@ public final class V4L2Output {
         fd = try syscall("open", subject: device) { open(device, O_RDWR | O_CLOEXEC) }
         do throws(SystemError) {
             var caps = v4l2_capability()
-            _ = try Self.ioctl(fd, SHIM_VIDIOC_QUERYCAP, &caps, "VIDIOC_QUERYCAP (is it a V4L2 device?)", device)
+            _ = try V4L2Calls.ioctl(fd, SHIM_VIDIOC_QUERYCAP, &caps, "VIDIOC_QUERYCAP (is it a V4L2 device?)", device)
             let effective = caps.capabilities & UInt32(V4L2_CAP_DEVICE_CAPS) != 0 ? caps.device_caps : caps.capabilities
             guard effective & UInt32(V4L2_CAP_VIDEO_OUTPUT) != 0 else {
                 throw SystemError("not a video output node (device_caps 0x\(String(effective, radix: 16)); vivid makes one with node_types=0x101)",
@@ -45,7 +45,7 @@ public final class V4L2Output {
             card = V4L2Capture.string(caps.card)
             var fmt = v4l2_format()
             fmt.type = V4L2_BUF_TYPE_VIDEO_OUTPUT.rawValue
-            _ = try Self.ioctl(fd, SHIM_VIDIOC_G_FMT, &fmt, "VIDIOC_G_FMT", device)
+            _ = try V4L2Calls.ioctl(fd, SHIM_VIDIOC_G_FMT, &fmt, "VIDIOC_G_FMT", device)
             var granted: CapturePixelFormat?
             for wanted in [CapturePixelFormat.grey, .yuyv] where granted == nil {
                 fmt.fmt.pix.pixelformat = wanted.fourCC
@@ -66,10 +66,10 @@ public final class V4L2Output {
             request.count = 4
             request.type = V4L2_BUF_TYPE_VIDEO_OUTPUT.rawValue
             request.memory = V4L2_MEMORY_MMAP.rawValue
-            _ = try Self.ioctl(fd, SHIM_VIDIOC_REQBUFS, &request, "VIDIOC_REQBUFS", device)
+            _ = try V4L2Calls.ioctl(fd, SHIM_VIDIOC_REQBUFS, &request, "VIDIOC_REQBUFS", device)
             for index in 0..<Int(request.count) {
-                var buffer = Self.buffer(index: index)
-                _ = try Self.ioctl(fd, SHIM_VIDIOC_QUERYBUF, &buffer, "VIDIOC_QUERYBUF", device)
+                var buffer = V4L2Calls.buffer(type: V4L2_BUF_TYPE_VIDEO_OUTPUT, index: index)
+                _ = try V4L2Calls.ioctl(fd, SHIM_VIDIOC_QUERYBUF, &buffer, "VIDIOC_QUERYBUF", device)
                 let pointer = mmap(nil, Int(buffer.length), PROT_READ | PROT_WRITE, MAP_SHARED, fd, off_t(buffer.m.offset))
                 guard let pointer, pointer != MAP_FAILED else { throw SystemError("mmap", subject: device, errno: shim_errno()) }
                 buffers.append((pointer, Int(buffer.length)))
@@ -102,9 +102,9 @@ public final class V4L2Output {
         }
         // A buffer never queued yet, else the next one the driver has finished showing.
         let fresh = queued < buffers.count
-        var buffer = Self.buffer(index: fresh ? queued : 0)
+        var buffer = V4L2Calls.buffer(type: V4L2_BUF_TYPE_VIDEO_OUTPUT, index: fresh ? queued : 0)
         if !fresh {
-            _ = try Self.ioctl(fd, SHIM_VIDIOC_DQBUF, &buffer, "VIDIOC_DQBUF", path)
+            _ = try V4L2Calls.ioctl(fd, SHIM_VIDIOC_DQBUF, &buffer, "VIDIOC_DQBUF", path)
         }
         let target = buffers[Int(buffer.index)]
         guard target.length >= imageSize else { throw SystemError("buffer smaller than the image", subject: path, errno: EINVAL) }
@@ -117,24 +117,14 @@ public final class V4L2Output {
         }
         buffer.bytesused = UInt32(imageSize)
         buffer.field = field
-        _ = try Self.ioctl(fd, SHIM_VIDIOC_QBUF, &buffer, "VIDIOC_QBUF", path)
+        _ = try V4L2Calls.ioctl(fd, SHIM_VIDIOC_QBUF, &buffer, "VIDIOC_QBUF", path)
         if fresh { queued += 1 }
         if !streaming {
             var type = Int32(V4L2_BUF_TYPE_VIDEO_OUTPUT.rawValue)
-            _ = try Self.ioctl(fd, SHIM_VIDIOC_STREAMON, &type, "VIDIOC_STREAMON", path)
+            _ = try V4L2Calls.ioctl(fd, SHIM_VIDIOC_STREAMON, &type, "VIDIOC_STREAMON", path)
             streaming = true
         }
     }
 
-    private static func buffer(index: Int) -> v4l2_buffer {
-        var buffer = v4l2_buffer()
-        buffer.index = UInt32(index)
-        buffer.type = V4L2_BUF_TYPE_VIDEO_OUTPUT.rawValue
-        buffer.memory = V4L2_MEMORY_MMAP.rawValue
-        return buffer
-    }
 
-    private static func ioctl<T>(_ fd: Int32, _ request: UInt, _ argument: inout T, _ name: String, _ device: String) throws(SystemError) -> Int32 {
-        try syscall(name, subject: device) { withUnsafeMutablePointer(to: &argument) { Glibc.ioctl(fd, request, $0) } }
-    }
 }
