@@ -132,7 +132,8 @@ tests() {
 # Release binaries with the Swift runtime linked in (what the Debian package ships); prints
 # the folder that holds them.
 release_build() {
-  swift build -c release --static-swift-stdlib --scratch-path .build/package >&2
+  # Called as $(release_build): errexit does not reach into it, so a failed build returns here.
+  swift build -c release --static-swift-stdlib --scratch-path .build/package >&2 || return 1
   swift build -c release --static-swift-stdlib --scratch-path .build/package --show-bin-path
 }
 
