@@ -61,6 +61,12 @@ let cTargets: [Target] = [
         path: "Sources/CLibraries/CInt8Kernels",
         cSettings: [.unsafeFlags(["-O2", "-ffp-contract=off"])]
     ),
+    // Float kernels BLAS does not serve well (ResNeXt's grouped convolution), by CPU feature.
+    .target(
+        name: "CFloatKernels",
+        path: "Sources/CLibraries/CFloatKernels",
+        cSettings: [.unsafeFlags(["-O2"])]
+    ),
 
 ]
 
@@ -111,7 +117,7 @@ let swiftModules: [Target] = [
     // int8 (CInt8Kernels), post-training quantisation; serves the loop through ShowTellBranches.
     .target(
         name: "InferenceEngine",
-        dependencies: ["ShowTellModel", "NeuralCore", "CInt8Kernels", "COpenBLAS"],
+        dependencies: ["ShowTellModel", "NeuralCore", "CInt8Kernels", "CFloatKernels", "COpenBLAS"],
         path: "Sources/InferenceEngine"
     ),
 

@@ -1,15 +1,20 @@
+import CFloatKernels
 import COpenBLAS
 import NeuralCore
 
-/// Float32 execution of a BranchPlan over NHWC buffers made at load: im2col (NHWC rows
-/// [pixel][group][tap][Ci/g]) + one sgemm per group, folded bias and fused ReLU in one pass.
+/// Float32 execution of a BranchPlan over NHWC buffers made at load. Dense convolutions: im2col
+/// (NHWC rows [pixel][tap][Ci]; 1x1 read in place) + sgemm, folded bias and fused ReLU in one
+/// pass. Grouped convolutions: a direct kernel (CFloatKernels) vectorised across the groups,
+/// since a per-group sgemm of a few output channels leaves BLAS far below its peak.
 /// `run` allocates nothing, takes no lock.
 public final class FloatBranch: @unchecked Sendable {
     public let plan: BranchPlan
     private let arena: Arena
     private let slotOffsets: [Int]
     private let columns: UnsafeMutablePointer<Float>  // [max pixels * K] im2col scratch
-    private let weights: [UnsafeMutablePointer<Float>]  // per conv: OHWI weights, then bias [Co]
+    private let weights: [UnsafeMutablePointer<Float>]  // per conv: OHWI (or the grouped kernel's packed) weights, then bias [Co]
+    /// Per conv: the grouped kernel's shape and family, nil for the im2col + sgemm path.
+    private let grouped: [(shape: st_f32_conv, family: st_f32_family)?]
     private let pooled, hidden, gate: UnsafeMutablePointer<Float>  // SE / head scratch [C], [R], [C]
     /// The head's result: the audio embedding [D] (audio) or nothing (video: see `slot(headOutput)`).
     public let embedding: UnsafeMutablePointer<Float>
@@ -20,8 +25,20 @@ public final class FloatBranch: @unchecked Sendable {
         self.plan = plan
         var layout = ArenaLayout()
         slotOffsets = plan.slots.map { layout.reserve($0.count) }
+        let family = st_f32_best_family()
+        grouped = plan.convs.map { conv in
+            let s = conv.shape
+            guard s.groups > 1 else { return nil }
+            let shape = st_f32_conv(height: Int32(s.height), width: Int32(s.width), in_channels: Int32(s.inChannels),
+                                    out_height: Int32(s.outHeight), out_width: Int32(s.outWidth), out_channels: Int32(s.outChannels),
+                                    groups: Int32(s.groups), kernel: Int32(s.kernel), stride: Int32(s.stride), padding: Int32(s.padding),
+                                    dilation: Int32(s.dilation), relu: conv.relu ? 1 : 0)
+            // Shapes no SIMD family takes stay on im2col + sgemm (faster than the naive reference).
+            let chosen = withUnsafePointer(to: shape) { st_f32_grouped_family($0, family) }
+            return chosen == ST_F32_REFERENCE ? nil : (shape, chosen)
+        }
         var columnCount = 0
-        for conv in plan.convs where !Self.isPointwise(conv.shape) {
+        for (conv, direct) in zip(plan.convs, grouped) where !Self.isPointwise(conv.shape) && direct == nil {
             columnCount = max(columnCount, conv.shape.outHeight * conv.shape.outWidth * conv.shape.kernel * conv.shape.kernel * conv.shape.inChannels)
         }
         let columnOffset = layout.reserve(columnCount)
@@ -34,8 +51,13 @@ public final class FloatBranch: @unchecked Sendable {
         let base = arena.base
         columns = base + columnOffset
         weights = weightOffsets.map { base + $0 }
-        for (conv, w) in zip(plan.convs, weights) {
-            w.update(from: conv.weight, count: conv.weight.count)
+        for (index, (conv, w)) in zip(plan.convs, weights).enumerated() {
+            if var direct = grouped[index] {
+                precondition(st_f32_grouped_packed_count(&direct.shape, direct.family) == conv.weight.count, "grouped weights: packed size differs")
+                conv.weight.withUnsafeBufferPointer { st_f32_grouped_pack(&direct.shape, direct.family, $0.baseAddress!, w) }
+            } else {
+                w.update(from: conv.weight, count: conv.weight.count)
+            }
             (w + conv.weight.count).update(from: conv.bias, count: conv.bias.count)
         }
         pooled = base + pooledOffset
@@ -81,6 +103,10 @@ public final class FloatBranch: @unchecked Sendable {
 
     private func conv(_ index: Int, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>) {
         let conv = plan.convs[index], s = conv.shape
+        if let direct = grouped[index] {
+            withUnsafePointer(to: direct.shape) { st_f32_grouped_run($0, direct.family, weights[index], weights[index] + conv.weight.count, x, y) }
+            return
+        }
         let pixels = s.outHeight * s.outWidth, kg = s.groupReduction, k = kg * s.groups
         let gout = s.outChannels / s.groups
         let a: UnsafePointer<Float>
