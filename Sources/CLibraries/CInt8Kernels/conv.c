@@ -112,9 +112,20 @@ static int rows_are_input(const st_q8_conv_geometry *g) {
     return g->kernel == 1 && g->stride == 1 && g->padding == 0 && g->groups == 1 && g->in_channels % 4 == 0;
 }
 
+// A one-channel stem (the frame or the spectrogram into the first convolution): its input is
+// encoded into a copy padded on every side, so each kernel row of a pixel's row is one
+// fixed-size copy of 8 elements with no bounds check. The elements a copy writes past its
+// kernel row land where the next copy or the row's tail goes; the tail meets zero weights.
+static int is_stem(const st_q8_conv_geometry *g) {
+    return g->in_channels == 1 && g->groups == 1 && g->dilation == 1 && g->kernel > 1 && g->kernel <= 8;
+}
+
+static int stem_pitch(const st_q8_conv_geometry *g) { return g->width + 2 * g->padding + 8; }
+
 // The input encoded once per call in the family's row encoding (x, x + 128 or x - z_x), so
 // building rows is copying: whole taps for dense convolutions, 4-element units for grouped ones.
 static size_t encoded_bytes(const st_q8_conv_geometry *g, const st_family_desc *d) {
+    if (is_stem(g)) return (((size_t)(g->height + 2 * g->padding) * stem_pitch(g) * elem_size(d->elem)) + 63) & ~(size_t)63;
     return d->elem == ST_ELEM_S8 ? 0 : (((size_t)g->height * g->width * g->in_channels * elem_size(d->elem)) + 63) & ~(size_t)63;
 }
 
@@ -211,6 +222,40 @@ static inline void copy_run(void *dst, const void *src, size_t n) {
 ST_DEFINE_ROWS(rows8, uint8_t)
 ST_DEFINE_ROWS(rows16, uint16_t)
 
+// Stem rows (is_stem) from the padded encoded input, `pitch` elements per padded row.
+#define ST_DEFINE_STEM_ROWS(NAME, T)                                                                         \
+    static void NAME(const st_q8_conv_geometry *g, const T *padded, int pitch, int pixel, int count, T *rows) { \
+        const int wo = st_q8_conv_out_width(g), k = g->kernel, s = g->stride;                                \
+        const size_t len = (size_t)conv_k4(g) * 4;                                                           \
+        int oy = pixel / wo, ox = pixel % wo;                                                                \
+        for (int r = 0; r < count; r++, ox = ox + 1 == wo ? (oy++, 0) : ox + 1) {                            \
+            T *row = rows + (size_t)r * len;                                                                 \
+            const T *src = padded + (size_t)oy * s * pitch + (size_t)ox * s;                                 \
+            for (int ky = 0; ky < k; ky++) memcpy(row + ky * k, src + (size_t)ky * pitch, 8 * sizeof(T));    \
+        }                                                                                                    \
+    }
+
+ST_DEFINE_STEM_ROWS(stem_rows8, uint8_t)
+ST_DEFINE_STEM_ROWS(stem_rows16, uint16_t)
+
+// The padded encoded input of a stem: the encoded pad value outside the image.
+#define ST_DEFINE_STEM_PAD(NAME, T, ENCODE)                                                                  \
+    static void NAME(const st_q8_conv_geometry *g, const int8_t *x, int32_t zx, T pad, T *padded) {          \
+        const int pitch = stem_pitch(g), p = g->padding;                                                     \
+        const size_t total = (size_t)(g->height + 2 * p) * pitch;                                            \
+        for (size_t i = 0; i < total; i++) padded[i] = pad;                                                  \
+        for (int iy = 0; iy < g->height; iy++) {                                                             \
+            T *dst = padded + (size_t)(iy + p) * pitch + p;                                                  \
+            const int8_t *src = x + (size_t)iy * g->width;                                                   \
+            for (int ix = 0; ix < g->width; ix++) dst[ix] = ENCODE;                                          \
+        }                                                                                                    \
+        (void)zx;                                                                                            \
+    }
+
+ST_DEFINE_STEM_PAD(stem_pad_s8, uint8_t, (uint8_t)src[ix])
+ST_DEFINE_STEM_PAD(stem_pad_u8, uint8_t, (uint8_t)((uint8_t)src[ix] ^ 0x80))
+ST_DEFINE_STEM_PAD(stem_pad_i16, uint16_t, (uint16_t)(int16_t)(src[ix] - zx))
+
 void st_q8_conv_run(
     const st_q8_conv_geometry *g, const void *packed, const int8_t *x, int8_t *y,
     int32_t pixel_begin, int32_t pixel_end, void *scratch
@@ -226,7 +271,14 @@ void st_q8_conv_run(
     uint8_t *rows = enc + encoded_bytes(g, d);
     const size_t xn = (size_t)g->height * g->width * g->in_channels;
     const int32_t zx = g->input_zero_point;
-    {
+    const int stem = is_stem(g);
+    if (stem) {
+        switch (d->elem) {
+        case ST_ELEM_S8: stem_pad_s8(g, x, zx, (uint8_t)(int8_t)zx, enc); break;
+        case ST_ELEM_U8: stem_pad_u8(g, x, zx, (uint8_t)(zx + 128), enc); break;
+        case ST_ELEM_I16: stem_pad_i16(g, x, zx, 0, (uint16_t *)enc); break;
+        }
+    } else {
         if (d->elem == ST_ELEM_U8) {
             for (size_t i = 0; i < xn; i++) enc[i] = (uint8_t)((uint8_t)x[i] ^ 0x80);  // x + 128
         } else if (d->elem == ST_ELEM_I16) {
@@ -239,6 +291,10 @@ void st_q8_conv_run(
         const uint8_t *a;
         if (direct) {
             a = (d->elem == ST_ELEM_S8 ? (const uint8_t *)x : enc) + (size_t)p0 * g->in_channels * es;
+        } else if (stem) {
+            if (d->elem == ST_ELEM_I16) stem_rows16(g, (const uint16_t *)enc, stem_pitch(g), p0, nb, (uint16_t *)rows);
+            else stem_rows8(g, enc, stem_pitch(g), p0, nb, rows);
+            a = rows;
         } else {
             switch (d->elem) {
             case ST_ELEM_S8: rows8(g, (const uint8_t *)x, (uint8_t)(int8_t)zx, p0, nb, rows); break;

@@ -27,14 +27,32 @@ void st_gated_add_scalar(size_t pixels, size_t channels, const int8_t *a, const 
     for (size_t i = 0; i < pixels; i++) st_gated_add_row(0, channels, a + i * channels, a_multipliers, b + i * channels, y + i * channels, p, &rq);
 }
 
-void st_q8_max_pool(st_q8_family family, const st_q8_pool_geometry *g, const int8_t *x, int8_t *y) {
-    (void)family;
+#define MAX8(a, b) ((a) > (b) ? (a) : (b))
+
+// The body of every max pool build. The ResNet stem's pool (3x3, stride 2, padding 1) reads the
+// 9 taps of an interior output pixel with no bounds checks; borders and other shapes take the
+// general loops. The integer result is the same for every build.
+static inline __attribute__((always_inline)) void max_pool_body(const st_q8_pool_geometry *g, const int8_t *x, int8_t *y) {
     const int ho = st_q8_pool_out_height(g), wo = st_q8_pool_out_width(g), c = g->channels;
     const int8_t lo = (int8_t)g->output_min, hi = (int8_t)g->output_max;
+    const int stem = g->kernel == 3 && g->stride == 2 && g->padding == 1;
+    const size_t pitch = (size_t)g->width * c;
     for (int oy = 0; oy < ho; oy++)
         for (int ox = 0; ox < wo; ox++) {
             // restrict: input and output never overlap, so the channel loops vectorise.
             int8_t *restrict out = y + ((size_t)oy * wo + ox) * c;
+            if (stem && oy >= 1 && 2 * oy + 1 < g->height && ox >= 1 && 2 * ox + 1 < g->width) {
+                const int8_t *restrict r0 = x + ((size_t)(2 * oy - 1) * g->width + 2 * ox - 1) * c;
+                const int8_t *restrict r1 = r0 + pitch, *restrict r2 = r1 + pitch;
+                for (int i = 0; i < c; i++) {
+                    int8_t m = MAX8(MAX8(r0[i], r0[i + c]), r0[i + 2 * c]);
+                    m = MAX8(m, MAX8(MAX8(r1[i], r1[i + c]), r1[i + 2 * c]));
+                    m = MAX8(m, MAX8(MAX8(r2[i], r2[i + c]), r2[i + 2 * c]));
+                    m = MAX8(m, lo);
+                    out[i] = m > hi ? hi : m;
+                }
+                continue;
+            }
             for (int i = 0; i < c; i++) out[i] = lo;  // the clamp's floor (-128 without ReLU)
             for (int ky = 0; ky < g->kernel; ky++) {
                 const int iy = oy * g->stride - g->padding + ky;
@@ -48,6 +66,26 @@ void st_q8_max_pool(st_q8_family family, const st_q8_pool_geometry *g, const int
             }
             for (int i = 0; i < c; i++) out[i] = out[i] > hi ? hi : out[i];
         }
+}
+
+#if defined(__x86_64__)
+// Built for AVX2 too: byte max (vpmaxsb) is SSE4.1, so the baseline build emulates it.
+__attribute__((target("avx2"))) static void max_pool_avx2(const st_q8_pool_geometry *g, const int8_t *x, int8_t *y) {
+    max_pool_body(g, x, y);
+}
+#endif
+
+static void max_pool_baseline(const st_q8_pool_geometry *g, const int8_t *x, int8_t *y) { max_pool_body(g, x, y); }
+
+void st_q8_max_pool(st_q8_family family, const st_q8_pool_geometry *g, const int8_t *x, int8_t *y) {
+#if defined(__x86_64__)
+    if (family != ST_Q8_GENERIC && st_q8_family_supported(family)) {
+        max_pool_avx2(g, x, y);  // every x86 SIMD family implies AVX2
+        return;
+    }
+#endif
+    (void)family;
+    max_pool_baseline(g, x, y);
 }
 
 void st_q8_avg_pool(st_q8_family family, const st_q8_pool_geometry *g, const int8_t *x, int8_t *y) {
