@@ -22,6 +22,7 @@ public final class ApplianceMetrics: Sendable {
         ("showtell_anatomy_windows_total", "Speech windows the model judged to be about anatomy (they drive the heatmap).", { $0.anatomyWindows }),
         ("showtell_audio_xruns_total", "ALSA capture overruns recovered.", { $0.audioXruns }),
         ("showtell_audio_samples_sanitised_total", "Audio samples that were NaN, infinite or beyond full scale (silenced or clipped).", { $0.audioSanitised }),
+        ("showtell_audio_samples_filled_total", "Samples of silence put where the microphone lost audio (overruns), so audio stays in step with video.", { $0.audioFilled }),
         ("showtell_video_stalls_total", "Times the video source stopped delivering (NO SIGNAL shown).", { $0.videoStalls }),
         ("showtell_video_reopens_total", "Attempts to reopen a failed or absent video device.", { $0.videoReopens }),
     ]

@@ -18,11 +18,14 @@ public struct LoopCounters: Codable, Sendable, Equatable {
     public var audioXruns = 0
     /// Audio samples that arrived NaN, infinite or beyond full scale (`SampleSanitiser`).
     public var audioSanitised = 0
+    /// Samples of silence put where the microphone lost audio (overruns), keeping sample
+    /// positions in step with time.
+    public var audioFilled = 0
     public var videoStalls = 0
     public var videoReopens = 0
 
     public init(framesIn: Int = 0, framesOut: Int = 0, framesDropped: Int = 0, framesSkipped: Int = 0, audioWindows: Int = 0,
-                speechWindows: Int = 0, anatomyWindows: Int = 0, audioXruns: Int = 0, audioSanitised: Int = 0, videoStalls: Int = 0, videoReopens: Int = 0) {
+                speechWindows: Int = 0, anatomyWindows: Int = 0, audioXruns: Int = 0, audioSanitised: Int = 0, audioFilled: Int = 0, videoStalls: Int = 0, videoReopens: Int = 0) {
         self.framesIn = framesIn
         self.framesOut = framesOut
         self.framesDropped = framesDropped
@@ -32,6 +35,7 @@ public struct LoopCounters: Codable, Sendable, Equatable {
         self.anatomyWindows = anatomyWindows
         self.audioXruns = audioXruns
         self.audioSanitised = audioSanitised
+        self.audioFilled = audioFilled
         self.videoStalls = videoStalls
         self.videoReopens = videoReopens
     }
@@ -54,6 +58,7 @@ public final class LoopTelemetry: Sendable {
     public let anatomyWindows = Atomic<Int>(0)
     public let audioXruns = Atomic<Int>(0)
     public let audioSanitised = Atomic<Int>(0)
+    public let audioFilled = Atomic<Int>(0)
     public let videoStalls = Atomic<Int>(0)
     public let videoReopens = Atomic<Int>(0)
     /// True while the newest audio window was speech.
@@ -82,6 +87,7 @@ public final class LoopTelemetry: Sendable {
         c.anatomyWindows = anatomyWindows.load(ordering: .relaxed)
         c.audioXruns = audioXruns.load(ordering: .relaxed)
         c.audioSanitised = audioSanitised.load(ordering: .relaxed)
+        c.audioFilled = audioFilled.load(ordering: .relaxed)
         c.videoStalls = videoStalls.load(ordering: .relaxed)
         c.videoReopens = videoReopens.load(ordering: .relaxed)
         return c
@@ -99,6 +105,7 @@ public final class LoopTelemetry: Sendable {
         anatomyWindows.store(c.anatomyWindows, ordering: .relaxed)
         audioXruns.store(c.audioXruns, ordering: .relaxed)
         audioSanitised.store(c.audioSanitised, ordering: .relaxed)
+        audioFilled.store(c.audioFilled, ordering: .relaxed)
         videoStalls.store(c.videoStalls, ordering: .relaxed)
         videoReopens.store(c.videoReopens, ordering: .relaxed)
         self.speaking.store(speaking, ordering: .relaxed)

@@ -292,6 +292,7 @@ public final class ApplianceLoop {
         }
         counters.audioXruns = feed.source.lostPeriods
         counters.audioSanitised = feed.sanitisedSamples.load(ordering: .relaxed)
+        counters.audioFilled = feed.filledSamples.load(ordering: .relaxed)
         hopThisIteration = 0
         guard hopDue(at: frameTime) else { return }
         let hopStart = MonotonicClock.nanoseconds()
