@@ -138,8 +138,14 @@ if [ -n "${SHOWTELL_SCREENDUMP_DIR:-}" ]; then
   mkdir -p "$SHOWTELL_SCREENDUMP_DIR"
   python3 "$here/screen_grabber.py" "$monitor" "$console" "$(readlink -f "$SHOWTELL_SCREENDUMP_DIR")" "$work/qemu-done" &
 fi
+# SHOWTELL_DISPLAY_SIZE=WxH: the screen's preferred mode (its EDID), e.g. a small one where
+# the emulated CPU must keep up with compositing every frame.
+display=bochs-display
+if [ -n "${SHOWTELL_DISPLAY_SIZE:-}" ]; then
+  display="bochs-display,xres=${SHOWTELL_DISPLAY_SIZE%x*},yres=${SHOWTELL_DISPLAY_SIZE#*x}"
+fi
 timeout "${SHOWTELL_BOOT_TIMEOUT:-300}" qemu-system-x86_64 -machine q35 -cpu max -smp "${SHOWTELL_SMP:-1}" -m 1536 \
-  -display none -vga none -device bochs-display -serial stdio -monitor "unix:$monitor,server,nowait" \
+  -display none -vga none -device "$display" -serial stdio -monitor "unix:$monitor,server,nowait" \
   -no-reboot -kernel "$kroot/boot/vmlinuz-$version" -initrd "$work/initrd" \
   -append "console=ttyS0 panic=-1 quiet loglevel=3" > "$console" 2>&1 || true
 touch "$work/qemu-done"

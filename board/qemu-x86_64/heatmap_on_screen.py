@@ -23,7 +23,9 @@ Ground truth (labels.jsonl, transcript.vtt) is used only here, to judge; the box
 import json
 import re
 import struct
+import subprocess
 import sys
+import tempfile
 import zlib
 
 import numpy as np
@@ -59,28 +61,92 @@ def cues(session):
     return spans
 
 
-def choose(session, localise_out, out):
+LINE = re.compile(r"\s*([0-9.]+) s\s+frame\s+(\d+)\s+named (\S+)\s+pointing (\S+): (\S+) \(peak cell (\d+) % on it\)")
+MARGIN = re.compile(r"\smargin (-?[0-9.]+)")
+SPEECH = re.compile(r"\sspeech ([0-9.]+)")
+
+
+def localise(showtell, session, model, times, offset=0.0):
+    """`showtell localise` at these times: {(time to 0.01 s, frame): (structure, peak cell
+    share on it, margin, speech fraction)} for the moments where a structure is named (heard
+    in the audio window) and judged."""
+    with tempfile.TemporaryDirectory() as scratch:
+        args = [showtell, "localise", session, "--model", model, "--out", f"{scratch}/moments.png", f"--audio-offset={offset}"]
+        for t in times:
+            args += ["--at", f"{t:.4f}"]
+        run = subprocess.run(args, capture_output=True, text=True)
+    if run.returncode != 0:
+        sys.exit(f"showtell localise failed: {run.stderr.strip() or run.stdout.strip()}")
     rows = {}
-    for line in open(localise_out):
-        m = re.match(r"\s*([0-9.]+) s\s+frame\s+\d+\s+named (\S+)\s+pointing (\S+): (\S+) \(peak cell (\d+) % on it\)", line)
+    for line in run.stdout.splitlines():
+        m = LINE.match(line)
         if m:
-            # A hit whose peak cell lies (almost) wholly on the structure, not one grazing it.
-            rows[round(float(m.group(1)), 2)] = (m.group(3), m.group(4) == "hit" and int(m.group(5)) >= 90)
-    duration = json.load(open(f"{session}/session.json"))["duration"]
+            share = int(m.group(6)) / 100 if m.group(5) == "hit" else 0.0
+            margin, speech = MARGIN.search(line), SPEECH.search(line)
+            rows[(round(float(m.group(1)), 2), int(m.group(2)))] = (m.group(4), share, float(margin.group(1)) if margin else 0.0,
+                                                                  float(speech.group(1)) if speech else 0.0)
+    return rows
+
+
+def steady(showtell, session, model, fps, structure, start, end):
+    """The longest run of frames in the stretch where the map stays on `structure` whatever
+    the box happens to process: the peak cell overlaps the structure (a hit in the pointing
+    game) and beats every cell off it by 5 % of the map's range, and the window is at least
+    half speech (the box draws heat from 0.3 on); and so with the audio window 0.3 s earlier
+    or later (under emulation the box's video and audio reach it out of step) wherever that
+    window still hears the structure named. Returns (first time, last time, why) or None."""
+    first, last = int(np.ceil(start * fps)), int(np.floor(end * fps))
+    frames = list(range(first, last + 1))
+    times = [round((f + 0.5) / fps, 4) for f in frames]
+    good = {f: True for f in frames}
+    reasons = {}
+    for offset in (0.0, -0.3, 0.3):
+        rows = {frame: row for (_, frame), row in localise(showtell, session, model, times, offset).items()}
+        for f in frames:
+            named, share, margin, speech = rows.get(f, (None, 0, 0, 0))
+            if named is None and offset != 0:
+                continue  # this window does not hear the structure: the box fades the heat
+            if named != structure or share <= 0 or margin < 0.05 or (offset == 0 and speech < 0.5):
+                good[f] = False
+                reasons.setdefault(f, f"frame {f} with the audio {offset:+.1f} s: " + (
+                    f"{structure} not heard" if named != structure else
+                    f"peak cell {100 * share:.0f} % on it, margin {margin:.2f}, speech {speech:.2f}"))
+    best, run = [], []
+    for f in frames:
+        run = run + [f] if good[f] else []
+        if len(run) > len(best):
+            best = run
+    if len(best) < 0.5 * fps:
+        return None, "; ".join(list(reasons.values())[:2])
+    return ((best[0] + 0.5) / fps, (best[-1] + 0.5) / fps), f"frames {best[0]}-{best[-1]} of {first}-{last}, audio -0.3/0/+0.3 s"
+
+
+def choose(session, showtell, model, out):
+    """The moments: first every 0.25 s (stretches of at least 0.75 s where the peak cell is at
+    least half on the named structure), then each such stretch frame by frame, keeping its
+    longest steady run of at least 0.5 s (`steady`)."""
+    manifest = json.load(open(f"{session}/session.json"))
+    duration, fps = manifest["duration"], manifest["fps"]
+    coarse = [round(1 + 0.25 * k, 4) for k in range(int((duration - 2) / 0.25) + 1)]
+    rows = {t: (named, share >= 0.5) for (t, _), (named, share, _, _) in localise(showtell, session, model, coarse).items()}
     named = []
     for t in sorted(rows):
-        # 0.75 s where the map peaks on the same named structure at every 0.25 s.
         stretch = [round(t + k * 0.25, 2) for k in range(4)]
-        if t < 10 or stretch[-1] > duration - 4 or any(abs(t - m["start"]) < 6 for m in named):
+        if t < 10 or stretch[-1] > duration - 4 or any(abs(t - m["start"]) < 5 for m in named):
             continue
         if all(w in rows and rows[w][1] and rows[w][0] == rows[t][0] for w in stretch):
             end = stretch[-1]
             while round(end + 0.25, 2) in rows and rows[round(end + 0.25, 2)] == (rows[t][0], True):
                 end = round(end + 0.25, 2)
+            span, why = steady(showtell, session, model, fps, rows[t][0], t, end)
+            print(f"candidate {t:.2f}-{end:.2f} s ({rows[t][0]}): " + ("steady over " if span else "not steady: ") + why)
+            if not span:
+                continue
             # Under emulation the box shows a frame one to three seconds after it went out:
-            # grab from the stretch's start to well after its end; the stamp says what each shows.
-            named.append({"kind": "named", "structure": rows[t][0], "start": t, "end": end,
-                          "grabs": [round(t + 0.2 * k, 2) for k in range(int((end - t + 4) / 0.2))]})
+            # grab from the steady span's start to well after its end; the stamp says what each shows.
+            a, b = round(span[0], 2), round(span[1], 2)
+            named.append({"kind": "named", "structure": rows[t][0], "start": a, "end": b,
+                          "grabs": [round(a + 0.2 * k, 2) for k in range(int((b - a + 4) / 0.2))]})
         if len(named) == 2:
             break
     spoken = cues(session)
@@ -286,7 +352,7 @@ def judge(session, moments_path, screens, frame_w, frame_h, alpha, model):
 
 if __name__ == "__main__":
     if sys.argv[1] == "choose":
-        sys.exit(choose(*sys.argv[2:5]))
+        sys.exit(choose(*sys.argv[2:6]))
     if sys.argv[1] == "judge":
         s, mo, sc, fw, fh, al, md = sys.argv[2:9]
         sys.exit(judge(s, mo, sc, int(fw), int(fh), float(al), md))

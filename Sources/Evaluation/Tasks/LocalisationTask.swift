@@ -217,7 +217,7 @@ public final class LocalisationTask {
             maps.watch(image)
         }
         var samples: [Sample] = []
-        for (k, (time, _)) in heard.enumerated() {
+        for (k, (time, _, _)) in heard.enumerated() {
             let audio = heard[settings.mismatchedAudio ? (k + heard.count / 2) % heard.count : k].audio
             let index = session.frameIndex(at: time)
             try session.recorded.video.decodeFrame(index, into: &image)

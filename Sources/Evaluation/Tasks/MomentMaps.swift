@@ -25,7 +25,9 @@ final class MomentMaps {
 
     /// The audio embedding [D] of the window centred on each time (ascending); times whose
     /// window runs past the recording's end are left out.
-    func audioEmbeddings(_ clip: AudioClip, at times: [Double]) throws -> [(time: Double, audio: [Float])] {
+    /// Per time: the audio embedding and the window's speech fraction (the voice detector's share
+    /// of speech frames, which the box compares with its `speechThreshold`).
+    func audioEmbeddings(_ clip: AudioClip, at times: [Double]) throws -> [(time: Double, audio: [Float], speech: Double)] {
         let frontEnd = try SpeechFrontEnd(inputRate: clip.sampleRate)
         let spec = frontEnd.spectrogram.spec
         let half = Double(spec.windowSamples) / Double(spec.sampleRate) / 2
@@ -34,7 +36,7 @@ final class MomentMaps {
         let maxPush = frontEnd.settings.maxPushFrames
         var pushed = 0
         var spectrogram = [Float](repeating: 0, count: ShowTellNetwork.spectrogramSize * ShowTellNetwork.spectrogramSize)
-        var heard: [(time: Double, audio: [Float])] = []
+        var heard: [(time: Double, audio: [Float], speech: Double)] = []
         for time in times {
             // Audio up to 50 ms past the window end (flushes the resampler's delay with real signal).
             let target = min(clip.frameCount, Int(((time + half + 0.05) * rate).rounded()))
@@ -47,10 +49,10 @@ final class MomentMaps {
             }
             let end = Int(((time + half) * outputRate).rounded())
             let window = spectrogram.withUnsafeMutableBufferPointer { frontEnd.window(endingAt: end, into: $0.baseAddress!, standardised: true) }
-            guard window != nil else { continue }  // the last moments of a recording (no audio after them)
+            guard let window else { continue }  // the last moments of a recording (no audio after them)
             var audio = [Float](repeating: 0, count: inference.embeddingDimension)
             spectrogram.withUnsafeBufferPointer { s in audio.withUnsafeMutableBufferPointer { inference.audioEmbedding(s.baseAddress!, into: $0.baseAddress!) } }
-            heard.append((time, audio))
+            heard.append((time, audio, Double(window.speechFraction)))
         }
         return heard
     }

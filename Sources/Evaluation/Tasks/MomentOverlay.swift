@@ -25,21 +25,33 @@ public enum MomentOverlay {
         /// Share of the map's peak cell that the judged structure covers (1: wholly inside;
         /// the pointing game counts any overlap as a hit); nil if not judged.
         public var peakCellInside: Double?
+        /// How clearly the map's peak is on the structure: (peak - highest cell not touching the
+        /// structure) / (map maximum - minimum); negative when the peak is off it. A moment with
+        /// a small margin can flip with a slightly different frame or audio window.
+        public var margin: Double?
+        /// The window's speech fraction (the box shows heat only at `loop` speechThreshold 0.3 or more).
+        public var speech: Double
+        /// Centre of the map's peak cell, in the recording's frame pixels.
+        public var peak: (x: Double, y: Double)?
     }
 
     /// Frames a masked bundle watches before each moment (about 2.4 s at 25 fps: the live-image
     /// tracker's running mean spans about 60 frames).
     static let primingFrames = 60
 
+    /// `audioOffset` moves the audio window against the frame (seconds; positive: later audio),
+    /// to see how a map depends on audio and video arriving out of step.
     public static func render(session directory: String, bundle: String, times: [Double], out: String,
-                              threads: Int = 1) throws -> [Moment] {
+                              threads: Int = 1, audioOffset: Double = 0) throws -> [Moment] {
         guard !times.isEmpty else { throw EvaluationError("give at least one --at time (seconds into the recording)") }
         let recorded = try SessionFolder(path: directory).open()
         let manifest = recorded.manifest
         let half = GazeSaliency.window
-        for time in times where !(time >= half && time + half <= manifest.duration) {
-            throw EvaluationError("--at \(time) is outside the recording: a 0.6 s window centred there needs a time between \(half) and "
-                                  + String(format: "%.2f", manifest.duration - half) + " s (\(directory) lasts "
+        for time in times where !(time + audioOffset >= half && time + audioOffset + half <= manifest.duration && time >= 0) {
+            throw EvaluationError("--at \(time) is outside the recording: a 0.6 s window centred there"
+                                  + (audioOffset == 0 ? "" : String(format: " (moved by the audio offset %.2f s)", audioOffset))
+                                  + " needs a time between " + String(format: "%.2f", max(0, half - audioOffset)) + " and "
+                                  + String(format: "%.2f", manifest.duration - half - audioOffset) + " s (\(directory) lasts "
                                   + String(format: "%.2f", manifest.duration) + " s)")
         }
         let truth = manifest.hasLabels && manifest.hasTranscript ? try SessionTruth.read(directory: directory) : nil
@@ -47,12 +59,12 @@ public enum MomentOverlay {
         let head = bundleManifest.outputs?.relevance
         let maps = MomentMaps(inference: inference, kind: Localisation.kind(described: bundleManifest.outputs?.localisation), relevance: head)
         let ordered = times.sorted()
-        let heard = try maps.audioEmbeddings(recorded.audio, at: ordered)
+        let heard = try maps.audioEmbeddings(recorded.audio, at: ordered.map { $0 + audioOffset }).map { (time: $0.time - audioOffset, audio: $0.audio, speech: $0.speech) }
         let geometry = ScreenGeometry(screenWidth: manifest.frameWidth, screenHeight: manifest.frameHeight, mapSize: inference.mapWidth)
         var image = Image8(width: manifest.frameWidth, height: manifest.frameHeight, channels: 1)
         var moments: [Moment] = []
         var tiles: [HeatmapGallery.Tile] = []
-        for (time, audio) in heard {
+        for (time, audio, speech) in heard {
             let index = min(max(Int((time * manifest.fps).rounded(.down)), 0), manifest.frameCount - 1)
             for earlier in max(0, index - primingFrames)..<index {
                 try recorded.video.decodeFrame(earlier, into: &image)
@@ -61,11 +73,17 @@ public enum MomentOverlay {
             try recorded.video.decodeFrame(index, into: &image)
             let map = maps.map(image, audio: audio)
             var moment = Moment(time: time, frame: index, words: "", named: [], structure: nil, pointing: nil,
-                                relevance: maps.relevance(audio))
+                                relevance: maps.relevance(audio), speech: speech)
+            if let top = map.values.indices.max(by: { map.values[$0] < map.values[$1] }) {
+                let cell = Double(geometry.crop) / Double(geometry.mapSize)
+                moment.peak = geometry.screenPoint(cropX: (Double(top % geometry.mapSize) + 0.5) * cell,
+                                                   cropY: (Double(top / geometry.mapSize) + 0.5) * cell)
+            }
             var outlines: [[[Double]]] = [], fixations: [GazeSaliency.Fixation] = []
             var caption = String(format: "%.2f S", time)
             if let truth {
-                let spoken = truth.words.filter { $0.end > time - half && $0.start < time + half }
+                let heardAt = time + audioOffset  // the words in the audio window the map was computed from
+                let spoken = truth.words.filter { $0.end > heardAt - half && $0.start < heardAt + half }
                 moment.words = spoken.map { $0.speaker == SessionTruth.sonographer || $0.speaker.isEmpty ? $0.text : "[\($0.speaker)] \($0.text)" }
                     .joined(separator: " ")
                 moment.named = EvaluationSession.namedAnatomy(in: spoken.filter { $0.speaker == SessionTruth.sonographer }
@@ -80,7 +98,9 @@ public enum MomentOverlay {
                 moment.pointing = sample.pointing
                 outlines = truth.frames[index].anatomy.filter { $0.name == sample.structure }.map(\.polygon)
                 if sample.pointing != nil, let peak = map.values.indices.max(by: { map.values[$0] < map.values[$1] }) {
-                    moment.peakCellInside = MaskRaster.coverage(outlines, geometry: geometry).values[peak]
+                    let coverage = MaskRaster.coverage(outlines, geometry: geometry).values
+                    moment.peakCellInside = coverage[peak]
+                    moment.margin = margin(map.values, peak: peak, coverage: coverage)
                 }
                 fixations = GazeSaliency.fixations(truth.frames, around: time)
                 caption += moment.named.isEmpty ? "  NO ANATOMY NAMED" : "  NAMED: \(moment.named.joined(separator: ","))"
@@ -102,5 +122,12 @@ public enum MomentOverlay {
             geometry: geometry, tiles: tiles, columns: min(3, tiles.count))
         try gallery.render().writePNG(out)
         return moments
+    }
+
+    /// (peak - highest cell the structure does not touch) / (max - min) of the map.
+    static func margin(_ values: [Double], peak: Int, coverage: [Double]) -> Double? {
+        guard let low = values.min(), values[peak] > low else { return nil }
+        let off = zip(values, coverage).filter { $0.1 == 0 }.map(\.0).max() ?? low
+        return (values[peak] - off) / (values[peak] - low)
     }
 }

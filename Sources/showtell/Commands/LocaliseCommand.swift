@@ -19,14 +19,19 @@ struct LocaliseCommand: ParsableCommand {
     @Option(help: "Moment to draw, in seconds (repeat for several).") var at: [Double]
     @Option(help: "Output picture (.png).") var out: String
     @Option(help: "Threads.") var threads = 1
+    @Option(help: "Move the audio window against the frame by this many seconds (positive: later audio), to see how the map depends on audio and video arriving out of step.")
+    var audioOffset: Double = 0
 
     func run() throws {
-        let moments = try MomentOverlay.render(session: session, bundle: model, times: at, out: out, threads: threads)
+        let moments = try MomentOverlay.render(session: session, bundle: model, times: at, out: out, threads: threads, audioOffset: audioOffset)
         for m in moments {
             var line = String(format: "%7.2f s  frame %5d  ", m.time, m.frame)
             line += m.named.isEmpty ? "no anatomy named" : "named \(m.named.joined(separator: ","))"
             if let s = m.structure, let p = m.pointing { line += "  pointing \(s): " + (p >= 1 ? "hit" : p > 0 ? String(format: "%.2f", p) : "miss") }
             if let inside = m.peakCellInside { line += String(format: " (peak cell %.0f %% on it)", inside * 100) }
+            if let p = m.peak { line += String(format: "  peak at (%.0f, %.0f)", p.x, p.y) }
+            line += String(format: "  speech %.2f", m.speech)
+            if let margin = m.margin { line += String(format: "  margin %.2f", margin) }
             if let r = m.relevance { line += String(format: "  p(anatomy) %.2f", r) }
             if !m.words.isEmpty { line += "  \"\(m.words)\"" }
             print(line)
