@@ -298,7 +298,7 @@ let testTargets: [Target] = [
     ),
     .testTarget(
         name: "EvaluationTests",
-        dependencies: ["Evaluation", "MediaFormats", "NeuralCore", "ShowTellModel", "PhantomScan", "TestSupport"],
+        dependencies: ["Evaluation", "GroundTruth", "MediaFormats", "NeuralCore", "ShowTellModel", "PhantomScan", "TestSupport"],
         path: "Tests/EvaluationTests",
         resources: [.copy("Fixtures")]
     ),

@@ -108,6 +108,8 @@ tests() {
   fuzz ci
   # Int8 kernels bit-exact against the scalar reference: this CPU's families, and NEON under qemu-aarch64.
   Tests/Int8Kernels/run.sh .build/int8-kernels
+  # Float kernels (grouped convolution) against the naive reference, the same way.
+  Tests/FloatKernels/run.sh .build/float-kernels
   # End to end on the virtual board: real V4L2, ALSA, fbdev and DRM drivers under QEMU.
   board/qemu-x86_64/e2e.sh "$(swift build --show-bin-path)/showtell"
   # The release binaries the package ships (static Swift runtime); every step below runs them.
@@ -121,15 +123,15 @@ tests() {
   onnx_check "$release/showtell" .build/e2e/synth/scan-000
   # The appliance daemon on the virtual board: vivid -> showtelld -> DRM, faults injected.
   board/qemu-x86_64/e2e-appliance.sh "$release" .build/e2e
+  # The heatmap on screen: a held-out phantom scan replayed into vivid and snd-aloop, the
+  # shipped int8 model on the box, screens grabbed and judged against the phantom's outlines.
+  board/qemu-x86_64/e2e-heatmap.sh "$release" .build/e2e .build/fixtures-venv/bin/python
   # The Debian package on a real Debian 12 booting systemd under QEMU: install, upgrade,
   # reboot, the unit's hardening, watchdog and restarts, journald, the socket, purge.
   board_systemd
 }
 
-# The heatmap on screen: a held-out phantom scan replayed into vivid and snd-aloop, the
-# shipped model on the box, screens grabbed and judged against the phantom's outlines (about
-# 3 minutes). Not in the test command: 2 of 11 runs failed at the spine moment, where the
-# emulated box's map sometimes peaks at the top of the fan instead.
+# The heatmap on screen alone (also part of `tests`; about 3 minutes after the release build).
 board_heatmap() {
   deps
   python_venv "${JAX_PACKAGES[@]}"
@@ -283,7 +285,7 @@ soak() {
 # Sanitizers. ThreadSanitizer over the suites with threads: the loop (its stall watchdog and
 # faults), the SPSC rings and session recorder, the control plane (socket server, signals,
 # watchdog pinger, metrics, latency recorder, logger); its own build folder (.build-tsan) so the
-# normal build is not invalidated. AddressSanitizer + UndefinedBehaviorSanitizer over the C int8
+# normal build is not invalidated. AddressSanitizer + UndefinedBehaviorSanitizer over the C int8 and float
 # kernels (the same bit-exactness test as Tests/Int8Kernels/run.sh, every family this CPU has).
 # CJPEGCodec (libjpeg glue) runs under ASan in ./build.sh fuzz. Any report fails.
 TSAN_SUITES='ApplianceLoopTests|StallTests|SampleRingTests|LoopFaultTests|ServiceScreenTests|SessionRecordingTests|ControlServerTests|LatencyRecorderTests|WatchdogPingerTests|MetricsHTTPServerTests|ShutdownSignalTests|LoggerTests|SystemdNotifierTests|MetricsTests'
@@ -298,13 +300,18 @@ sanitize() {
   nice -n 10 swift build --build-tests --sanitize=thread --scratch-path .build-tsan
   TSAN_OPTIONS=${TSAN_OPTIONS:-halt_on_error=1} nice -n 10 swift test --skip-build --sanitize=thread --scratch-path .build-tsan \
     --filter "$TSAN_SUITES" --skip "$TSAN_SKIP"
-  echo "== AddressSanitizer + UndefinedBehaviorSanitizer: C int8 kernels"
+  echo "== AddressSanitizer + UndefinedBehaviorSanitizer: C int8 and float kernels"
   local src=Sources/CLibraries/CInt8Kernels out=.build/sanitize
   mkdir -p "$out"
   nice -n 10 cc -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all \
     -std=c11 -D_GNU_SOURCE -ffp-contract=off -Wall -Wextra -Werror -I"$src/include" -I"$src" \
     "$src"/*.c Tests/Int8Kernels/int8_kernel_tests.c -lm -o "$out/int8_kernel_tests-asan-ubsan"
   ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 nice -n 10 "$out/int8_kernel_tests-asan-ubsan" 100 1
+  local fsrc=Sources/CLibraries/CFloatKernels
+  nice -n 10 cc -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all \
+    -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -I"$fsrc/include" -I"$fsrc" \
+    "$fsrc"/*.c Tests/FloatKernels/float_kernel_tests.c -lm -o "$out/float_kernel_tests-asan-ubsan"
+  ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 nice -n 10 "$out/float_kernel_tests-asan-ubsan" 100 1
 }
 
 # The Swift tests need no Python: they read fixtures committed with the scripts that made them.

@@ -1,4 +1,5 @@
 import Foundation
+import GroundTruth
 import PhantomScan
 import ShowTellModel
 import Testing
@@ -99,6 +100,38 @@ struct LocalisationTaskTests {
             try MomentOverlay.render(session: Self.session, bundle: Self.directory + "/bundle-dot", times: [60], out: out)
         }
         #expect(error?.description.contains("outside the recording") == true, "\(String(describing: error))")
+    }
+
+    /// The margin says how clearly the peak is on the structure: positive exactly when the
+    /// peak cell touches it; moving the audio window changes what is heard (words, named
+    /// structure) but not the frame; a move past the recording's end is refused.
+    @Test func audioOffsetMovesTheHeardWindowAndMarginAgreesWithThePointingGame() throws {
+        #expect(MomentOverlay.margin([0, 1, 0.5, 0.2], peak: 1, coverage: [0, 1, 0, 0]) == 0.5)
+        #expect(MomentOverlay.margin([0, 1, 0.5, 0.2], peak: 1, coverage: [0, 0, 0, 0.3]) == 0)
+        #expect(MomentOverlay.margin([2, 2, 2], peak: 0, coverage: [1, 0, 0]) == nil)
+        let (_, samples) = try Self.run(.fusionDot)
+        let judged = samples.filter { $0.pointing != nil }
+        try #require(!judged.isEmpty)
+        let out = Self.directory + "/offset.png"
+        let times = judged.map(\.time).filter { $0 >= 1.5 && $0 <= 8.5 }
+        try #require(!times.isEmpty)
+        let here = try MomentOverlay.render(session: Self.session, bundle: Self.directory + "/bundle-dot", times: times, out: out)
+        for m in here where m.pointing != nil {
+            let margin = try #require(m.margin)
+            #expect((margin > 0) == ((m.peakCellInside ?? 0) > 0), "margin \(margin), peak cell \(m.peakCellInside ?? -1)")
+            #expect(m.speech >= 0 && m.speech <= 1)
+        }
+        let moved = try MomentOverlay.render(session: Self.session, bundle: Self.directory + "/bundle-dot", times: times, out: out, audioOffset: -1)
+        #expect(moved.map(\.frame) == here.map(\.frame))
+        let truth = try SessionTruth.read(directory: Self.session)
+        for m in moved {
+            let heard = truth.words.filter { $0.end > m.time - 1 - 0.3 && $0.start < m.time - 1 + 0.3 }
+            #expect(m.words.isEmpty == heard.isEmpty)
+            if let last = heard.last { #expect(m.words.hasSuffix(last.text), "\(m.words) / \(last.text)") }
+        }
+        #expect(throws: EvaluationError.self) {
+            try MomentOverlay.render(session: Self.session, bundle: Self.directory + "/bundle-dot", times: [9], out: out, audioOffset: 1)
+        }
     }
 
     /// The relevance head's verdicts against the transcript: precision and recall at its

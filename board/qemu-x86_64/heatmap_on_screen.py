@@ -2,13 +2,14 @@
 
 Two steps, both run by e2e-heatmap.sh on the host:
 
-  choose SESSION LOCALISE_OUT OUT.json
-      picks the moments to grab from `showtell localise` lines (computed by the host with the
-      same bundle, window centred as the guest's daemon runs) and the session's transcript:
-      "named" stretches of at least 0.75 s where the bundle's map peaks on the named
-      structure (the peak cell at least 90 % on it) at every 0.25 s, and a silence of 4 s;
-      the guest grabs the screen every 0.2 s from each stretch's start to 4 s after its end
-      (under emulation the box runs one to three seconds behind).
+  choose SESSION SHOWTELL MODEL_DIR OUT.json
+      picks the moments to grab with `SHOWTELL localise` (the host, the same bundle, window
+      centred as the guest's daemon runs) and the session's transcript: stretches where the
+      bundle's map peaks on the named structure every 0.25 s, then checked frame by frame with
+      the audio window moved 0.3 s either way (`steady`), keeping each one's longest steady run
+      of at least 0.5 s; two of them, and a silence of 4 s. The guest grabs the screen every
+      0.2 s from each moment's start to 6 s after its end (under emulation the box runs one to
+      three seconds behind).
 
   judge SESSION MOMENTS.json SCREEN_DIR FRAME_WIDTH FRAME_HEIGHT ALPHA MODEL_DIR
       reads the screendumps (PPM) and, from the replay's stamp, which frame each shows;
@@ -142,11 +143,12 @@ def choose(session, showtell, model, out):
             print(f"candidate {t:.2f}-{end:.2f} s ({rows[t][0]}): " + ("steady over " if span else "not steady: ") + why)
             if not span:
                 continue
-            # Under emulation the box shows a frame one to three seconds after it went out:
-            # grab from the steady span's start to well after its end; the stamp says what each shows.
+            # Under emulation the box shows a frame one to three seconds (on a busy host up to
+            # five) after it went out: grab from the steady span's start to 6 s after its end;
+            # the stamp says what each screen shows.
             a, b = round(span[0], 2), round(span[1], 2)
             named.append({"kind": "named", "structure": rows[t][0], "start": a, "end": b,
-                          "grabs": [round(a + 0.2 * k, 2) for k in range(int((b - a + 4) / 0.2))]})
+                          "grabs": [round(a + 0.2 * k, 2) for k in range(int((b - a + 6) / 0.2))]})
         if len(named) == 2:
             break
     spoken = cues(session)
