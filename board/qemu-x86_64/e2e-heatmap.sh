@@ -45,4 +45,4 @@ rm -f "$screens"/*.ppm
 passed=$(echo "$log" | grep -c '^CHECK .* ok$')
 failed=$(echo "$log" | grep -c '^CHECK .* FAILED')
 echo "heatmap board: $passed passed, $failed failed (screens: $screens)"
-[ "$failed" = 0 ] && [ "$passed" -ge 5 ]
+[ "$failed" = 0 ] && [ "$passed" -ge 6 ]
