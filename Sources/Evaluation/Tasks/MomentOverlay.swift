@@ -26,8 +26,8 @@ public enum MomentOverlay {
         /// the pointing game counts any overlap as a hit); nil if not judged.
         public var peakCellInside: Double?
         /// How clearly the map's peak is on the structure: (peak - highest cell not touching the
-        /// structure) / (map maximum - minimum); negative when the peak is off it. A moment with
-        /// a small margin can flip with a slightly different frame or audio window.
+        /// structure) / (map maximum - minimum); 0 when the peak cell does not touch it. A moment
+        /// with a small margin can flip with a slightly different frame or audio window.
         public var margin: Double?
         /// The window's speech fraction (the box shows heat only at `loop` speechThreshold 0.3 or more).
         public var speech: Double

@@ -10,7 +10,10 @@ struct LocaliseCommand: ParsableCommand {
             the 0.6 s audio window centred on each --at time against that moment's frame; a bundle \
             with a live-image mask first watches the 60 frames before the moment, as on the box. \
             Sessions with transcript.vtt and labels.jsonl also show the words spoken, the gaze, the \
-            named structure's outline and whether the map's maximum hits it (pointing game).
+            named structure's outline and whether the map's maximum hits it (pointing game). \
+            Each line also gives the peak's position (recording pixels), the window's speech share \
+            (the box draws heat from 0.3) and, when judged, the margin: (peak - best cell off the \
+            structure) / the map's range, 0 when the peak cell misses it.
             """
     )
 
