@@ -8,7 +8,7 @@
 #
 # BIN_DIR holds release showtell and showtelld; PYTHON has numpy (the fixtures venv).
 # The moments: the host runs `showtell localise` with the same bundle every 0.25 s, then frame
-# by frame with the audio window moved by up to 0.3 s, and keeps two stretches of a second
+# by frame with the audio window moved by up to 0.3 s, and keeps two runs of at least 0.5 s
 # where its map steadily hits the named structure, and a silent moment; the box must then
 # draw what its model computes there, on the right place of the screen. The
 # model's hit rate over all moments is the evaluation's business (`showtell eval localise`);

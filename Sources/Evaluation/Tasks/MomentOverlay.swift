@@ -74,7 +74,8 @@ public enum MomentOverlay {
             let map = maps.map(image, audio: audio)
             var moment = Moment(time: time, frame: index, words: "", named: [], structure: nil, pointing: nil,
                                 relevance: maps.relevance(audio), speech: speech)
-            if let top = map.values.indices.max(by: { map.values[$0] < map.values[$1] }) {
+            let top = map.values.indices.max(by: { map.values[$0] < map.values[$1] })  // the peak cell
+            if let top {
                 let cell = Double(geometry.crop) / Double(geometry.mapSize)
                 moment.peak = geometry.screenPoint(cropX: (Double(top % geometry.mapSize) + 0.5) * cell,
                                                    cropY: (Double(top / geometry.mapSize) + 0.5) * cell)
@@ -97,7 +98,7 @@ public enum MomentOverlay {
                 moment.structure = sample.structure
                 moment.pointing = sample.pointing
                 outlines = truth.frames[index].anatomy.filter { $0.name == sample.structure }.map(\.polygon)
-                if sample.pointing != nil, let peak = map.values.indices.max(by: { map.values[$0] < map.values[$1] }) {
+                if sample.pointing != nil, let peak = top {
                     let coverage = MaskRaster.coverage(outlines, geometry: geometry).values
                     moment.peakCellInside = coverage[peak]
                     moment.margin = margin(map.values, peak: peak, coverage: coverage)
