@@ -43,6 +43,20 @@ struct NarrationLevelTests {
         #expect(Double(quiet) / Double(levels.count) > 0.5)
     }
 
+    /// A busy room (the appliance's load test): above the phrase banks' reach only repeated
+    /// small talk gets there, and nobody talks over anybody.
+    @Test func aBusyRoomReachesItsSpeechFractionByRepeatingSmallTalk() throws {
+        var mix = NarrationMix()
+        mix.speechFraction = 0.6...0.7
+        mix.repeatsChatter = true
+        let narration = try NarrationGenerator(mix: mix).generate(timeline: NarrationFixture.timeline(duration: 120), seed: 5)
+        #expect(mix.speechFraction.contains(narration.speechFraction), "speech fraction \(narration.speechFraction)")
+        let words = narration.words.sorted { $0.start < $1.start }
+        for (a, b) in zip(words, words.dropFirst()) where a.speaker != b.speaker {
+            #expect(a.end <= b.start, "\(a.speaker) and \(b.speaker) overlap at \(b.start) s")
+        }
+    }
+
     @Test func otherSpeakersCanBeLeftOut() throws {
         var mix = NarrationMix()
         mix.presence = [.sonographer: 1, .parent: 0, .colleague: 0]

@@ -19,6 +19,10 @@ public struct NarrationMix: Sendable, Equatable {
     /// Keep each speaker's clean track and the noise track in the result (for measurements;
     /// costs four session-length buffers).
     public var keepStems: Bool = false
+    /// Small talk may repeat within a scan. Without it the phrase banks run out near 40 % speech,
+    /// so a busy room (load tests of the appliance) needs it; off by default so datasets made
+    /// before it existed stay byte-identical.
+    public var repeatsChatter: Bool = false
     /// Which espeak-ng accents and variants the speakers are drawn from.
     public var voices: VoicePool = .all
 

@@ -151,8 +151,8 @@ struct NarrationScheduler {
     /// Places consecutive lines (a question and its answer) in a random free gap.
     private mutating func placeExchange(_ lines: [(NarrationSpeaker, String)], ceiling: Int,
                                         _ source: inout UtteranceSource, _ random: inout RandomSource) throws(NarrationError) -> Bool {
-        // Small talk is not repeated within a scan.
-        guard !lines.isEmpty, lines.allSatisfy({ !chatterSaid.contains($0.1) }) else { return false }
+        // Small talk is not repeated within a scan (unless the mix asks for a busy room).
+        guard !lines.isEmpty, mix.repeatsChatter || lines.allSatisfy({ !chatterSaid.contains($0.1) }) else { return false }
         var audios: [SynthesizedUtterance] = []
         var pauses: [Int] = []
         for (speaker, text) in lines {

@@ -50,14 +50,28 @@ struct SynthCommand: ParsableCommand {
     @Option(help: "Voices the speakers are drawn from: all, train or heldout (disjoint accents and variants, for held-out evaluation).")
     var voices: VoicePool = .all
 
+    @Option(help: ArgumentHelp("Share of each scan in which someone speaks, drawn per scan from LO-HI (or one value); a busy room for load tests is 0.6-0.7 (above 0.4 small talk repeats).",
+                               valueName: "lo-hi"))
+    var speechFraction = "0.2-0.4"
+
     @Option(help: "Write a contact sheet of this session folder instead of generating.")
     var preview: String?
+
+    /// `--speech-fraction` as a range inside 0...1 ("0.6-0.7" or "0.65").
+    static func parseSpeechFraction(_ text: String) throws -> ClosedRange<Double> {
+        let parts = text.split(separator: "-", omittingEmptySubsequences: false).map { Double($0.trimmingCharacters(in: .whitespaces)) }
+        guard (1...2).contains(parts.count), let low = parts.first!, let high = parts.last!, low <= high, low >= 0, high <= 1 else {
+            throw ValidationError("--speech-fraction must be LO-HI or one value with 0 <= LO <= HI <= 1 (for example 0.6-0.7), not '\(text)'")
+        }
+        return low...high
+    }
 
     func validate() throws {
         guard scans >= 1 else { throw ValidationError("--scans must be at least 1") }
         guard first >= 0 else { throw ValidationError("--first must not be negative") }
         guard minutes * 60 >= 1, minutes <= 240 else { throw ValidationError("--minutes must be between 1/60 and 240") }
         guard (1...100).contains(quality) else { throw ValidationError("--quality must be between 1 and 100") }
+        _ = try Self.parseSpeechFraction(speechFraction)
     }
 
     func run() throws {
@@ -86,6 +100,8 @@ struct SynthCommand: ParsableCommand {
             }
             var mix = NarrationMix()
             mix.voices = voices
+            mix.speechFraction = try Self.parseSpeechFraction(speechFraction)
+            mix.repeatsChatter = mix.speechFraction.upperBound > NarrationMix().speechFraction.upperBound
             let generator = SessionGenerator(duration: minutes * 60, seed: scanSeed, mix: mix, jpegQuality: quality)
             interruption.writing(path + ".partial-\(getpid())")
             let report = try generator.generate(to: path)
