@@ -140,8 +140,10 @@ struct NarrationScheduler {
         }
         let weights: [(NarrationSpeaker, Double)] = [(.sonographer, 0.45), (.parent, 0.35), (.colleague, 0.2)]
             .filter { speakersPresent.contains($0.0) }
+        // A busy room keeps trying the small gaps that are left (each try draws new lines).
         var failures = 0
-        while speechSamples < target, failures < 40 {
+        let patience = mix.repeatsChatter ? 400 : 40
+        while speechSamples < target, failures < patience {
             let opener = Self.weightedPick(weights, &random)
             let lines = NarrationPhrases.chatter(by: opener, &random).filter { speakersPresent.contains($0.0) }
             if try !placeExchange(lines, ceiling: ceiling, &source, &random) { failures += 1 }
