@@ -1,4 +1,4 @@
-// Grouped float convolution: every family this machine runs against the naive reference, on
+// Grouped and pointwise float convolution: every family this machine runs against the naive reference, on
 // ResNeXt's shapes and random ones covering the pixel-chunk tails, the border columns, stride,
 // dilation, padding, groups narrower and wider than a vector, and shapes no SIMD family takes
 // (which must fall back to the reference). Tolerance: float rounding of a sum of up to
@@ -52,6 +52,49 @@ static int test_shape(st_f32_family family, int h, int w, int cin_g, int groups,
     return failed;
 }
 
+// Pointwise (1x1) convolution: the pointwise reference against the grouped reference (one group,
+// an independent loop nest), then the family against it; Co not a multiple of 16 must fall back.
+static int test_pointwise(st_f32_family family, int h, int w, int cin, int cout, int stride, int relu) {
+    st_f32_conv s = {h, w, cin, (h - 1) / stride + 1, (w - 1) / stride + 1, cout, 1, 1, stride, 0, 1, relu};
+    const size_t nx = (size_t)h * w * cin, nw = (size_t)cout * cin, ny = (size_t)s.out_height * s.out_width * cout;
+    float *x = malloc(nx * sizeof *x), *wt = malloc(nw * sizeof *wt), *bias = malloc(cout * sizeof *bias);
+    float *packed = malloc(st_f32_pointwise_packed_count(&s, family) * sizeof *packed);
+    float *naive = malloc(ny * sizeof *naive), *want = malloc(ny * sizeof *want), *got = malloc(ny * sizeof *got);
+    float *want_sums = malloc(cout * sizeof *want_sums), *got_sums = malloc(cout * sizeof *got_sums);
+    for (size_t i = 0; i < nx; i++) x[i] = value();
+    for (size_t i = 0; i < nw; i++) wt[i] = value();
+    for (int i = 0; i < cout; i++) bias[i] = value();
+    for (int i = 0; i < cout; i++) want_sums[i] = got_sums[i] = (float)i;  // sums are added to what is there
+    st_f32_grouped_run(&s, ST_F32_REFERENCE, wt, bias, x, naive);
+    st_f32_pointwise_run(&s, ST_F32_REFERENCE, wt, bias, x, want, want_sums);
+    st_f32_pointwise_pack(&s, family, wt, packed);
+    for (size_t i = 0; i < ny; i++) got[i] = NAN;
+    st_f32_pointwise_run(&s, family, packed, bias, x, got, got_sums);
+    int failed = 0;
+    const float tolerance = 1e-6f * (float)(cin + 1);
+    const int pixels = s.out_height * s.out_width;
+    for (int o = 0; o < cout && !failed; o++) {
+        float naive_sum = (float)o;
+        for (int p = 0; p < pixels; p++) naive_sum += naive[(size_t)p * cout + o];
+        const float scale = fmaxf(1.0f, fabsf(naive_sum)) * tolerance * (float)(pixels + 1);
+        if (!(fabsf(want_sums[o] - naive_sum) <= scale) || !(fabsf(got_sums[o] - naive_sum) <= scale)) {
+            printf("FAILED %s pointwise sums: %dx%d, %d -> %d, s%d: channel %d sum %g, reference %g, naive %g\n", st_f32_family_name(family),
+                   h, w, cin, cout, stride, o, got_sums[o], want_sums[o], naive_sum);
+            failed = 1;
+        }
+    }
+    for (size_t i = 0; i < ny && !failed; i++) {
+        if (naive[i] != want[i] || !(fabsf(got[i] - want[i]) <= tolerance * fmaxf(1.0f, fabsf(want[i])))) {
+            printf("FAILED %s pointwise: %dx%d, %d -> %d, s%d relu %d (%s): output %zu is %g, reference %g (naive %g)\n",
+                   st_f32_family_name(family), h, w, cin, cout, stride, relu,
+                   st_f32_family_name(st_f32_pointwise_family(&s, family)), i, got[i], want[i], naive[i]);
+            failed = 1;
+        }
+    }
+    free(x); free(wt); free(bias); free(packed); free(naive); free(want); free(got); free(want_sums); free(got_sums);
+    return failed;
+}
+
 int main(int argc, char **argv) {
     const int cases = argc > 1 ? atoi(argv[1]) : 200;
     const uint64_t seed = argc > 2 ? strtoull(argv[2], NULL, 10) : 1;
@@ -87,6 +130,24 @@ int main(int argc, char **argv) {
         }
         printf("%-9s %s: %d shapes (%d of the random ones on this family's own kernel), %d failed\n", st_f32_family_name(f),
                failed ? "FAILED" : "ok", run, simd, failed);
+        total_failed += failed;
+        // Pointwise: the paper network's 1x1 layers (small images), then random shapes covering
+        // the pixel tails, narrower last panels, strides and widths no family takes.
+        failed = run = simd = 0;
+        const int layers[][4] = {{64, 256, 1, 9}, {256, 128, 1, 7}, {512, 1024, 2, 6}, {2048, 1024, 1, 3}, {1024, 2048, 1, 4}};
+        for (size_t i = 0; i < sizeof layers / sizeof layers[0]; i++) {
+            failed += test_pointwise(f, layers[i][3], layers[i][3] + 1, layers[i][0], layers[i][1], layers[i][2], (int)(i & 1));
+            run++;
+        }
+        for (int i = 0; i < cases; i++) {
+            const int cout = uniform(0, 5) == 0 ? uniform(1, 40) : 16 * uniform(1, 9);
+            st_f32_conv probe = {1, 1, 8, 1, 1, cout, 1, 1, 1, 0, 1, 0};
+            simd += st_f32_pointwise_family(&probe, f) == f;
+            failed += test_pointwise(f, uniform(1, 9), uniform(1, 13), uniform(1, 70), cout, uniform(1, 2), uniform(0, 1));
+            run++;
+        }
+        printf("%-9s %s: %d pointwise shapes (%d of the random ones on this family's own kernel), %d failed\n",
+               st_f32_family_name(f), failed ? "FAILED" : "ok", run, simd, failed);
         total_failed += failed;
     }
     return total_failed ? 1 : 0;

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Float kernels (grouped convolution) against the naive reference, for every family this machine
+# Float kernels (grouped and pointwise convolution) against the naive reference, for every family this machine
 # can run: natively, and built with Debian's aarch64 cross compiler under user-mode QEMU (NEON).
 # Part of ./build.sh test.
 # usage: Tests/FloatKernels/run.sh [OUT_DIR] [CASES] [SEED]

@@ -2,6 +2,8 @@
 #include "internal.h"
 #include <string.h>
 
+const float st_f32_zeros[ST_F32_ZEROS];
+
 static const int lanes[ST_F32_FAMILY_COUNT] = {1, 8, 16, 4};
 static const char *const names[ST_F32_FAMILY_COUNT] = {"reference", "avx2", "avx512", "neon"};
 
@@ -34,7 +36,7 @@ st_f32_family st_f32_grouped_family(const st_f32_conv *s, st_f32_family family) 
     if (family == ST_F32_REFERENCE || !st_f32_family_supported(family)) return ST_F32_REFERENCE;
     const int v = lanes[family];
     const int cin = s->in_channels / s->groups, cout = s->out_channels / s->groups;
-    if (cin != cout || s->out_channels % v != 0) return ST_F32_REFERENCE;
+    if (cin != cout || s->out_channels % v != 0 || cin + v > ST_F32_ZEROS) return ST_F32_REFERENCE;
     if (cout % v == 0) return family;                       // a group spans whole vectors: broadcast inputs
     if (v % cout == 0 && family != ST_F32_NEON) return family;  // a vector spans whole groups: shuffled inputs
     return ST_F32_REFERENCE;

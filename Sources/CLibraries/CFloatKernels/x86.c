@@ -1,7 +1,9 @@
 // x86-64 grouped convolution kernels, each compiled for its own ISA with a target attribute so
-// one binary carries every family. A row of output pixels is done in chunks of P pixels whose
-// taps all lie inside the input (P accumulators per vector of output channels hide the FMA
-// latency); the columns near the border go one pixel at a time, skipping taps outside.
+// one binary carries every family. A row of output pixels is done in chunks of P pixels (P
+// accumulators per vector of output channels hide the FMA latency); inside the image a chunk
+// reads its inputs at fixed strides, near the border each pixel's tap reads its input or, outside
+// the image, a row of zeros (one pixel at a time there left the dilated 14x14 layers' border
+// columns, 6 of 14, latency-bound).
 #if defined(__x86_64__)
 #include "internal.h"
 #include <immintrin.h>
@@ -13,7 +15,7 @@
 
 // One vector of outputs (block b) for n pixels starting at (oy, ox): n == 8 inside, 1 at the border.
 AVX512 static inline __attribute__((always_inline)) void block_avx512(const st_f32_conv *s, const float *wb, const float *bias, const float *x, float *y,
-                                       int oy, int ox, int n, int base, int c, const __m512i *shuffle) {
+                                       int oy, int ox, int n, int border, int base, int c, const __m512i *shuffle) {
     __m512 acc[8];
     const __m512 b = _mm512_loadu_ps(bias);
     for (int p = 0; p < 8; p++) acc[p] = b;
@@ -23,12 +25,13 @@ AVX512 static inline __attribute__((always_inline)) void block_avx512(const st_f
         if (iy < 0 || iy >= s->height) continue;
         for (int kx = 0; kx < s->kernel; kx++) {
             const int ix = ox * s->stride - s->padding + kx * s->dilation;
-            if (n == 1 && (ix < 0 || ix >= s->width)) continue;
             const float *in = x + ((size_t)iy * s->width + ix) * s->in_channels + base;
+            const float *src[8];
+            if (border && !st_f32_tap_sources(s, in, ix, n, 8, src)) continue;
             const float *w = wb + (size_t)(ky * s->kernel + kx) * c * 16;
             if (shuffle) {  // a vector spans 16 / c groups: lane l takes input (l / c) * c + k
                 __m512 xv[8];
-                for (int p = 0; p < 8; p++) xv[p] = p < n ? _mm512_loadu_ps(in + p * step) : _mm512_setzero_ps();
+                for (int p = 0; p < 8; p++) xv[p] = _mm512_loadu_ps(border ? src[p] : in + p * step);
                 for (int k = 0; k < c; k++) {
                     const __m512 wv = _mm512_loadu_ps(w + k * 16);
                     for (int p = 0; p < 8; p++) acc[p] = _mm512_fmadd_ps(_mm512_permutexvar_ps(shuffle[k], xv[p]), wv, acc[p]);
@@ -36,9 +39,7 @@ AVX512 static inline __attribute__((always_inline)) void block_avx512(const st_f
             } else {        // the vector lies in one group: every lane takes input k
                 for (int k = 0; k < c; k++) {
                     const __m512 wv = _mm512_loadu_ps(w + k * 16);
-                    for (int p = 0; p < 8; p++) {
-                        if (p < n) acc[p] = _mm512_fmadd_ps(_mm512_set1_ps(in[p * step + k]), wv, acc[p]);
-                    }
+                    for (int p = 0; p < 8; p++) acc[p] = _mm512_fmadd_ps(_mm512_set1_ps(border ? src[p][k] : in[p * step + k]), wv, acc[p]);
                 }
             }
         }
@@ -61,18 +62,17 @@ AVX512 void st_f32_grouped_avx512(const st_f32_conv *s, const float *packed, con
     int lo, hi;
     st_f32_interior(s, &lo, &hi);
     for (int oy = 0; oy < s->out_height; oy++) {
-        for (int ox = 0; ox < s->out_width;) {
-            const int inside = ox >= lo && ox + 8 <= hi;
+        for (int ox = 0; ox < s->out_width; ox += 8) {
+            const int n = s->out_width - ox < 8 ? s->out_width - ox : 8, inside = ox >= lo && ox + 8 <= hi;
             for (int b = 0; b < s->out_channels / 16; b++) {
                 const float *wb = packed + (size_t)b * taps * c * 16;
                 const int base = shuffled ? b * 16 : (b * 16 / c) * c;
                 if (inside) {
-                    block_avx512(s, wb, bias + b * 16, x, y + b * 16, oy, ox, 8, base, c, shuffled ? shuffle : NULL);
+                    block_avx512(s, wb, bias + b * 16, x, y + b * 16, oy, ox, 8, 0, base, c, shuffled ? shuffle : NULL);
                 } else {
-                    block_avx512(s, wb, bias + b * 16, x, y + b * 16, oy, ox, 1, base, c, shuffled ? shuffle : NULL);
+                    block_avx512(s, wb, bias + b * 16, x, y + b * 16, oy, ox, n, 1, base, c, shuffled ? shuffle : NULL);
                 }
             }
-            ox += inside ? 8 : 1;
         }
     }
 }
@@ -80,7 +80,7 @@ AVX512 void st_f32_grouped_avx512(const st_f32_conv *s, const float *packed, con
 // MARK: AVX2, 8 lanes, 4 pixels per chunk.
 
 AVX2 static inline __attribute__((always_inline)) void block_avx2(const st_f32_conv *s, const float *wb, const float *bias, const float *x, float *y,
-                                   int oy, int ox, int n, int base, int c, const __m256i *shuffle) {
+                                   int oy, int ox, int n, int border, int base, int c, const __m256i *shuffle) {
     __m256 acc[4];
     const __m256 b = _mm256_loadu_ps(bias);
     for (int p = 0; p < 4; p++) acc[p] = b;
@@ -90,12 +90,13 @@ AVX2 static inline __attribute__((always_inline)) void block_avx2(const st_f32_c
         if (iy < 0 || iy >= s->height) continue;
         for (int kx = 0; kx < s->kernel; kx++) {
             const int ix = ox * s->stride - s->padding + kx * s->dilation;
-            if (n == 1 && (ix < 0 || ix >= s->width)) continue;
             const float *in = x + ((size_t)iy * s->width + ix) * s->in_channels + base;
+            const float *src[4];
+            if (border && !st_f32_tap_sources(s, in, ix, n, 4, src)) continue;
             const float *w = wb + (size_t)(ky * s->kernel + kx) * c * 8;
             if (shuffle) {
                 __m256 xv[4];
-                for (int p = 0; p < 4; p++) xv[p] = p < n ? _mm256_loadu_ps(in + p * step) : _mm256_setzero_ps();
+                for (int p = 0; p < 4; p++) xv[p] = _mm256_loadu_ps(border ? src[p] : in + p * step);
                 for (int k = 0; k < c; k++) {
                     const __m256 wv = _mm256_loadu_ps(w + k * 8);
                     for (int p = 0; p < 4; p++) acc[p] = _mm256_fmadd_ps(_mm256_permutevar8x32_ps(xv[p], shuffle[k]), wv, acc[p]);
@@ -103,9 +104,7 @@ AVX2 static inline __attribute__((always_inline)) void block_avx2(const st_f32_c
             } else {
                 for (int k = 0; k < c; k++) {
                     const __m256 wv = _mm256_loadu_ps(w + k * 8);
-                    for (int p = 0; p < 4; p++) {
-                        if (p < n) acc[p] = _mm256_fmadd_ps(_mm256_broadcast_ss(in + p * step + k), wv, acc[p]);
-                    }
+                    for (int p = 0; p < 4; p++) acc[p] = _mm256_fmadd_ps(_mm256_broadcast_ss(border ? src[p] + k : in + p * step + k), wv, acc[p]);
                 }
             }
         }
@@ -128,18 +127,17 @@ AVX2 void st_f32_grouped_avx2(const st_f32_conv *s, const float *packed, const f
     int lo, hi;
     st_f32_interior(s, &lo, &hi);
     for (int oy = 0; oy < s->out_height; oy++) {
-        for (int ox = 0; ox < s->out_width;) {
-            const int inside = ox >= lo && ox + 4 <= hi;
+        for (int ox = 0; ox < s->out_width; ox += 4) {
+            const int n = s->out_width - ox < 4 ? s->out_width - ox : 4, inside = ox >= lo && ox + 4 <= hi;
             for (int b = 0; b < s->out_channels / 8; b++) {
                 const float *wb = packed + (size_t)b * taps * c * 8;
                 const int base = shuffled ? b * 8 : (b * 8 / c) * c;
                 if (inside) {
-                    block_avx2(s, wb, bias + b * 8, x, y + b * 8, oy, ox, 4, base, c, shuffled ? shuffle : NULL);
+                    block_avx2(s, wb, bias + b * 8, x, y + b * 8, oy, ox, 4, 0, base, c, shuffled ? shuffle : NULL);
                 } else {
-                    block_avx2(s, wb, bias + b * 8, x, y + b * 8, oy, ox, 1, base, c, shuffled ? shuffle : NULL);
+                    block_avx2(s, wb, bias + b * 8, x, y + b * 8, oy, ox, n, 1, base, c, shuffled ? shuffle : NULL);
                 }
             }
-            ox += inside ? 4 : 1;
         }
     }
 }

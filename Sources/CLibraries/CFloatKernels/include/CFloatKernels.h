@@ -1,5 +1,7 @@
 // Float inference kernels that BLAS does not serve well: the grouped convolution of ResNeXt,
-// whose per-group GEMMs (a few output channels each) leave a BLAS far below its peak. One C
+// whose per-group GEMMs (a few output channels each) leave a BLAS far below its peak, and the
+// pointwise convolution, whose weights a BLAS packs again on every call and whose bias and
+// ReLU would cost another pass over the output. One C
 // target with a naive reference and SIMD families chosen at run time from the CPU's features
 // (the same families as CInt8Kernels: generic, AVX2+FMA, AVX-512F, NEON).
 //
@@ -49,6 +51,19 @@ void st_f32_grouped_pack(const st_f32_conv *shape, st_f32_family family, const f
 /// y = [relu](conv(x, w) + bias). Allocates nothing.
 void st_f32_grouped_run(const st_f32_conv *shape, st_f32_family family, const float *packed, const float *bias,
                         const float *x, float *y);
+
+/// The family that will run this pointwise (1x1, unpadded, ungrouped, any stride) shape: `family`
+/// when the output channels fill its vectors, else the reference.
+st_f32_family st_f32_pointwise_family(const st_f32_conv *shape, st_f32_family family);
+/// Floats of packed weights for st_f32_pointwise_run.
+size_t st_f32_pointwise_packed_count(const st_f32_conv *shape, st_f32_family family);
+/// [Co][Ci] weights -> the family's panels.
+void st_f32_pointwise_pack(const st_f32_conv *shape, st_f32_family family, const float *weights, float *packed);
+/// y = [relu](x W^T + bias) over every output pixel; with `sums` (else NULL), each channel's
+/// outputs are also added to sums[Co] (a squeeze-and-excitation's pooling without another pass).
+/// Allocates nothing.
+void st_f32_pointwise_run(const st_f32_conv *shape, st_f32_family family, const float *packed, const float *bias,
+                          const float *x, float *y, float *sums);
 
 #ifdef __cplusplus
 }
