@@ -49,6 +49,9 @@ struct QuantizeCommand: ParsableCommand {
     @Option(parsing: .upToNextOption, help: "Held-out session folders to compare int8 with float on (optional).")
     var evaluate: [String] = []
 
+    @Option(help: "Frame/window pairs taken from each --evaluate session (default: --samples-per-session).")
+    var evaluateSamplesPerSession: Int?
+
     func validate() throws {
         guard !calibrate.isEmpty else { throw ValidationError("--calibrate needs at least one session folder") }
         if method != "auto", Self.method(method, percentile: percentile) == nil {
@@ -62,6 +65,7 @@ struct QuantizeCommand: ParsableCommand {
         }
         guard percentile > 50, percentile <= 100 else { throw ValidationError("--percentile must be in (50, 100]") }
         guard samplesPerSession >= 1 else { throw ValidationError("--samples-per-session must be at least 1") }
+        guard (evaluateSamplesPerSession ?? 1) >= 1 else { throw ValidationError("--evaluate-samples-per-session must be at least 1") }
     }
 
     /// One way to quantise: the video and audio calibration methods and bias correction.
@@ -121,7 +125,7 @@ struct QuantizeCommand: ParsableCommand {
         guard !evaluate.isEmpty else { return }
         // Compare what was written (loaded back through the verifying loader) with the float plan.
         let int8 = try Int8Bundle.load(directory: out).inference
-        let held = try evaluate.flatMap { try Self.samples($0, count: samplesPerSession) }
+        let held = try evaluate.flatMap { try Self.samples($0, count: evaluateSamplesPerSession ?? samplesPerSession) }
         let score = Self.compare(float, int8, on: held, kind: kind)
         let label = source.manifest.trained ? "" : " (UNTRAINED bundle: figures show quantisation error only, not accuracy)"
         print(String(format: "int8 vs float on %d held-out pairs%@: audio embedding cosine mean %.5f (min %.5f), heatmap (%@) Pearson mean %.4f (min %.4f), same peak cell %d/%d",
