@@ -2,9 +2,11 @@
 // output channels (24 accumulators), held over all Ci inputs, each input broadcast from its row
 // in place. Panels of 64 output channels are the outer loop, so a panel's weights (Ci x 64, at
 // most 512 kB for Ci = 2048) stay in L2 while every pixel passes. Measured against the other
-// shapes this machine's registers allow (12 x 2, 8 x 3) and against blocking the inputs or the
-// pixels for L1/L2: 6 x 4 over whole rows was fastest on the paper network's 1x1 layers (fewer
-// input rows streamed at once, fewer broadcasts per multiply-add).
+// shapes this machine's registers allow (12 x 2, 8 x 3) and against blocking the inputs for L1:
+// 6 x 4 over whole rows was fastest on the paper network's 1x1 layers (fewer input rows streamed
+// at once, fewer broadcasts per multiply-add). Blocking the pixels (a block's rows, 256 kB, stay
+// in L2 while every panel passes) gains 2-5 % where panels are small (Ci <= 256: the big early
+// layers) and loses where they are large (every block reads every panel again).
 #if defined(__x86_64__)
 #include "internal.h"
 #include <immintrin.h>
@@ -14,6 +16,8 @@
 // The tile lives in registers only when its loops are unrolled completely.
 #define UNROLL _Pragma("GCC unroll 16")
 #define MR 6
+#define BLOCKED_MAX_INPUTS 256
+#define BLOCK_BYTES (256 * 1024)
 #define NV ST_F32_POINTWISE_VECTORS
 
 // n pixels from p0 x nv vectors (n == MR, nv == NV inside; fewer at the tails).
@@ -58,19 +62,29 @@ AVX512 INLINE void tile_avx512(const st_f32_conv *s, int p0, int n, int nv, cons
     }
 }
 
+// Pixels [begin, end) of panel j.
+AVX512 static void panel_avx512(const st_f32_conv *s, int j, int begin, int end, const float *packed, const float *bias,
+                                const float *x, float *y, float *sums) {
+    const int width = 16 * NV, left = (s->out_channels - j * width) / 16, nv = left < NV ? left : NV;
+    const float *w = packed + (size_t)j * s->in_channels * width;
+    bias += j * width;
+    y += j * width;
+    if (sums) sums += j * width;
+    int p = begin;
+    for (; p + MR <= end; p += MR) {
+        if (nv == NV) tile_avx512(s, p, MR, NV, w, bias, x, y, sums);
+        else tile_avx512(s, p, MR, nv, w, bias, x, y, sums);
+    }
+    if (p < end) tile_avx512(s, p, end - p, nv, w, bias, x, y, sums);
+}
+
 AVX512 void st_f32_pointwise_avx512(const st_f32_conv *s, const float *packed, const float *bias, const float *x, float *y,
                                     float *sums) {
-    const int pixels = s->out_height * s->out_width, width = 16 * NV, panels = (s->out_channels + width - 1) / width;
-    for (int j = 0; j < panels; j++) {
-        const float *w = packed + (size_t)j * s->in_channels * width;
-        const int left = (s->out_channels - j * width) / 16, nv = left < NV ? left : NV;
-        int p = 0;
-        for (; p + MR <= pixels; p += MR) {
-            float *panelSums = sums ? sums + j * width : NULL;
-            if (nv == NV) tile_avx512(s, p, MR, NV, w, bias + j * width, x, y + j * width, panelSums);
-            else tile_avx512(s, p, MR, nv, w, bias + j * width, x, y + j * width, panelSums);
-        }
-        if (p < pixels) tile_avx512(s, p, pixels - p, nv, w, bias + j * width, x, y + j * width, sums ? sums + j * width : NULL);
+    const int pixels = s->out_height * s->out_width, panels = (s->out_channels + 16 * NV - 1) / (16 * NV);
+    const int block = s->in_channels <= BLOCKED_MAX_INPUTS ? BLOCK_BYTES / (4 * s->in_channels) / MR * MR : pixels;
+    for (int begin = 0; begin < pixels; begin += block) {
+        const int end = begin + block < pixels ? begin + block : pixels;
+        for (int j = 0; j < panels; j++) panel_avx512(s, j, begin, end, packed, bias, x, y, sums);
     }
 }
 #endif
