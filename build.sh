@@ -192,7 +192,7 @@ bench() {
   python_venv numpy onnx onnxruntime
   OPENBLAS_CORETYPE=$core Tests/Benchmarks/paper_vs_onnxruntime.sh "$bin" .build/fixtures-venv/bin/python 3
   echo "== inference engine (float and int8) against onnxruntime, and int8 kernel throughput per family"
-  OPENBLAS_CORETYPE=$core Tests/Benchmarks/engine_vs_onnxruntime.sh "$bin" .build/fixtures-venv/bin/python edge,paper 7
+  OPENBLAS_CORETYPE=$core Tests/Benchmarks/engine_vs_onnxruntime.sh "$bin" .build/fixtures-venv/bin/python edge,paper 5 5
   Tests/Benchmarks/int8_kernels_bench.sh
   echo "== training step, edge, batch 20: ours against JAX (same network, same threads, alternating rounds)"
   python_venv "${JAX_PACKAGES[@]}"
