@@ -178,11 +178,12 @@ public final class FloatBranch: @unchecked Sendable {
                     let row = rows + (oy * s.outWidth + ox) * k
                     for ky in 0..<s.kernel {
                         let iy = oy * s.stride - s.padding + ky * s.dilation
-                        let line = x + iy * s.width, taps = row + ky * s.kernel
+                        let taps = row + ky * s.kernel
                         guard iy >= 0 && iy < s.height else {
                             taps.update(repeating: 0, count: s.kernel)
                             continue
                         }
+                        let line = x + iy * s.width
                         for kx in 0..<s.kernel {
                             let ix = ox * s.stride - s.padding + kx * s.dilation
                             taps[kx] = ix >= 0 && ix < s.width ? line[ix] : 0
