@@ -87,6 +87,7 @@ struct SynthCommand: ParsableCommand {
         try interruption.install()
         for stale in PartialScanCleanup.removeStale(in: out) { Console.out("removed \(stale): left by an interrupted run\n") }
         let index = out + "/dataset.json"
+        let speech = try Self.parseSpeechFraction(speechFraction)
         for scan in first..<(first + scans) {
             let name = String(format: "scan-%03d", scan)
             let path = out + "/" + name
@@ -100,8 +101,8 @@ struct SynthCommand: ParsableCommand {
             }
             var mix = NarrationMix()
             mix.voices = voices
-            mix.speechFraction = try Self.parseSpeechFraction(speechFraction)
-            mix.repeatsChatter = mix.speechFraction.upperBound > NarrationMix().speechFraction.upperBound
+            mix.speechFraction = speech
+            mix.repeatsChatter = speech.upperBound > NarrationMix().speechFraction.upperBound
             let generator = SessionGenerator(duration: minutes * 60, seed: scanSeed, mix: mix, jpegQuality: quality)
             interruption.writing(path + ".partial-\(getpid())")
             let report = try generator.generate(to: path)
