@@ -275,7 +275,8 @@ def frame_on_screen(screen, rect, frame_w, frame_h, src_w, src_h):
 def judge(session, moments_path, screens, frame_w, frame_h, alpha, model):
     """Each screen is judged for the frame it shows (read from the replay's stamp):
     - named: screens showing a frame of the stretch where the host's map peaks on the named
-      structure must show heat (smoothed peak >= 48/255) peaking on that structure's outline
+      structure and showing a heatmap (smoothed peak >= 48/255; fainter is the fade-out after
+      the box's speech gate closed, not judged) must have its peak on that structure's outline
       in that frame: inside it, or close enough that the map cell holding the peak overlaps
       it (less than half a cell diagonal away: the map has one value per cell and the
       pointing game counts that overlap as a hit; the bilinear blend moves the on-screen
@@ -323,8 +324,14 @@ def judge(session, moments_path, screens, frame_w, frame_h, alpha, model):
             if not window[0] <= shown <= window[1]:
                 print(f"INFO {name}: shows frame {frame} ({shown:.2f} s), outside {window[0]:.2f}-{window[1]:.2f} s: not judged")
                 continue
-            judged += 1
             peak, share, (sx, sy), _ = look(screen, frame_w, frame_h, alpha)
+            if m["kind"] == "named" and peak < 48:
+                # No heatmap drawn (the box's speech gate closed, or the 0.8 s fade-out at a
+                # moment's edge): where its faint remainder peaks says nothing about pointing.
+                # A box that never draws still fails: each moment and all together need judged screens.
+                print(f"INFO {name}: shows frame {frame} ({shown:.2f} s), no heatmap drawn (peak heat {peak:.0f}/255 < 48): not judged")
+                continue
+            judged += 1
             # Screen -> the box's captured frame -> the recording's frame (the replay scaled it).
             ox, oy = (sx - rx) * src_w / rw, (sy - ry) * src_h / rh
             annotated = screen.copy()
@@ -334,7 +341,7 @@ def judge(session, moments_path, screens, frame_w, frame_h, alpha, model):
                 near = min((distance_to(p, ox, oy) for p in polygons), default=np.inf)
                 for outline in polygons:
                     draw_polygon(annotated, [(rx + x * rw / src_w, ry + y * rh / src_h) for x, y in outline], (0, 255, 0))
-                ok = (hit or near < tolerance) and peak >= 48
+                ok = hit or near < tolerance
                 detail = (f"peak heat {peak:.0f}/255 at ({ox:.0f}, {oy:.0f}), "
                           + ("inside" if hit else f"{near:.0f} px outside (half a cell diagonal: {tolerance:.0f} px)") + f" the {m['structure']} outline")
             else:
