@@ -8,6 +8,7 @@
 #   ./build.sh package   out/deb/showtell_VERSION_ARCH.deb (release, static Swift runtime)
 #   ./build.sh board-systemd  the package on a systemd boot of the virtual board (QEMU, cached Debian rootfs)
 #   ./build.sh prep-data  phantom train/held-out datasets and their prepared clip indexes (showtell prep)
+#   ./build.sh adapt-asr  pocketsphinx's acoustic model MAP-adapted to the training voices (prep-data runs it; ~8 min)
 #   ./build.sh fuzz [SECONDS [TARGET...]]  every parser under libFuzzer + ASan, SECONDS each (default 120)
 #   ./build.sh fuzz-ci   the test command's reproducible fuzzing (fixed seed and input counts)
 #   ./build.sh soak [MINUTES]  the daemon for MINUTES (default 60) with control clients; CSV, slopes, plot
@@ -25,7 +26,7 @@ APT_PACKAGES=(
   qemu-system-x86 busybox-static cpio kmod
   gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user
   dpkg-dev mmdebstrap e2fsprogs
-  libpocketsphinx-dev pocketsphinx-en-us
+  libpocketsphinx-dev pocketsphinx-en-us pocketsphinx sphinxbase-utils sphinxtrain
 )
 
 deps() {
@@ -121,6 +122,9 @@ tests() {
   jax_roundtrip "$release/showtell"
   # `showtell model export --onnx` run by onnxruntime: golden values and JAX's outputs within 1e-4.
   onnx_check "$release/showtell" .build/e2e/synth/scan-000
+  # Acoustic adaptation end to end at a small scale (30 utterances, one round: about 10 s), then
+  # prep of the 2-minute session with the adapted model (`./build.sh adapt-asr` is the full run).
+  adapt_check "$release/showtell" .build/e2e/synth/scan-000
   # The appliance daemon on the virtual board: vivid -> showtelld -> DRM, faults injected.
   board/qemu-x86_64/e2e-appliance.sh "$release" .build/e2e
   # The heatmap on screen: a held-out phantom scan replayed into vivid and snd-aloop, the
@@ -178,6 +182,14 @@ onnx_check() {  # SHOWTELL_BIN SESSION: the shipped bundle, a tiny untrained one
   done
 }
 
+adapt_check() {  # SHOWTELL_BIN SESSION
+  python_venv numpy scipy
+  rm -rf .build/adapt-check && mkdir -p .build/adapt-check
+  .build/fixtures-venv/bin/python models/tools/adapt_acoustic_model.py --out .build/adapt-check/model --utterances 30 --iterations 1 --seed 3
+  "$1" prep "$2" --acoustic-model .build/adapt-check/model --out .build/adapt-check/prep --quiet
+  [ -f .build/adapt-check/prep/prep.json ] || { echo "adapt check: prep with the adapted model wrote no prep.json"; exit 1; }
+}
+
 # Every number the README quotes, from a release build, on this machine.
 bench() {
   deps
@@ -204,6 +216,10 @@ bench() {
   "$bin/showtell" bench appliance --session out/bench/scan-000 --minutes 10
   echo "== data preparation (showtell prep: diarization, pocketsphinx, keywords, clips), one core"
   "$bin/showtell" bench prep --session out/bench/scan-000 --repetitions 3
+  local adapted=${DATA:-out/data}/asr-adapted
+  if [ -f "$adapted/adaptation.json" ]; then
+    "$bin/showtell" bench prep --session out/bench/scan-000 --repetitions 3 --acoustic-model "$adapted"
+  fi
 }
 
 # Fuzzing (Tests/Fuzz): one libFuzzer executable over every parser that reads outside data,
@@ -337,19 +353,31 @@ board_systemd() {
   board/qemu-x86_64/systemd/systemd-boot-test.sh "$deb" .build/board-systemd/run
 }
 
+# pocketsphinx's acoustic model MAP-adapted to the training voices in a room
+# (models/tools/adapt_acoustic_model.py: espeak-ng with the training voice pool speaking general
+# English and keyword forms; about 8 minutes on one core). DATA=/path overrides out/data; the
+# model goes to $DATA/asr-adapted and is kept once complete.
+adapt_asr() {
+  python_venv numpy scipy
+  local data=${DATA:-out/data}
+  mkdir -p "$data"
+  [ -f "$data/asr-adapted/adaptation.json" ] || .build/fixtures-venv/bin/python models/tools/adapt_acoustic_model.py --out "$data/asr-adapted"
+}
+
 # The training data of the self-supervised model: phantom scans (train voices and held-out
-# voices, disjoint), each prepared by `showtell prep` (diarization, pocketsphinx, keywords,
-# clip index + report against the ground truth). DATA=/path overrides out/data.
+# voices, disjoint), each prepared by `showtell prep` (diarization, pocketsphinx with the adapted
+# acoustic model, keywords, clip index + report against the ground truth). DATA=/path overrides out/data.
 prep_data() {
   deps
+  adapt_asr
   swift build -c release --product showtell
   local bin; bin="$(swift build -c release --show-bin-path)"
   local data=${DATA:-out/data}
   mkdir -p "$data"
   [ -f "$data/train/dataset.json" ] || "$bin/showtell" synth --out "$data/train" --scans 10 --minutes 2.5 --seed 100 --voices train
   [ -f "$data/heldout/dataset.json" ] || "$bin/showtell" synth --out "$data/heldout" --scans 3 --minutes 3 --seed 900 --voices heldout
-  "$bin/showtell" prep "$data"/train/scan-* --out "$data/prep-train"
-  "$bin/showtell" prep "$data"/heldout/scan-* --out "$data/prep-heldout"
+  "$bin/showtell" prep "$data"/train/scan-* --acoustic-model "$data/asr-adapted" --out "$data/prep-train"
+  "$bin/showtell" prep "$data"/heldout/scan-* --acoustic-model "$data/asr-adapted" --out "$data/prep-heldout"
   echo "reports: $data/prep-train/prep-report.md $data/prep-heldout/prep-report.md"
 }
 
@@ -399,6 +427,7 @@ case "${1:-}" in
   board-systemd) board_systemd ;;
   board-heatmap) board_heatmap ;;
   prep-data) prep_data ;;
+  adapt-asr) adapt_asr ;;
   eval-dev) eval_dev ;;
   eval-full) eval_full ;;
   fuzz) shift; fuzz "$@" ;;

@@ -1,3 +1,4 @@
+import Foundation
 import Platform
 @testable import PhantomScan
 import Testing
@@ -21,5 +22,20 @@ import Testing
             }
             #expect(Set(voices.values.map(\.name)).count == voices.count)
         }
+    }
+
+    /// The acoustic model's adaptation speech (models/tools/adapt_acoustic_model.py) must use the
+    /// training pool only, or the held-out voices' keyword figures would not be held out.
+    @Test func acousticAdaptationUsesTheTrainingPool() throws {
+        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+            .appendingPathComponent("../../models/tools/adapt_acoustic_model.py").standardized
+        let text = try String(contentsOf: script, encoding: .utf8)
+        func list(_ name: String) -> [String]? {
+            guard let line = text.split(separator: "\n").first(where: { $0.hasPrefix(name + " = [") }) else { return nil }
+            return line.split(separator: "[")[1].split(separator: "]")[0].split(separator: ",")
+                .map { $0.trimmingCharacters(in: .whitespaces).trimmingCharacters(in: CharacterSet(charactersIn: "\"")) }
+        }
+        #expect(list("TRAIN_ACCENTS") == VoicePool.train.accents)
+        #expect(list("TRAIN_VARIANTS") == VoicePool.train.variants)
     }
 }

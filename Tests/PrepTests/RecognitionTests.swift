@@ -71,5 +71,18 @@ struct RecognitionTests {
         #expect {
             _ = try SpeechRecognizer(languageModel: "/nonexistent/lm.arpa")
         } throws: { "\($0)".contains("/nonexistent/lm.arpa") }
+        // An acoustic model folder without its mixture weights (an interrupted adaptation, say)
+        // is refused by name before pocketsphinx starts, not with ps_init's generic failure.
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("am-\(UUID().uuidString)").path
+        try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        for name in ["mdef", "means", "variances", "transition_matrices"] {
+            FileManager.default.createFile(atPath: folder + "/" + name, contents: Data([0]))
+        }
+        var settings = SpeechRecognizer.Settings()
+        settings.acousticModel = folder
+        #expect {
+            _ = try SpeechRecognizer(languageModel: "/nonexistent/lm.arpa", settings: settings)
+        } throws: { "\($0)".contains(folder + "/mixture_weights") && "\($0)".contains("adapt-asr") }
     }
 }

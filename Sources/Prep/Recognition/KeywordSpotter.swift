@@ -104,7 +104,7 @@ public final class KeywordSpotter {
         do { try FileIO.writeAtomically(keyphraseFile, Array(text.utf8)) } catch { throw Failure(message: "\(keyphraseFile): \(error)") }
         decoder = try PocketSphinxDecoder(
             options: ["-hmm", acousticModel, "-dict", pronunciations, "-kws", keyphraseFile, "-kws_plp", settings.phoneLoopProbability],
-            files: [("acoustic model", acousticModel + "/mdef"), ("pronouncing dictionary", pronunciations)],
+            files: PocketSphinxDecoder.acousticModelFiles(acousticModel) + [("pronouncing dictionary", pronunciations)],
             purpose: "keyword spotting")
     }
 

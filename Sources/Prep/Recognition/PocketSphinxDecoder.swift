@@ -14,7 +14,7 @@ final class PocketSphinxDecoder {
     /// - purpose: names the decoder in errors ("keyword spotting").
     init(options: [String], files: [(what: String, path: String)], purpose: String) throws(SpeechRecognizer.Failure) {
         for (what, path) in files where access(path, R_OK) != 0 {
-            throw SpeechRecognizer.Failure(message: "\(what) \(path) is not readable (install pocketsphinx-en-us: ./build.sh deps)")
+            throw SpeechRecognizer.Failure(message: "\(what) \(path) is not readable (Debian's model: install pocketsphinx-en-us with ./build.sh deps; an adapted one: ./build.sh adapt-asr)")
         }
         err_set_logfp(nil)
         let all = options + ["-samprate", String(SpeechRecognizer.sampleRate), "-logfn", "/dev/null"]
@@ -33,6 +33,13 @@ final class PocketSphinxDecoder {
         }
         cmd_ln_free_r(config)
         pointer = made
+    }
+
+    /// The files of a PTM acoustic model folder that pocketsphinx needs: Debian's keeps its mixture
+    /// weights 8-bit quantised (`sendump`), an adapted one (`adapt_acoustic_model.py`) as floats.
+    static func acousticModelFiles(_ folder: String) -> [(what: String, path: String)] {
+        let weights = access(folder + "/sendump", R_OK) == 0 ? "sendump" : "mixture_weights"
+        return ["mdef", "means", "variances", "transition_matrices", weights].map { ("acoustic model", folder + "/" + $0) }
     }
 
     deinit {

@@ -66,8 +66,8 @@ public final class SpeechRecognizer {
                       "-beam", settings.beam, "-wbeam", settings.wordBeam, "-pbeam", settings.phoneBeam,
                       "-maxhmmpf", String(settings.maxActiveHMMs), "-lw", settings.languageWeight,
                       "-bestpath", "yes", "-fwdflat", settings.flatPass ? "yes" : "no"],
-            files: [("acoustic model", settings.acousticModel + "/mdef"), ("pronouncing dictionary", dictionary),
-                    ("language model", languageModel)],
+            files: PocketSphinxDecoder.acousticModelFiles(settings.acousticModel)
+                + [("pronouncing dictionary", dictionary), ("language model", languageModel)],
             purpose: "speech recognition")
         logMath = ps_get_logmath(decoder.pointer)
     }

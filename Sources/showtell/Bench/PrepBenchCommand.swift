@@ -22,8 +22,13 @@ struct PrepBenchCommand: ParsableCommand {
     @Option(help: "Keyword dictionary (TOML).")
     var keywords = "models/keywords.toml"
 
+    @Option(help: "Acoustic model folder (default: Debian's pocketsphinx-en-us; ./build.sh adapt-asr makes the adapted one).")
+    var acousticModel: String?
+
     func run() throws {
         let dictionary = try KeywordDictionary.load(keywords)
+        var settings = PrepSettings()
+        if let acousticModel { settings.recognizer.acousticModel = acousticModel }
         var factors: [Double] = []
         var tenMinutes: [Double] = []
         var duration = 0.0
@@ -31,7 +36,7 @@ struct PrepBenchCommand: ParsableCommand {
             let out = NSTemporaryDirectory() + "showtell-bench-prep-\(getpid())-\(run)"
             defer { try? FileManager.default.removeItem(atPath: out) }
             let start = MonotonicClock.threadCPUNanoseconds()
-            let builder = try DatasetBuilder(output: out, keywords: dictionary, rebuild: true)
+            let builder = try DatasetBuilder(output: out, keywords: dictionary, settings: settings, rebuild: true)
             let stored = try builder.prepare([session], rebuild: true) { _, _, _ in }
             try builder.writeIndex(stored)
             let cpu = Double(MonotonicClock.threadCPUNanoseconds() - start) * 1e-9

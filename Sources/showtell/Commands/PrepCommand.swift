@@ -45,6 +45,8 @@ struct PrepCommand: ParsableCommand {
     @Option(help: "Diarization: average-linkage stopping distance.")
     var speakerThreshold: Float?
 
+    @Option(help: "Acoustic model folder for both recognition passes (default: Debian's pocketsphinx-en-us; `showtell adapt-asr` writes an adapted one).")
+    var acousticModel: String?
     @Option(help: "Recogniser beam (pocketsphinx -beam, e.g. 1e-40).")
     var beam: String?
 
@@ -68,6 +70,7 @@ struct PrepCommand: ParsableCommand {
         if let vocabulary { settings.languageModel.vocabularySize = vocabulary }
         if let minConfidence { settings.recognizer.minimumConfidence = minConfidence }
         if let speakerThreshold { settings.diarization.threshold = speakerThreshold }
+        if let acousticModel { settings.recognizer.acousticModel = acousticModel }
         if let beam { settings.recognizer.beam = beam; settings.recognizer.phoneBeam = beam }
         if let languageWeight { settings.recognizer.languageWeight = languageWeight }
         if let keywordBoost { settings.languageModel.keywordLog10Probability = keywordBoost }
