@@ -24,6 +24,7 @@ matrices, each round starting from the previous one.
 
 Usage (./build.sh adapt-asr runs it; about 6 minutes on one core for 1600 utterances):
     python3 models/tools/adapt_acoustic_model.py --out DIR [--utterances 1600] [--iterations 2] [--seed 5]
+        [--keyword-sampling form|anatomy] [--keywords-per-utterance 1,2]   (README "prep": what each gave)
     showtell prep SESSIONS... --acoustic-model DIR --out DATASET
 Needs: espeak-ng, sphinxbase-utils (sphinx_fe), sphinxtrain (bw, map_adapt), pocketsphinx
 (pocketsphinx_mdef_convert), pocketsphinx-en-us; numpy and scipy. Deterministic for a seed.
@@ -81,11 +82,12 @@ def read_keywords(path, cmu):
         for p in [phones] if isinstance(phones, str) else phones:
             if p not in cmu.setdefault(word.lower(), []):
                 cmu[word.lower()].append(p)
-    forms = sorted({form.lower() for spoken in table.get("anatomy", {}).values() for form in spoken})
-    sayable = [f for f in forms if all(w in cmu for w in f.split())]
-    if not sayable:
+    groups = [sorted({form.lower() for form in spoken if all(w in cmu for w in form.lower().split())})
+              for _, spoken in sorted(table.get("anatomy", {}).items())]
+    groups = [g for g in groups if g]
+    if not groups:
         fail(f"{path}: no keyword form the dictionary can pronounce")
-    return sayable
+    return groups
 
 
 def general_words(word_vectors, cmu, count):
@@ -119,7 +121,12 @@ def through_a_room(speech, rng):
 
 
 def synthesise(args, work, cmu):
-    keyword_forms = read_keywords(args.keywords, cmu)
+    groups = read_keywords(args.keywords, cmu)
+    keyword_forms = sorted({form for group in groups for form in group})
+    # "form": every spoken form equally often (anatomies with many synonyms get more);
+    # "anatomy": an anatomy first, then one of its forms (short single forms such as "nose" more often).
+    pick_keyword = (lambda: rnd.choice(rnd.choice(groups))) if args.keyword_sampling == "anatomy" else (lambda: rnd.choice(keyword_forms))
+    counts = list(range(args.keywords_per_utterance[0], args.keywords_per_utterance[1] + 1))
     vocabulary = general_words(args.word_vectors, cmu, args.vocabulary)
     rnd = random.Random(args.seed)
     rng = np.random.default_rng(args.seed)
@@ -127,8 +134,8 @@ def synthesise(args, work, cmu):
     ids, lines, used = [], [], set()
     for i in range(args.utterances):
         words = [rnd.choice(vocabulary) for _ in range(rnd.randint(5, 9))]
-        for _ in range(rnd.choice([1, 1, 2])):
-            words.insert(rnd.randint(0, len(words)), rnd.choice(keyword_forms))
+        for _ in range(rnd.choice([1, 1, 2] if counts == [1, 2] else counts)):
+            words.insert(rnd.randint(0, len(words)), pick_keyword())
         text = " ".join(words)
         voice = f"{rnd.choice(TRAIN_ACCENTS)}+{rnd.choice(TRAIN_VARIANTS)}"
         uid = f"u{i:05d}"
@@ -236,12 +243,19 @@ def main():
     parser.add_argument("--seed", type=int, default=5)
     parser.add_argument("--vocabulary", type=int, default=2500, help="general words drawn from")
     parser.add_argument("--keywords", default="models/keywords.toml")
+    parser.add_argument("--keyword-sampling", choices=["form", "anatomy"], default="form",
+                        help="draw keyword forms uniformly, or an anatomy first and then one of its forms")
+    parser.add_argument("--keywords-per-utterance", type=lambda v: tuple(int(x) for x in v.split(",")), default=(1, 2),
+                        metavar="MIN,MAX", help="keyword forms inserted per utterance (default 1,2: one twice as often as two)")
     parser.add_argument("--word-vectors", default="models/glove-6b-50d-showtell.txt")
     parser.add_argument("--base", default=BASE_MODEL, help="pocketsphinx PTM model folder")
     parser.add_argument("--keep-work", action="store_true")
     args = parser.parse_args()
     if args.utterances < 1 or args.iterations < 1:
         fail("--utterances and --iterations must be at least 1")
+    counts = args.keywords_per_utterance
+    if len(counts) != 2 or not 0 <= counts[0] <= counts[1]:
+        fail(f"--keywords-per-utterance {','.join(map(str, counts))}: give MIN,MAX with 0 <= MIN <= MAX (e.g. 1,2)")
     for tool in ["espeak-ng", "sphinx_fe", "pocketsphinx_mdef_convert", f"{SPHINXTRAIN}/bw", f"{SPHINXTRAIN}/map_adapt"]:
         if shutil.which(tool) is None:
             fail(f"{tool} is missing (./build.sh deps installs espeak-ng, sphinxbase-utils, pocketsphinx, sphinxtrain)")
@@ -280,6 +294,7 @@ def main():
               "iterations": args.iterations, "utterances": args.utterances, "unaligned_per_round": ignored,
               "seed": args.seed, "voices": {"accents": TRAIN_ACCENTS, "variants": TRAIN_VARIANTS},
               "room_share": 0.8, "text": "random general-English word sequences + keyword forms", **corpus,
+              "keyword_sampling": args.keyword_sampling, "keywords_per_utterance": list(args.keywords_per_utterance),
               "keywords": args.keywords, "word_vectors": args.word_vectors}
     with open(f"{staged}/adaptation.json", "w") as f:
         json.dump(report, f, indent=2)
