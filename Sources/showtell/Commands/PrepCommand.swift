@@ -45,7 +45,7 @@ struct PrepCommand: ParsableCommand {
     @Option(help: "Diarization: average-linkage stopping distance.")
     var speakerThreshold: Float?
 
-    @Option(help: "Acoustic model folder for both recognition passes (default: Debian's pocketsphinx-en-us; `showtell adapt-asr` writes an adapted one).")
+    @Option(help: "Acoustic model folder for both recognition passes (default: Debian's pocketsphinx-en-us; `./build.sh adapt-asr` writes one adapted to the training voices).")
     var acousticModel: String?
     @Option(help: "Recogniser beam (pocketsphinx -beam, e.g. 1e-40).")
     var beam: String?
