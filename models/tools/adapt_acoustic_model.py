@@ -37,7 +37,7 @@ import scipy.io.wavfile as wavfile
 import scipy.signal as signal
 
 # PhantomScan VoicePool.train (Sources/PhantomScan/Narration/VoiceCasting.swift): every accent and
-# variant except the held-out ones. Tests/PrepTests/AcousticAdaptationVoicesTests.swift compares.
+# variant except the held-out ones. Tests/PhantomScanTests/VoicePoolTests.swift compares.
 TRAIN_ACCENTS = ["en", "en-us", "en-gb-x-rp", "en-gb-x-gbclan", "en-gb-x-gbcwmd", "en-us-nyc"]
 TRAIN_VARIANTS = ["f1", "f2", "f3", "m1", "m2", "m3", "m5", "m7"]
 
@@ -123,18 +123,21 @@ def through_a_room(speech, rng):
 def synthesise(args, work, cmu):
     groups = read_keywords(args.keywords, cmu)
     keyword_forms = sorted({form for group in groups for form in group})
-    # "form": every spoken form equally often (anatomies with many synonyms get more);
-    # "anatomy": an anatomy first, then one of its forms (short single forms such as "nose" more often).
-    pick_keyword = (lambda: rnd.choice(rnd.choice(groups))) if args.keyword_sampling == "anatomy" else (lambda: rnd.choice(keyword_forms))
-    counts = list(range(args.keywords_per_utterance[0], args.keywords_per_utterance[1] + 1))
     vocabulary = general_words(args.word_vectors, cmu, args.vocabulary)
     rnd = random.Random(args.seed)
     rng = np.random.default_rng(args.seed)
+    # "form": every spoken form equally often (anatomies with many synonyms get more);
+    # "anatomy": an anatomy first, then one of its forms (short single forms such as "nose" more often).
+    pick_keyword = (lambda: rnd.choice(rnd.choice(groups))) if args.keyword_sampling == "anatomy" else (lambda: rnd.choice(keyword_forms))
+    # 1,2 keeps the original draw (one keyword twice as often as two: seed-5 models stay
+    # byte-identical); other ranges are uniform.
+    low, high = args.keywords_per_utterance
+    counts = [1, 1, 2] if (low, high) == (1, 2) else list(range(low, high + 1))
     os.makedirs(f"{work}/wav", exist_ok=True)
     ids, lines, used = [], [], set()
     for i in range(args.utterances):
         words = [rnd.choice(vocabulary) for _ in range(rnd.randint(5, 9))]
-        for _ in range(rnd.choice([1, 1, 2] if counts == [1, 2] else counts)):
+        for _ in range(rnd.choice(counts)):
             words.insert(rnd.randint(0, len(words)), pick_keyword())
         text = " ".join(words)
         voice = f"{rnd.choice(TRAIN_ACCENTS)}+{rnd.choice(TRAIN_VARIANTS)}"
