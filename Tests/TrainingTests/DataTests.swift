@@ -102,6 +102,29 @@ import Testing
         #expect(aware.pick[0] != 1 && aware.pick[1] != 0)
     }
 
+    /// Keyword context: a clip naming what was named near a frame (same scan, within the
+    /// window) is not that frame's negative; outside the window, or in another scan, it is.
+    @Test func keywordContextKeepsNeighbouringNamesOffNegatives() {
+        let clips = [ClipRecord(session: 0, time: 10, words: ["heart"]), ClipRecord(session: 0, time: 13, words: ["spine"]),
+                     ClipRecord(session: 1, time: 0, words: ["spine"]), ClipRecord(session: 1, time: 20, words: ["heart"]),
+                     ClipRecord(session: 0, time: 30, words: ["femur"])]
+        let anatomies: [Set<String>] = [["heart"], ["spine"], ["spine"], ["heart"], ["femur"]]
+        let policy = NegativePolicy(keywordAware: true, keywordContext: 4)
+        let contexts = policy.contexts(clips, anatomies: anatomies)
+        #expect(contexts[0] == ["heart", "spine"] && contexts[1] == ["heart", "spine"])
+        #expect(contexts[2] == ["spine"] && contexts[4] == ["femur"])  // 20 s apart: not context
+        #expect(NegativePolicy(keywordAware: true).contexts(clips, anatomies: anatomies) == anatomies)
+        var r = RandomSource(seed: 2)
+        let mask = BatchBuilder.negatives(for: clips, anatomies: anatomies, contexts: contexts, policy: policy, random: &r).mask
+        let n = clips.count
+        #expect(mask[0 * n + 2] == 0)  // the heart's frame may show the spine named 3 s later: not a negative
+        #expect(mask[2 * n + 0] == 1)  // the other scan's spine frame had no heart named near it
+        #expect(mask[0 * n + 4] == 1 && mask[4 * n + 0] == 1)  // femur vs heart: negatives both ways
+        var plain = RandomSource(seed: 2)
+        let without = BatchBuilder.negatives(for: clips, anatomies: anatomies, policy: NegativePolicy(keywordAware: true), random: &plain).mask
+        #expect(without[0 * n + 2] == 1)
+    }
+
     /// Masking zeroes whole frequency rows and whole time columns, no more than asked, and
     /// leaves every other value as it was; the same random stream gives the same masks.
     @Test func spectrogramMaskingZeroesBandsOnly() {
@@ -222,6 +245,54 @@ import Testing
         #expect(quadrantsSeen.count == 4, "the own quadrant is drawn at random")
         _ = builder.fill(model, indices: [1, 6], random: &random, augment: false)
         #expect((0..<(24 * 24)).allSatisfy { model.videoInput[$0] == 2 }, "scored frames are whole")
+    }
+
+    /// A full-scale mosaic keeps the four frames at their size in an image of twice the
+    /// side (the map doubles too): the own quadrant is the stored frame pixel for pixel.
+    @Test func fullScaleMosaicKeepsFramesAtTheirSize() throws {
+        struct PatternSource: ClipSource {
+            let clips = (0..<8).map { ClipRecord(session: $0 % 4, time: Double($0) * 3, words: ["alpha"]) }
+            let sessionNames = ["s0", "s1", "s2", "s3"]
+            let frameSize = 24, spectrogramSize = 16, framesPerClip = 1
+            func loadFrame(clip index: Int, frame: Int, into output: UnsafeMutablePointer<Float>) {
+                for i in 0..<(24 * 24) { output[i] = Float(index * 1000 + i) }
+            }
+            func loadSpectrogram(clip index: Int, into output: UnsafeMutablePointer<Float>) { output.update(repeating: 0, count: 256) }
+        }
+        var c = ModelTests.toyConfiguration(.vaSpatial, batch: 2)
+        c.framesPerClip = 1
+        c.frameMosaic = FrameMosaic(probability: 0.3, fullScale: true)
+        #expect(c.frameMosaic?.probability == 1 && c.trainingImageSide == 48)
+        let source = PatternSource()
+        let builder = BatchBuilder(source: source, vectors: TrainingRun.syntheticVectors(),
+                                   keywords: KeywordDictionary(forms: ["alpha": ["alpha"]]), configuration: c)
+        let model = try TrainingModel(c, wordDimension: 16)
+        let plain = try TrainingModel(ModelTests.toyConfiguration(.vaSpatial, batch: 2), wordDimension: 16)
+        #expect(model.mapSide == 2 * plain.mapSide)
+        var random = RandomSource(seed: 9)
+        var quadrantsSeen = Set<Int>()
+        for _ in 0..<12 {
+            _ = builder.fill(model, indices: [1, 6], random: &random)
+            for (slot, clip) in [1, 6].enumerated() {
+                let image = model.videoInput + slot * 48 * 48
+                // Quadrant q holds clip k's frame exactly: pixel (y, x) = k·1000 + y·24 + x.
+                let owners = (0..<4).map { q in Int(image[(q / 2) * 24 * 48 + (q % 2) * 24]) / 1000 }
+                for q in 0..<4 {
+                    for y in 0..<24 {
+                        for x in 0..<24 {
+                            #expect(image[((q / 2) * 24 + y) * 48 + (q % 2) * 24 + x] == Float(owners[q] * 1000 + y * 24 + x))
+                        }
+                    }
+                }
+                let own = owners.indices.filter { owners[$0] == clip }
+                #expect(own.count == 1, "the clip's own frame fills exactly one quadrant: \(owners)")
+                quadrantsSeen.formUnion(own)
+                for owner in owners where owner != clip {
+                    #expect(source.clips[owner].session != source.clips[clip].session)
+                }
+            }
+        }
+        #expect(quadrantsSeen.count == 4, "the own quadrant is drawn at random")
     }
 
     /// Augmentation is for training batches only: maps scored against ground truth see the

@@ -13,6 +13,8 @@ public struct BatchBuilder: Sendable {
     public let keywordFlags: [[Bool]]
     /// Per clip, the canonical anatomies its recognised words name (keyword-aware negatives).
     public let anatomies: [Set<String>]
+    /// Per clip, what its frame may show by the words around it (`NegativePolicy.keywordContext`).
+    public let contexts: [Set<String>]
     /// Per recording, the live-image mask [frameSize²] (nil without `liveImageMask`).
     public let liveMasks: [[Float]]?
 
@@ -32,6 +34,7 @@ public struct BatchBuilder: Sendable {
         wordIDs = ids
         keywordFlags = flags
         anatomies = named
+        contexts = configuration.negatives.contexts(source.clips, anatomies: named)
         liveMasks = configuration.liveImageMask.map { Self.liveMasks(source, spec: $0, side: configuration.frameSize) }
     }
 
@@ -78,15 +81,17 @@ public struct BatchBuilder: Sendable {
     /// For each row i: one random valid negative column (or -1), and the [N, N] mask of all
     /// valid negatives. Never the positive, never a clip of the same scan closer than the
     /// policy's minimum shift; with a keyword-aware policy, never a clip naming a common
-    /// anatomy (`anatomies[i]`: what clip i's words name; empty sets share nothing).
-    public static func negatives(for clips: [ClipRecord], anatomies: [Set<String>], policy: NegativePolicy,
-                                 random: inout RandomSource) -> (pick: [Int], mask: [Float]) {
+    /// anatomy (`anatomies[i]`: what clip i's words name; empty sets share nothing), and never
+    /// a clip j naming something clip i's frame may show (`contexts[i]`, default `anatomies`).
+    public static func negatives(for clips: [ClipRecord], anatomies: [Set<String>], contexts: [Set<String>]? = nil,
+                                 policy: NegativePolicy, random: inout RandomSource) -> (pick: [Int], mask: [Float]) {
         let n = clips.count
-        precondition(anatomies.count == n, "one anatomy set per clip")
+        let contexts = contexts ?? anatomies
+        precondition(anatomies.count == n && contexts.count == n, "one anatomy set per clip")
         var mask = [Float](repeating: 0, count: n * n), pick = [Int](repeating: -1, count: n)
         for i in 0..<n {
             var candidates = [Int]()
-            for j in 0..<n where j != i && policy.isNegative(clips[i], clips[j], sharedKeyword: !anatomies[i].isDisjoint(with: anatomies[j])) {
+            for j in 0..<n where j != i && policy.isNegative(clips[i], clips[j], sharedKeyword: !contexts[i].isDisjoint(with: anatomies[j])) {
                 mask[i * n + j] = 1
                 candidates.append(j)
             }
@@ -102,24 +107,26 @@ public struct BatchBuilder: Sendable {
         let c = configuration, n = c.batch, f = c.framesPerClip
         precondition(indices.count == n, "batch of \(indices.count) clips, model expects \(n)")
         let frameArea = c.frameSize * c.frameSize, spectrogramArea = c.spectrogramSize * c.spectrogramSize
+        let imageSide = c.trainingImageSide, imageArea = imageSide * imageSide
+        let fullScale = c.frameMosaic?.fullScale ?? false
         var swapped = [Bool](repeating: false, count: n)
         var warpScratch = [Float](repeating: 0, count: augment && c.spectrogramWarp != nil ? spectrogramArea : 0)
-        var tile = [Float](repeating: 0, count: augment && c.frameMosaic != nil ? frameArea : 0)
+        var tile = [Float](repeating: 0, count: (augment || fullScale) && c.frameMosaic != nil ? frameArea : 0)
         for (slot, clip) in indices.enumerated() {
             // Mosaic: the clip's quadrant and three clips of other recordings for the rest.
             var mosaic: (quadrant: Int, others: [Int])?
-            if augment, let m = c.frameMosaic, random.chance(m.probability) {
+            if augment || fullScale, let m = c.frameMosaic, fullScale || random.chance(m.probability) {
                 let session = source.clips[clip].session
                 var others: [Int] = []
                 for _ in 0..<64 where others.count < 3 {
                     let other = random.index(source.clips.count)
                     if source.clips[other].session != session { others.append(other) }
                 }
-                if others.count == 3 { mosaic = (random.index(4), others) }
+                if others.count == 3 { mosaic = (augment ? random.index(4) : 0, others) }
             }
             for frame in 0..<f {
                 // With one frame per clip the first stored frame is used.
-                let image = model.videoInput + (slot * f + frame) * frameArea
+                let image = model.videoInput + (slot * f + frame) * imageArea
                 let stored = min(frame, source.framesPerClip - 1)
                 func load(_ index: Int, into target: UnsafeMutablePointer<Float>) {
                     source.loadFrame(clip: index, frame: stored, into: target)
@@ -130,13 +137,20 @@ public struct BatchBuilder: Sendable {
                         let quadrants = [mosaic.quadrant] + (0..<4).filter { $0 != mosaic.quadrant }
                         for (quadrant, index) in zip(quadrants, [clip] + mosaic.others) {
                             load(index, into: t.baseAddress!)
-                            FrameMosaic.place(t.baseAddress!, quadrant: quadrant, side: c.frameSize, into: image)
+                            c.frameMosaic!.place(t.baseAddress!, quadrant: quadrant, side: c.frameSize, into: image)
                         }
+                    }
+                } else if fullScale {
+                    // A single-scan source: the clip alone, top left, on black.
+                    image.update(repeating: 0, count: imageArea)
+                    tile.withUnsafeMutableBufferPointer { t in
+                        load(clip, into: t.baseAddress!)
+                        c.frameMosaic!.place(t.baseAddress!, quadrant: 0, side: c.frameSize, into: image)
                     }
                 } else {
                     load(clip, into: image)
                 }
-                if augment { c.frameJitter?.apply(image, side: c.frameSize, random: &random) }
+                if augment { c.frameJitter?.apply(image, side: imageSide, random: &random) }
             }
             if let audio = model.audioInput {
                 source.loadSpectrogram(clip: clip, into: audio + slot * spectrogramArea)
@@ -160,7 +174,7 @@ public struct BatchBuilder: Sendable {
             }
         }
         let picked = Self.negatives(for: indices.map { source.clips[$0] }, anatomies: indices.map { anatomies[$0] },
-                                    policy: c.negatives, random: &random)
+                                    contexts: indices.map { contexts[$0] }, policy: c.negatives, random: &random)
         return BatchInputs(negatives: picked.pick, negativeMask: picked.mask, embeddings: embeddings, wordMask: mask, swapped: swapped)
     }
 }

@@ -43,13 +43,37 @@ public protocol ClipSource: Sendable {
 /// either: both frames may show it, so calling them non-corresponding teaches the model to
 /// tell scans apart rather than anatomy. The keywords come from the prep's ASR of the room
 /// audio (self-supervised input), not from any label.
+///
+/// `keywordContext` (seconds, keyword-aware only): what a frame may show is every anatomy
+/// the sonographer names within this many seconds of it in the same scan (a plane is held
+/// 2.5-8 s and several of its structures are named in turn), so a clip naming any of those is
+/// not a negative for it. Without it, the spine named 3 s after the heart on the same
+/// four-chamber view is a negative for the heart's frame: frames that look the same would
+/// have to be told apart by what is said about them.
 public struct NegativePolicy: Sendable, Equatable {
     public var minimumShift: Double
     public var keywordAware: Bool
+    public var keywordContext: Double
 
-    public init(minimumShift: Double = 2.0, keywordAware: Bool = false) {
+    public init(minimumShift: Double = 2.0, keywordAware: Bool = false, keywordContext: Double = 0) {
         self.minimumShift = minimumShift
         self.keywordAware = keywordAware
+        self.keywordContext = keywordContext
+    }
+
+    /// Per clip, the anatomies named by the clips of its scan within `keywordContext`
+    /// seconds (its own included); with 0, its own.
+    public func contexts(_ clips: [ClipRecord], anatomies: [Set<String>]) -> [Set<String>] {
+        guard keywordContext > 0 else { return anatomies }
+        var bySession = [Int: [Int]]()
+        for (index, clip) in clips.enumerated() where !anatomies[index].isEmpty { bySession[clip.session, default: []].append(index) }
+        return clips.enumerated().map { index, clip in
+            var context = anatomies[index]
+            for other in bySession[clip.session] ?? [] where abs(clips[other].time - clip.time) <= keywordContext {
+                context.formUnion(anatomies[other])
+            }
+            return context
+        }
     }
 
     /// `sharedKeyword`: the two clips' ASR words name a common anatomy.

@@ -79,7 +79,7 @@ public final class TrainingModel: @unchecked Sendable {
         self.wordDimension = wordDimension
         network = ShowTellNetwork(backbone: c.backbone, embeddingDimension: c.dimension, seed: c.seed)
         channels = c.backbone.outputChannels
-        mapSide = ShowTellNetwork.mapSize(c.backbone, input: c.frameSize)
+        mapSide = ShowTellNetwork.mapSize(c.backbone, input: c.trainingImageSide)
         cells = mapSide * mapSide
         let n = c.batch, d = c.dimension
         textGeometry = TextGeometry(batch: n, words: c.maxWords, wordDimension: wordDimension, hidden: c.textHidden,
@@ -104,7 +104,7 @@ public final class TrainingModel: @unchecked Sendable {
         _ = layout.parameter("order.bias", [1])
         heads = ParameterStore(layout)
 
-        video = network.video.makeActivations(batch: n * c.framesPerClip, height: c.frameSize, width: c.frameSize)
+        video = network.video.makeActivations(batch: n * c.framesPerClip, height: c.trainingImageSide, width: c.trainingImageSide)
         audio = c.variant.usesAudio
             ? network.audio.makeActivations(batch: n, height: c.spectrogramSize, width: c.spectrogramSize) : nil
 
@@ -160,7 +160,7 @@ public final class TrainingModel: @unchecked Sendable {
     func parameter(_ name: String) -> UnsafeMutablePointer<Float> { heads.pointer(heads.entry(named: name)!) }
     func gradient(_ name: String) -> UnsafeMutablePointer<Float> { heads.gradients + heads.entry(named: name)!.offset }
 
-    /// [N·F, 1, H, W]: clip n's frame f goes to image n·F + f.
+    /// [N·F, 1, H, W] (H = W = `trainingImageSide`): clip n's frame f goes to image n·F + f.
     public var videoInput: UnsafeMutablePointer<Float> { video.input.data }
     /// [N, 1, 256, 256] (nil for variants without audio).
     public var audioInput: UnsafeMutablePointer<Float>? { audio?.input.data }

@@ -59,10 +59,12 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Initial spatial fusion weight (default 1/sqrt(D)).") var fusionInit: Float?
     @Option(help: "Loss weights alpha,beta,gamma,delta (normalised to sum 1 over the variant's terms).") var weights: String?
     @Option(help: "Minimum time shift (s) for same-scan negatives.") var minShift = 2.0
+    @Option(help: "With --keyword-negatives: a clip naming anything named within this many seconds of a frame (same scan) is not its negative (0 = the frame's own words only).") var keywordContext = 0.0
     @Flag(help: "Clips whose ASR words name a common anatomy are not negatives of each other.") var keywordNegatives = false
     @Flag(help: "Train on the clips whose ASR words name an anatomy only.") var keywordClipsOnly = false
     @Flag(help: "Batches of neighbouring clips (one stretch of one scan: hard negatives) instead of random ones.") var consecutiveBatches = false
     @Option(help: "Share of training frames shown as a 2x2 mosaic: the clip's frame at half size in a random quadrant, three frames of other recordings in the rest (0 = off).") var mosaic = 0.0
+    @Flag(help: "With --mosaic 1: the mosaic's frames at full size (training images of twice the frame's side, 4x the video work), so anatomy is seen at the size the box sees it.") var mosaicFullScale = false
     @Option(help: "Vocal-tract-length perturbation of training clips: scale the frequency axis by a factor in [1-W, 1+W] (0 = off; 0.1 is usual).") var warpFrequency = 0.0
     @Option(help: "Tempo perturbation of training clips: scale the time axis about the window's centre by a factor in [1-W, 1+W] (0 = off).") var warpTime = 0.0
     @Option(help: "Spectrogram masking (SpecAugment) of training clips: widest band in bins/columns, two bands per axis (0 = off).") var specMask = 0
@@ -92,7 +94,16 @@ struct TrainCommand: ParsableCommand {
         guard alignAudioToText >= 0, alignAudioToText == 0 || variant == .full else {
             throw ValidationError("--align-audio-to-text needs --variant full (audio and text) and a weight of 0 or more")
         }
+        guard keywordContext >= 0, keywordContext == 0 || keywordNegatives else {
+            throw ValidationError("--keyword-context needs --keyword-negatives and 0 or more seconds")
+        }
         guard (0...1).contains(mosaic) else { throw ValidationError("--mosaic is a share of clips, from 0 to 1") }
+        guard !mosaicFullScale || mosaic == 1 else {
+            throw ValidationError("--mosaic-full-scale makes every training image a mosaic (one input size per batch): give --mosaic 1")
+        }
+        guard !mosaicFullScale || evaluate == nil else {
+            throw ValidationError("--evaluate scores maps of whole frames, and a --mosaic-full-scale model trains on mosaics: judge its bundle with `showtell eval localise` instead")
+        }
         guard (0..<0.5).contains(warpFrequency), (0..<0.5).contains(warpTime) else {
             throw ValidationError("--warp-frequency and --warp-time must be at least 0 and below 0.5 (a scale factor of 1 ± W)")
         }
@@ -116,12 +127,12 @@ struct TrainCommand: ParsableCommand {
         c.contrastive = contrastive
         c.temperature = temperature
         c.fusionInit = fusionInit
-        c.negatives = NegativePolicy(minimumShift: minShift, keywordAware: keywordNegatives)
+        c.negatives = NegativePolicy(minimumShift: minShift, keywordAware: keywordNegatives, keywordContext: keywordContext)
         c.consecutiveBatches = consecutiveBatches
         c.alignAudioToText = alignAudioToText
         if liveImageMask { c.liveImageMask = LiveImageMask() }
         if frameShift > 0 { c.frameJitter = FrameJitter(maxShift: frameShift) }
-        if mosaic > 0 { c.frameMosaic = FrameMosaic(probability: mosaic) }
+        if mosaic > 0 { c.frameMosaic = FrameMosaic(probability: mosaic, fullScale: mosaicFullScale) }
         if warpFrequency > 0 || warpTime > 0 { c.spectrogramWarp = SpectrogramWarp(frequency: warpFrequency, time: warpTime) }
         if specMask > 0 { c.spectrogramMasking = SpectrogramMasking(bands: 2, maxWidth: specMask) }
         if let weights {
