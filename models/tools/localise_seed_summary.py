@@ -1,12 +1,13 @@
 """Summarise `showtell eval localise` runs and their controls, one line per run.
 
-usage: python3 models/tools/localise_seed_summary.py EVAL_OUT_DIR...
+usage: python3 models/tools/localise_seed_summary.py [--per-anatomy] EVAL_OUT_DIR...
 
 Each EVAL_OUT_DIR is an `--out` folder of `showtell eval localise`; a run NAME is paired with
 its control NAME-ctl (made with --mismatched-audio) when present. Per run: the pointing game
 and gaze CC over the moments naming an anatomy on screen; with a control, its figures and a
 two-sided sign test over the moments that hit only with their own audio against those that
-hit only with another moment's (does the map follow the speech?). Standard library only.
+hit only with another moment's (does the map follow the speech?). --per-anatomy adds a line
+per run with hits / moments for each named structure, most frequent first. Standard library only.
 """
 import glob
 import json
@@ -38,7 +39,16 @@ def sign_test(wins, losses):
     return min(1.0, 2 * sum(math.comb(n, i) for i in range(k + 1)) / 2 ** n)
 
 
-def summarise(out_dir):
+def per_anatomy(samples):
+    """'spine 51/91  heart 26/35 ...': hits over moments per named structure."""
+    hits = {}
+    for sample in samples.values():
+        hits.setdefault(sample["structure"], []).append(1 if sample["pointing"] >= 1 else 0)
+    ordered = sorted(hits.items(), key=lambda item: (-len(item[1]), item[0]))
+    return "  ".join(f"{name} {sum(values)}/{len(values)}" for name, values in ordered)
+
+
+def summarise(out_dir, anatomy=False):
     runs_dir = os.path.join(out_dir, "localise")
     for run in sorted(os.listdir(runs_dir)):
         if run.endswith("-ctl") or run.endswith("-mismatched-audio"):
@@ -60,10 +70,15 @@ def summarise(out_dir):
                      f" | own-only {wins} other-only {losses} p={sign_test(wins, losses):.3f}")
             break
         print(line)
+        if anatomy:
+            print(f"{'':28s} {per_anatomy(own)}")
 
 
 if __name__ == "__main__":
-    if len(sys.argv) < 2:
+    arguments = sys.argv[1:]
+    anatomy = "--per-anatomy" in arguments
+    directories = [a for a in arguments if a != "--per-anatomy"]
+    if not directories:
         sys.exit(__doc__)
-    for directory in sys.argv[1:]:
-        summarise(directory)
+    for directory in directories:
+        summarise(directory, anatomy)
