@@ -5,6 +5,18 @@ import ShowTellModel
 import Testing
 @testable import Training
 
+/// Eight 24×24 clips over four recordings (the mosaic test): clip k's frame is k·1000 + the
+/// pixel's index, so every pixel of a mosaic tells whose frame it is and where it came from.
+private struct FourRecordings: ClipSource {
+    let clips = (0..<8).map { ClipRecord(session: $0 % 4, time: Double($0) * 3, words: ["alpha"]) }
+    let sessionNames = ["s0", "s1", "s2", "s3"]
+    let frameSize = 24, spectrogramSize = 16, framesPerClip = 1
+    func loadFrame(clip index: Int, frame: Int, into output: UnsafeMutablePointer<Float>) {
+        for i in 0..<(24 * 24) { output[i] = Float(index * 1000 + i) }
+    }
+    func loadSpectrogram(clip index: Int, into output: UnsafeMutablePointer<Float>) { output.update(repeating: 0, count: 256) }
+}
+
 @Suite struct DataTests {
     @Test func sigMasksUnknownPaddingAndNonKeywords() {
         // outliers: <unk> and padding closed, other words open
@@ -204,95 +216,55 @@ import Testing
         for f in 0..<size { #expect(abs(lowered[f * size] - min(Float(f) / 0.8, Float(size - 1))) < 1e-4) }
     }
 
-    /// A mosaic frame holds the clip's own frame at half size in one quadrant and frames of
-    /// other recordings in the other three; scoring batches never get one.
-    @Test func mosaicPutsTheClipInOneQuadrantAndOtherRecordingsAround() throws {
-        struct FlatSource: ClipSource {
-            let clips = (0..<8).map { ClipRecord(session: $0 % 4, time: Double($0) * 3, words: ["alpha"]) }
-            let sessionNames = ["s0", "s1", "s2", "s3"]
-            let frameSize = 24, spectrogramSize = 16, framesPerClip = 1
-            func loadFrame(clip index: Int, frame: Int, into output: UnsafeMutablePointer<Float>) {
-                output.update(repeating: Float(index + 1), count: 24 * 24)
-            }
-            func loadSpectrogram(clip index: Int, into output: UnsafeMutablePointer<Float>) { output.update(repeating: 0, count: 256) }
-        }
+    /// A mosaic frame holds the clip's own frame in one quadrant and frames of other
+    /// recordings in the other three: at half size (2×2 means), or at full size in an image
+    /// of twice the side with a map twice as large. Scoring batches get whole frames, or for a
+    /// full-scale model the own frame in the first quadrant.
+    @Test(arguments: [false, true]) func mosaicPutsTheClipInOneQuadrantAndOtherRecordingsAround(fullScale: Bool) throws {
         var c = ModelTests.toyConfiguration(.vaSpatial, batch: 2)
         c.framesPerClip = 1
-        c.frameMosaic = FrameMosaic(probability: 1)
-        let source = FlatSource()
+        c.frameMosaic = FrameMosaic(probability: fullScale ? 0.3 : 1, fullScale: fullScale)
+        #expect(c.frameMosaic?.probability == 1)
+        let side = fullScale ? 48 : 24, half = side / 2
+        #expect(c.trainingImageSide == side)
+        let source = FourRecordings()
         let builder = BatchBuilder(source: source, vectors: TrainingRun.syntheticVectors(),
                                    keywords: KeywordDictionary(forms: ["alpha": ["alpha"]]), configuration: c)
         let model = try TrainingModel(c, wordDimension: 16)
+        let plain = try TrainingModel(ModelTests.toyConfiguration(.vaSpatial, batch: 2), wordDimension: 16)
+        #expect(model.mapSide == (fullScale ? 2 : 1) * plain.mapSide)
+        // Pixel (y, x) of clip k's tile: its frame (k·1000 + y·24 + x) as it is, or 2×2 means.
+        func expected(_ k: Int, _ y: Int, _ x: Int) -> Float {
+            fullScale ? Float(k * 1000 + y * 24 + x) : Float(k * 1000 + 48 * y + 2 * x) + 12.5
+        }
+        func owners(_ image: UnsafePointer<Float>) -> [Int] {
+            (0..<4).map { q in
+                let k = Int(image[(q / 2) * half * side + (q % 2) * half]) / 1000
+                for y in 0..<half { for x in 0..<half { #expect(image[((q / 2) * half + y) * side + (q % 2) * half + x] == expected(k, y, x)) } }
+                return k
+            }
+        }
         var random = RandomSource(seed: 4)
         var quadrantsSeen = Set<Int>()
         for _ in 0..<12 {
             _ = builder.fill(model, indices: [1, 6], random: &random)
             for (slot, clip) in [1, 6].enumerated() {
-                let image = model.videoInput + slot * 24 * 24
-                // Each quadrant is flat: one clip's value.
-                let values = (0..<4).map { q in image[(q / 2) * 12 * 24 + (q % 2) * 12] }
-                for q in 0..<4 {
-                    for y in 0..<12 { for x in 0..<12 { #expect(image[((q / 2) * 12 + y) * 24 + (q % 2) * 12 + x] == values[q]) } }
-                }
-                let own = values.indices.filter { values[$0] == Float(clip + 1) }
-                #expect(own.count == 1, "the clip's own frame fills exactly one quadrant: \(values)")
+                let quadrants = owners(model.videoInput + slot * side * side)
+                let own = quadrants.indices.filter { quadrants[$0] == clip }
+                #expect(own.count == 1, "the clip's own frame fills exactly one quadrant: \(quadrants)")
                 quadrantsSeen.formUnion(own)
-                for value in values where value != Float(clip + 1) {
-                    #expect(source.clips[Int(value) - 1].session != source.clips[clip].session, "other quadrants come from other recordings")
+                for owner in quadrants where owner != clip {
+                    #expect(source.clips[owner].session != source.clips[clip].session, "other quadrants come from other recordings")
                 }
             }
         }
         #expect(quadrantsSeen.count == 4, "the own quadrant is drawn at random")
         _ = builder.fill(model, indices: [1, 6], random: &random, augment: false)
-        #expect((0..<(24 * 24)).allSatisfy { model.videoInput[$0] == 2 }, "scored frames are whole")
-    }
-
-    /// A full-scale mosaic keeps the four frames at their size in an image of twice the
-    /// side (the map doubles too): the own quadrant is the stored frame pixel for pixel.
-    @Test func fullScaleMosaicKeepsFramesAtTheirSize() throws {
-        struct PatternSource: ClipSource {
-            let clips = (0..<8).map { ClipRecord(session: $0 % 4, time: Double($0) * 3, words: ["alpha"]) }
-            let sessionNames = ["s0", "s1", "s2", "s3"]
-            let frameSize = 24, spectrogramSize = 16, framesPerClip = 1
-            func loadFrame(clip index: Int, frame: Int, into output: UnsafeMutablePointer<Float>) {
-                for i in 0..<(24 * 24) { output[i] = Float(index * 1000 + i) }
-            }
-            func loadSpectrogram(clip index: Int, into output: UnsafeMutablePointer<Float>) { output.update(repeating: 0, count: 256) }
+        if fullScale {
+            #expect(owners(model.videoInput)[0] == 1, "a full-scale model scores its own frame in the first quadrant")
+        } else {
+            #expect((0..<(24 * 24)).allSatisfy { model.videoInput[$0] == Float(1000 + $0) }, "scored frames are whole")
         }
-        var c = ModelTests.toyConfiguration(.vaSpatial, batch: 2)
-        c.framesPerClip = 1
-        c.frameMosaic = FrameMosaic(probability: 0.3, fullScale: true)
-        #expect(c.frameMosaic?.probability == 1 && c.trainingImageSide == 48)
-        let source = PatternSource()
-        let builder = BatchBuilder(source: source, vectors: TrainingRun.syntheticVectors(),
-                                   keywords: KeywordDictionary(forms: ["alpha": ["alpha"]]), configuration: c)
-        let model = try TrainingModel(c, wordDimension: 16)
-        let plain = try TrainingModel(ModelTests.toyConfiguration(.vaSpatial, batch: 2), wordDimension: 16)
-        #expect(model.mapSide == 2 * plain.mapSide)
-        var random = RandomSource(seed: 9)
-        var quadrantsSeen = Set<Int>()
-        for _ in 0..<12 {
-            _ = builder.fill(model, indices: [1, 6], random: &random)
-            for (slot, clip) in [1, 6].enumerated() {
-                let image = model.videoInput + slot * 48 * 48
-                // Quadrant q holds clip k's frame exactly: pixel (y, x) = k·1000 + y·24 + x.
-                let owners = (0..<4).map { q in Int(image[(q / 2) * 24 * 48 + (q % 2) * 24]) / 1000 }
-                for q in 0..<4 {
-                    for y in 0..<24 {
-                        for x in 0..<24 {
-                            #expect(image[((q / 2) * 24 + y) * 48 + (q % 2) * 24 + x] == Float(owners[q] * 1000 + y * 24 + x))
-                        }
-                    }
-                }
-                let own = owners.indices.filter { owners[$0] == clip }
-                #expect(own.count == 1, "the clip's own frame fills exactly one quadrant: \(owners)")
-                quadrantsSeen.formUnion(own)
-                for owner in owners where owner != clip {
-                    #expect(source.clips[owner].session != source.clips[clip].session)
-                }
-            }
-        }
-        #expect(quadrantsSeen.count == 4, "the own quadrant is drawn at random")
     }
 
     /// Augmentation is for training batches only: maps scored against ground truth see the
