@@ -48,4 +48,5 @@ rm -f "$screens"/*.ppm
 passed=$(echo "$log" | grep -c '^CHECK .* ok$')
 failed=$(echo "$log" | grep -c '^CHECK .* FAILED')
 echo "heatmap board: $passed passed, $failed failed (screens: $screens)"
-[ "$failed" = 0 ] && [ "$passed" -ge 6 ]
+# Both daemon checks, the silence, enough judged screens, and at least one named moment.
+[ "$failed" = 0 ] && [ "$passed" -ge 5 ] && echo "$log" | grep -q '^CHECK heatmap-points-at-.* ok$'
