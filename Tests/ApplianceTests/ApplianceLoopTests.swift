@@ -115,24 +115,18 @@ import Testing
 
     /// Paced at 30 fps (2 s of real time per case): a long iteration now
     /// and then does not cost a video pass; a video branch longer than the frame period sheds
-    /// about every other pass, and every frame is still shown. With
-    /// `loop.skip_video_when_late = false` nothing is shed: every frame shown during speech
-    /// had its own video pass.
+    /// about every other pass, and every frame is still shown.
     @Test func videoPassesAreSkippedOnlyWhenTheLoopIsBehind() throws {
-        for (audioMilliseconds, videoMilliseconds, skipWhenLate) in [(26, 0, true), (0, 45, true), (0, 45, false)] {
+        for (audioMilliseconds, videoMilliseconds) in [(26, 0), (0, 45)] {
             let scratch = ScratchFolder("showtell-loop")
             let model = ConstantModel(audioMilliseconds: audioMilliseconds, videoMilliseconds: videoMilliseconds)
-            var settings = ApplianceLoop.Settings()
-            settings.skipVideoWhenLate = skipWhenLate
-            let (loop, _) = try makeLoop(directory: scratch.path, settings: settings, model: model, paced: true)
+            let (loop, _) = try makeLoop(directory: scratch.path, model: model, paced: true)
             try loop.run { false }
             let c = loop.counters
             #expect(c.framesIn == 60 && c.framesOut == 60 && c.framesDropped == 0)
             let eligible = model.videoPasses + c.framesSkipped
             #expect(eligible >= 20, "\(eligible) frames during speech")
-            if !skipWhenLate {
-                #expect(c.framesSkipped == 0, "\(c.framesSkipped) of \(eligible) video passes skipped with skipping off")
-            } else if videoMilliseconds == 0 {
+            if videoMilliseconds == 0 {
                 // Each audio window (every 3rd frame) makes an iteration longer than the 33 ms
                 // period, after which the old rule skipped; the next frame is then a few ms late
                 // and a normal iteration catches up.

@@ -11,13 +11,11 @@ struct LoopSettingsTests {
         #expect(settings.heatSmoothing == Float(1 - loop.smoothing))
         #expect(settings.nearSpeakerDB == Float(loop.speakerMinDB))
         #expect(settings.centredWindow == (loop.window == .centred))
-        #expect(settings.skipVideoWhenLate == loop.skipVideoWhenLate)
     }
 
     @Test func configuredValuesReachTheLoop() throws {
         var config = ApplianceConfig()
-        for line in ["loop.heatmap_alpha=0.8", "loop.audio_hop_ms=50", "loop.smoothing=0.25", "loop.speaker_min_db=6", "loop.window=centred",
-                     "loop.skip_video_when_late=false"] {
+        for line in ["loop.heatmap_alpha=0.8", "loop.audio_hop_ms=50", "loop.smoothing=0.25", "loop.speaker_min_db=6", "loop.window=centred"] {
             try config.applyOverride(line)
         }
         let settings = ApplianceLoop.Settings(config.loop)
@@ -26,7 +24,6 @@ struct LoopSettingsTests {
         #expect(settings.heatSmoothing == 0.75)
         #expect(settings.nearSpeakerDB == 6)
         #expect(settings.centredWindow)
-        #expect(!settings.skipVideoWhenLate)
     }
 }
 

@@ -48,5 +48,4 @@ rm -f "$screens"/*.ppm
 passed=$(echo "$log" | grep -c '^CHECK .* ok$')
 failed=$(echo "$log" | grep -c '^CHECK .* FAILED')
 echo "heatmap board: $passed passed, $failed failed (screens: $screens)"
-# Both daemon checks, the silence, enough judged screens, and at least one named moment.
-[ "$failed" = 0 ] && [ "$passed" -ge 5 ] && echo "$log" | grep -q '^CHECK heatmap-points-at-.* ok$'
+[ "$failed" = 0 ] && [ "$passed" -ge 6 ]

@@ -35,12 +35,6 @@ bundle = "/data/model"
 [loop]
 window = "centred"
 heatmap_alpha = 0.5
-# The map on screen is then exactly the model's for the frame under it and the audio window
-# heard with it, which the host computes to judge it: no running average with the maps of
-# earlier frames, and no late frame shown with an older frame's map (under emulation the box
-# is late most of the time; a stretch's first screens otherwise carried maps from before it).
-smoothing = 0
-skip_video_when_late = false
 
 [control]
 socket = "/tmp/st/control.sock"

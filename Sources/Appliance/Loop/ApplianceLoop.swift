@@ -35,8 +35,6 @@ public final class ApplianceLoop {
         /// Centre the 0.6 s audio window on the frame shown (frames are held back 0.3 s);
         /// false: the window ends at the frame (causal, no added latency).
         public var centredWindow: Bool
-        /// Skip a late frame's video pass (`LoadShedder`); false: never.
-        public var skipVideoWhenLate: Bool
 
         public init(_ loop: ApplianceConfig.Loop = ApplianceConfig().loop) {
             audioHopMilliseconds = loop.audioHopMilliseconds
@@ -45,7 +43,6 @@ public final class ApplianceLoop {
             belowSonographerDB = Float(loop.speakerBelowSonographerDB)
             heatSmoothing = Float(1 - loop.smoothing)
             centredWindow = loop.window == .centred
-            skipVideoWhenLate = loop.skipVideoWhenLate
         }
     }
 
@@ -220,7 +217,7 @@ public final class ApplianceLoop {
         }
         stalledFor = 0
         let start = MonotonicClock.nanoseconds()
-        let shedVideo = settings.skipVideoWhenLate && behind(stamp, now: start)
+        let shedVideo = behind(stamp, now: start)
         counters.framesIn += 1
         counters.framesDropped = lostBeforeReopen + video.lostFrames
 

@@ -77,11 +77,6 @@ public struct ApplianceConfig: Sendable, Equatable {
         /// level does not drive the heatmap (a parent or colleague in a quiet room); 0: off.
         /// Measured on quiet-room phantom scans in SpeakerCheckTests.
         public var speakerBelowSonographerDB = 10.0
-        /// When a frame arrives too late for a full iteration, show it with the previous map
-        /// (skip its video pass) rather than let the grabber drop frames. false: every frame
-        /// shown while the heatmap is up gets its own video pass, so the map on screen is
-        /// always the model's for the frame under it (the heatmap board judges it so).
-        public var skipVideoWhenLate = true
     }
 
     /// Causal: [t-0.6 s, t], no added delay. Centred: [t-0.3 s, t+0.3 s], as in training,

@@ -59,7 +59,6 @@ enum ConfigSchema {
         float("loop", "smoothing", \.loop.smoothing, 0...0.99),
         float("loop", "speaker_min_db", \.loop.speakerMinDB, 0...40),
         float("loop", "speaker_below_sonographer_db", \.loop.speakerBelowSonographerDB, 0...40),
-        boolean("loop", "skip_video_when_late", \.loop.skipVideoWhenLate),
 
         string("control", "socket", \.control.socket),
         string("control", "state_directory", \.control.stateDirectory),
