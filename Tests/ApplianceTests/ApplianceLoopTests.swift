@@ -10,12 +10,13 @@ import Testing
 /// The loop end to end on real files: an MJPEG AVI and a WAV replayed as fast as possible
 /// through the same sources, front-end and compositor the appliance uses, onto a null screen.
 @Suite struct ApplianceLoopTests {
-    /// 2 s at 30 fps of a moving bar; frame `corrupt` (if any) is garbage.
-    func writeVideo(_ path: String, frames: Int = 60, corrupt: Int? = nil) throws {
+    /// 2 s at 30 fps of a moving bar (frame i: columns barAt(i)..<barAt(i) + 10); frame
+    /// `corrupt` (if any) is garbage.
+    func writeVideo(_ path: String, frames: Int = 60, corrupt: Int? = nil, barAt: (Int) -> Int = { $0 * 2 % 150 }) throws {
         let writer = try AVIWriter(path: path, width: 160, height: 120, frameRate: FrameRate(30))
         for i in 0..<frames {
             var image = Image8(width: 160, height: 120, channels: 1, fill: 40)
-            for y in 0..<120 { for x in (i * 2 % 150)..<(i * 2 % 150 + 10) { image.pixels[y * 160 + x] = 220 } }
+            for y in 0..<120 { for x in barAt(i)..<(barAt(i) + 10) { image.pixels[y * 160 + x] = 220 } }
             if i == corrupt {
                 // Headers intact, scan cut in half: what a grabber sends when a USB packet is lost.
                 let jpeg = try JPEGCodec.encode(image, quality: 85)
@@ -27,11 +28,12 @@ import Testing
         try writer.finish()
     }
 
-    /// 2 s at 48 kHz: 1 s of silence, then a voiced, speech-like harmonic sound.
-    func writeAudio(_ path: String) throws {
+    /// 48 kHz: silence, and a voiced, speech-like harmonic sound where `voiced(seconds)`
+    /// (by default 2 s: 1 s of silence, then the sound).
+    func writeAudio(_ path: String, seconds: Int = 2, voiced: (Double) -> Bool = { $0 >= 1 }) throws {
         let rate = 48_000
-        let samples = (0..<(2 * rate)).map { n -> Float in
-            guard n >= rate else { return 0 }
+        let samples = (0..<(seconds * rate)).map { n -> Float in
+            guard voiced(Double(n) / Double(rate)) else { return 0 }
             let t = Double(n) / Double(rate)
             var x = 0.0
             for h in 1...10 { x += sin(2 * .pi * 130 * Double(h) * t) / Double(h) }
@@ -139,6 +141,39 @@ import Testing
         }
     }
 
+    /// Speech (1-2.5 s) with the bar on the left; then the bar on the right and a second
+    /// sentence, after a short pause (4 s: the overlay is still fading out, its video passes
+    /// still run) or a long one (8 s, the bar moved at 7 s). The second sentence's first heat is
+    /// its own map, not half of it averaged with the first sentence's (`loop.smoothing` 0.5),
+    /// which a skipped video pass would also have shown while the overlay faded back in.
+    @Test(arguments: [(secondSentence: 4.0, barMoves: 120), (secondSentence: 8.0, barMoves: 210)])
+    func newSentenceStartsFromItsOwnMap(_ timing: (secondSentence: Double, barMoves: Int)) throws {
+        let scratch = ScratchFolder("showtell-loop")
+        let directory = scratch.path
+        try writeVideo(directory + "/video.avi", frames: 300, barAt: { $0 < timing.barMoves ? 0 : 150 })
+        try writeAudio(directory + "/audio.wav", seconds: 10, voiced: { (1..<2.5).contains($0) || $0 >= timing.secondSentence })
+        let clock = ReplayClock(paced: false)
+        let video = try ReplayVideoSource(path: directory + "/video.avi", clock: clock)
+        let audio = try ReplayAudioSource(path: directory + "/audio.wav", clock: clock)
+        let model = BarModel()
+        let loop = try ApplianceLoop(video: video, audio: audio, audioThreaded: false, screen: NullScreen(width: 320, height: 264),
+                                     model: model, settings: ApplianceLoop.Settings())
+        clock.restart()
+        var passesInFirst = 0, passes = 0, checked = false
+        while try loop.step() {
+            defer { passes = model.videoPasses }
+            if loop.counters.framesIn <= 75 { passesInFirst = model.videoPasses }
+            guard loop.counters.framesIn > timing.barMoves, loop.speaking, model.videoPasses > passes else { continue }
+            // The second sentence's first video pass: row 0, the outer columns of the 4x4 map.
+            let left = loop.heat[0], right = loop.heat[3]
+            #expect(right == 1 && left == 0, "first heat of the second sentence: left \(left), right \(right); expected 0 and 1")
+            checked = true
+            break
+        }
+        #expect(passesInFirst > 5, "\(passesInFirst) video passes during the first sentence")
+        #expect(checked, "no video pass during the second sentence")
+    }
+
     @Test func corruptFrameIsSkippedAndCounted() throws {
         let scratch = ScratchFolder("showtell-loop")
         let directory = scratch.path
@@ -202,6 +237,27 @@ import TestSupport
 
 /// A 4-dimensional model whose map peaks in one corner whatever it hears; each branch may
 /// sleep to stand in for a slow board, and counts its calls.
+/// A model whose map is 1 in the column of cells holding the frame's bright bar (a 4x4 map over
+/// a 160-pixel-wide frame) and 0 elsewhere, for every channel; audio as `ConstantModel`.
+final class BarModel: LocalisationModel {
+    let summary = "bar test model"
+    let trained = true
+    let embeddingDimension = 4
+    let mapWidth = 4, mapHeight = 4
+    let mapCoverage: (x: Float, y: Float, width: Float, height: Float) = (0, 0, 1, 1)
+    let relevance: RelevanceHead? = nil
+    private(set) var videoPasses = 0
+    func embedAudio(_ spectrogram: UnsafePointer<Float>, into embedding: UnsafeMutablePointer<Float>) {
+        embedding.update(repeating: 1, count: 4)
+    }
+    func embedVideo(_ frame: UnsafePointer<UInt8>, width: Int, height: Int, into map: UnsafeMutablePointer<Float>) {
+        videoPasses += 1
+        let row = frame + height / 2 * width
+        let bar = (0..<width).first { row[$0] > 128 } ?? 0
+        for i in 0..<(4 * 16) { map[i] = i % 4 == bar * 4 / width ? 1 : 0 }
+    }
+}
+
 final class ConstantModel: LocalisationModel {
     let summary = "constant test model"
     let trained = true

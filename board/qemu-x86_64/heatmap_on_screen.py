@@ -7,9 +7,10 @@ Two steps, both run by e2e-heatmap.sh on the host:
       centred as the guest's daemon runs) and the session's transcript: stretches where the
       bundle's map peaks on the named structure every 0.25 s, then checked frame by frame with
       the audio window moved 0.3 s either way (`steady`), keeping each one's longest steady run
-      of at least 0.5 s; two of them, and a silence of 4 s. The guest grabs the screen every
-      0.2 s from each moment's start to 6 s after its end (under emulation the box runs one to
-      three seconds behind).
+      of at least 0.5 s; two of them, and the longest pause of at least 7 s. The guest grabs
+      the screen every 0.2 s from each moment's start to 6 s after its end (under emulation
+      the box runs one to three seconds behind, on a slow host more); the pause every 0.5 s
+      from 1.5 s into it to about its end.
 
   judge SESSION MOMENTS.json SCREEN_DIR FRAME_WIDTH FRAME_HEIGHT ALPHA MODEL_DIR
       reads the screendumps (PPM) and, from the replay's stamp, which frame each shows;
@@ -147,17 +148,27 @@ def choose(session, showtell, model, out):
             # five) after it went out: grab from the steady span's start to 6 s after its end;
             # the stamp says what each screen shows.
             a, b = round(span[0], 2), round(span[1], 2)
-            named.append({"kind": "named", "structure": rows[t][0], "start": a, "end": b,
+            frames = [round(span[0] * fps - 0.5), round(span[1] * fps - 0.5)]  # the run's first and last
+            named.append({"kind": "named", "structure": rows[t][0], "start": a, "end": b, "frames": frames,
                           "grabs": [round(a + 0.2 * k, 2) for k in range(int((b - a + 6) / 0.2))]})
         if len(named) == 2:
             break
-    spoken = cues(session)
+    # The longest pause of at least 7 s, judged on its middle: on slow hosts the box's sound and
+    # picture reach it up to 2-3 s apart, either way round, so only frames from 3.7 s into the
+    # pause (2.5 s of skew, the 0.3 s half window, the 0.8 s fade-out) to 2.8 s before its end
+    # are certainly heard as silence. Grabbed from 1.5 s into it to about 1.5 s after it.
+    spoken = sorted(cues(session))
+    pauses, heard = [], 0.0
+    for s, e in spoken:
+        if s - heard >= 7 and heard >= 10 and s < duration - 1:
+            pauses.append((heard, s))
+        heard = max(heard, e)
     silence = []
-    t = 10.0
-    while t < duration - 6 and not silence:
-        if not any(s < t + 4.0 and e > t for s, e in spoken):
-            silence.append({"kind": "silence", "start": t, "end": t + 4.0, "grabs": [round(t + 1.5 + 0.5 * k, 2) for k in range(6)]})
-        t += 0.25
+    if pauses:
+        a, b = max(pauses, key=lambda p: p[1] - p[0])
+        a, b = round(a + 0.05, 2), round(b - 0.05, 2)
+        silence.append({"kind": "silence", "start": a, "end": b, "judged": [round(a + 3.7, 2), round(b - 2.8, 2)],
+                        "grabs": [round(a + 1.5 + 0.5 * k, 2) for k in range(int((b - a + 0.5) / 0.5))]})
     moments = named + silence
     json.dump(moments, open(out, "w"), indent=1)
     open(out.rsplit(".", 1)[0] + ".txt", "w").write(" ".join(f"{g:.2f}" for m in moments for g in m["grabs"]) + "\n")
@@ -274,19 +285,21 @@ def frame_on_screen(screen, rect, frame_w, frame_h, src_w, src_h):
 
 def judge(session, moments_path, screens, frame_w, frame_h, alpha, model):
     """Each screen is judged for the frame it shows (read from the replay's stamp):
-    - named: screens showing a frame of the stretch where the host's map peaks on the named
-      structure and showing a heatmap (smoothed peak >= 48/255; fainter is the fade-out after
+    - named: screens showing a frame of the steady run (`choose`: every one of its frames,
+      and no other, holds the host's map on the named structure) and showing a heatmap (smoothed peak >= 48/255; fainter is the fade-out after
       the box's speech gate closed, not judged) must have its peak on that structure's outline
       in that frame: inside it, or close enough that the map cell holding the peak overlaps
       it (less than half a cell diagonal away: the map has one value per cell and the
       pointing game counts that overlap as a hit; the bilinear blend moves the on-screen
-      peak within a cell). The moment passes when a screen shows the stretch and more than
-      half of those that do pass; over all named moments at least 3 screens must be judged
-      (the emulated box redraws 2-4 times a second while it hears speech, and a stretch is
-      about 0.8 s, so one moment may get a single screen).
-    - silence: screens showing a frame at least 1.2 s into the silence (the 0.3 s half window
-      and the 0.8 s fade-out) must carry heat on at most 0.2 % of the picture; at least one
-      such screen is needed."""
+      peak within a cell). A moment passes when more than half of the screens showing its
+      run pass; over all named moments at least 3 screens must be judged (the emulated box
+      redraws 2-4 times a second while it hears speech, and on a slow host it shows frames in
+      bursts, so a run of about 0.6 s may get one screen or none: a moment no screen showed
+      is reported, not failed, and the count over all moments decides).
+    - silence: screens showing a frame from 3.7 s into the pause to 2.8 s before its end
+      (sound and picture up to 2.5 s apart either way, the 0.3 s half window, the 0.8 s
+      fade-out) must carry heat on at most 0.2 % of the picture; at least one such screen is
+      needed."""
     moments = json.load(open(moments_path))
     manifest = json.load(open(f"{session}/session.json"))
     fps, src_w, src_h = manifest["fps"], manifest["frameWidth"], manifest["frameHeight"]
@@ -302,10 +315,13 @@ def judge(session, moments_path, screens, frame_w, frame_h, alpha, model):
     for m in moments:
         if m["kind"] == "named":
             check = f"heatmap-points-at-{m['structure']}-{m['start']:.2f}s"
-            window = (m["start"] - 0.1, m["end"] + 0.1)
+            # The steady run's own frames. A slack of 0.1 s here let in frames just outside
+            # it, where the host's map is not steady: a CI run and a local one failed on such
+            # a frame (500 and 501 of a run starting at 502), peaking 49 and 62 px off the skull.
+            window = (m["frames"][0] / fps, m["frames"][1] / fps)
         else:
             check = f"no-heatmap-in-silence-{m['start']:.2f}s"
-            window = (m["start"] + 1.2, m["end"] - 0.3)
+            window = tuple(m["judged"])
         judged = passed = 0
         for grab in m["grabs"]:
             name = f"at-{grab:.2f}"
@@ -354,8 +370,11 @@ def judge(session, moments_path, screens, frame_w, frame_h, alpha, model):
             print(f"INFO {name}: shows frame {frame} ({shown:.2f} s): {detail}: {'pass' if ok else 'FAIL'} -> {screens}/{name}.png")
             passed += ok
         if m["kind"] == "named":
-            good = judged >= 1 and passed * 2 > judged
             named_judged += judged
+            if judged == 0:
+                print(f"INFO {check}: no screen showed a frame of this run with a heatmap; judged over all moments below")
+                continue
+            good = passed * 2 > judged
         else:
             good = judged >= 1 and passed == judged
         print(f"CHECK {check} {'ok' if good else 'FAILED'}" + ("" if good else f" ({passed} of {judged} judged screens pass)"))

@@ -85,7 +85,7 @@ public final class ApplianceLoop {
     // Sized by the model; reallocated only by `installModel` (between iterations).
     private var audioEmbedding: UnsafeMutablePointer<Float>  // [D]
     private var videoMap: UnsafeMutablePointer<Float>        // [D][h][w]
-    private var heat: UnsafeMutablePointer<Float>            // [gridH][gridW] smoothed, full frame
+    private(set) var heat: UnsafeMutablePointer<Float>       // [gridH][gridW] smoothed, full frame
     private var gridWidth = 1, gridHeight = 1, marginX = 0, marginY = 0
     private var showingNoSignal = false
     /// Losses of sources replaced by a reopen, so `framesDropped` never goes back.
@@ -94,12 +94,23 @@ public final class ApplianceLoop {
     private var audioConsumed = 0
     private var lastAudioWindow: Int64 = 0
     private var haveAudioEmbedding = false
-    private var speaking = false
+    private(set) var speaking = false
+    /// Speech onsets so far (the gate opening after it was closed): each starts a sentence.
+    private var onsets = 0
     private var speakerGate: SonographerGate
     /// The newest speech window is about anatomy (the model's relevance head; true without one).
     private var aboutAnatomy = false
     private var relevance: RelevanceHead?
     private var alpha: Float = 0
+    /// The sentence (`onsets`) and frame (capture time) of the newest map in `heat`. A map is
+    /// blended only with the previous one of the same sentence from at most `heatBlendNanoseconds`
+    /// before, and the overlay shows only a map of the present sentence: a new sentence starts
+    /// from its own first map, neither averaged with nor showing (while that frame's video pass
+    /// is skipped) one from seconds ago, perhaps of another view.
+    private var heatOnset = -1
+    private var heatTime: Int64 = 0
+    static let heatBlendNanoseconds: Int64 = 250_000_000
+    var heatCurrent: Bool { heatOnset == onsets }
     private var lastFrameTime: Int64 = 0
     /// Load shedding: when to skip a video pass, and what an audio hop (window + branch) and
     /// the rest of a full iteration cost (EMAs), its prediction of the next iteration.
@@ -163,6 +174,7 @@ public final class ApplianceLoop {
         heat = .allocate(capacity: gridWidth * gridHeight)
         heat.initialize(repeating: 0, count: gridWidth * gridHeight)
         haveAudioEmbedding = false
+        heatOnset = -1
         status.warning = model == nil ? missing : (model!.trained ? "" : "UNTRAINED MODEL")
     }
 
@@ -237,7 +249,7 @@ public final class ApplianceLoop {
                 counters.framesSkipped += 1
             } else {
                 model.embedVideo(shown, width: video.width, height: video.height, into: videoMap)
-                updateHeat(model)
+                updateHeat(model, frameTime: shownStamp.captureTime)
                 ranVideo = true
             }
         }
@@ -246,7 +258,7 @@ public final class ApplianceLoop {
 
         // Fade the overlay in while speech is heard, out after it.
         let dt = lastFrameTime > 0 ? Float(stamp.captureTime - lastFrameTime) * 1e-9 : 0.033
-        let target: Float = speaking && aboutAnatomy && haveAudioEmbedding ? settings.heatmapAlpha : 0
+        let target: Float = speaking && aboutAnatomy && haveAudioEmbedding && heatCurrent ? settings.heatmapAlpha : 0
         let tau = target > alpha ? settings.fadeInSeconds : settings.fadeOutSeconds
         alpha += (target - alpha) * min(1, max(dt, 0) / tau)
         if lastFrameTime > 0, dt > 0 { status.fps += (1 / dt - status.fps) * 0.1 }
@@ -314,7 +326,9 @@ public final class ApplianceLoop {
         lastAudioWindow = frameTime
         counters.audioWindows += 1
         let voice = report.speechFraction >= settings.speechThreshold
+        let wasSpeaking = speaking
         speaking = speakerGate.admits(report, voice: voice)
+        if speaking && !wasSpeaking { onsets += 1 }
         status.listening = speaking ? .speech : voice ? .otherVoice : .silence
         if speaking { counters.speechWindows += 1 }
         aboutAnatomy = false
@@ -333,7 +347,7 @@ public final class ApplianceLoop {
     /// The bundle's similarity of the audio embedding with each map cell (the trained
     /// fusion's per-cell logit, or cosine for older bundles), normalised to [0, 1] over the
     /// map, averaged over time.
-    private func updateHeat(_ model: LocalisationModel) {
+    private func updateHeat(_ model: LocalisationModel, frameTime: Int64) {
         guard haveAudioEmbedding else { return }
         let d = model.embeddingDimension, w = model.mapWidth, h = model.mapHeight
         // Similarity of a with every cell (the paper's localisation), written over channel 0
@@ -346,7 +360,10 @@ public final class ApplianceLoop {
             high = max(high, videoMap[cell])
         }
         let range = max(high - low, 1e-6)
-        let k = settings.heatSmoothing
+        let blend = heatCurrent && frameTime - heatTime <= Self.heatBlendNanoseconds
+        let k = blend ? settings.heatSmoothing : 1
+        heatOnset = onsets
+        heatTime = frameTime
         for y in 0..<h {
             for x in 0..<w {
                 let value = (videoMap[y * w + x] - low) / range

@@ -66,7 +66,8 @@ public struct ApplianceConfig: Sendable, Equatable {
         public var audioHopMilliseconds = 100
         /// Heatmap opacity at full speech confidence.
         public var heatmapAlpha = 0.5
-        /// Weight of the previous heatmap in the temporal average (0: none).
+        /// Weight of the previous heatmap in the temporal average (0: none); only a map of the
+        /// same sentence from at most 0.25 s before is averaged in (`ApplianceLoop.updateHeat`).
         public var smoothing = 0.5
         /// Speaker check: speech must stand this many dB above the noise floor (the
         /// sonographer is nearest the microphone); 0 lets any voice drive the heatmap.
