@@ -162,7 +162,7 @@ public struct ModelBundle: Sendable {
             throw ModelBundleError(.unknownFormat, path: path, "format \"\(manifest.format)\" is not one this build reads (\(ModelManifest.currentFormat)); update the appliance or export the model in that format")
         }
         guard ResNeXtConfiguration.named(manifest.backbone) != nil else {
-            throw ModelBundleError(.unknownBackbone, path: path, "backbone \"\(manifest.backbone)\" is unknown (this build has tiny, edge, paper)")
+            throw ModelBundleError(.unknownBackbone, path: path, "backbone \"\(manifest.backbone)\" is unknown (this build has \(ResNeXtConfiguration.names))")
         }
         guard manifest.embeddingDimension > 0 else {
             throw ModelBundleError(.manifestInvalid, path: path, "embedding_dimension \(manifest.embeddingDimension) must be positive")

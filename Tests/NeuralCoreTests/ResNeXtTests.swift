@@ -25,9 +25,10 @@ struct ResNeXtTests {
         #expect(inference.floatCount < a.floatCount * 2 / 3)
     }
 
-    /// Output stride 16 (dilated last stage) for the edge and paper backbones; planned
-    /// without allocating the arenas.
-    @Test("output stride 16", arguments: [(ResNeXtConfiguration.edge, 224, 14), (.edge, 256, 16), (.paper, 224, 14), (.paper, 256, 16)])
+    /// Output stride 16 (dilated last stage) for the edge and paper backbones, and for
+    /// edge-local (edge without that stage); planned without allocating the arenas.
+    @Test("output stride 16", arguments: [(ResNeXtConfiguration.edge, 224, 14), (.edge, 256, 16), (.paper, 224, 14), (.paper, 256, 16),
+                                          (.edgeLocal, 224, 14), (.edgeLocal, 256, 16)])
     func outputStride(_ item: (configuration: ResNeXtConfiguration, size: Int, map: Int)) {
         let plan = ResNeXtPlan(ResNeXtArchitecture(item.configuration), batch: 1, height: item.size, width: item.size)
         #expect(plan.outHeight == item.map && plan.outWidth == item.map)

@@ -54,6 +54,9 @@ CONFIGS = {
     "edge": dict(input_channels=1, stem_width=16, stem_kernel=7, stem_stride=2, stem_pool=True,
                  blocks=[1, 2, 2, 1], out_widths=[32, 64, 128, 256], grouped_widths=[16, 32, 64, 128], cardinality=8,
                  strides=[1, 2, 2, 1], dilations=[1, 1, 1, 2], se_reduction=8),
+    "edge-local": dict(input_channels=1, stem_width=16, stem_kernel=7, stem_stride=2, stem_pool=True,
+                       blocks=[1, 2, 2], out_widths=[32, 64, 128], grouped_widths=[16, 32, 64], cardinality=8,
+                       strides=[1, 2, 2], dilations=[1, 1, 1], se_reduction=8),
     "paper": dict(input_channels=1, stem_width=64, stem_kernel=7, stem_stride=2, stem_pool=True,
                   blocks=[3, 4, 6, 3], out_widths=[256, 512, 1024, 2048], grouped_widths=[128, 256, 512, 1024], cardinality=32,
                   strides=[1, 2, 2, 1], dilations=[1, 1, 1, 2], se_reduction=16),
@@ -139,7 +142,7 @@ def identify(params):
         specs = tensor_specs(name, d)
         if len(specs) == len(shapes) and all(shapes.get(n) == tuple(s) for n, s, _ in specs):
             return name, d
-    raise ValueError("parameters match no known backbone (tiny, edge, paper) with D = %d" % d)
+    raise ValueError("parameters match no known backbone (%s) with D = %d" % (", ".join(CONFIGS), d))
 
 
 def map_size(backbone, size):

@@ -56,15 +56,30 @@ public struct ResNeXtConfiguration: Sendable, Equatable {
         blocks: [1, 2, 2, 1], outWidths: [32, 64, 128, 256], groupedWidths: [16, 32, 64, 128], cardinality: 8,
         strides: [1, 2, 2, 1], dilations: [1, 1, 1, 2], seReduction: 8)
 
+    /// `edge` without its fourth (dilated) stage: 128 channels at output stride 16. A map
+    /// cell's receptive field is 91 px of the 224 px crop instead of 155, so a cell sees about
+    /// one structure and its surroundings rather than most of the fan (an experiment of issue 9:
+    /// does a more local video map point at the named structure more often?).
+    public static let edgeLocal = ResNeXtConfiguration(
+        name: "edge-local", stemWidth: 16, stemKernel: 7, stemStride: 2, stemPool: true,
+        blocks: [1, 2, 2], outWidths: [32, 64, 128], groupedWidths: [16, 32, 64], cardinality: 8,
+        strides: [1, 2, 2], dilations: [1, 1, 1], seReduction: 8)
+
     /// ResNeXt-50 32x4d + SE (reduction 16), last stage dilated (output stride 16), 1-channel input.
     public static let paper = ResNeXtConfiguration(
         name: "paper", stemWidth: 64, stemKernel: 7, stemStride: 2, stemPool: true,
         blocks: [3, 4, 6, 3], outWidths: [256, 512, 1024, 2048], groupedWidths: [128, 256, 512, 1024], cardinality: 32,
         strides: [1, 2, 2, 1], dilations: [1, 1, 1, 2], seReduction: 16)
 
+    /// Every named configuration, in the order messages list them.
+    public static let all = [tiny, edge, edgeLocal, paper]
+
     public static func named(_ name: String) -> ResNeXtConfiguration? {
-        [tiny, edge, paper].first { $0.name == name }
+        all.first { $0.name == name }
     }
+
+    /// "tiny, edge, edge-local, paper": for messages naming the choices.
+    public static var names: String { all.map(\.name).joined(separator: ", ") }
 
     public var outputChannels: Int { outWidths.last! }
 

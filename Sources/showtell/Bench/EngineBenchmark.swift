@@ -50,7 +50,7 @@ struct EngineBenchCommand: ParsableCommand {
             throw ValidationError("--int8-threads: comma-separated thread counts from 1 to 8, such as 1,2")
         }
         for name in backbone.split(separator: ",") where ResNeXtConfiguration.named(String(name)) == nil {
-            throw ValidationError("--backbone: \"\(name)\" is not tiny, edge or paper")
+            throw ValidationError("--backbone: \"\(name)\" is not one of \(ResNeXtConfiguration.names)")
         }
     }
 

@@ -75,7 +75,7 @@ struct ModelInitCommand: ParsableCommand {
         discussion: "Set SOURCE_DATE_EPOCH to make manifest.json reproducible too."
     )
 
-    @Option(help: "Backbone: tiny, edge or paper.")
+    @Option(help: "Backbone: tiny, edge, edge-local or paper.")
     var backbone = "edge"
 
     @Option(help: "Joint embedding dimension D.")
@@ -91,7 +91,7 @@ struct ModelInitCommand: ParsableCommand {
     var notes = "untrained: random initialisation for bring-up and benchmarks; localisation is meaningless"
 
     func validate() throws {
-        guard ResNeXtConfiguration.named(backbone) != nil else { throw ValidationError("--backbone must be tiny, edge or paper") }
+        guard ResNeXtConfiguration.named(backbone) != nil else { throw ValidationError("--backbone must be one of \(ResNeXtConfiguration.names)") }
         guard (1...4096).contains(dimension) else { throw ValidationError("--dimension must be in 1...4096") }
     }
 
