@@ -155,7 +155,7 @@ import Testing
         let clock = ReplayClock(paced: false)
         let video = try ReplayVideoSource(path: directory + "/video.avi", clock: clock)
         let audio = try ReplayAudioSource(path: directory + "/audio.wav", clock: clock)
-        let model = BarModel()
+        let model = ConstantModel(videoMap: ConstantModel.barColumn)
         let loop = try ApplianceLoop(video: video, audio: audio, audioThreaded: false, screen: NullScreen(width: 320, height: 264),
                                      model: model, settings: ApplianceLoop.Settings())
         clock.restart()
@@ -235,29 +235,9 @@ import TestSupport
     }
 }
 
-/// A 4-dimensional model whose map peaks in one corner whatever it hears; each branch may
-/// sleep to stand in for a slow board, and counts its calls.
-/// A model whose map is 1 in the column of cells holding the frame's bright bar (a 4x4 map over
-/// a 160-pixel-wide frame) and 0 elsewhere, for every channel; audio as `ConstantModel`.
-final class BarModel: LocalisationModel {
-    let summary = "bar test model"
-    let trained = true
-    let embeddingDimension = 4
-    let mapWidth = 4, mapHeight = 4
-    let mapCoverage: (x: Float, y: Float, width: Float, height: Float) = (0, 0, 1, 1)
-    let relevance: RelevanceHead? = nil
-    private(set) var videoPasses = 0
-    func embedAudio(_ spectrogram: UnsafePointer<Float>, into embedding: UnsafeMutablePointer<Float>) {
-        embedding.update(repeating: 1, count: 4)
-    }
-    func embedVideo(_ frame: UnsafePointer<UInt8>, width: Int, height: Int, into map: UnsafeMutablePointer<Float>) {
-        videoPasses += 1
-        let row = frame + height / 2 * width
-        let bar = (0..<width).first { row[$0] > 128 } ?? 0
-        for i in 0..<(4 * 16) { map[i] = i % 4 == bar * 4 / width ? 1 : 0 }
-    }
-}
-
+/// A 4-dimensional model whose map peaks in one corner whatever it hears (or is made by
+/// `videoMap` from the frame); each branch may sleep to stand in for a slow board, and counts
+/// its calls.
 final class ConstantModel: LocalisationModel {
     let summary = "constant test model"
     let trained = true
@@ -267,9 +247,19 @@ final class ConstantModel: LocalisationModel {
     let relevance: RelevanceHead?
     let audioMilliseconds: Int, videoMilliseconds: Int
     private(set) var audioPasses = 0, videoPasses = 0
-    init(relevance: RelevanceHead? = nil, audioMilliseconds: Int = 0, videoMilliseconds: Int = 0) {
+    let videoMap: ((_ frame: UnsafePointer<UInt8>, _ width: Int, _ height: Int, _ map: UnsafeMutablePointer<Float>) -> Void)?
+    init(relevance: RelevanceHead? = nil, audioMilliseconds: Int = 0, videoMilliseconds: Int = 0,
+         videoMap: ((UnsafePointer<UInt8>, Int, Int, UnsafeMutablePointer<Float>) -> Void)? = nil) {
         self.relevance = relevance
         (self.audioMilliseconds, self.videoMilliseconds) = (audioMilliseconds, videoMilliseconds)
+        self.videoMap = videoMap
+    }
+
+    /// 1 in the column of cells (of 4) holding the frame's bright bar, 0 elsewhere, every channel.
+    static func barColumn(_ frame: UnsafePointer<UInt8>, width: Int, height: Int, into map: UnsafeMutablePointer<Float>) {
+        let row = frame + height / 2 * width
+        let bar = (0..<width).first { row[$0] > 128 } ?? 0
+        for i in 0..<(4 * 16) { map[i] = i % 4 == bar * 4 / width ? 1 : 0 }
     }
     func embedAudio(_ spectrogram: UnsafePointer<Float>, into embedding: UnsafeMutablePointer<Float>) {
         audioPasses += 1
@@ -279,6 +269,7 @@ final class ConstantModel: LocalisationModel {
     func embedVideo(_ frame: UnsafePointer<UInt8>, width: Int, height: Int, into map: UnsafeMutablePointer<Float>) {
         videoPasses += 1
         if videoMilliseconds > 0 { usleep(UInt32(videoMilliseconds * 1000)) }
+        if let videoMap { videoMap(frame, width, height, map); return }
         for i in 0..<(4 * 16) { map[i] = i % 16 == 0 ? 1 : 0 }
     }
 }
