@@ -131,9 +131,12 @@ import Testing
             if videoMilliseconds == 0 {
                 // Each audio window (every 3rd frame) makes an iteration longer than the 33 ms
                 // period, after which the old rule skipped; the next frame is then a few ms late
-                // and a normal iteration catches up.
+                // and a normal iteration catches up. The old rule skips once per audio window;
+                // a pass or two may still go when the parallel test run starves this one of a
+                // core for whole frame periods (a clean clone's run: 2 of 23).
                 #expect(model.audioPasses >= 5)
-                #expect(c.framesSkipped == 0, "\(c.framesSkipped) of \(eligible) video passes skipped after an isolated long iteration")
+                #expect(c.framesSkipped * 2 < model.audioPasses,
+                        "\(c.framesSkipped) of \(eligible) video passes skipped after \(model.audioPasses) isolated long iterations")
             } else {
                 #expect(c.framesSkipped * 4 >= eligible && c.framesSkipped * 4 <= 3 * eligible,
                         "sustained overload: \(c.framesSkipped) of \(eligible) passes shed, expected about half")
