@@ -3,7 +3,7 @@
 # From the repository: [CONFIG=edge-local] D=DATA RUNS=OUT models/session-2026-12-02m/exp.sh NAME SEED [CHANGES...]; the shipped command of models/README.md plus CHANGES (give --epochs and --decay-every).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-D=${D:-/work/data}; B=.build/release/showtell; export OPENBLAS_CORETYPE=Haswell OPENBLAS_NUM_THREADS=1
+D=${D:-/work/data}; B=${B:-.build/release/showtell}; export OPENBLAS_CORETYPE=Haswell OPENBLAS_NUM_THREADS=1
 name=$1; seed=$2; shift 2
 mkdir -p "${RUNS:-$D/runs}"; RUN=${RUNS:-$D/runs}/$name
 $B train $D/prep-train --config ${CONFIG:-edge} --variant full --out $RUN --optimizer adamw --contrastive infonce --batch 20 --lr 0.001 \
