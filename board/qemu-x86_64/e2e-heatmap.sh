@@ -37,8 +37,8 @@ cp "$session/video.avi" "$session/audio.wav" "$session/session.json" "$guest/ses
 cp "$work/moments.txt" "$guest/moments"
 # One attempt: boot the guest, replay, grab, judge. Under software emulation the box's speed
 # varies about 2x between runs on the same host (609-623 frames taken in the minute on good
-# runs, 235-324 on slow ones); on a slow run its video reaches it seconds after its audio, so
-# it hears a sentence while it shows the picture from before it and nothing can be judged. A
+# runs, 276-542 on slow ones); on a slow run its sound and picture reach it seconds apart, so
+# it may hear a sentence while it shows the picture from before it. A
 # failed attempt is therefore run once more (SHOWTELL_HEATMAP_ATTEMPTS); a box that misplaces
 # the heat fails every attempt. Every attempt's verdict stays in the log.
 attempt() {

@@ -286,7 +286,8 @@ def frame_on_screen(screen, rect, frame_w, frame_h, src_w, src_h):
 def judge(session, moments_path, screens, frame_w, frame_h, alpha, model):
     """Each screen is judged for the frame it shows (read from the replay's stamp):
     - named: screens showing a frame of the steady run (`choose`: every one of its frames,
-      and no other, holds the host's map on the named structure) and showing a heatmap (smoothed peak >= 48/255; fainter is the fade-out after
+      and no other, holds the host's map on the named structure) and showing a heatmap
+      (smoothed peak >= 48/255; fainter is the fade-out after
       the box's speech gate closed, not judged) must have its peak on that structure's outline
       in that frame: inside it, or close enough that the map cell holding the peak overlaps
       it (less than half a cell diagonal away: the map has one value per cell and the
