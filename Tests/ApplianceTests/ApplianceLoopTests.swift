@@ -144,6 +144,78 @@ import Testing
         }
     }
 
+    /// A busy box gets frames a second apart: with the centred window it shows the previous
+    /// frame, and must hear what was said over that frame, not over the newest one (the
+    /// emulated board's loop takes frames 1-1.5 s apart at times; pairing the shown frame
+    /// with the newest audio put the heat of the next sentence on it). Threaded, the audio
+    /// is all in the feed's ring before the first frame (a grabber's frames are as old as the
+    /// loop's last iteration, the microphone's samples are not): the windows must still be
+    /// computed (pushing all of it into the front-end left none within its reach). Speech
+    /// from 0.5 to 1.5 s; the box gets the frames at 0, 1, 2 and 3 s.
+    @Test(arguments: [false, true])
+    func heatHearsTheShownFrameWhenFramesComeSecondsApart(threaded: Bool) throws {
+        for centred in [false, true] {
+            let scratch = ScratchFolder("showtell-loop")
+            let directory = scratch.path
+            try writeVideo(directory + "/video.avi", frames: 120)
+            try writeAudio(directory + "/audio.wav", seconds: 4, voiced: { (0.5..<1.5).contains($0) })
+            let clock = ReplayClock(paced: false)
+            let video = EveryNthFrame(try ReplayVideoSource(path: directory + "/video.avi", clock: clock), n: 30)
+            let audio = try ReplayAudioSource(path: directory + "/audio.wav", clock: clock)
+            var settings = ApplianceLoop.Settings()
+            settings.centredWindow = centred
+            let loop = try ApplianceLoop(video: video, audio: audio, audioThreaded: threaded, screen: NullScreen(width: 320, height: 264),
+                                         model: ConstantModel(), settings: settings)
+            clock.restart()
+            var heard: [Bool] = [], first = true
+            try loop.run {
+                if first {
+                    first = false
+                    for _ in 0..<500 where threaded && !audio.finished { usleep(10_000) }
+                } else {
+                    heard.append(loop.speaking)
+                }
+                return false
+            }
+            // Causal: the frame at 1 s with the window 0.4-1.0 s. Centred: the frame at 1 s is
+            // shown beside the one at 2 s, with the window 0.7-1.3 s (the newest audio,
+            // 1.4-2.0 s, holds 0.1 s of speech).
+            let expected = centred ? [false, false, true, false] : [false, true, false, false]
+            #expect(heard == expected, "centred \(centred), threaded \(threaded): speaking per frame \(heard), expected \(expected)")
+            // Every frame whose window lies after the first 0.6 s of audio: causal 1, 2, 3 s; centred 1, 2 s.
+            let windows = centred ? 2 : 3
+            #expect(loop.counters.audioWindows == windows, "\(loop.counters.audioWindows) audio windows computed, expected \(windows)")
+        }
+    }
+
+    /// An overloaded box sheds video passes; it must not leave a map on a picture that has
+    /// moved on. Frames 1 s apart, speech throughout from 0.5 s; the frame at 2 s comes 3 s
+    /// late (a stalled grabber), so its pass is shed: the map of the frame at 1 s is not drawn
+    /// on it (it was, at full opacity, while the sentence went on).
+    @Test func aMapIsNotShownOnAFrameLongAfterItsOwn() throws {
+        let scratch = ScratchFolder("showtell-loop")
+        let directory = scratch.path
+        try writeVideo(directory + "/video.avi", frames: 120)
+        try writeAudio(directory + "/audio.wav", seconds: 4, voiced: { $0 >= 0.5 })
+        let clock = ReplayClock(paced: false)
+        let video = EveryNthFrame(try ReplayVideoSource(path: directory + "/video.avi", clock: clock), n: 30, lateSeconds: [60: 3])
+        let audio = try ReplayAudioSource(path: directory + "/audio.wav", clock: clock)
+        let settings = ApplianceLoop.Settings()
+        let loop = try ApplianceLoop(video: video, audio: audio, audioThreaded: false, screen: NullScreen(width: 320, height: 264),
+                                     model: ConstantModel(), settings: settings)
+        clock.restart()
+        var alphas: [Float] = []
+        for _ in 0..<3 {
+            #expect(try loop.step())
+            alphas.append(loop.alpha)
+        }
+        #expect(loop.counters.framesSkipped == 1, "\(loop.counters.framesSkipped) video passes shed")
+        #expect(loop.speaking)
+        // Frames a second apart: each step's opacity reaches its target (the fades take 0.15 and 0.8 s).
+        #expect(alphas[1] > 0.9 * settings.heatmapAlpha, "opacity with a fresh map: \(alphas)")
+        #expect(alphas[2] < 0.3 * settings.heatmapAlpha, "opacity with the previous frame's map: \(alphas)")
+    }
+
     /// Speech (1-2.5 s) with the bar on the left; then the bar on the right and a second
     /// sentence, after a short pause (4 s: the overlay is still fading out, its video passes
     /// still run) or a long one (8 s, the bar moved at 7 s). The second sentence's first heat is
@@ -215,6 +287,28 @@ final class StallingSource: VideoSource {
         delivered += 1
         pixels.update(repeating: 128, count: width * height)
         return FrameStamp(sequence: delivered, captureTime: Platform.MonotonicClock.nanoseconds())
+    }
+}
+
+/// Every n-th frame of a source: a loop too busy to take the others; `lateSeconds[k]`
+/// holds frame k back that long (a stalled grabber).
+final class EveryNthFrame: VideoSource {
+    let inner: VideoSource
+    let n: Int
+    let lateSeconds: [Int: Double]
+    var width: Int { inner.width }
+    var height: Int { inner.height }
+    var summary: String { inner.summary }
+    var lostFrames: Int { inner.lostFrames }
+    var finished: Bool { inner.finished }
+    init(_ inner: VideoSource, n: Int, lateSeconds: [Int: Double] = [:]) { (self.inner, self.n, self.lateSeconds) = (inner, n, lateSeconds) }
+    func next(into pixels: UnsafeMutablePointer<UInt8>, timeoutMilliseconds: Int32) throws -> FrameStamp? {
+        while let stamp = try inner.next(into: pixels, timeoutMilliseconds: timeoutMilliseconds) {
+            guard stamp.sequence % n == 0 else { continue }
+            if let late = lateSeconds[stamp.sequence] { usleep(UInt32(late * 1e6)) }
+            return stamp
+        }
+        return nil
     }
 }
 

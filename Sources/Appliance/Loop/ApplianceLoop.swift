@@ -101,16 +101,19 @@ public final class ApplianceLoop {
     /// The newest speech window is about anatomy (the model's relevance head; true without one).
     private var aboutAnatomy = false
     private var relevance: RelevanceHead?
-    private var alpha: Float = 0
+    private(set) var alpha: Float = 0  // the overlay's opacity (internal: tests)
     /// The sentence (`onsets`) and frame (capture time) of the newest map in `heat`. A map is
     /// blended only with the previous one of the same sentence from at most `heatBlendNanoseconds`
-    /// before, and the overlay shows only a map of the present sentence: a new sentence starts
-    /// from its own first map, neither averaged with nor showing (while that frame's video pass
-    /// is skipped) one from seconds ago, perhaps of another view.
+    /// before, and the overlay shows only a map of the present sentence made from a frame at
+    /// most `heatShownNanoseconds` older than the one on screen: a new sentence starts from its
+    /// own first map, neither averaged with nor showing (while that frame's video pass is
+    /// skipped) one from seconds ago, perhaps of another view; and an overloaded box that sheds
+    /// pass after pass does not keep one map on a picture that has moved on.
     private var heatOnset = -1
     private var heatTime: Int64 = 0
     static let heatBlendNanoseconds: Int64 = 250_000_000
-    var heatCurrent: Bool { heatOnset == onsets }
+    static let heatShownNanoseconds: Int64 = 500_000_000
+    private var heatOfThisSentence: Bool { heatOnset == onsets }
     private var lastFrameTime: Int64 = 0
     /// Load shedding: when to skip a video pass, and what an audio hop (window + branch) and
     /// the rest of a full iteration cost (EMAs), its prediction of the next iteration.
@@ -233,14 +236,17 @@ public final class ApplianceLoop {
         counters.framesIn += 1
         counters.framesDropped = lostBeforeReopen + video.lostFrames
 
-        // Audio: everything up to this frame into the front-end; the branch every hop.
-        let audioStart = MonotonicClock.nanoseconds()
-        updateAudio(frameTime: stamp.captureTime)
-        let audioEnd = MonotonicClock.nanoseconds()
-        record(.audio, nanoseconds: audioEnd - audioStart)
-
         // The frame to show: this one, or with the centred window the one from 0.3 s ago.
         let (shown, shownStamp) = delay?.push(frame, size: video.width * video.height, stamp: stamp) ?? (UnsafePointer(frame), stamp)
+
+        // Audio: everything up to this frame into the front-end; the branch every hop, on the
+        // window ending at the shown frame (centred: half a window after it). Matched by
+        // capture time, not taken from the newest audio: a loop that gets frames a second
+        // apart (a busy box) shows the older frame, and must hear what was said over it.
+        let audioStart = MonotonicClock.nanoseconds()
+        updateAudio(frameTime: stamp.captureTime, windowEnd: shownStamp.captureTime + (delay?.delayNanoseconds ?? 0))
+        let audioEnd = MonotonicClock.nanoseconds()
+        record(.audio, nanoseconds: audioEnd - audioStart)
 
         // Video: every frame, unless the loop is behind (the frame is shown with the previous map).
         var ranVideo = false
@@ -258,7 +264,8 @@ public final class ApplianceLoop {
 
         // Fade the overlay in while speech is heard, out after it.
         let dt = lastFrameTime > 0 ? Float(stamp.captureTime - lastFrameTime) * 1e-9 : 0.033
-        let target: Float = speaking && aboutAnatomy && haveAudioEmbedding && heatCurrent ? settings.heatmapAlpha : 0
+        let heatFresh = heatOfThisSentence && shownStamp.captureTime - heatTime <= Self.heatShownNanoseconds
+        let target: Float = speaking && aboutAnatomy && haveAudioEmbedding && heatFresh ? settings.heatmapAlpha : 0
         let tau = target > alpha ? settings.fadeInSeconds : settings.fadeOutSeconds
         alpha += (target - alpha) * min(1, max(dt, 0) / tau)
         if lastFrameTime > 0, dt > 0 { status.fps += (1 / dt - status.fps) * 0.1 }
@@ -290,14 +297,23 @@ public final class ApplianceLoop {
         return shedder.shouldShed(lateness: now - stamp.captureTime, period: period, cost: cost)
     }
 
-    private func updateAudio(frameTime: Int64) {
+    private func updateAudio(frameTime: Int64, windowEnd: Int64) {
         guard let feed, let frontEnd else { return }
         feed.pull(until: frameTime)
         let ring = feed.ring
-        let written = ring.writeCount
-        if written - audioConsumed > ring.capacity { audioConsumed = written - ring.capacity / 2 }  // fell behind: skip
-        while audioConsumed < written {
-            let count = min(4_800, written - audioConsumed)
+        // The feed-ring position just past the window's last sample, counted back from the
+        // newest sample (or the newest itself, if the audio has not reached the window's end).
+        let newest = ring.newest()
+        let lag = Int((newest.time - windowEnd) * Int64(ring.sampleRate) / 1_000_000_000)
+        let ringEnd = newest.index + 1 - max(lag, 0)
+        if ring.writeCount - audioConsumed > ring.capacity { audioConsumed = ring.writeCount - ring.capacity / 2 }  // fell behind: skip
+        // Into the front-end only up to the window's end; the rest waits in the feed's ring (8 s).
+        // The front-end keeps 0.4 s past a window, and a busy box's frames are older than that:
+        // a grabber fills its few buffers just after the loop hands them back, so the newest
+        // frame is about as old as the loop's last iteration (a second and more on the
+        // emulated board, where pushing everything left almost no window computable).
+        while audioConsumed < ringEnd {
+            let count = min(4_800, ringEnd - audioConsumed)
             guard ring.read(from: audioConsumed, count: count, into: audioChunk) else { audioConsumed = ring.writeCount; break }
             frontEnd.push(UnsafeBufferPointer(start: audioChunk, count: count))
             audioConsumed += count
@@ -306,23 +322,25 @@ public final class ApplianceLoop {
         counters.audioSanitised = feed.sanitisedSamples.load(ordering: .relaxed)
         counters.audioFilled = feed.filledSamples.load(ordering: .relaxed)
         hopThisIteration = 0
-        guard hopDue(at: frameTime) else { return }
+        guard hopDue(at: frameTime), newest.index >= 0 else { return }
         let hopStart = MonotonicClock.nanoseconds()
         defer {
             hopThisIteration = MonotonicClock.nanoseconds() - hopStart
             hopNanoseconds += (Float(hopThisIteration) - hopNanoseconds) * 0.2
         }
-        // The causal window ends at the frame's time (or the newest audio before it),
-        // on the 5 ms STFT grid so consecutive windows share their frames.
-        let newest = ring.newest()
-        guard newest.index >= 0 else { return }
-        let lag = Int((newest.time - frameTime) * Int64(ring.sampleRate) / 1_000_000_000)
-        let ringEnd = min(newest.index + 1, newest.index + 1 - max(lag, 0))
+        // The window ends at `windowEnd` (or the newest audio before it), on the 5 ms STFT
+        // grid so consecutive windows share their frames.
         let spec = frontEnd.settings.spectrogram
         var end = ringEnd * spec.sampleRate / ring.sampleRate
         end = min(end, frontEnd.samplesProduced)
         end -= end % spec.hop
-        guard let report = frontEnd.window(endingAt: end, into: spectrogram, standardised: true) else { return }
+        guard let report = frontEnd.window(endingAt: end, into: spectrogram, standardised: true) else {
+            // No window to be had (the first 0.6 s, or after a skip): not speech. A gate left
+            // open by the last window heard would keep heat on the screen through silence.
+            speaking = false
+            status.listening = .silence
+            return
+        }
         lastAudioWindow = frameTime
         counters.audioWindows += 1
         let voice = report.speechFraction >= settings.speechThreshold
@@ -360,7 +378,7 @@ public final class ApplianceLoop {
             high = max(high, videoMap[cell])
         }
         let range = max(high - low, 1e-6)
-        let blend = heatCurrent && frameTime - heatTime <= Self.heatBlendNanoseconds
+        let blend = heatOfThisSentence && frameTime - heatTime <= Self.heatBlendNanoseconds
         let k = blend ? settings.heatSmoothing : 1
         heatOnset = onsets
         heatTime = frameTime

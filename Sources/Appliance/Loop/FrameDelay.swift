@@ -1,8 +1,9 @@
 import Capture
 
 /// The delay line behind the centred audio window (`loop.window = "centred"`): frames wait
-/// here for half a window (0.3 s), so the window that ends at the newest frame is centred on
-/// the frame shown. Costs that much display latency; the default, causal, costs none.
+/// here for half a window (0.3 s), so the window centred on the frame shown has been heard
+/// (the loop computes it from the shown frame's capture time). Costs that much display
+/// latency; the default, causal, costs none.
 /// Slots are allocated once (and again only if a replugged device has bigger frames).
 final class FrameDelay {
     static let slots = 24  // 0.3 s at up to 60 fps, with room to spare

@@ -29,12 +29,15 @@ struct ReplayCommand: ParsableCommand {
     @Option(help: "Start this many seconds into the recording.") var from: Double = 0
     @Option(help: "Stop at this time of the recording (default: its end).") var to: Double?
     @Option(help: "Announce this moment of the recording on stdout (repeatable).") var mark: [Double] = []
+    @Option(name: .customLong("max-fps"), help: "Write at most this many frames a second, skipping the rest on the recording's clock (spares a slow machine that also runs the box, such as an emulated board); default: every frame.")
+    var maxFps: Double?
     @Flag(help: "Draw each frame's number as a bar code in the bottom-left corner, outside the model's crop, so a screen grab tells which frame it shows.")
     var stamp = false
 
     func validate() throws {
         guard from >= 0 else { throw ValidationError("--from must be 0 or more seconds") }
         if let to, to <= from { throw ValidationError("--to (\(to)) must be after --from (\(from))") }
+        if let maxFps, !(maxFps > 0) { throw ValidationError("--max-fps must be more than 0 (got \(maxFps))") }
     }
 
     func run() throws {
@@ -65,6 +68,7 @@ struct ReplayCommand: ParsableCommand {
         var pending = mark.sorted().filter { $0 >= from }
         var image = Image8(width: reader.info.width, height: reader.info.height, channels: 1)
         let start = MonotonicClock.nanoseconds()
+        let pacing = ReplayClock(paced: true, start: start)
         narration?.start()
         var written = 0, shown = 0, decoded = -1
         while true {
@@ -82,6 +86,7 @@ struct ReplayCommand: ParsableCommand {
                 try output.write(gray: pixels.baseAddress!, sourceWidth: image.width, sourceHeight: image.height)
             }
             written += 1
+            if let maxFps { pacing.wait(until: Double(written) / maxFps) }
             let time = Double(index) / fps
             while let next = pending.first, next <= time + 0.5 / fps {
                 Console.out(String(format: "MARK %.2f frame %d\n", next, index))  // unbuffered: a script acts on it now
