@@ -69,10 +69,8 @@ MARGIN = re.compile(r"\smargin (-?[0-9.]+)")
 SPEECH = re.compile(r"\sspeech ([0-9.]+)")
 
 
-def localise(showtell, session, model, times, offset=0.0):
-    """`showtell localise` at these times: {(time to 0.01 s, frame): (structure, peak cell
-    share on it, margin, speech fraction)} for the moments where a structure is named (heard
-    in the audio window) and judged."""
+def run_localise(showtell, session, model, times, offset):
+    """`showtell localise` at these times with the audio window moved by `offset`: its stdout."""
     with tempfile.TemporaryDirectory() as scratch:
         args = [showtell, "localise", session, "--model", model, "--out", f"{scratch}/moments.png", f"--audio-offset={offset}"]
         for t in times:
@@ -80,8 +78,15 @@ def localise(showtell, session, model, times, offset=0.0):
         run = subprocess.run(args, capture_output=True, text=True)
     if run.returncode != 0:
         sys.exit(f"showtell localise failed: {run.stderr.strip() or run.stdout.strip()}")
+    return run.stdout
+
+
+def localise(showtell, session, model, times, offset=0.0):
+    """`showtell localise` at these times: {(time to 0.01 s, frame): (structure, peak cell
+    share on it, margin, speech fraction)} for the moments where a structure is named (heard
+    in the audio window) and judged."""
     rows = {}
-    for line in run.stdout.splitlines():
+    for line in run_localise(showtell, session, model, times, offset).splitlines():
         m = LINE.match(line)
         if m:
             share = int(m.group(6)) / 100 if m.group(5) == "hit" else 0.0
@@ -94,15 +99,8 @@ def localise(showtell, session, model, times, offset=0.0):
 def peaks(showtell, session, model, times, offset=0.0):
     """`showtell localise` at these times: {(time to 0.01 s, frame): (x, y)}, where its map
     peaks (the peak cell's centre, in the recording's frame), whatever is said."""
-    with tempfile.TemporaryDirectory() as scratch:
-        args = [showtell, "localise", session, "--model", model, "--out", f"{scratch}/peaks.png", f"--audio-offset={offset}"]
-        for t in times:
-            args += ["--at", f"{t:.4f}"]
-        run = subprocess.run(args, capture_output=True, text=True)
-    if run.returncode != 0:
-        sys.exit(f"showtell localise failed: {run.stderr.strip() or run.stdout.strip()}")
     return {(round(float(m.group(1)), 2), int(m.group(2))): (float(m.group(3)), float(m.group(4)))
-            for m in map(PEAK.match, run.stdout.splitlines()) if m}
+            for m in map(PEAK.match, run_localise(showtell, session, model, times, offset).splitlines()) if m}
 
 
 def steady(showtell, session, model, fps, structure, start, end):
