@@ -239,7 +239,7 @@ public final class ApplianceLoop {
         // The frame to show: this one, or with the centred window the one from 0.3 s ago.
         let (shown, shownStamp) = delay?.push(frame, size: video.width * video.height, stamp: stamp) ?? (UnsafePointer(frame), stamp)
 
-        // Audio: everything up to this frame into the front-end; the branch every hop, on the
+        // Audio: into the front-end up to the window's end; the branch every hop, on the
         // window ending at the shown frame (centred: half a window after it). Matched by
         // capture time, not taken from the newest audio: a loop that gets frames a second
         // apart (a busy box) shows the older frame, and must hear what was said over it.
