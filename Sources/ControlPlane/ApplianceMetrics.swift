@@ -23,6 +23,7 @@ public final class ApplianceMetrics: Sendable {
         ("showtell_audio_xruns_total", "ALSA capture overruns recovered.", { $0.audioXruns }),
         ("showtell_audio_samples_sanitised_total", "Audio samples that were NaN, infinite or beyond full scale (silenced or clipped).", { $0.audioSanitised }),
         ("showtell_audio_samples_filled_total", "Samples of silence put where the microphone lost audio (overruns), so audio stays in step with video.", { $0.audioFilled }),
+        ("showtell_audio_samples_skipped_total", "Samples no audio window needed, passed over while the loop ran behind (frames more than a window apart).", { $0.audioSkipped }),
         ("showtell_video_stalls_total", "Times the video source stopped delivering (NO SIGNAL shown).", { $0.videoStalls }),
         ("showtell_video_reopens_total", "Attempts to reopen a failed or absent video device.", { $0.videoReopens }),
     ]

@@ -21,11 +21,14 @@ public struct LoopCounters: Codable, Sendable, Equatable {
     /// Samples of silence put where the microphone lost audio (overruns), keeping sample
     /// positions in step with time.
     public var audioFilled = 0
+    /// Samples no window needed, passed over while the loop ran behind (frames more than a
+    /// window apart): the loop's audio work stays bounded by a window per frame.
+    public var audioSkipped = 0
     public var videoStalls = 0
     public var videoReopens = 0
 
     public init(framesIn: Int = 0, framesOut: Int = 0, framesDropped: Int = 0, framesSkipped: Int = 0, audioWindows: Int = 0,
-                speechWindows: Int = 0, anatomyWindows: Int = 0, audioXruns: Int = 0, audioSanitised: Int = 0, audioFilled: Int = 0, videoStalls: Int = 0, videoReopens: Int = 0) {
+                speechWindows: Int = 0, anatomyWindows: Int = 0, audioXruns: Int = 0, audioSanitised: Int = 0, audioFilled: Int = 0, audioSkipped: Int = 0, videoStalls: Int = 0, videoReopens: Int = 0) {
         self.framesIn = framesIn
         self.framesOut = framesOut
         self.framesDropped = framesDropped
@@ -36,6 +39,7 @@ public struct LoopCounters: Codable, Sendable, Equatable {
         self.audioXruns = audioXruns
         self.audioSanitised = audioSanitised
         self.audioFilled = audioFilled
+        self.audioSkipped = audioSkipped
         self.videoStalls = videoStalls
         self.videoReopens = videoReopens
     }
@@ -59,6 +63,7 @@ public final class LoopTelemetry: Sendable {
     public let audioXruns = Atomic<Int>(0)
     public let audioSanitised = Atomic<Int>(0)
     public let audioFilled = Atomic<Int>(0)
+    public let audioSkipped = Atomic<Int>(0)
     public let videoStalls = Atomic<Int>(0)
     public let videoReopens = Atomic<Int>(0)
     /// True while the newest audio window was speech.
@@ -88,6 +93,7 @@ public final class LoopTelemetry: Sendable {
         c.audioXruns = audioXruns.load(ordering: .relaxed)
         c.audioSanitised = audioSanitised.load(ordering: .relaxed)
         c.audioFilled = audioFilled.load(ordering: .relaxed)
+        c.audioSkipped = audioSkipped.load(ordering: .relaxed)
         c.videoStalls = videoStalls.load(ordering: .relaxed)
         c.videoReopens = videoReopens.load(ordering: .relaxed)
         return c
@@ -106,6 +112,7 @@ public final class LoopTelemetry: Sendable {
         audioXruns.store(c.audioXruns, ordering: .relaxed)
         audioSanitised.store(c.audioSanitised, ordering: .relaxed)
         audioFilled.store(c.audioFilled, ordering: .relaxed)
+        audioSkipped.store(c.audioSkipped, ordering: .relaxed)
         videoStalls.store(c.videoStalls, ordering: .relaxed)
         videoReopens.store(c.videoReopens, ordering: .relaxed)
         self.speaking.store(speaking, ordering: .relaxed)

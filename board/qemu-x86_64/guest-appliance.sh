@@ -51,9 +51,9 @@ check appliance-status-socket $?
 # The live picture with its status bar, while the narration plays: wait for speech.
 wait_for 30 'tail -2 /tmp/st/log | grep -q SPEECH'
 check appliance-hears-speech $?
-# Four grabs 0.4 s apart (the host grabs at once): the status bar follows the speech, which
-# pauses between words.
-for i in 1 2 3 4; do echo "SCREENDUMP-AT live$i"; sleep 0.4; done
+# Four grabs (the host grabs at once), each while the daemon's last status line says SPEECH:
+# the status bar follows the speech, which pauses between words and sentences.
+for i in 1 2 3 4; do wait_for 10 'tail -1 /tmp/st/log | grep -q SPEECH'; echo "SCREENDUMP-AT live$i"; sleep 0.4; done
 sleep 1
 # ALSA overrun: freeze the daemon for a second while the loopback keeps capturing (its
 # buffer holds 40 ms); it must recover with snd_pcm_recover and count the overrun.
@@ -68,6 +68,13 @@ check appliance-alsa-overrun-recovered $?
 # Silence again: the video branch rests, so the emulated CPU keeps up with vivid's 25 fps.
 kill $player 2>/dev/null
 wait_for 20 'tail -1 /tmp/st/log | grep -q silence'
+# Where the emulated box's time goes in silence (median and 99th percentile seconds per
+# stage), for reading a slow run.
+stages() {
+  grep -E '^showtell_(stage_latency|capture_to_display)_seconds\{.*quantile="0.(5|99)"' /tmp/st/showtell.prom | tr '\n' ' '; echo
+  echo "frames in $(metric showtell_frames_in_total), dropped $(metric showtell_frames_dropped_total), skipped $(metric showtell_frames_skipped_total), audio windows $(metric showtell_audio_windows_total), cpu $(metric showtell_process_cpu_seconds_total) s"
+}
+stages
 
 # Unplug: vivid acts as if the USB cable were pulled until every handle is closed. The screen
 # must say NO SIGNAL, the daemon must reopen the device and frames must flow again.
@@ -76,9 +83,11 @@ in_before=$(metric showtell_frames_in_total)
 /bin/v4l2-ctl -d /dev/video0 --set-ctrl disconnect=1 2>&1
 wait_for 20 '[ "$(metric showtell_no_signal)" = 1 ] || [ "$(metric showtell_video_reopens_total)" -gt "$reopens_before" ]'
 saw_loss=$?
-wait_for 30 '[ "$(metric showtell_video_reopens_total)" -gt "$reopens_before" ] && [ "$(metric showtell_no_signal)" = 0 ] && [ "$(metric showtell_frames_in_total)" -gt $((in_before + 60)) ]'
+# Frames flow again: a second of vivid's (how fast the box runs is the benchmarks' business).
+wait_for 30 '[ "$(metric showtell_video_reopens_total)" -gt "$reopens_before" ] && [ "$(metric showtell_no_signal)" = 0 ] && [ "$(metric showtell_frames_in_total)" -gt $((in_before + 25)) ]'
 recovered=$?
 echo "unplug: lost=$saw_loss recovered=$recovered reopens=$(metric showtell_video_reopens_total) stalls=$(metric showtell_video_stalls_total)"
+stages
 [ $saw_loss = 0 ] && [ $recovered = 0 ]
 check appliance-unplug-detected-and-reopened $?
 

@@ -92,6 +92,9 @@ public final class ApplianceLoop {
     private var lostBeforeReopen = 0
 
     private var audioConsumed = 0
+    /// Audio (feed-rate samples) cleaned before a window's end: the window and 0.2 s for the
+    /// cleaner and resampler to run in.
+    private let audioAhead: Int
     private var lastAudioWindow: Int64 = 0
     private var haveAudioEmbedding = false
     private(set) var speaking = false
@@ -138,10 +141,14 @@ public final class ApplianceLoop {
         self.model = model
         if let audio {
             feed = AudioFeed(source: audio, threaded: audioThreaded)
-            frontEnd = try SpeechFrontEnd(inputRate: audio.sampleRate)
+            let frontEnd = try SpeechFrontEnd(inputRate: audio.sampleRate)
+            let spec = frontEnd.settings.spectrogram
+            self.frontEnd = frontEnd
+            audioAhead = spec.windowSamples * audio.sampleRate / spec.sampleRate + audio.sampleRate / 5
         } else {
             feed = nil
             frontEnd = nil
+            audioAhead = 0
         }
         frameCapacity = video.width * video.height
         frame = .allocate(capacity: frameCapacity)
@@ -307,6 +314,14 @@ public final class ApplianceLoop {
         let lag = Int((newest.time - windowEnd) * Int64(ring.sampleRate) / 1_000_000_000)
         let ringEnd = newest.index + 1 - max(lag, 0)
         if ring.writeCount - audioConsumed > ring.capacity { audioConsumed = ring.writeCount - ring.capacity / 2 }  // fell behind: skip
+        // Frames more than a window apart (a loop running behind): no window will use the audio
+        // before this frame's window, so it is passed over, not cleaned. Cleaning it all made
+        // each iteration's audio work grow with the loop's own delay, a spiral the emulated
+        // board fell into (the front-end at 60 % of its one CPU: 1 frame a second in silence).
+        if ringEnd - audioAhead > audioConsumed {
+            counters.audioSkipped += ringEnd - audioAhead - audioConsumed
+            audioConsumed = ringEnd - audioAhead
+        }
         // Into the front-end only up to the window's end; the rest waits in the feed's ring (8 s).
         // The front-end keeps 0.4 s past a window, and a busy box's frames are older than that:
         // a grabber fills its few buffers just after the loop hands them back, so the newest

@@ -54,7 +54,7 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Frames per clip through the video branch (maps averaged).") var framesPerClip = 2
     @Option(help: "SIG level override: none, outliers, keywords.") var gate: GateLevel?
     @Option(help: "Cell pooling of the spatial fusion: lse (attention-like), mean (GAP) or max (MIL).") var pooling: CellPooling = .lse
-    @Option(help: "Contrastive form: paper (eq. 2 as written) or infonce.") var contrastive: ContrastiveForm = .paper
+    @Option(help: "Contrastive form: paper (eq. 2 as written), infonce (positive in the denominator) or symmetric (infonce over rows and columns).") var contrastive: ContrastiveForm = .paper
     @Option(help: "Contrastive temperature.") var temperature: Float = 1
     @Option(help: "Initial spatial fusion weight (default 1/sqrt(D)).") var fusionInit: Float?
     @Option(help: "Loss weights alpha,beta,gamma,delta (normalised to sum 1 over the variant's terms).") var weights: String?
