@@ -137,6 +137,40 @@ private struct FourRecordings: ClipSource {
         #expect(without[0 * n + 2] == 1)
     }
 
+    /// Separation pairs: one scan, within the window, both naming anatomy and none in common;
+    /// a step's batch is anchors then their partners; and no pair is ever a negative (the
+    /// keyword context with the same window keeps them off the denominators).
+    @Test func separationPairsAndPartners() throws {
+        let clips = [ClipRecord(session: 0, time: 10, words: ["heart"]), ClipRecord(session: 0, time: 13, words: ["spine"]),
+                     ClipRecord(session: 0, time: 12, words: ["heart", "spine"]), ClipRecord(session: 0, time: 20, words: ["femur"]),
+                     ClipRecord(session: 1, time: 10, words: ["femur"]), ClipRecord(session: 0, time: 11, words: ["um"])]
+        let anatomies: [Set<String>] = [["heart"], ["spine"], ["heart", "spine"], ["femur"], ["femur"], []]
+        let pairs = SeparationLoss.pairs(for: clips, anatomies: anatomies, window: 4)
+        #expect(pairs == [SeparationLoss.Pair(video: 0, query: 1), SeparationLoss.Pair(video: 1, query: 0)])
+        #expect(BatchBuilder.partners(clips, anatomies: anatomies, window: 4) == [[1], [0], [], [], [], []])
+        #expect(BatchBuilder.partners(clips, anatomies: anatomies, window: 10) == [[1, 3], [0, 3], [3], [0, 1, 2], [], []])
+
+        let vectors = WordVectors(words: ["heart", "spine", "femur"], dimension: 3, vectors: (0..<9).map { Float($0) / 10 })
+        let keywords = KeywordDictionary(forms: ["heart": ["heart"], "spine": ["spine"], "femur": ["femur"]])
+        var c = TrainingConfiguration(backbone: .tiny, variant: .full)
+        c.batch = 4
+        c.frameSize = 16
+        c.spectrogramSize = 16
+        c.dimension = 8
+        c.negatives = NegativePolicy(keywordAware: true, keywordContext: 4)
+        c.cellSeparation = 0.5
+        let builder = BatchBuilder(source: ListSource(clips: clips), vectors: vectors, keywords: keywords, configuration: c)
+        var random = RandomSource(seed: 3)
+        let batch = builder.partnered([0, 3, 4, 5], random: &random)
+        #expect(batch == [0, 3, 1, 5])  // 0's partner is 1; 3 (femur alone in its 4 s) keeps the slice's own clip
+        let model = try TrainingModel(c, wordDimension: 3)
+        let inputs = builder.fill(model, indices: batch, random: &random)
+        #expect(inputs.separationPairs == [SeparationLoss.Pair(video: 0, query: 2), SeparationLoss.Pair(video: 2, query: 0)])
+        for pair in inputs.separationPairs { #expect(inputs.negativeMask[pair.video * 4 + pair.query] == 0) }
+        let terms = model.trainStep(inputs)
+        #expect(terms.separation.isFinite && terms.separation > 0)
+    }
+
     /// Masking zeroes whole frequency rows and whole time columns, no more than asked, and
     /// leaves every other value as it was; the same random stream gives the same masks.
     @Test func spectrogramMaskingZeroesBandsOnly() {

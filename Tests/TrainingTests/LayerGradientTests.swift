@@ -1,3 +1,4 @@
+import Glibc
 import NeuralTestSupport
 import NeuralCore
 import Testing
@@ -58,6 +59,78 @@ import Testing
                                    weight: w.value.pointer, scratch: scratch.pointer, geometry: g)
         }
         #expect(check.mismatches.isEmpty, "\(check.mismatches)")
+    }
+
+    /// A loss on the cell logits m (`cellGrad`, e.g. `SeparationLoss`) flows back like the
+    /// pooled logits': loss = Σ logits·r + Σ m·R, with m from the plain per-cell map.
+    @Test func spatialFusionCellGradient() {
+        var random = RandomSource(seed: 15)
+        let g = SpatialFusionGeometry(videos: 2, queries: 3, dimension: 4, cells: 5, pooling: .lse)
+        let v = tensor("video", TestBuffer(gaussian: 2 * 4 * 5, &random))
+        let q = tensor("query", TestBuffer(gaussian: 3 * 4, &random))
+        let w = tensor("weight", TestBuffer(gaussian: 4, &random))
+        let b = tensor("bias", TestBuffer(gaussian: 1, &random))
+        let logits = TestBuffer(count: 6), scratch = TestBuffer(count: g.scratchCount), r = TestBuffer(gaussian: 6, &random)
+        let cellWeights = TestBuffer(gaussian: 6 * 5, &random), map = TestBuffer(count: 5)
+        let forward = {
+            SpatialFusion.forward(logits: logits.pointer, video: v.value.pointer, query: q.value.pointer, weight: w.value.pointer,
+                                  bias: b.value.pointer, scratch: scratch.pointer, geometry: g)
+        }
+        let loss = { () -> Double in
+            forward()
+            var total = logits.dot(r)
+            for i in 0..<2 {
+                for j in 0..<3 {
+                    SpatialFusion.cellMap(video: v.value.pointer + i * 20, query: q.value.pointer + j * 4, weight: w.value.pointer,
+                                          bias: b.value.pointer[0], dimension: 4, cells: 5, into: map.pointer)
+                    for c in 0..<5 { total += Double(map.pointer[c]) * Double(cellWeights.pointer[(i * 3 + j) * 5 + c]) }
+                }
+            }
+            return total
+        }
+        let check = gradientMismatches([v, q, w, b], loss: loss) {
+            forward()
+            SpatialFusion.backward(videoGrad: v.gradient.pointer, queryGrad: q.gradient.pointer, weightGrad: w.gradient.pointer,
+                                   biasGrad: b.gradient.pointer, logitsGrad: r.pointer, cellGrad: cellWeights.pointer, video: v.value.pointer,
+                                   query: q.value.pointer, weight: w.value.pointer, scratch: scratch.pointer, geometry: g)
+        }
+        #expect(check.mismatches.isEmpty, "\(check.mismatches)")
+    }
+
+    /// L_sep through the cells' softmax: against its Double reference, and its gradient on the
+    /// cell logits against finite differences. Two pairs share a video's own map.
+    @Test func separationLoss() {
+        var random = RandomSource(seed: 16)
+        let n = 3, s = 7
+        let m = tensor("cell logits", TestBuffer(gaussian: n * n * s, &random, scale: 1.5))
+        let pairs = [SeparationLoss.Pair(video: 0, query: 2), SeparationLoss.Pair(video: 2, query: 0), SeparationLoss.Pair(video: 0, query: 1)]
+        let weights = TestBuffer(count: n * n * s)
+        let softmax = {
+            for pair in 0..<(n * n) {
+                let row = m.value.pointer + pair * s, out = weights.pointer + pair * s
+                let peak = (0..<s).map { row[$0] }.max()!
+                var total: Float = 0
+                for c in 0..<s { out[c] = expf(row[c] - peak); total += out[c] }
+                for c in 0..<s { out[c] /= total }
+            }
+        }
+        softmax()
+        let loss = SeparationLoss.forward(weights: weights.pointer, pairs: pairs, batch: n, cells: s)
+        #expect(abs(Double(loss) - SeparationLoss.reference(cellLogits: m.value.array, pairs: pairs, batch: n, cells: s)) < 1e-5)
+        let check = gradientMismatches([m], epsilon: 1e-3, loss: {
+            softmax()
+            return Double(SeparationLoss.forward(weights: weights.pointer, pairs: pairs, batch: n, cells: s))
+        }) {
+            softmax()
+            SeparationLoss.backward(cellGrad: m.gradient.pointer, weights: weights.pointer, pairs: pairs, batch: n, cells: s)
+        }
+        #expect(check.mismatches.isEmpty, "\(check.mismatches)")
+        // Flat maps overlap fully (1); one-hot maps on different cells not at all (0).
+        let flat = [Float](repeating: 1 / Float(s), count: n * n * s)
+        #expect(abs(SeparationLoss.forward(weights: flat, pairs: pairs, batch: n, cells: s) - 1) < 1e-5)
+        var apart = [Float](repeating: 0, count: n * n * s)
+        for pair in 0..<(n * n) { apart[pair * s + pair % s] = 1 }
+        #expect(SeparationLoss.forward(weights: apart, pairs: [SeparationLoss.Pair(video: 0, query: 1)], batch: n, cells: s) == 0)
     }
 
     /// The per-cell map the box draws pools to the pair's logit (mean pooling: exactly).

@@ -17,6 +17,8 @@ public struct BatchBuilder: Sendable {
     public let contexts: [Set<String>]
     /// Per recording, the live-image mask [frameSize²] (nil without `liveImageMask`).
     public let liveMasks: [[Float]]?
+    /// Per clip, the clips that `SeparationLoss` pairs with it (empty without `cellSeparation`).
+    public let partners: [[Int]]
 
     public init(source: any ClipSource, vectors: WordVectors, keywords: KeywordDictionary, configuration: TrainingConfiguration) {
         self.source = source
@@ -36,6 +38,34 @@ public struct BatchBuilder: Sendable {
         anatomies = named
         contexts = configuration.negatives.contexts(source.clips, anatomies: named)
         liveMasks = configuration.liveImageMask.map { Self.liveMasks(source, spec: $0, side: configuration.frameSize) }
+        partners = configuration.cellSeparation > 0
+            ? Self.partners(source.clips, anatomies: named, window: configuration.negatives.keywordContext) : source.clips.map { _ in [] }
+    }
+
+    /// Per clip, the clips of its scan within `window` seconds whose words name anatomy, none
+    /// of it the clip's own (the pairs `SeparationLoss.pairs` finds in a batch).
+    static func partners(_ clips: [ClipRecord], anatomies: [Set<String>], window: Double) -> [[Int]] {
+        var bySession = [Int: [Int]]()
+        for (index, clip) in clips.enumerated() where !anatomies[index].isEmpty { bySession[clip.session, default: []].append(index) }
+        return clips.enumerated().map { index, clip in
+            guard !anatomies[index].isEmpty else { return [] }
+            return (bySession[clip.session] ?? []).filter {
+                abs(clips[$0].time - clip.time) <= window && anatomies[$0].isDisjoint(with: anatomies[index])
+            }
+        }
+    }
+
+    /// A step's clips with `cellSeparation`: the first half of `slice` as anchors, each
+    /// followed in the second half by a random partner (`partners`), or by the slice's own
+    /// clip in that slot when it has none.
+    public func partnered(_ slice: [Int], random: inout RandomSource) -> [Int] {
+        let half = slice.count / 2
+        let anchors = Array(slice[..<(slice.count - half)])
+        let followers = (0..<half).map { k -> Int in
+            let choices = partners[anchors[k]]
+            return choices.isEmpty ? slice[slice.count - half + k] : choices[random.index(choices.count)]
+        }
+        return anchors + followers
     }
 
     /// Each recording's live-image mask from its clips' frame pairs (frames 0 and 1 of a clip
@@ -175,6 +205,9 @@ public struct BatchBuilder: Sendable {
         }
         let picked = Self.negatives(for: indices.map { source.clips[$0] }, anatomies: indices.map { anatomies[$0] },
                                     contexts: indices.map { contexts[$0] }, policy: c.negatives, random: &random)
-        return BatchInputs(negatives: picked.pick, negativeMask: picked.mask, embeddings: embeddings, wordMask: mask, swapped: swapped)
+        let pairs = c.cellSeparation > 0
+            ? SeparationLoss.pairs(for: indices.map { source.clips[$0] }, anatomies: indices.map { anatomies[$0] }, window: c.negatives.keywordContext) : []
+        return BatchInputs(negatives: picked.pick, negativeMask: picked.mask, embeddings: embeddings, wordMask: mask, swapped: swapped,
+                           separationPairs: pairs)
     }
 }

@@ -87,11 +87,13 @@ public enum SpatialFusion {
     }
 
     /// Accumulates videoGrad [N, D, S], queryGrad [M, D], weightGrad [D], biasGrad [1] from
-    /// logitsGrad [N, M]; reads the pooling weights left in scratch by `forward`.
+    /// logitsGrad [N, M] and, when given, a loss's gradient on the cell logits m, cellGrad
+    /// [N, M, S] (`SeparationLoss`); reads the pooling weights left in scratch by `forward`
+    /// and overwrites them.
     public static func backward(
         videoGrad: UnsafeMutablePointer<Float>?, queryGrad: UnsafeMutablePointer<Float>?,
         weightGrad: UnsafeMutablePointer<Float>, biasGrad: UnsafeMutablePointer<Float>,
-        logitsGrad: UnsafePointer<Float>, video: UnsafePointer<Float>, query: UnsafePointer<Float>,
+        logitsGrad: UnsafePointer<Float>, cellGrad: UnsafePointer<Float>? = nil, video: UnsafePointer<Float>, query: UnsafePointer<Float>,
         weight: UnsafePointer<Float>, scratch: UnsafeMutablePointer<Float>, geometry g: SpatialFusionGeometry
     ) {
         let n = g.videos, m = g.queries, d = g.dimension, s = g.cells
@@ -101,6 +103,12 @@ public enum SpatialFusion {
             let row = cells + pair * s, grad = logitsGrad[pair]
             biasGrad[0] += grad
             for c in 0..<s { row[c] *= grad }
+            if let extra = cellGrad?.advanced(by: pair * s) {
+                for c in 0..<s {
+                    row[c] += extra[c]
+                    biasGrad[0] += extra[c]
+                }
+            }
         }
         scaledGrad.update(repeating: 0, count: m * d)
         for i in 0..<n {

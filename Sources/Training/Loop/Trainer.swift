@@ -91,7 +91,8 @@ public final class Trainer {
             let learningRate = schedule.rate(epoch: position.epoch)
             while position.step < stepsPerEpoch {
                 var random = RandomSource(seed: c.seed ^ (UInt64(position.epoch) << 32 | UInt64(position.step)) &* 0xD1B5_4A32_D192_ED03)
-                let indices = Array(order[(position.step * n)..<((position.step + 1) * n)])
+                let slice = Array(order[(position.step * n)..<((position.step + 1) * n)])
+                let indices = c.cellSeparation > 0 ? builder.partnered(slice, random: &random) : slice
                 let inputs = builder.fill(model, indices: indices, random: &random)
                 for (_, optimizer) in optimizers { optimizer.store.zeroGradients() }
                 let terms = model.trainStep(inputs)

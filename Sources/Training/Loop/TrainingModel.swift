@@ -13,8 +13,10 @@ public struct LossTerms: Sendable {
     public var order: Float = .nan
     /// Audio taught by text: relative squared distance of a to t (`alignAudioToText`).
     public var alignAudio: Float = .nan
-    public static let names = ["base_va", "base_vt", "contra_va", "contra_vt", "order", "align_at"]
-    public var values: [Float] { [baseAudio, baseText, contraAudio, contraText, order, alignAudio] }
+    /// Overlap of two differently named words' cell weights on one picture (`SeparationLoss`).
+    public var separation: Float = .nan
+    public static let names = ["base_va", "base_vt", "contra_va", "contra_vt", "order", "align_at", "sep_va"]
+    public var values: [Float] { [baseAudio, baseText, contraAudio, contraText, order, alignAudio, separation] }
 }
 
 /// One batch's inputs besides the images (which go straight into the backbones' arenas).
@@ -28,6 +30,8 @@ public struct BatchInputs {
     public var wordMask: [Float]
     /// Video-only: per clip, true when its two frames are presented swapped.
     public var swapped: [Bool]
+    /// Pairs for `SeparationLoss` (empty unless `cellSeparation` > 0).
+    public var separationPairs: [SeparationLoss.Pair] = []
 }
 
 /// The whole framework as one model (llm.c style: plain forward/backward over buffers):
@@ -60,6 +64,7 @@ public final class TrainingModel: @unchecked Sendable {
     private let fusionScratchA, fusionScratchT, textScratch, gates: Int
     private let embeddingsOffset, maskOffset: Int  // [N,L,E], [N,L]
     private let negativeMaskOffset: Int  // [N,N]
+    private let cellGradOffset: Int  // [N,N,S] (SeparationLoss), empty without it
 
     private let textGeometry: TextGeometry
     private let spatialGeometry: SpatialFusionGeometry
@@ -75,6 +80,9 @@ public final class TrainingModel: @unchecked Sendable {
             throw TrainingError("variant supervised needs plane labels from the prep helper's ground-truth module, which is not merged; train it once that exists")
         }
         guard c.variant != .videoOnly || c.framesPerClip == 2 else { throw TrainingError("video-only (frame order) needs --frames-per-clip 2") }
+        guard c.cellSeparation == 0 || (c.variant.usesAudio && c.variant.fusion == .spatial && c.pooling == .lse) else {
+            throw TrainingError("--cell-separation needs a variant with audio and spatial fusion and --pooling lse (its cell weights are the pooling's softmax)")
+        }
         configuration = c
         self.wordDimension = wordDimension
         network = ShowTellNetwork(backbone: c.backbone, embeddingDimension: c.dimension, seed: c.seed)
@@ -129,6 +137,7 @@ public final class TrainingModel: @unchecked Sendable {
         embeddingsOffset = arena.reserve(n * c.maxWords * wordDimension)
         maskOffset = arena.reserve(n * c.maxWords)
         negativeMaskOffset = arena.reserve(n * n)
+        cellGradOffset = arena.reserve(c.cellSeparation > 0 ? n * n * cells : 0)
         work = Arena(count: arena.count)
         initialise()
     }
@@ -226,11 +235,11 @@ public final class TrainingModel: @unchecked Sendable {
         }
     }
 
-    private func unfuse(query: Int, queryGrad: Int, logitsGrad: Int, scratch: Int, prefix: String) {
+    private func unfuse(query: Int, queryGrad: Int, logitsGrad: Int, cellGrad: UnsafePointer<Float>? = nil, scratch: Int, prefix: String) {
         switch configuration.variant.fusion {
         case .spatial:
             SpatialFusion.backward(videoGrad: work[vmapGrad], queryGrad: work[queryGrad], weightGrad: gradient("\(prefix).spatial.weight"),
-                                   biasGrad: gradient("\(prefix).spatial.bias"), logitsGrad: work[logitsGrad], video: work[vmap],
+                                   biasGrad: gradient("\(prefix).spatial.bias"), logitsGrad: work[logitsGrad], cellGrad: cellGrad, video: work[vmap],
                                    query: work[query], weight: parameter("\(prefix).spatial.weight"), scratch: work[scratch], geometry: spatialGeometry)
         case .concat:
             ConcatFusion.backward(videoGrad: work[vmapGrad], queryGrad: work[queryGrad], parameterGrads: gradient("\(prefix).concat.fc1.video.weight"),
@@ -282,7 +291,18 @@ public final class TrainingModel: @unchecked Sendable {
                 terms.baseText = base
                 terms.contraText = gamma > 0 ? contra : .nan
             }
-            unfuse(query: query, queryGrad: queryGrad, logitsGrad: logitsGrad, scratch: scratch, prefix: prefix)
+            var cellGrad: UnsafePointer<Float>?
+            if prefix == "fusion_audio", c.cellSeparation > 0, !inputs.separationPairs.isEmpty {
+                // Before `unfuse`, which overwrites the pooling weights in scratch.
+                let grads = work[cellGradOffset]
+                grads.update(repeating: 0, count: n * n * cells)
+                terms.separation = SeparationLoss.forward(weights: work[scratch], pairs: inputs.separationPairs, batch: n, cells: cells)
+                SeparationLoss.backward(cellGrad: grads, weights: work[scratch], pairs: inputs.separationPairs, batch: n, cells: cells,
+                                        lossGrad: c.cellSeparation)
+                terms.total += c.cellSeparation * terms.separation
+                cellGrad = UnsafePointer(grads)
+            }
+            unfuse(query: query, queryGrad: queryGrad, logitsGrad: logitsGrad, cellGrad: cellGrad, scratch: scratch, prefix: prefix)
         }
         if c.alignAudioToText > 0, c.variant.usesAudio, c.variant.usesText {
             terms.alignAudio = alignAudioToText(weight: c.alignAudioToText)

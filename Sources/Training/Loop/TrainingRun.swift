@@ -116,6 +116,11 @@ public enum TrainingRun {
         runInfo["epochs"] = "\(options.epochs)"
         runInfo["clip_stride"] = "\(options.clipStride)"
         runInfo["keyword_clips_only"] = "\(options.keywordClipsOnly)"
+        if c.cellSeparation > 0 {
+            let partnered = builder.partners.filter { !$0.isEmpty }.count
+            runInfo["clips_with_separation_partner"] = "\(partnered)"
+            log("\(partnered) clips have a partner for the separation term (another anatomy named within \(c.negatives.keywordContext) s)")
+        }
         try writeJSON(runInfo, to: options.out + "/run.json")
         log("\(source.clips.count) clips from \(source.sessionNames.count) scans (\(keywordClips) with a keyword), "
             + "\(trainer.stepsPerEpoch) steps/epoch of \(c.batch); variant \(c.variant.rawValue), backbone \(c.backbone.name), "
