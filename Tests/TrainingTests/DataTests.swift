@@ -166,6 +166,7 @@ private struct FourRecordings: ClipSource {
         let model = try TrainingModel(c, wordDimension: 3)
         let inputs = builder.fill(model, indices: batch, random: &random)
         #expect(inputs.separationPairs == [SeparationLoss.Pair(video: 0, query: 2), SeparationLoss.Pair(video: 2, query: 0)])
+        #expect(inputs.visibleCells.count == 4 * model.cells && inputs.visibleCells.contains(1))
         for pair in inputs.separationPairs { #expect(inputs.negativeMask[pair.video * 4 + pair.query] == 0) }
         let terms = model.trainStep(inputs)
         #expect(terms.separation.isFinite && terms.separation > 0)

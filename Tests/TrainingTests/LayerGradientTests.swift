@@ -1,6 +1,7 @@
 import Glibc
 import NeuralTestSupport
 import NeuralCore
+import ShowTellModel
 import Testing
 @testable import Training
 
@@ -98,12 +99,14 @@ import Testing
     }
 
     /// L_sep through the cells' softmax: against its Double reference, and its gradient on the
-    /// cell logits against finite differences. Two pairs share a video's own map.
-    @Test func separationLoss() {
+    /// cell logits against finite differences. Two pairs share a video's own map; with a
+    /// visibility mask, video 0 shows 4 of its 7 cells and video 2 one (its pair is left out).
+    @Test(arguments: [false, true]) func separationLoss(masked: Bool) {
         var random = RandomSource(seed: 16)
         let n = 3, s = 7
         let m = tensor("cell logits", TestBuffer(gaussian: n * n * s, &random, scale: 1.5))
         let pairs = [SeparationLoss.Pair(video: 0, query: 2), SeparationLoss.Pair(video: 2, query: 0), SeparationLoss.Pair(video: 0, query: 1)]
+        let visible: [Float]? = masked ? [1, 0, 1, 1, 0, 1, 0] + [Float](repeating: 1, count: s) + [0, 0, 0, 1, 0, 0, 0] : nil
         let weights = TestBuffer(count: n * n * s)
         let softmax = {
             for pair in 0..<(n * n) {
@@ -115,22 +118,41 @@ import Testing
             }
         }
         softmax()
-        let loss = SeparationLoss.forward(weights: weights.pointer, pairs: pairs, batch: n, cells: s)
-        #expect(abs(Double(loss) - SeparationLoss.reference(cellLogits: m.value.array, pairs: pairs, batch: n, cells: s)) < 1e-5)
+        let loss = SeparationLoss.forward(weights: weights.pointer, visible: visible, pairs: pairs, batch: n, cells: s)
+        #expect(abs(Double(loss) - SeparationLoss.reference(cellLogits: m.value.array, visible: visible, pairs: pairs, batch: n, cells: s)) < 1e-5)
         let check = gradientMismatches([m], epsilon: 1e-3, loss: {
             softmax()
-            return Double(SeparationLoss.forward(weights: weights.pointer, pairs: pairs, batch: n, cells: s))
+            return Double(SeparationLoss.forward(weights: weights.pointer, visible: visible, pairs: pairs, batch: n, cells: s))
         }) {
             softmax()
-            SeparationLoss.backward(cellGrad: m.gradient.pointer, weights: weights.pointer, pairs: pairs, batch: n, cells: s)
+            SeparationLoss.backward(cellGrad: m.gradient.pointer, weights: weights.pointer, visible: visible, pairs: pairs, batch: n, cells: s)
         }
         #expect(check.mismatches.isEmpty, "\(check.mismatches)")
+        if masked {  // no gradient reaches a hidden cell
+            #expect((0..<s).allSatisfy { visible![$0] != 0 || m.gradient.pointer[$0] == 0 })
+        }
         // Flat maps overlap fully (1); one-hot maps on different cells not at all (0).
         let flat = [Float](repeating: 1 / Float(s), count: n * n * s)
         #expect(abs(SeparationLoss.forward(weights: flat, pairs: pairs, batch: n, cells: s) - 1) < 1e-5)
         var apart = [Float](repeating: 0, count: n * n * s)
         for pair in 0..<(n * n) { apart[pair * s + pair % s] = 1 }
         #expect(SeparationLoss.forward(weights: apart, pairs: [SeparationLoss.Pair(video: 0, query: 1)], batch: n, cells: s) == 0)
+    }
+
+    /// A cell shows something when its mean grey level reaches `visibleGray`; the live-image
+    /// mask's zeros count as black, not as the mean grey they stand for.
+    @Test func visibleCellsFollowTheGreyLevel() {
+        let side = 8, grey = { (g: Float) in (g / 255 - ShowTellNetwork.pixelMean) / ShowTellNetwork.pixelStd }
+        var image = [Float](repeating: grey(0), count: side * side)
+        for y in 0..<4 { for x in 4..<8 { image[y * side + x] = grey(40) } }  // top right: tissue
+        for y in 4..<8 { for x in 0..<4 { image[y * side + x] = 0 } }  // bottom left: masked furniture
+        for x in 4..<8 { image[4 * side + x] = grey(255) }  // bottom right: one bright row, mean 64
+        var out = [Float](repeating: -1, count: 4)
+        SeparationLoss.visibleCells(image: image, side: side, mapSide: 2, into: &out)
+        #expect(out == [0, 1, 0, 1])
+        for x in 4..<8 { image[4 * side + x] = grey(60) }  // mean 15: below 16
+        SeparationLoss.visibleCells(image: image, side: side, mapSide: 2, into: &out)
+        #expect(out == [0, 1, 0, 0])
     }
 
     /// The per-cell map the box draws pools to the pair's logit (mean pooling: exactly).

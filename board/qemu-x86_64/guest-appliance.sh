@@ -2,7 +2,7 @@
 # drivers. vivid's capture is the grabber, snd-aloop the microphone (a phantom narration is
 # played into it), bochs DRM the screen. vivid's own controls inject the faults.
 # Prints "CHECK name ok|FAILED" lines; the host counts them and checks the screen grabs.
-. /guest-lib.sh  # check, metric, wait_for
+. /guest-lib.sh  # check, metric, wait_for, stages
 
 mkdir -p /tmp/st
 cat > /tmp/st/showtell.toml <<TOML
@@ -68,13 +68,7 @@ check appliance-alsa-overrun-recovered $?
 # Silence again: the video branch rests, so the emulated CPU keeps up with vivid's 25 fps.
 kill $player 2>/dev/null
 wait_for 20 'tail -1 /tmp/st/log | grep -q silence'
-# Where the emulated box's time goes in silence (median and 99th percentile seconds per
-# stage), for reading a slow run.
-stages() {
-  grep -E '^showtell_(stage_latency|capture_to_display)_seconds\{.*quantile="0.(5|99)"' /tmp/st/showtell.prom | tr '\n' ' '; echo
-  echo "frames in $(metric showtell_frames_in_total), dropped $(metric showtell_frames_dropped_total), skipped $(metric showtell_frames_skipped_total), audio windows $(metric showtell_audio_windows_total), cpu $(metric showtell_process_cpu_seconds_total) s"
-}
-stages
+stages  # where the time goes in silence
 
 # Unplug: vivid acts as if the USB cable were pulled until every handle is closed. The screen
 # must say NO SIGNAL, the daemon must reopen the device and frames must flow again.

@@ -4,7 +4,7 @@
 # clock, its narration into snd-aloop; showtelld runs the shipped model from the loopbacks to
 # the bochs DRM screen. At the moments listed in /data/moments (seconds of the recording) the
 # guest prints SCREENDUMP-AT <t> and the host grabs the screen; the host judges the pictures.
-. /guest-lib.sh  # check, metric, wait_for
+. /guest-lib.sh  # check, metric, wait_for, stages
 
 rmmod vivid
 modprobe vivid n_devs=1 node_types=0x101 input_types=0x2 output_types=0x0 2>&1
@@ -58,9 +58,7 @@ for t in $(cat /data/moments); do marks="$marks --mark $t"; done
   esac
 done
 echo "audio windows $(metric showtell_audio_windows_total), frames in $(metric showtell_frames_in_total), out $(metric showtell_frames_out_total), dropped $(metric showtell_frames_dropped_total), shown without inference $(metric showtell_frames_skipped_total), speech windows $(metric showtell_speech_windows_total), anatomy windows $(metric showtell_anatomy_windows_total), audio overruns $(metric showtell_audio_xruns_total)"
-# Where the emulated box's time goes (median and 99th percentile seconds per stage), for reading a slow run.
-grep -E '^showtell_(stage_latency|capture_to_display)_seconds\{.*quantile="0.(5|99)"' /tmp/st/showtell.prom
-grep -E '^showtell_process_cpu_seconds_total' /tmp/st/showtell.prom
+stages
 kill -TERM $daemon; wait $daemon
 check heatmap-board-daemon-stopped-cleanly $?
 tail -3 /tmp/st/log

@@ -207,7 +207,14 @@ public struct BatchBuilder: Sendable {
                                     contexts: indices.map { contexts[$0] }, policy: c.negatives, random: &random)
         let pairs = c.cellSeparation > 0
             ? SeparationLoss.pairs(for: indices.map { source.clips[$0] }, anatomies: indices.map { anatomies[$0] }, window: c.negatives.keywordContext) : []
+        var visible = [Float](repeating: 0, count: pairs.isEmpty ? 0 : n * model.cells)
+        visible.withUnsafeMutableBufferPointer { out in
+            for slot in 0..<(pairs.isEmpty ? 0 : n) {
+                SeparationLoss.visibleCells(image: model.videoInput + slot * f * imageArea, side: imageSide, mapSide: model.mapSide,
+                                            into: out.baseAddress! + slot * model.cells)
+            }
+        }
         return BatchInputs(negatives: picked.pick, negativeMask: picked.mask, embeddings: embeddings, wordMask: mask, swapped: swapped,
-                           separationPairs: pairs)
+                           separationPairs: pairs, visibleCells: visible)
     }
 }

@@ -32,6 +32,8 @@ public struct BatchInputs {
     public var swapped: [Bool]
     /// Pairs for `SeparationLoss` (empty unless `cellSeparation` > 0).
     public var separationPairs: [SeparationLoss.Pair] = []
+    /// [N, S]: 1 where clip n's (first) training image shows something in cell s (`SeparationLoss.visibleCells`).
+    public var visibleCells: [Float] = []
 }
 
 /// The whole framework as one model (llm.c style: plain forward/backward over buffers):
@@ -296,9 +298,11 @@ public final class TrainingModel: @unchecked Sendable {
                 // Before `unfuse`, which overwrites the pooling weights in scratch.
                 let grads = work[cellGradOffset]
                 grads.update(repeating: 0, count: n * n * cells)
-                terms.separation = SeparationLoss.forward(weights: work[scratch], pairs: inputs.separationPairs, batch: n, cells: cells)
-                SeparationLoss.backward(cellGrad: grads, weights: work[scratch], pairs: inputs.separationPairs, batch: n, cells: cells,
-                                        lossGrad: c.cellSeparation)
+                precondition(inputs.visibleCells.count == n * cells, "separation pairs without visible cells")
+                terms.separation = SeparationLoss.forward(weights: work[scratch], visible: inputs.visibleCells, pairs: inputs.separationPairs,
+                                                          batch: n, cells: cells)
+                SeparationLoss.backward(cellGrad: grads, weights: work[scratch], visible: inputs.visibleCells, pairs: inputs.separationPairs,
+                                        batch: n, cells: cells, lossGrad: c.cellSeparation)
                 terms.total += c.cellSeparation * terms.separation
                 cellGrad = UnsafePointer(grads)
             }

@@ -1,4 +1,5 @@
 import Glibc
+import ShowTellModel
 
 /// L_sep: two things named on one picture are in two places. The contrastive terms constrain
 /// the pooled pair score only, so one blob on the picture's most salient structure can carry
@@ -10,6 +11,8 @@ import Glibc
 ///
 ///   L = mean over pairs of  S · Σ_s p_s q_s      (1 for two flat maps, 0 for disjoint ones)
 ///
+/// with both distributions taken over the S cells of video i that show something
+/// (`visibleCells`: the softmax over those cells alone).
 /// Gradients are with respect to the cell logits m (through the softmax), for
 /// `SpatialFusion.backward`'s `cellGrad`.
 public enum SeparationLoss {
@@ -23,30 +26,62 @@ public enum SeparationLoss {
         }
     }
 
-    /// weights [N, N, S]: per pair (row video, column query) the softmax over cells.
-    public static func forward(weights: UnsafePointer<Float>, pairs: [Pair], batch n: Int, cells s: Int) -> Float {
-        guard !pairs.isEmpty else { return 0 }
-        var total = 0.0
+    /// Cells whose mean grey level (0...255) is below this show nothing (the black around the
+    /// sector): without it, the term is met by sending one of the two words to the background,
+    /// which every frame has (tried: 25.7 % pointing, heat on the black).
+    public static let visibleGray: Float = 16
+
+    /// p and q of one pair restricted to video i's visible cells and renormalised (the softmax
+    /// over those cells alone), and how many there are.
+    static func restricted(_ weights: UnsafePointer<Float>, _ pair: Pair, visible: UnsafePointer<Float>?, batch n: Int, cells s: Int)
+        -> (p: [Float], q: [Float], count: Int) {
+        let own = weights + (pair.video * n + pair.video) * s, other = weights + (pair.video * n + pair.query) * s
+        var p = [Float](repeating: 0, count: s), q = p
+        var pTotal: Float = 0, qTotal: Float = 0, count = 0
+        for c in 0..<s where visible.map({ $0[pair.video * s + c] != 0 }) ?? true {
+            p[c] = own[c]
+            q[c] = other[c]
+            pTotal += own[c]
+            qTotal += other[c]
+            count += 1
+        }
+        guard count >= 2, pTotal > 0, qTotal > 0 else { return ([], [], 0) }
+        for c in 0..<s {
+            p[c] /= pTotal
+            q[c] /= qTotal
+        }
+        return (p, q, count)
+    }
+
+    /// weights [N, N, S]: per pair (row video, column query) the softmax over cells; visible
+    /// [N, S]: 1 where video i's cell shows something (nil: every cell). Pairs whose video has
+    /// fewer than two visible cells are left out.
+    public static func forward(weights: UnsafePointer<Float>, visible: UnsafePointer<Float>? = nil, pairs: [Pair], batch n: Int, cells s: Int) -> Float {
+        var total = 0.0, used = 0
         for pair in pairs {
-            let p = weights + (pair.video * n + pair.video) * s, q = weights + (pair.video * n + pair.query) * s
+            let (p, q, count) = restricted(weights, pair, visible: visible, batch: n, cells: s)
+            guard count > 0 else { continue }
             var overlap = 0.0
             for c in 0..<s { overlap += Double(p[c]) * Double(q[c]) }
-            total += Double(s) * overlap
+            total += Double(count) * overlap
+            used += 1
         }
-        return Float(total / Double(pairs.count))
+        return used == 0 ? 0 : Float(total / Double(used))
     }
 
     /// Accumulates dL/dm into cellGrad [N, N, S] (scaled by lossGrad).
-    public static func backward(cellGrad: UnsafeMutablePointer<Float>, weights: UnsafePointer<Float>, pairs: [Pair], batch n: Int,
-                                cells s: Int, lossGrad: Float = 1) {
-        guard !pairs.isEmpty else { return }
-        let scale = lossGrad * Float(s) / Float(pairs.count)
-        for pair in pairs {
+    public static func backward(cellGrad: UnsafeMutablePointer<Float>, weights: UnsafePointer<Float>, visible: UnsafePointer<Float>? = nil,
+                                pairs: [Pair], batch n: Int, cells s: Int, lossGrad: Float = 1) {
+        let terms = pairs.map { restricted(weights, $0, visible: visible, batch: n, cells: s) }
+        let used = terms.filter { $0.count > 0 }.count
+        guard used > 0 else { return }
+        for (pair, (p, q, count)) in zip(pairs, terms) where count > 0 {
+            let scale = lossGrad * Float(count) / Float(used)
             let own = (pair.video * n + pair.video) * s, other = (pair.video * n + pair.query) * s
-            let p = weights + own, q = weights + other
             var overlap: Float = 0
             for c in 0..<s { overlap += p[c] * q[c] }
-            // d(Σ p q)/dm_p[c] = p_c (q_c - Σ p q) by the softmax's Jacobian; the same for q.
+            // d(Σ p q)/dm_p[c] = p_c (q_c - Σ p q) by the (restricted) softmax's Jacobian; the
+            // same for q; zero on the cells left out.
             for c in 0..<s {
                 cellGrad[own + c] += scale * p[c] * (q[c] - overlap)
                 cellGrad[other + c] += scale * q[c] * (p[c] - overlap)
@@ -54,22 +89,42 @@ public enum SeparationLoss {
         }
     }
 
-    /// Double reference from the cell logits m [N, N, S].
-    public static func reference(cellLogits m: [Float], pairs: [Pair], batch n: Int, cells s: Int) -> Double {
-        guard !pairs.isEmpty else { return 0 }
-        func softmax(_ offset: Int) -> [Double] {
-            let row = (0..<s).map { Double(m[offset + $0]) }
-            let peak = row.max()!
-            let e = row.map { exp($0 - peak) }
+    /// Double reference from the cell logits m [N, N, S] and visible [N, S].
+    public static func reference(cellLogits m: [Float], visible: [Float]? = nil, pairs: [Pair], batch n: Int, cells s: Int) -> Double {
+        func softmax(_ offset: Int, video: Int) -> [Double] {
+            let shown = (0..<s).map { c in visible.map { $0[video * s + c] != 0 } ?? true }
+            let peak = (0..<s).filter { shown[$0] }.map { Double(m[offset + $0]) }.max()!
+            let e = (0..<s).map { shown[$0] ? exp(Double(m[offset + $0]) - peak) : 0 }
             let total = e.reduce(0, +)
             return e.map { $0 / total }
         }
-        var total = 0.0
+        var total = 0.0, used = 0
         for pair in pairs {
-            let p = softmax((pair.video * n + pair.video) * s), q = softmax((pair.video * n + pair.query) * s)
-            total += Double(s) * zip(p, q).map(*).reduce(0, +)
+            let count = visible.map { v in (0..<s).filter { v[pair.video * s + $0] != 0 }.count } ?? s
+            guard count >= 2 else { continue }
+            let p = softmax((pair.video * n + pair.video) * s, video: pair.video), q = softmax((pair.video * n + pair.query) * s, video: pair.video)
+            total += Double(count) * zip(p, q).map(*).reduce(0, +)
+            used += 1
         }
-        return total / Double(pairs.count)
+        return used == 0 ? 0 : total / Double(used)
+    }
+
+    /// visible [S] of one image [side, side] (normalised pixels; exact zeros are the live-image
+    /// mask's) cut into mapSide² cells: 1 where the cell's mean grey level is `visibleGray` or more.
+    public static func visibleCells(image: UnsafePointer<Float>, side: Int, mapSide: Int, into out: UnsafeMutablePointer<Float>) {
+        let cell = side / mapSide
+        for cy in 0..<mapSide {
+            for cx in 0..<mapSide {
+                var grey: Float = 0
+                for y in (cy * cell)..<((cy + 1) * cell) {
+                    for x in (cx * cell)..<((cx + 1) * cell) {
+                        let v = image[y * side + x]
+                        if v != 0 { grey += (v * ShowTellNetwork.pixelStd + ShowTellNetwork.pixelMean) * 255 }
+                    }
+                }
+                out[cy * mapSide + cx] = grey / Float(cell * cell) >= visibleGray ? 1 : 0
+            }
+        }
     }
 
     /// The pairs of a batch: slots a ≠ b of one scan within `window` seconds whose words both
