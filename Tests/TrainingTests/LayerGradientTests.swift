@@ -101,7 +101,7 @@ import Testing
     /// L_sep through the cells' softmax: against its Double reference, and its gradient on the
     /// cell logits against finite differences. Two pairs share a video's own map; with a
     /// visibility mask, video 0 shows 4 of its 7 cells and video 2 one (its pair is left out).
-    @Test(arguments: [false, true]) func separationLoss(masked: Bool) {
+    @Test(arguments: [(false, Float(0)), (true, 0), (false, 0.9)]) func separationLoss(masked: Bool, margin: Float) {
         var random = RandomSource(seed: 16)
         let n = 3, s = 7
         let m = tensor("cell logits", TestBuffer(gaussian: n * n * s, &random, scale: 1.5))
@@ -118,14 +118,14 @@ import Testing
             }
         }
         softmax()
-        let loss = SeparationLoss.forward(weights: weights.pointer, visible: visible, pairs: pairs, batch: n, cells: s)
-        #expect(abs(Double(loss) - SeparationLoss.reference(cellLogits: m.value.array, visible: visible, pairs: pairs, batch: n, cells: s)) < 1e-5)
+        let loss = SeparationLoss.forward(weights: weights.pointer, visible: visible, pairs: pairs, batch: n, cells: s, margin: margin)
+        #expect(abs(Double(loss) - SeparationLoss.reference(cellLogits: m.value.array, visible: visible, pairs: pairs, batch: n, cells: s, margin: margin)) < 1e-5)
         let check = gradientMismatches([m], epsilon: 1e-3, loss: {
             softmax()
-            return Double(SeparationLoss.forward(weights: weights.pointer, visible: visible, pairs: pairs, batch: n, cells: s))
+            return Double(SeparationLoss.forward(weights: weights.pointer, visible: visible, pairs: pairs, batch: n, cells: s, margin: margin))
         }) {
             softmax()
-            SeparationLoss.backward(cellGrad: m.gradient.pointer, weights: weights.pointer, visible: visible, pairs: pairs, batch: n, cells: s)
+            SeparationLoss.backward(cellGrad: m.gradient.pointer, weights: weights.pointer, visible: visible, pairs: pairs, batch: n, cells: s, margin: margin)
         }
         #expect(check.mismatches.isEmpty, "\(check.mismatches)")
         if masked {  // no gradient reaches a hidden cell

@@ -300,9 +300,9 @@ public final class TrainingModel: @unchecked Sendable {
                 grads.update(repeating: 0, count: n * n * cells)
                 precondition(inputs.visibleCells.count == n * cells, "separation pairs without visible cells")
                 terms.separation = SeparationLoss.forward(weights: work[scratch], visible: inputs.visibleCells, pairs: inputs.separationPairs,
-                                                          batch: n, cells: cells)
+                                                          batch: n, cells: cells, margin: c.separationMargin)
                 SeparationLoss.backward(cellGrad: grads, weights: work[scratch], visible: inputs.visibleCells, pairs: inputs.separationPairs,
-                                        batch: n, cells: cells, lossGrad: c.cellSeparation)
+                                        batch: n, cells: cells, margin: c.separationMargin, lossGrad: c.cellSeparation)
                 terms.total += c.cellSeparation * terms.separation
                 cellGrad = UnsafePointer(grads)
             }

@@ -56,14 +56,17 @@ public enum SeparationLoss {
     /// weights [N, N, S]: per pair (row video, column query) the softmax over cells; visible
     /// [N, S]: 1 where video i's cell shows something (nil: every cell). Pairs whose video has
     /// fewer than two visible cells are left out.
-    public static func forward(weights: UnsafePointer<Float>, visible: UnsafePointer<Float>? = nil, pairs: [Pair], batch n: Int, cells s: Int) -> Float {
+    /// `margin`: only overlap above it costs (hinge), so flattening both maps below it earns
+    /// nothing; 0 is the plain overlap.
+    public static func forward(weights: UnsafePointer<Float>, visible: UnsafePointer<Float>? = nil, pairs: [Pair], batch n: Int, cells s: Int,
+                               margin: Float = 0) -> Float {
         var total = 0.0, used = 0
         for pair in pairs {
             let (p, q, count) = restricted(weights, pair, visible: visible, batch: n, cells: s)
             guard count > 0 else { continue }
             var overlap = 0.0
             for c in 0..<s { overlap += Double(p[c]) * Double(q[c]) }
-            total += Double(count) * overlap
+            total += max(Double(count) * overlap - Double(margin), 0)
             used += 1
         }
         return used == 0 ? 0 : Float(total / Double(used))
@@ -71,7 +74,7 @@ public enum SeparationLoss {
 
     /// Accumulates dL/dm into cellGrad [N, N, S] (scaled by lossGrad).
     public static func backward(cellGrad: UnsafeMutablePointer<Float>, weights: UnsafePointer<Float>, visible: UnsafePointer<Float>? = nil,
-                                pairs: [Pair], batch n: Int, cells s: Int, lossGrad: Float = 1) {
+                                pairs: [Pair], batch n: Int, cells s: Int, margin: Float = 0, lossGrad: Float = 1) {
         let terms = pairs.map { restricted(weights, $0, visible: visible, batch: n, cells: s) }
         let used = terms.filter { $0.count > 0 }.count
         guard used > 0 else { return }
@@ -80,6 +83,7 @@ public enum SeparationLoss {
             let own = (pair.video * n + pair.video) * s, other = (pair.video * n + pair.query) * s
             var overlap: Float = 0
             for c in 0..<s { overlap += p[c] * q[c] }
+            guard Float(count) * overlap > margin else { continue }  // the hinge: flat below the margin
             // d(Σ p q)/dm_p[c] = p_c (q_c - Σ p q) by the (restricted) softmax's Jacobian; the
             // same for q; zero on the cells left out.
             for c in 0..<s {
@@ -90,7 +94,8 @@ public enum SeparationLoss {
     }
 
     /// Double reference from the cell logits m [N, N, S] and visible [N, S].
-    public static func reference(cellLogits m: [Float], visible: [Float]? = nil, pairs: [Pair], batch n: Int, cells s: Int) -> Double {
+    public static func reference(cellLogits m: [Float], visible: [Float]? = nil, pairs: [Pair], batch n: Int, cells s: Int,
+                                 margin: Float = 0) -> Double {
         func softmax(_ offset: Int, video: Int) -> [Double] {
             let shown = (0..<s).map { c in visible.map { $0[video * s + c] != 0 } ?? true }
             let peak = (0..<s).filter { shown[$0] }.map { Double(m[offset + $0]) }.max()!
@@ -103,7 +108,7 @@ public enum SeparationLoss {
             let count = visible.map { v in (0..<s).filter { v[pair.video * s + $0] != 0 }.count } ?? s
             guard count >= 2 else { continue }
             let p = softmax((pair.video * n + pair.video) * s, video: pair.video), q = softmax((pair.video * n + pair.query) * s, video: pair.video)
-            total += Double(count) * zip(p, q).map(*).reduce(0, +)
+            total += max(Double(count) * zip(p, q).map(*).reduce(0, +) - Double(margin), 0)
             used += 1
         }
         return used == 0 ? 0 : total / Double(used)

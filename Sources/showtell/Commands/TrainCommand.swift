@@ -64,6 +64,7 @@ struct TrainCommand: ParsableCommand {
     @Flag(help: "Train on the clips whose ASR words name an anatomy only.") var keywordClipsOnly = false
     @Flag(help: "Batches of neighbouring clips (one stretch of one scan: hard negatives) instead of random ones.") var consecutiveBatches = false
     @Option(help: "Weight of the separation term: two anatomies the ASR words name within --keyword-context seconds of each other in one scan are found in different cells of one picture (half of each batch is such partners; 0 = off).") var cellSeparation: Float = 0
+    @Option(help: "With --cell-separation: overlap up to this costs nothing (a hinge; 1 = two flat maps, so only two words peaking on the same cells cost).") var separationMargin: Float = 0
     @Option(help: "Share of training frames shown as a 2x2 mosaic: the clip's frame at half size in a random quadrant, three frames of other recordings in the rest (0 = off).") var mosaic = 0.0
     @Flag(help: "With --mosaic 1: the mosaic's frames at full size (training images of twice the frame's side, 4x the video work), so anatomy is seen at the size the box sees it.") var mosaicFullScale = false
     @Option(help: "Vocal-tract-length perturbation of training clips: scale the frequency axis by a factor in [1-W, 1+W] (0 = off; 0.1 is usual).") var warpFrequency = 0.0
@@ -101,6 +102,7 @@ struct TrainCommand: ParsableCommand {
         guard cellSeparation >= 0, cellSeparation == 0 || (keywordContext > 0 && !consecutiveBatches) else {
             throw ValidationError("--cell-separation needs --keyword-context S (the seconds within which two named anatomies share a picture) and random batches (not --consecutive-batches)")
         }
+        guard separationMargin >= 0, separationMargin == 0 || cellSeparation > 0 else { throw ValidationError("--separation-margin needs --cell-separation and 0 or more") }
         guard cellSeparation == 0 || pooling == .lse else { throw ValidationError("--cell-separation needs --pooling lse (its cell weights are the pooling's softmax)") }
         guard (0...1).contains(mosaic) else { throw ValidationError("--mosaic is a share of clips, from 0 to 1") }
         guard !mosaicFullScale || mosaic == 1 else {
@@ -135,6 +137,7 @@ struct TrainCommand: ParsableCommand {
         c.negatives = NegativePolicy(minimumShift: minShift, keywordAware: keywordNegatives, keywordContext: keywordContext)
         c.consecutiveBatches = consecutiveBatches
         c.cellSeparation = cellSeparation
+        c.separationMargin = separationMargin
         c.alignAudioToText = alignAudioToText
         if liveImageMask { c.liveImageMask = LiveImageMask() }
         if frameShift > 0 { c.frameJitter = FrameJitter(maxShift: frameShift) }
