@@ -42,15 +42,14 @@ public struct BatchBuilder: Sendable {
             ? Self.partners(source.clips, anatomies: named, window: configuration.negatives.keywordContext) : source.clips.map { _ in [] }
     }
 
-    /// Per clip, the clips of its scan within `window` seconds whose words name anatomy, none
-    /// of it the clip's own (the pairs `SeparationLoss.pairs` finds in a batch).
+    /// Per clip, its partners in the dataset (`SeparationLoss.arePartners`: the pairs
+    /// `SeparationLoss.pairs` finds in a batch).
     static func partners(_ clips: [ClipRecord], anatomies: [Set<String>], window: Double) -> [[Int]] {
         var bySession = [Int: [Int]]()
         for (index, clip) in clips.enumerated() where !anatomies[index].isEmpty { bySession[clip.session, default: []].append(index) }
         return clips.enumerated().map { index, clip in
-            guard !anatomies[index].isEmpty else { return [] }
-            return (bySession[clip.session] ?? []).filter {
-                abs(clips[$0].time - clip.time) <= window && anatomies[$0].isDisjoint(with: anatomies[index])
+            (bySession[clip.session] ?? []).filter {
+                SeparationLoss.arePartners(clip, anatomies[index], clips[$0], anatomies[$0], window: window)
             }
         }
     }

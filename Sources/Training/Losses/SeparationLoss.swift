@@ -132,15 +132,19 @@ public enum SeparationLoss {
         }
     }
 
-    /// The pairs of a batch: slots a ≠ b of one scan within `window` seconds whose words both
-    /// name anatomy and name none in common; both directions (a's picture with b's words and b's
-    /// picture with a's).
+    /// Whether two clips (and what their words name) make a pair: one scan, within `window`
+    /// seconds, both naming anatomy and none of it in common.
+    static func arePartners(_ a: ClipRecord, _ aNames: Set<String>, _ b: ClipRecord, _ bNames: Set<String>, window: Double) -> Bool {
+        !aNames.isEmpty && !bNames.isEmpty && a.session == b.session && abs(a.time - b.time) <= window && aNames.isDisjoint(with: bNames)
+    }
+
+    /// The pairs of a batch: slots a ≠ b that are partners (`arePartners`), in both directions
+    /// (a's picture with b's words and b's picture with a's).
     public static func pairs(for clips: [ClipRecord], anatomies: [Set<String>], window: Double) -> [Pair] {
         precondition(clips.count == anatomies.count, "one anatomy set per clip")
         var result: [Pair] = []
-        for a in clips.indices where !anatomies[a].isEmpty {
-            for b in clips.indices where b != a && !anatomies[b].isEmpty && clips[a].session == clips[b].session
-                && abs(clips[a].time - clips[b].time) <= window && anatomies[a].isDisjoint(with: anatomies[b]) {
+        for a in clips.indices {
+            for b in clips.indices where b != a && arePartners(clips[a], anatomies[a], clips[b], anatomies[b], window: window) {
                 result.append(Pair(video: a, query: b))
             }
         }
