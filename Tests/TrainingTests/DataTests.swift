@@ -214,6 +214,59 @@ private struct FourRecordings: ClipSource {
         }
     }
 
+    /// video-cells' views: the identity view is the frame; after two random views of a frame
+    /// with one bright block, the cell `correspondences` traces from the block's cell in one
+    /// view is the block's cell in the other (or its neighbour, where the block straddles two).
+    @Test func frameViewsTraceACellToTheSamePlace() {
+        let side = 64, mapSide = 4, cell = side / mapSide
+        var frame = [Float](repeating: 0, count: side * side)  // background as what lies outside the frame
+        for y in 26..<38 { for x in 22..<34 { frame[y * side + x] = 3 } }
+        var copy = [Float](repeating: 0, count: side * side)
+        FrameView.identity(side: side).resample(frame, side: side, into: &copy)
+        #expect(copy == frame)
+        func brightestCell(_ image: [Float]) -> Int {
+            let sums = (0..<(mapSide * mapSide)).map { c -> Float in
+                var total: Float = 0
+                for y in 0..<cell { for x in 0..<cell { total += image[((c / mapSide) * cell + y) * side + (c % mapSide) * cell + x] } }
+                return total
+            }
+            return sums.indices.max { sums[$0] < sums[$1] }!
+        }
+        var random = RandomSource(seed: 21)
+        var exact = 0
+        let trials = 24
+        for _ in 0..<trials {
+            let a = FrameView.random(side: side, random: &random), b = FrameView.random(side: side, random: &random)
+            var imageA = [Float](repeating: 0, count: side * side), imageB = imageA
+            a.resample(frame, side: side, into: &imageA)
+            b.resample(frame, side: side, into: &imageB)
+            let traced = FrameView.correspondences(from: a, to: b, side: side, mapSide: mapSide)[brightestCell(imageA)]
+            let target = brightestCell(imageB)
+            #expect(traced >= 0 && abs(traced / mapSide - target / mapSide) <= 1 && abs(traced % mapSide - target % mapSide) <= 1,
+                    "view \(a) -> \(b): traced cell \(traced), block in cell \(target)")
+            if traced == target { exact += 1 }
+        }
+        #expect(exact >= trials * 2 / 3, "\(exact) of \(trials) traced exactly")
+    }
+
+    /// Each anchor of video-cells has its positive in the same clip's other view, at the cell
+    /// `correspondences` gives; both show something; at most `perDirection` per clip and direction.
+    @Test func cellAnchorsPairTheSamePlaceInTheOtherView() {
+        let side = 64, mapSide = 4, cells = 16
+        var random = RandomSource(seed: 5)
+        let views = (0..<4).map { _ in FrameView.random(side: side, random: &random) }
+        var visible = [Float](repeating: 1, count: 4 * cells)
+        for i in stride(from: 0, to: visible.count, by: 3) { visible[i] = 0 }
+        let (anchors, positives) = BatchBuilder.cellAnchors(views: views, visible: visible, side: side, mapSide: mapSide, perDirection: 5, random: &random)
+        #expect(!anchors.isEmpty && anchors.count == positives.count && anchors.count <= 4 * 5)
+        for (a, p) in zip(anchors.map(Int.init), positives.map(Int.init)) {
+            let from = a / cells, to = p / cells
+            #expect(from / 2 == to / 2 && from != to, "anchor image \(from), positive image \(to)")
+            #expect(visible[a] == 1 && visible[p] == 1)
+            #expect(FrameView.correspondences(from: views[from], to: views[to], side: side, mapSide: mapSide)[a % cells] == p % cells)
+        }
+    }
+
     /// The warp moves a formant at bin f to bin αf and a column at c + d to c + βd (exact
     /// where those land on whole bins), leaves a spectrogram alone at α = β = 1, keeps a
     /// spectrogram that is constant along time unchanged by the tempo change, and repeats the

@@ -139,6 +139,44 @@ import Testing
         #expect(SeparationLoss.forward(weights: apart, pairs: [SeparationLoss.Pair(video: 0, query: 1)], batch: n, cells: s) == 0)
     }
 
+    /// The dense cell loss of video-cells, through the L2 normalisation before it, against
+    /// finite differences and its Double reference; an anchor is never its own negative, and
+    /// embeddings that single out each anchor's positive drive the loss to 0.
+    @Test func cellCorrespondenceLoss() {
+        var random = RandomSource(seed: 18)
+        let rows = 10, d = 4, temperature: Float = 0.5
+        let u = tensor("cell embeddings", TestBuffer(gaussian: rows * d, &random))
+        let z = TestBuffer(count: rows * d), norms = TestBuffer(count: rows), dz = TestBuffer(count: rows * d)
+        let anchors: [Int32] = [0, 3, 7, 9], positives: [Int32] = [5, 8, 2, 4]
+        let scratch = TestBuffer(count: CellCorrespondenceLoss.scratchCount(anchors: anchors.count, rows: rows, dimension: d))
+        let forward = { () -> Float in
+            L2Normalize.forward(output: z.pointer, input: u.value.pointer, norms: norms.pointer, rows: rows, dimension: d)
+            return CellCorrespondenceLoss.forward(embeddings: z.pointer, rows: rows, dimension: d, anchors: anchors, positives: positives,
+                                                  temperature: temperature, scratch: scratch.pointer)
+        }
+        let loss = forward()
+        let reference = CellCorrespondenceLoss.referenceLoss(embeddings: z.pointer, rows: rows, dimension: d, anchors: anchors,
+                                                             positives: positives, temperature: temperature)
+        #expect(abs(Double(loss) - reference) < 1e-5)
+        let check = gradientMismatches([u], epsilon: 1e-3, loss: { Double(forward()) }) {
+            _ = forward()
+            dz.zero()
+            CellCorrespondenceLoss.backward(embeddingsGrad: dz.pointer, embeddings: z.pointer, rows: rows, dimension: d, anchors: anchors,
+                                            positives: positives, temperature: temperature, lossGrad: 1, scratch: scratch.pointer)
+            L2Normalize.backward(inputGrad: u.gradient.pointer, outputGrad: dz.pointer, output: z.pointer, norms: norms.pointer, rows: rows, dimension: d)
+        }
+        #expect(check.mismatches.isEmpty, "\(check.mismatches)")
+        // Anchor k and its positive share direction k (one-hot), the other rows point elsewhere:
+        // the anchor's own perfect score (itself) must not count, or the loss could not reach 0.
+        let pairs: [Int32] = [0, 1], partners: [Int32] = [2, 3]
+        var sharp = [Float](repeating: 0, count: rows * d)
+        for (k, (a, p)) in zip(pairs, partners).enumerated() { sharp[Int(a) * d + k] = 1; sharp[Int(p) * d + k] = 1 }
+        for row in 4..<rows { sharp[row * d + 2 + row % 2] = 1 }
+        let small = TestBuffer(count: CellCorrespondenceLoss.scratchCount(anchors: 2, rows: rows, dimension: d))
+        let sharpLoss = CellCorrespondenceLoss.forward(embeddings: sharp, rows: rows, dimension: d, anchors: pairs, positives: partners, temperature: 0.05, scratch: small.pointer)
+        #expect(sharpLoss < 1e-6)
+    }
+
     /// A cell shows something when its mean grey level reaches `visibleGray`; the live-image
     /// mask's zeros count as black, not as the mean grey they stand for.
     @Test func visibleCellsFollowTheGreyLevel() {

@@ -20,7 +20,7 @@ import TestSupport
 
     /// The whole step (backbones, frame averaging, projections, fusion, eq. 4) against finite
     /// differences of its own loss, on a few parameters of each store.
-    @Test(arguments: [Variant.full, .vaContra, .videoOnly])
+    @Test(arguments: [Variant.full, .vaContra, .videoOnly, .videoCells])
     func wholeStepGradient(variant: Variant) throws {
         var c = Self.toyConfiguration(variant, batch: 4)
         c.gate = .outliers  // toy words are all in the vocabulary: gates open, SIG gradients flow
@@ -130,6 +130,56 @@ import TestSupport
         // Measured 51/96 in a debug build, one frame per clip (75 % in release with two frames);
         // a model that learned nothing scores ~11 %.
         #expect(hits >= 96 * 4 / 10, "pointing \(hits)/96")
+    }
+
+    /// `video-cells` pre-trains the video branch on toy clips (its loss falls); `--init-video`
+    /// starts another run from those weights, a video learning-rate scale of 0 keeps them
+    /// (batch-norm statistics aside), and a folder without the checkpoint is named in the error.
+    @Test func initVideoStartsFromAVideoCellsPreTraining() throws {
+        let scratch = ScratchFolder("showtell-init-video")
+        var pre = Self.toyConfiguration(.videoCells, batch: 4)
+        pre.optimizer = .adamw
+        pre.learningRate = 0.01
+        pre.temperature = 0.2
+        var options = TrainingRunOptions(configuration: pre, out: scratch.path + "/pre")
+        options.syntheticClips = 16
+        options.epochs = 4
+        options.threads = 1
+        _ = try TrainingRun.run(options, log: { _ in })
+        let rows = try String(contentsOfFile: scratch.path + "/pre/losses.csv", encoding: .utf8).split(separator: "\n").dropFirst()
+        let column = Trainer.csvHeader.split(separator: ",").firstIndex(of: "cells_v")!
+        let losses = rows.map { Double($0.split(separator: ",", omittingEmptySubsequences: false)[column])! }
+        #expect(losses.count == 16 && losses.allSatisfy { $0 > 0 })
+        #expect(losses.suffix(4).reduce(0, +) < losses.prefix(4).reduce(0, +), "\(losses)")
+
+        var next = Self.toyConfiguration(.full, batch: 4)
+        next.videoLearningRateScale = 0
+        var follow = TrainingRunOptions(configuration: next, out: scratch.path + "/av")
+        follow.syntheticClips = 16
+        follow.epochs = 1
+        follow.threads = 1
+        follow.initVideo = scratch.path + "/pre"
+        _ = try TrainingRun.run(follow, log: { _ in })
+        let before = try SafeTensorsFile.read(path: scratch.path + "/pre/checkpoint-video.safetensors")
+        let after = try SafeTensorsFile.read(path: scratch.path + "/av/checkpoint-video.safetensors")
+        let store = ResNeXt(.tiny).store
+        var compared = 0
+        for entry in store.entries where !entry.isBuffer {
+            #expect(try before.floats(entry.name) == after.floats(entry.name), "\(entry.name) moved")
+            compared += 1
+        }
+        #expect(compared > 10)
+        let fresh = ResNeXt(.tiny, seed: next.seed).store, stem = fresh.entry(named: "stem.conv.weight")!
+        #expect(try after.floats(stem.name) != Array(UnsafeBufferPointer(start: fresh.pointer(stem), count: stem.count)))
+
+        follow.initVideo = scratch.path + "/nothing-here"
+        follow.out = scratch.path + "/av2"
+        do {
+            _ = try TrainingRun.run(follow, log: { _ in })
+            Issue.record("a missing --init-video checkpoint was accepted")
+        } catch let error as TrainingError {
+            #expect(error.description.contains("nothing-here/checkpoint-video.safetensors"), "\(error)")
+        }
     }
 
     /// Same seed, same losses; and a run resumed from its checkpoint ends where an

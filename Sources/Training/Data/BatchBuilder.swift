@@ -129,6 +129,29 @@ public struct BatchBuilder: Sendable {
         return (pick, mask)
     }
 
+    /// video-cells: for each clip (images 2n, 2n + 1) and direction, up to `perDirection`
+    /// random cells of one view that show something and whose place the other view shows in
+    /// a cell that shows something too; returns their rows (image·S + cell) and their
+    /// counterparts' rows.
+    static func cellAnchors(views: [FrameView], visible: [Float], side: Int, mapSide: Int, perDirection: Int,
+                            random: inout RandomSource) -> (anchors: [Int32], positives: [Int32]) {
+        let cells = mapSide * mapSide
+        precondition(views.count % 2 == 0 && visible.count == views.count * cells, "two views per clip")
+        var anchors = [Int32](), positives = [Int32]()
+        for clip in 0..<(views.count / 2) {
+            for (from, to) in [(2 * clip, 2 * clip + 1), (2 * clip + 1, 2 * clip)] {
+                let map = FrameView.correspondences(from: views[from], to: views[to], side: side, mapSide: mapSide)
+                var candidates = (0..<cells).filter { map[$0] >= 0 && visible[from * cells + $0] > 0 && visible[to * cells + map[$0]] > 0 }
+                for i in 0..<min(perDirection, candidates.count) { candidates.swapAt(i, i + random.index(candidates.count - i)) }
+                for s in candidates.prefix(perDirection) {
+                    anchors.append(Int32(from * cells + s))
+                    positives.append(Int32(to * cells + map[s]))
+                }
+            }
+        }
+        return (anchors, positives)
+    }
+
     /// Fills the model's input arenas for `indices` (count == batch) and returns the rest.
     /// `augment`: apply the run's frame jitter, spectrogram warp and masking (training batches only,
     /// never the maps that are scored against ground-truth positions).
@@ -140,7 +163,10 @@ public struct BatchBuilder: Sendable {
         let fullScale = c.frameMosaic?.fullScale ?? false
         var swapped = [Bool](repeating: false, count: n)
         var warpScratch = [Float](repeating: 0, count: augment && c.spectrogramWarp != nil ? spectrogramArea : 0)
-        var tile = [Float](repeating: 0, count: (augment || fullScale) && c.frameMosaic != nil ? frameArea : 0)
+        let views = c.variant == .videoCells
+        var tile = [Float](repeating: 0, count: (augment || fullScale) && c.frameMosaic != nil || views ? imageArea : 0)
+        // video-cells: each image's view and its cells that show something (before the photometric change).
+        var frameViews = [FrameView](), viewVisible = [Float](repeating: 0, count: views ? n * f * model.cells : 0)
         for (slot, clip) in indices.enumerated() {
             // Mosaic: the clip's quadrant and three clips of other recordings for the rest.
             var mosaic: (quadrant: Int, others: [Int])?
@@ -179,7 +205,20 @@ public struct BatchBuilder: Sendable {
                 } else {
                     load(clip, into: image)
                 }
-                if augment { c.frameJitter?.apply(image, side: imageSide, random: &random) }
+                if views {
+                    let view = augment ? FrameView.random(side: imageSide, random: &random) : .identity(side: imageSide)
+                    tile.withUnsafeMutableBufferPointer { t in
+                        t.baseAddress!.update(from: image, count: imageArea)
+                        view.resample(t.baseAddress!, side: imageSide, into: image)
+                    }
+                    viewVisible.withUnsafeMutableBufferPointer {
+                        SeparationLoss.visibleCells(image: image, side: imageSide, mapSide: model.mapSide, into: $0.baseAddress! + (slot * f + frame) * model.cells)
+                    }
+                    if augment { view.photometric(image, count: imageArea, random: &random) }
+                    frameViews.append(view)
+                } else if augment {
+                    c.frameJitter?.apply(image, side: imageSide, random: &random)
+                }
             }
             if let audio = model.audioInput {
                 source.loadSpectrogram(clip: clip, into: audio + slot * spectrogramArea)
@@ -213,7 +252,12 @@ public struct BatchBuilder: Sendable {
                                             into: out.baseAddress! + slot * model.cells)
             }
         }
-        return BatchInputs(negatives: picked.pick, negativeMask: picked.mask, embeddings: embeddings, wordMask: mask, swapped: swapped,
-                           separationPairs: pairs, visibleCells: visible)
+        var inputs = BatchInputs(negatives: picked.pick, negativeMask: picked.mask, embeddings: embeddings, wordMask: mask, swapped: swapped,
+                                 separationPairs: pairs, visibleCells: visible)
+        if views {
+            (inputs.cellAnchors, inputs.cellPositives) = Self.cellAnchors(views: frameViews, visible: viewVisible, side: imageSide, mapSide: model.mapSide,
+                                                                          perDirection: c.cellAnchors, random: &random)
+        }
+        return inputs
     }
 }

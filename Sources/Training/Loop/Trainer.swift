@@ -100,7 +100,9 @@ public final class Trainer {
                     throw TrainingError("loss is \(terms.total) at epoch \(position.epoch + 1) step \(position.step + 1): training diverged (lower --lr, or --contrastive infonce)")
                 }
                 clipGradients(c.gradientClip)
-                for (_, optimizer) in optimizers { optimizer.step(learningRate: learningRate) }
+                for (name, optimizer) in optimizers {
+                    optimizer.step(learningRate: name == "video" ? learningRate * c.videoLearningRateScale : learningRate)
+                }
                 position.step += 1
                 position.globalStep += 1
                 last = terms

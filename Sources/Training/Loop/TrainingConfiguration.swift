@@ -46,6 +46,12 @@ public struct TrainingConfiguration: Sendable, Equatable {
     public var cellSeparation: Float = 0
     /// `SeparationLoss`'s hinge: overlap up to this costs nothing (0: the plain overlap).
     public var separationMargin: Float = 0
+    /// `video-cells`: anchor cells per clip and direction (view 1 -> 2, 2 -> 1), drawn from the
+    /// cells that show something and have a counterpart in the other view.
+    public var cellAnchors = 48
+    /// The video backbone's learning rate relative to the rest (0 freezes it, e.g. after
+    /// `--init-video`; its batch-norm statistics still follow the batches).
+    public var videoLearningRateScale: Float = 1
     public var frameSize = ShowTellNetwork.frameSize
     /// Side of the training images: the frame's, or twice it for a full-scale mosaic.
     public var trainingImageSide: Int { frameMosaic?.imageSide(frame: frameSize) ?? frameSize }
@@ -75,7 +81,7 @@ public struct TrainingConfiguration: Sendable, Equatable {
          "pooling": pooling.rawValue, "contrastive": contrastive.rawValue, "temperature": "\(temperature)", "fusion_init": fusionInit.map { "\($0)" } ?? "1/sqrt(D)",
          "weights": "alpha=\(weights.baseAudio) beta=\(weights.baseText) gamma=\(weights.contraAudio) delta=\(weights.contraText)",
          "batch": "\(batch)", "frames_per_clip": "\(framesPerClip)", "max_words": "\(maxWords)",
-         "min_negative_shift_s": "\(negatives.minimumShift)", "keyword_negatives": "\(negatives.keywordAware)", "keyword_context_s": "\(negatives.keywordContext)", "consecutive_batches": "\(consecutiveBatches)", "cell_separation": "\(cellSeparation)", "separation_margin": "\(separationMargin)", "spectrogram_masking": spectrogramMasking.map { "\($0.bands) bands of up to \($0.maxWidth) per axis" } ?? "none", "frame_mosaic": frameMosaic.map { "\($0.probability) of clips as a 2x2 mosaic with 3 frames of other recordings\($0.fullScale ? " at full size (training images of twice the frame's side)" : " at half size")" } ?? "none", "spectrogram_warp": spectrogramWarp.map { "frequency x [\(1 - $0.frequency), \(1 + $0.frequency)], time x [\(1 - $0.time), \(1 + $0.time)]" } ?? "none", "align_audio_to_text": "\(alignAudioToText)", "live_image_mask": liveImageMask.map { "change > \($0.thresholdGray) grey levels (capped at \($0.capGray)), dilated \($0.dilation) px" } ?? "none", "frame_shift": frameJitter.map { "up to \($0.maxShift) px per axis" } ?? "none", "optimizer": optimizer.rawValue, "learning_rate": "\(learningRate)", "decay_every_epochs": "\(decayEvery)",
+         "min_negative_shift_s": "\(negatives.minimumShift)", "keyword_negatives": "\(negatives.keywordAware)", "keyword_context_s": "\(negatives.keywordContext)", "consecutive_batches": "\(consecutiveBatches)", "cell_separation": "\(cellSeparation)", "separation_margin": "\(separationMargin)", "cell_anchors": "\(cellAnchors)", "video_lr_scale": "\(videoLearningRateScale)", "spectrogram_masking": spectrogramMasking.map { "\($0.bands) bands of up to \($0.maxWidth) per axis" } ?? "none", "frame_mosaic": frameMosaic.map { "\($0.probability) of clips as a 2x2 mosaic with 3 frames of other recordings\($0.fullScale ? " at full size (training images of twice the frame's side)" : " at half size")" } ?? "none", "spectrogram_warp": spectrogramWarp.map { "frequency x [\(1 - $0.frequency), \(1 + $0.frequency)], time x [\(1 - $0.time), \(1 + $0.time)]" } ?? "none", "align_audio_to_text": "\(alignAudioToText)", "live_image_mask": liveImageMask.map { "change > \($0.thresholdGray) grey levels (capped at \($0.capGray)), dilated \($0.dilation) px" } ?? "none", "frame_shift": frameJitter.map { "up to \($0.maxShift) px per axis" } ?? "none", "optimizer": optimizer.rawValue, "learning_rate": "\(learningRate)", "decay_every_epochs": "\(decayEvery)",
          "momentum": "\(momentum)", "weight_decay": "\(weightDecay)", "gradient_clip": "\(gradientClip)", "seed": "\(seed)",
          "frame_size": "\(frameSize)", "spectrogram_size": "\(spectrogramSize)"]
     }

@@ -15,8 +15,10 @@ public struct LossTerms: Sendable {
     public var alignAudio: Float = .nan
     /// Overlap of two differently named words' cell weights on one picture (`SeparationLoss`).
     public var separation: Float = .nan
-    public static let names = ["base_va", "base_vt", "contra_va", "contra_vt", "order", "align_at", "sep_va"]
-    public var values: [Float] { [baseAudio, baseText, contraAudio, contraText, order, alignAudio, separation] }
+    /// Dense cell correspondence between two views of a frame (`CellCorrespondenceLoss`, video-cells).
+    public var cells: Float = .nan
+    public static let names = ["base_va", "base_vt", "contra_va", "contra_vt", "order", "align_at", "sep_va", "cells_v"]
+    public var values: [Float] { [baseAudio, baseText, contraAudio, contraText, order, alignAudio, separation, cells] }
 }
 
 /// One batch's inputs besides the images (which go straight into the backbones' arenas).
@@ -34,6 +36,10 @@ public struct BatchInputs {
     public var separationPairs: [SeparationLoss.Pair] = []
     /// [N, S]: 1 where clip n's (first) training image shows something in cell s (`SeparationLoss.visibleCells`).
     public var visibleCells: [Float] = []
+    /// video-cells: rows (image·S + cell of the [N·F·S, D] cell embeddings) of the anchors
+    /// and of their positives, the same place in the clip's other view (`FrameView`).
+    public var cellAnchors: [Int32] = []
+    public var cellPositives: [Int32] = []
 }
 
 /// The whole framework as one model (llm.c style: plain forward/backward over buffers):
@@ -67,6 +73,9 @@ public final class TrainingModel: @unchecked Sendable {
     private let embeddingsOffset, maskOffset: Int  // [N,L,E], [N,L]
     private let negativeMaskOffset: Int  // [N,N]
     private let cellGradOffset: Int  // [N,N,S] (SeparationLoss), empty without it
+    // video-cells only (else empty): [N·F·S, D] cell embeddings before and after L2
+    // normalisation (the first reused for its gradient), the latter's gradient, norms [N·F·S], loss scratch.
+    private let cellsU, cellsZ, cellsZGrad, cellsNorms, cellsScratch: Int
 
     private let textGeometry: TextGeometry
     private let spatialGeometry: SpatialFusionGeometry
@@ -82,6 +91,9 @@ public final class TrainingModel: @unchecked Sendable {
             throw TrainingError("variant supervised needs plane labels from the prep helper's ground-truth module, which is not merged; train it once that exists")
         }
         guard c.variant != .videoOnly || c.framesPerClip == 2 else { throw TrainingError("video-only (frame order) needs --frames-per-clip 2") }
+        guard c.variant != .videoCells || (c.framesPerClip == 2 && c.frameMosaic == nil) else {
+            throw TrainingError("video-cells needs --frames-per-clip 2 (its two views of a clip go through the two frame slots) and no --mosaic")
+        }
         guard c.cellSeparation == 0 || (c.variant.usesAudio && c.variant.fusion == .spatial && c.pooling == .lse) else {
             throw TrainingError("--cell-separation needs a variant with audio and spatial fusion and --pooling lse (its cell weights are the pooling's softmax)")
         }
@@ -112,6 +124,10 @@ public final class TrainingModel: @unchecked Sendable {
         for (name, shape) in TextEncoder.parameterShapes(textGeometry) { _ = layout.parameter(name, shape) }
         _ = layout.parameter("order.weight", [2 * channels])
         _ = layout.parameter("order.bias", [1])
+        if c.variant == .videoCells {
+            _ = layout.parameter("cells.weight", [d, channels])
+            _ = layout.parameter("cells.bias", [d])
+        }
         heads = ParameterStore(layout)
 
         video = network.video.makeActivations(batch: n * c.framesPerClip, height: c.trainingImageSide, width: c.trainingImageSide)
@@ -140,6 +156,12 @@ public final class TrainingModel: @unchecked Sendable {
         maskOffset = arena.reserve(n * c.maxWords)
         negativeMaskOffset = arena.reserve(n * n)
         cellGradOffset = arena.reserve(c.cellSeparation > 0 ? n * n * cells : 0)
+        let cellRows = c.variant == .videoCells ? n * c.framesPerClip * cells : 0
+        cellsU = arena.reserve(cellRows * d)
+        cellsZ = arena.reserve(cellRows * d)
+        cellsZGrad = arena.reserve(cellRows * d)
+        cellsNorms = arena.reserve(cellRows)
+        cellsScratch = arena.reserve(cellRows > 0 ? CellCorrespondenceLoss.scratchCount(anchors: 2 * n * c.cellAnchors, rows: cellRows, dimension: d) : 0)
         work = Arena(count: arena.count)
         initialise()
     }
@@ -261,6 +283,7 @@ public final class TrainingModel: @unchecked Sendable {
         work[maskOffset].update(from: inputs.wordMask, count: inputs.wordMask.count)
         work[negativeMaskOffset].update(from: inputs.negativeMask, count: n * n)
         if c.variant == .videoOnly { return frameOrderStep(inputs) }
+        if c.variant == .videoCells { return cellCorrespondenceStep(inputs) }
         embed(training: true)
         var terms = LossTerms()
         let w = c.weights.normalised
@@ -368,7 +391,8 @@ public final class TrainingModel: @unchecked Sendable {
                 for i in 0..<per { target[i] += dfeat[i] / Float(f) }
             }
         }
-        network.video.backward(video)
+        // A frozen backbone (e.g. after --init-video) needs no gradient: a third of the step saved.
+        if c.videoLearningRateScale != 0 { network.video.backward(video) }
     }
 
     /// The video baseline: are the clip's two frames in temporal order? Pooled features of
@@ -402,6 +426,47 @@ public final class TrainingModel: @unchecked Sendable {
         var terms = LossTerms()
         terms.order = Float(total / Double(n))
         terms.total = terms.order / 0.693_147_2
+        return terms
+    }
+
+    /// The `video-cells` pre-training: both views through the video branch, a 1×1 projection
+    /// and L2 normalisation per cell, `CellCorrespondenceLoss`, backward into the backbone.
+    private func cellCorrespondenceStep(_ inputs: BatchInputs) -> LossTerms {
+        let c = configuration, images = c.batch * c.framesPerClip, d = c.dimension, rows = images * cells, per = channels * cells
+        precondition(inputs.cellAnchors.count <= 2 * c.batch * c.cellAnchors, "more anchors than the scratch holds")
+        network.video.forward(video, training: true)
+        let spatial = video.spatialMap.data, spatialGrad = video.spatialMapGrad.data
+        let w = parameter("cells.weight"), b = parameter("cells.bias"), dw = gradient("cells.weight"), db = gradient("cells.bias")
+        let u = work[cellsU], z = work[cellsZ], dz = work[cellsZGrad], norms = work[cellsNorms], scratch = work[cellsScratch]
+        for m in 0..<images {
+            // U[m] [S, D] = F[m]^T [S, C] x W^T [C, D] + b
+            let out = u + m * cells * d
+            for s in 0..<cells { (out + s * d).update(from: b, count: d) }
+            cblas_sgemm(CblasRowMajor, CblasTrans, CblasTrans, Int32(cells), Int32(d), Int32(channels), 1,
+                        spatial + m * per, Int32(cells), w, Int32(channels), 1, out, Int32(d))
+        }
+        L2Normalize.forward(output: z, input: u, norms: norms, rows: rows, dimension: d)
+        let loss = CellCorrespondenceLoss.forward(embeddings: z, rows: rows, dimension: d, anchors: inputs.cellAnchors,
+                                                  positives: inputs.cellPositives, temperature: c.temperature, scratch: scratch)
+        dz.update(repeating: 0, count: rows * d)
+        CellCorrespondenceLoss.backward(embeddingsGrad: dz, embeddings: z, rows: rows, dimension: d, anchors: inputs.cellAnchors,
+                                        positives: inputs.cellPositives, temperature: c.temperature, lossGrad: 1, scratch: scratch)
+        let du = u  // U is not needed again: its buffer takes dU
+        du.update(repeating: 0, count: rows * d)
+        L2Normalize.backward(inputGrad: du, outputGrad: dz, output: z, norms: norms, rows: rows, dimension: d)
+        for m in 0..<images {
+            let g = du + m * cells * d
+            // dW [D, C] += dU[m]^T [D, S] x F[m]^T [S, C];  db += Σ_s dU[m][s];  dF[m] [C, S] += W^T [C, D] x dU[m]^T [D, S]
+            cblas_sgemm(CblasRowMajor, CblasTrans, CblasTrans, Int32(d), Int32(channels), Int32(cells), 1,
+                        g, Int32(d), spatial + m * per, Int32(cells), 1, dw, Int32(channels))
+            for s in 0..<cells { for k in 0..<d { db[k] += g[s * d + k] } }
+            cblas_sgemm(CblasRowMajor, CblasTrans, CblasTrans, Int32(channels), Int32(cells), Int32(d), 1,
+                        w, Int32(channels), g, Int32(d), 1, spatialGrad + m * per, Int32(cells))
+        }
+        network.video.backward(video)
+        var terms = LossTerms()
+        terms.cells = loss
+        terms.total = loss
         return terms
     }
 

@@ -32,6 +32,9 @@ public struct TrainingRunOptions: Sendable {
     public var clipStride = 1
     /// Keep only the clips whose recognised words hold a keyword (overrides `clipStride`).
     public var keywordClipsOnly = false
+    /// The video backbone's starting weights: a run folder (its checkpoint-video.safetensors,
+    /// e.g. a video-cells pre-training) or such a file (nil: the seed's initialisation).
+    public var initVideo: String?
 
     public init(configuration: TrainingConfiguration, out: String) {
         self.configuration = configuration
@@ -88,12 +91,24 @@ public enum TrainingRun {
         }
         c.frameSize = source.frameSize
         c.spectrogramSize = source.spectrogramSize
-        if source.framesPerClip < c.framesPerClip, c.variant == .videoOnly {
-            throw TrainingError("video-only needs 2 frames per clip; the dataset stores \(source.framesPerClip)")
+        if source.framesPerClip < c.framesPerClip, c.variant == .videoOnly || c.variant == .videoCells {
+            throw TrainingError("\(c.variant.rawValue) needs 2 frames per clip; the dataset stores \(source.framesPerClip)")
         }
         ShowTellNetwork.setBLASThreads(options.threads)
         let model = try TrainingModel(c, wordDimension: vectors.dimension)
         model.threads = options.threads
+        if let initVideo = options.initVideo {
+            let path = initVideo.hasSuffix(".safetensors") ? initVideo : initVideo + "/checkpoint-video.safetensors"
+            guard FileIO.exists(path) else {
+                throw TrainingError("--init-video: \(path) does not exist (give the run folder of a `showtell train` run, e.g. --variant video-cells, or its checkpoint-video.safetensors)")
+            }
+            do {
+                try model.network.video.store.load(from: SafeTensorsFile.read(path: path))
+            } catch {
+                throw TrainingError("--init-video \(path): \(error) (it must come from a run with the same --config, \(c.backbone.name))")
+            }
+            log("video branch initialised from \(path)")
+        }
         let builder = BatchBuilder(source: source, vectors: vectors, keywords: keywords, configuration: c)
         let trainer = Trainer(model: model, builder: builder, directory: options.out, epochs: options.epochs)
         trainer.checkpointEvery = options.checkpointEvery
@@ -116,6 +131,7 @@ public enum TrainingRun {
         runInfo["epochs"] = "\(options.epochs)"
         runInfo["clip_stride"] = "\(options.clipStride)"
         runInfo["keyword_clips_only"] = "\(options.keywordClipsOnly)"
+        if let initVideo = options.initVideo { runInfo["init_video"] = initVideo }
         if c.cellSeparation > 0 {
             let partnered = builder.partners.filter { !$0.isEmpty }.count
             runInfo["clips_with_separation_partner"] = "\(partnered)"

@@ -16,6 +16,11 @@ public enum Variant: String, Sendable, CaseIterable {
     case videoOnly = "video-only"
     /// Plane labels: the upper bound; the only variant allowed to read labels.
     case supervised
+    /// Video alone, dense: each cell of one augmented view of a frame finds its own cell in
+    /// another view among every cell of the batch (`CellCorrespondenceLoss`). Not the paper's:
+    /// a pre-training of the video branch (`--init-video`) so that its cells tell the
+    /// structures of one picture apart before words are attached to them.
+    case videoCells = "video-cells"
 
     public enum Fusion: String, Sendable { case concat, spatial }
 
@@ -33,7 +38,7 @@ public enum Variant: String, Sendable, CaseIterable {
         case .vaContra, .vaSpatial: return LossWeights(baseAudio: 1, baseText: 0, contraAudio: 1, contraText: 0)
         case .vtBase, .noAudio: return LossWeights(baseAudio: 0, baseText: 1, contraAudio: 0, contraText: 1)
         case .full: return LossWeights(baseAudio: 1, baseText: 1, contraAudio: 1, contraText: 1)
-        case .videoOnly, .supervised: return LossWeights(baseAudio: 0, baseText: 0, contraAudio: 0, contraText: 0)
+        case .videoOnly, .supervised, .videoCells: return LossWeights(baseAudio: 0, baseText: 0, contraAudio: 0, contraText: 0)
         }
     }
 }

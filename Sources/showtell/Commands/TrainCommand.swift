@@ -35,7 +35,7 @@ struct TrainCommand: ParsableCommand {
     @Option(name: .customLong("config"), help: "Backbone: tiny, edge, edge-local (edge without its fourth stage: a more local map) or paper.")
     var backbone: TrainBackbone = .edge
 
-    @Option(help: "va-base, va-contra, va-spatial, vt-base, no-audio, full, video-only, supervised.")
+    @Option(help: "va-base, va-contra, va-spatial, vt-base, no-audio, full, video-only, supervised, or video-cells (dense pre-training of the video branch for --init-video).")
     var variant: Variant = .full
 
     @Option(help: "Run folder.")
@@ -73,6 +73,8 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Weight of the text-teaches-audio term ||a - t||²/||t||² (0 = off; with --weights 0,1,0,1 the audio learns only from the text branch).") var alignAudioToText: Float = 0
     @Flag(help: "Mask screen furniture (pixels that do not change between a clip's frames, per recording) out of the frames; the bundle tells the appliance to do the same.") var liveImageMask = false
     @Option(help: "Random translation of training frames: up to N pixels per axis (0 = off).") var frameShift = 0
+    @Option(help: "Start the video branch from this run folder's checkpoint-video.safetensors (e.g. a --variant video-cells run with the same --config) or such a file.") var initVideo: String?
+    @Option(help: "The video branch's learning rate relative to --lr (0 freezes it).") var videoLrScale: Float = 1
     @Option(help: "word2vec file (text or binary).") var wordVectors = "models/glove-6b-50d-showtell.txt"
     @Option(help: "Keyword dictionary (TOML).") var keywords = "models/keywords.toml"
     @Option(help: "Toy clips instead of a dataset.") var synthetic = 0
@@ -115,6 +117,12 @@ struct TrainCommand: ParsableCommand {
             throw ValidationError("--warp-frequency and --warp-time must be at least 0 and below 0.5 (a scale factor of 1 ± W)")
         }
         guard (evaluate == nil) == (sessions == nil) else { throw ValidationError("--evaluate and --sessions go together") }
+        guard videoLrScale >= 0 else { throw ValidationError("--video-lr-scale must be 0 (frozen) or more") }
+        if variant == .videoCells {
+            guard framesPerClip == 2, mosaic == 0, evaluate == nil else {
+                throw ValidationError("--variant video-cells needs --frames-per-clip 2 (two views of each clip), no --mosaic, and no --evaluate (it has no audio map; give its run folder to --init-video)")
+            }
+        }
     }
 
     func run() throws {
@@ -139,6 +147,7 @@ struct TrainCommand: ParsableCommand {
         c.cellSeparation = cellSeparation
         c.separationMargin = separationMargin
         c.alignAudioToText = alignAudioToText
+        c.videoLearningRateScale = videoLrScale
         if liveImageMask { c.liveImageMask = LiveImageMask() }
         if frameShift > 0 { c.frameJitter = FrameJitter(maxShift: frameShift) }
         if mosaic > 0 { c.frameMosaic = FrameMosaic(probability: mosaic, fullScale: mosaicFullScale) }
@@ -157,6 +166,7 @@ struct TrainCommand: ParsableCommand {
         options.syntheticClips = synthetic
         options.clipStride = clipStride
         options.keywordClipsOnly = keywordClipsOnly
+        options.initVideo = initVideo
         options.epochs = epochs
         options.resume = resume
         options.timeLimit = maxMinutes.map { $0 * 60 }
