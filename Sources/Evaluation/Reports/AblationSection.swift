@@ -29,7 +29,9 @@ public struct AblationStep: Sendable {
 
     public static func named(_ name: String) -> AblationStep? { paperOrder.first { $0.name == name } }
 
-    /// The recipe of `models/edge-full` (models/README.md), without the per-run options.
+    /// The one-stage recipe every step of the ablation shares (the eleventh session's
+    /// `models/edge-full`, models/README.md), without the per-run options. The shipped bundle
+    /// since the eighteenth session adds a video-cells pre-training and `--config edge-local`.
     public static let shippedRecipe = ["--config", "edge", "--optimizer", "adamw", "--contrastive", "infonce", "--batch", "20", "--lr", "0.001",
                                        "--weight-decay", "0.01", "--temperature", "0.1", "--decay-every", "15", "--epochs", "20",
                                        "--frames-per-clip", "1", "--keyword-clips-only", "--keyword-negatives", "--live-image-mask",
