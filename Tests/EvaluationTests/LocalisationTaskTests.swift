@@ -1,5 +1,6 @@
 import Foundation
 import GroundTruth
+import NeuralCore
 import PhantomScan
 import ShowTellModel
 import Testing
@@ -24,7 +25,7 @@ struct LocalisationTaskTests {
         return path
     }()
 
-    static func run(_ kind: Localisation.Kind, mismatched: Bool = false) throws -> (LocalisationTask.Result, [LocalisationTask.Sample]) {
+    static func run(_ kind: Localisation.Kind, mismatched: Bool = false, embeddings: Bool = false) throws -> (LocalisationTask.Result, [LocalisationTask.Sample]) {
         let bundle = directory + "/bundle-\(kind == .cosine ? "cosine" : "dot")"
         let network = ShowTellNetwork(backbone: .tiny, embeddingDimension: 8, seed: 3)
         try ModelBundle.write(network: network, trained: kind == .fusionDot, notes: "localise test", localisation: kind, to: bundle)
@@ -33,7 +34,40 @@ struct LocalisationTaskTests {
         settings.threads = 1
         settings.mismatchedAudio = mismatched
         let work = bundle + (mismatched ? "-mismatched" : "") + "-work"
-        return try LocalisationTask(sessions: [session], bundle: bundle, settings: settings, work: work, name: "t").run()
+        return try LocalisationTask(sessions: [session], bundle: bundle, settings: settings, work: work, name: "t", embeddings: embeddings).run()
+    }
+
+    /// `--keep-embeddings` keeps what each map was made from: the map rule over the kept audio
+    /// and video gives the scored map again, and the kept mask the recorded pointing game. A
+    /// folder finished without them is evaluated again rather than left without them.
+    @Test func keptEmbeddingsGiveTheScoredMapsAgain() throws {
+        let (_, plain) = try Self.run(.fusionDot)
+        let kept = Self.directory + "/bundle-dot-work/scan-scan-a.safetensors"
+        #expect(!FileManager.default.fileExists(atPath: kept))
+        let (_, samples) = try Self.run(.fusionDot, embeddings: true)
+        #expect(samples.map(\.map) == plain.map(\.map))
+        let file = try SafeTensorsFile.read(path: kept)
+        let audio = try file.floats("audio"), video = try file.floats("video"), mask = try file.floats("mask")
+        let d = try #require(file.info("audio")).shape[1]
+        let shape = try #require(file.info("video")).shape
+        let (height, width) = (shape[2], shape[3]), cells = height * width
+        #expect(shape == [samples.count, d, height, width] && cells == samples[0].map.count)
+        #expect(file.info("mask")?.shape == [samples.count, height, width])
+        for (k, sample) in samples.enumerated() {
+            var scores = [Float](repeating: 0, count: cells)
+            audio.withUnsafeBufferPointer { a in video.withUnsafeBufferPointer { v in scores.withUnsafeMutableBufferPointer {
+                Localisation.dotMap(audio: a.baseAddress! + k * d, map: v.baseAddress! + k * d * cells, dimension: d, cells: cells, into: $0.baseAddress!)
+            } } }
+            let again = scores.withUnsafeBufferPointer { GridMap(width: width, height: height, floats: $0) }.minMaxNormalised()
+            #expect(zip(again.values, sample.map).allSatisfy { abs($0 - $1) < 1e-9 }, "moment \(k): the kept embeddings give another map")
+            let coverage = Array(mask[(k * cells)..<((k + 1) * cells)])
+            if let pointing = sample.pointing {
+                let peaks = (0..<cells).filter { sample.map[$0] == sample.map.max()! }
+                #expect(Double(peaks.filter { coverage[$0] > 0 }.count) / Double(peaks.count) == pointing)
+            } else {
+                #expect(coverage.allSatisfy { $0 == 0 })
+            }
+        }
     }
 
     @Test func scoresTheMapRuleTheManifestNames() throws {

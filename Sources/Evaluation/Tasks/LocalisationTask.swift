@@ -2,6 +2,7 @@ import AudioFrontEnd
 import Foundation
 import InferenceEngine
 import MediaFormats
+import NeuralCore
 import Platform
 import ShowTellModel
 
@@ -15,7 +16,11 @@ import ShowTellModel
 /// separately for speech that names anatomy and speech that does not (Figure 7b). The map
 /// is min-max normalised before scoring (KL and SIM need a non-negative map; CC, Comp,
 /// pointing and cIoU do not change). Each scan's samples are a JSON file in the work folder,
-/// so a killed run resumes at the next scan.
+/// so a killed run resumes at the next scan. With `embeddings`, each scan also keeps what its
+/// maps were made from (`scan-NAME.safetensors`: audio [n, D], video [n, D, H, W], the scored structure's
+/// coverage mask [n, H, W] (zeros when none), in the
+/// order of the JSON's samples), so a map rule or probe can be tried offline
+/// (`models/tools/localise_bottleneck.py`).
 public final class LocalisationTask {
     public struct Settings: Codable, Sendable, Equatable {
         /// Seconds between sampled moments (only moments with sonographer speech count).
@@ -126,9 +131,11 @@ public final class LocalisationTask {
     let settings: Settings
     let work: String
     let name: String
+    let embeddings: Bool
 
-    public init(sessions: [String], bundle: String, settings: Settings, work: String, name: String) {
+    public init(sessions: [String], bundle: String, settings: Settings, work: String, name: String, embeddings: Bool = false) {
         self.sessions = sessions
+        self.embeddings = embeddings
         bundleDirectory = bundle
         self.settings = settings
         self.work = work
@@ -158,14 +165,20 @@ public final class LocalisationTask {
         var all: [Sample] = []
         for directory in sessions {
             let scan = (directory as NSString).lastPathComponent
-            let path = work + "/scan-\(scan).json"
-            if FileIO.exists(path) {
+            let path = work + "/scan-\(scan).json", embeddingsPath = work + "/scan-\(scan).safetensors"
+            if FileIO.exists(path), !embeddings || FileIO.exists(embeddingsPath) {
                 all += try JSONDecoder().decode([Sample].self, from: Data(try FileIO.readAll(path)))
                 FileHandle.standardError.write(Data("\(name) \(scan): done before (\(path))\n".utf8))
                 continue
             }
+            var kept = embeddings ? SafeTensorsWriter() : nil
             let samples = try evaluate(EvaluationSession(directory: directory), inference: inference, kind: kind,
-                                       relevance: manifest.outputs?.relevance)
+                                       relevance: manifest.outputs?.relevance, embeddings: &kept)
+            if var kept {
+                kept.metadata = ["bundle": bundleDirectory, "localisation": kind.rawValue,
+                                 "audio": settings.mismatchedAudio ? "the embedding each map was made with: another moment's (control run)" : "each moment's own embedding"]
+                try kept.write(path: embeddingsPath)
+            }
             try FileIO.writeAtomically(path, Array(try JSONEncoder.sorted.encode(samples)))
             all += samples
         }
@@ -193,8 +206,9 @@ public final class LocalisationTask {
                       ciou: cious.isEmpty ? nil : try LocalisationMetrics.summarise(cious), skipped: skipped)
     }
 
+    /// `embeddings` (when not nil) receives the audio embedding and video map of every sample.
     func evaluate(_ session: EvaluationSession, inference: any ShowTellBranches, kind: Localisation.Kind,
-                  relevance: RelevanceHead? = nil) throws -> [Sample] {
+                  relevance: RelevanceHead? = nil, embeddings: inout SafeTensorsWriter?) throws -> [Sample] {
         let half = GazeSaliency.window
         let geometry = ScreenGeometry(screenWidth: session.frameWidth, screenHeight: session.frameHeight, mapSize: inference.mapWidth)
         // Moments with the sonographer speaking in the window.
@@ -217,6 +231,13 @@ public final class LocalisationTask {
             maps.watch(image)
         }
         var samples: [Sample] = []
+        let d = inference.embeddingDimension, cells = inference.mapWidth * inference.mapHeight
+        var keptAudio: [Float] = [], keptVideo: [Float] = [], keptMask: [Float] = []
+        if embeddings != nil {
+            keptAudio.reserveCapacity(heard.count * d)
+            keptVideo.reserveCapacity(heard.count * d * cells)
+            keptMask.reserveCapacity(heard.count * cells)
+        }
         for (k, (time, _, _)) in heard.enumerated() {
             let audio = heard[settings.mismatchedAudio ? (k + heard.count / 2) % heard.count : k].audio
             let index = session.frameIndex(at: time)
@@ -231,9 +252,22 @@ public final class LocalisationTask {
             let fixations = GazeSaliency.fixations(session.labels, around: time)
             Self.scoreGaze(&sample, map: map, density: GazeSaliency.density(fixations, geometry: geometry))
             if !named.isEmpty { Self.scoreMask(&sample, map: map, regions: session.labels[index].anatomy, geometry: geometry) }
+            if embeddings != nil {
+                keptAudio += audio
+                keptVideo += maps.video
+                if let structure = sample.structure {
+                    let regions = session.labels[index].anatomy.filter { $0.name == structure }
+                    keptMask += MaskRaster.coverage(regions.map(\.polygon), geometry: geometry).values.map { Float($0) }
+                } else {
+                    keptMask += repeatElement(0, count: cells)
+                }
+            }
             samples.append(sample)
             progress.update(k + 1)
         }
+        embeddings?.add("audio", shape: [heard.count, d], floats: keptAudio)
+        embeddings?.add("video", shape: [heard.count, d, inference.mapHeight, inference.mapWidth], floats: keptVideo)
+        embeddings?.add("mask", shape: [heard.count, inference.mapHeight, inference.mapWidth], floats: keptMask)
         return samples
     }
 

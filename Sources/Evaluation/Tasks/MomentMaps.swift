@@ -11,7 +11,7 @@ final class MomentMaps {
     let inference: any ShowTellBranches
     let kind: Localisation.Kind
     let relevanceHead: RelevanceHead?
-    private var video: [Float]
+    private(set) var video: [Float]
     private var cellScores: [Float]
 
     init(inference: any ShowTellBranches, kind: Localisation.Kind, relevance: RelevanceHead? = nil) {

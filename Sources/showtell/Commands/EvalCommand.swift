@@ -71,6 +71,8 @@ struct EvalLocaliseCommand: ParsableCommand {
     @Option(help: "Threads.") var threads = 2
     @Flag(help: "Control run: score each moment's map made with another moment's audio (a model that listens drops).")
     var mismatchedAudio = false
+    @Flag(help: "Also keep each scan's audio embeddings and video maps (scan-NAME.safetensors in the run's work folder) for offline analysis (models/tools/localise_bottleneck.py).")
+    var keepEmbeddings = false
 
     func run() throws {
         var settings = LocalisationTask.Settings()
@@ -78,7 +80,8 @@ struct EvalLocaliseCommand: ParsableCommand {
         settings.threads = threads
         settings.mismatchedAudio = mismatchedAudio
         let sessions = try EvaluationDataset.sessionDirectories(dataset)
-        let task = LocalisationTask(sessions: sessions, bundle: bundle, settings: settings, work: out + "/localise/" + name, name: name)
+        let task = LocalisationTask(sessions: sessions, bundle: bundle, settings: settings, work: out + "/localise/" + name, name: name,
+                                    embeddings: keepEmbeddings)
         let (result, samples) = try task.run()
         try EvaluationReport.localisationGallery(samples, sessions: sessions, run: name, trained: result.trained, out: out)
         for (category, s) in result.scores.sorted(by: { $0.key < $1.key }) {
