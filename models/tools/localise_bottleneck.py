@@ -7,7 +7,7 @@ one on the training scans and one on the held-out scans, made with the same bund
 kept audio embeddings a [n, D], video maps V [n, D, H, W] and scored masks it reports, over the
 moments that name a structure on screen:
 
-1. shipped: the bundle's map <a, V> (must equal the pointing `eval localise` recorded);
+1. bundle map: <a, V> (must equal the pointing `eval localise` recorded);
 2. prior: the map made with the mean audio embedding of the training moments, the same for
    every moment (what the map shows without listening);
 3. listening: how far each audio embedding is from that mean, and a linear probe (softmax
@@ -111,7 +111,7 @@ def main():
 
     shipped = pointing(np.einsum("nd,ndc->nc", ha, hv), hm)
     assert np.allclose(shipped, hrec), "the kept embeddings do not give the recorded pointing"
-    print(f"1 shipped map <a, V>:       held-out {100 * shipped.mean():5.1f} %  "
+    print(f"1 bundle map <a, V>:        held-out {100 * shipped.mean():5.1f} %  "
           f"(training {100 * pointing(np.einsum('nd,ndc->nc', ta, tv), tm).mean():.1f} %)")
     print(f"  {per_structure(hn, shipped)}")
 
