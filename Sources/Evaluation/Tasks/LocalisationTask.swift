@@ -17,10 +17,9 @@ import ShowTellModel
 /// is min-max normalised before scoring (KL and SIM need a non-negative map; CC, Comp,
 /// pointing and cIoU do not change). Each scan's samples are a JSON file in the work folder,
 /// so a killed run resumes at the next scan. With `embeddings`, each scan also keeps what its
-/// maps were made from (`scan-NAME.safetensors`: audio [n, D], video [n, D, H, W], the scored structure's
-/// coverage mask [n, H, W] (zeros when none), in the
-/// order of the JSON's samples), so a map rule or probe can be tried offline
-/// (`models/tools/localise_bottleneck.py`).
+/// maps were made from (`scan-NAME.safetensors`: audio [n, D], video [n, D, H, W], the scored
+/// structure's coverage mask [n, H, W], zeros when none; in the order of the JSON's samples),
+/// so a map rule or probe can be tried offline (`models/tools/localise_bottleneck.py`).
 public final class LocalisationTask {
     public struct Settings: Codable, Sendable, Equatable {
         /// Seconds between sampled moments (only moments with sonographer speech count).

@@ -11,6 +11,7 @@ final class MomentMaps {
     let inference: any ShowTellBranches
     let kind: Localisation.Kind
     let relevanceHead: RelevanceHead?
+    /// The last frame's video map [D][cells] (kept by `eval localise --keep-embeddings`).
     private(set) var video: [Float]
     private var cellScores: [Float]
 
