@@ -97,41 +97,75 @@ demo() {
   fi
 }
 
+# Each step of the test command says when it starts (minutes into the run), so a slow or stuck
+# step can be read off any log, CI's included.
+test_started=$SECONDS
+step() { printf '\n== [%d:%02d] %s\n' $(((SECONDS - test_started) / 60)) $(((SECONDS - test_started) % 60)) "$*"; }
+
+# The Swift tests, bounded: about 6 minutes here, so 30 minutes means a test is stuck. Then the
+# tests that started and never finished are named, instead of the run eating CI's budget.
+swift_tests() {
+  local log=.build/swift-test.log status=0
+  timeout -k 30 "${SHOWTELL_SWIFT_TEST_TIMEOUT:-1800}" swift test --skip-build 2>&1 | tee "$log" || status=$?
+  if [ "$status" != 0 ] && ! grep -q "^✔ Test run with" "$log"; then
+    printf '\nswift test did not finish (exit %s); tests started and not finished:\n' "$status"
+    sed -n 's/^◇ Test \(.*\) started\.$/\1/p' "$log" | { grep -v -e '^case passing' -e '^run$' || true; } | sort > .build/swift-test.started
+    sed -nE 's/^(✔|✘) Test (.*) (passed|failed) after .*$/\2/p' "$log" | sed -E 's/ with [0-9]+ test cases?$//' | sort > .build/swift-test.ended
+    comm -23 .build/swift-test.started .build/swift-test.ended | sed 's/^/  /'
+  fi
+  return "$status"
+}
+
 tests() {
+  step "deps"
   deps
   openblas_core  # Haswell kernels: 0.3.21's SkylakeX sgemm allocates, and allocation-free tests would fail on AVX-512 machines
+  step "build (debug, tests)"
   swift build --build-tests
-  swift test --skip-build
+  step "swift test"
+  swift_tests
   # Every parser under libFuzzer + ASan, a fixed seed and input count each (about 15 s per
   # target, 5 minutes with the sanitized build); fails on any crash. The sanitizers
   # (./build.sh sanitize, about 9 minutes) are a separate command: both together would add
   # about 15 minutes to this one.
+  step "fuzz (libFuzzer + ASan, fixed seeds)"
   fuzz ci
   # Int8 kernels bit-exact against the scalar reference: this CPU's families, and NEON under qemu-aarch64.
+  step "int8 kernels"
   Tests/Int8Kernels/run.sh .build/int8-kernels
   # Float kernels (grouped convolution) against the naive reference, the same way.
+  step "float kernels"
   Tests/FloatKernels/run.sh .build/float-kernels
   # End to end on the virtual board: real V4L2, ALSA, fbdev and DRM drivers under QEMU.
+  step "virtual board"
   board/qemu-x86_64/e2e.sh "$(swift build --show-bin-path)/showtell"
   # The release binaries the package ships (static Swift runtime); every step below runs them.
+  step "release build (static Swift runtime)"
   local release; release=$(release_build)
   # End to end with release binaries: a 2-minute phantom session that ffprobe opens.
+  step "phantom session"
   Tests/EndToEnd/synth-session.sh "$release" .build/e2e
   # The JAX scale-out path: bundles round-trip between JAX and ours (golden outputs within
   # 1e-4, byte-identical weights, Swift verifies what JAX writes). About 10 s after the install.
+  step "JAX round trip"
   jax_roundtrip "$release/showtell"
   # `showtell model export --onnx` run by onnxruntime: golden values and JAX's outputs within 1e-4.
+  step "ONNX check"
   onnx_check "$release/showtell" .build/e2e/synth/scan-000
   # Acoustic adaptation end to end at a small scale (30 utterances, one round: about 10 s), then
   # prep of the 2-minute session with the adapted model (`./build.sh adapt-asr` is the full run).
+  step "acoustic adaptation"
   adapt_check "$release/showtell" .build/e2e/synth/scan-000
   # The appliance daemon on the virtual board: vivid -> showtelld -> DRM, faults injected.
+  step "appliance board"
   board/qemu-x86_64/e2e-appliance.sh "$release" .build/e2e
   # The heatmap on screen: a held-out phantom scan replayed into vivid and snd-aloop, the
   # shipped int8 model on the box, screens grabbed and judged against the phantom's outlines.
+  step "heatmap board"
   board/qemu-x86_64/e2e-heatmap.sh "$release" .build/e2e .build/fixtures-venv/bin/python
   # The Debian package on a real Debian 12 booting systemd under QEMU: install, upgrade,
   # reboot, the unit's hardening, watchdog and restarts, journald, the socket, purge.
+  step "systemd board"
   board_systemd
 }
 

@@ -46,7 +46,15 @@ if [ "$stage" = 0 ]; then
   exit 0
 fi
 
+if [ "$stage" = 1 ] && [ -e "$state/stage-1-begun" ]; then
+  # Stage 1 began at an earlier boot and never finished: the guest rebooted on its own (a
+  # panic, a watchdog). Say so and stop, instead of running the checks again forever.
+  check no-unexpected-reboot 1 "stage 1 began at an earlier boot"
+  systemctl poweroff
+  exit 0
+fi
 if [ "$stage" = 1 ]; then
+  touch "$state/stage-1-begun"; sync
   # After the reboot: systemd started it (Type=notify: active only after READY=1).
   wait_for 180 active; r=$?
   check ready-after-reboot $r "$(prop ActiveState)/$(prop SubState) $(prop Result)"
@@ -127,3 +135,5 @@ if [ "$stage" = 1 ]; then
   sync
   systemctl poweroff
 fi
+# Stage 2 and later: the checks are done; a boot that gets here only powers off.
+if [ "$stage" -ge 2 ] 2>/dev/null; then systemctl poweroff; fi

@@ -70,10 +70,26 @@ DEBUGFS
 console="$work/console.log"
 monitor="$work/monitor.sock"
 : > "$console"
-# Screenshots: the guest prints SCREENDUMP name; the host grabs the bochs display then.
+pidfile="$work/qemu.pid"
+rm -f "$pidfile" "$work/qemu-stopped"
+# stop_guest WHY: a guest that hangs is stopped here with the reason, long before the overall
+# timeout, so a stuck boot fails this test in minutes instead of eating CI's budget.
+stop_guest() {
+  echo "$1" > "$work/qemu-stopped"
+  [ -s "$pidfile" ] && kill "$(cat "$pidfile")" 2>/dev/null || true
+}
+# Screenshots: the guest prints SCREENDUMP name; the host grabs the bochs display then. The
+# same loop watches for a hang: a console silent for 10 minutes (every wait in the checks is
+# 3 minutes at most), or a guest still up 2 minutes after its last stage said done.
 (
   done_names=""
+  last_size=-1 quiet=0 after_done=0
   while [ ! -e "$work/qemu-done" ]; do
+    size=$(stat -c %s "$console")
+    if [ "$size" = "$last_size" ]; then quiet=$((quiet + 1)); else quiet=0; last_size=$size; fi
+    if [ "$quiet" -ge 1200 ]; then stop_guest "the guest's console was silent for 600 s"; quiet=0; fi
+    if grep -q "STAGE done" "$console"; then after_done=$((after_done + 1)); fi
+    if [ "$after_done" = 240 ]; then stop_guest "the guest did not power off within 120 s of STAGE done"; fi
     for name in $(tr -d '\r' < "$console" | sed -n 's/^.*SCREENDUMP \([a-z0-9-]*\)$/\1/p'); do
       case " $done_names " in *" $name "*) continue ;; esac
       python3 - "$monitor" "$work/screen-$name.ppm" <<'PY'
@@ -89,7 +105,7 @@ PY
 ) &
 grabber=$!
 boot_started=$(date +%s)
-timeout "${SHOWTELL_BOOT_TIMEOUT:-3600}" qemu-system-x86_64 -machine q35 -cpu max -smp 2 -m 2048 \
+timeout "${SHOWTELL_BOOT_TIMEOUT:-1800}" qemu-system-x86_64 -machine q35 -cpu max -smp 2 -m 2048 -pidfile "$pidfile" \
   -display none -vga none -device bochs-display -serial stdio -monitor "unix:$monitor,server,nowait" \
   -drive file="$disk",format=raw,if=virtio \
   -virtfs local,path="$share",mount_tag=share,security_model=none,id=share \
@@ -117,6 +133,7 @@ PY
 )
   if [ "${colours:-0}" -gt 50 ]; then echo "CHECK screen-shows-the-picture ok" >> "$results"; else echo "CHECK screen-shows-the-picture FAILED ($colours colours)" >> "$results"; fi
 fi
+if [ -f "$work/qemu-stopped" ]; then echo "CHECK guest-ran-to-its-end FAILED (QEMU stopped by the host: $(cat "$work/qemu-stopped"))" >> "$results"; fi
 for ppm in "$work"/screen-*.ppm; do
   [ -f "$ppm" ] || continue
   ffmpeg -v error -y -i "$ppm" "${ppm%.ppm}.png" 2>/dev/null && rm -f "$ppm" && echo "screenshot: ${ppm%.ppm}.png"
