@@ -177,6 +177,30 @@ import Testing
         #expect(sharpLoss < 1e-6)
     }
 
+    /// The listening term: soft-target cross-entropy against finite differences and a plain
+    /// Double reference; targets spread over the anatomies a clip's ASR words name, "no keyword"
+    /// (the last class) when none of the dictionary's is named.
+    @Test func keywordListeningLoss() {
+        var random = RandomSource(seed: 23)
+        let classes = ["heart", "kidney", "spine"], n = 4, k = classes.count + 1
+        let q = KeywordListeningLoss.targets(named: [["kidney"], ["heart", "spine"], [], ["liver"]], classes: classes)
+        #expect(q == [0, 1, 0, 0, 0.5, 0, 0.5, 0, 0, 0, 0, 1, 0, 0, 0, 1])
+        let z = tensor("logits", TestBuffer(gaussian: n * k, &random, scale: 2))
+        let targets = TestBuffer(q)
+        let forward = { Double(KeywordListeningLoss.forward(logits: z.value.pointer, targets: targets.pointer, batch: n, classes: k)) }
+        var reference = 0.0
+        for row in 0..<n {
+            let logits = (0..<k).map { Double(z.value.pointer[row * k + $0]) }
+            let norm = log(logits.map { exp($0) }.reduce(0, +))
+            for c in 0..<k { reference -= Double(q[row * k + c]) * (logits[c] - norm) }
+        }
+        #expect(abs(forward() - reference / Double(n)) < 1e-5)
+        let check = gradientMismatches([z], epsilon: 1e-3, loss: forward) {
+            KeywordListeningLoss.backward(logitsGrad: z.gradient.pointer, logits: z.value.pointer, targets: targets.pointer, batch: n, classes: k)
+        }
+        #expect(check.mismatches.isEmpty, "\(check.mismatches)")
+    }
+
     /// A cell shows something when its mean grey level reaches `visibleGray`; the live-image
     /// mask's zeros count as black, not as the mean grey they stand for.
     @Test func visibleCellsFollowTheGreyLevel() {

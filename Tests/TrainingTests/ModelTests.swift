@@ -98,6 +98,41 @@ import TestSupport
         #expect(bad.count <= checked / 10, "\(bad)")
     }
 
+    /// The keyword-listening term in the whole step: targets come from the clips' words
+    /// through the dictionary, the term is in the total, and its gradient reaches the listen
+    /// head and the audio backbone, matching finite differences of the total.
+    @Test func listeningGradient() throws {
+        var c = Self.toyConfiguration(.full, batch: 4)
+        c.gate = .outliers
+        c.contrastive = .infoNCE
+        c.gradientClip = 0
+        c.listen = 0.5
+        let dictionary = KeywordDictionary(forms: Dictionary(uniqueKeysWithValues: SyntheticClips.objectWords.map { ($0, [$0]) }))
+        c.listenClasses = dictionary.forms.keys.sorted()
+        let source = SyntheticClips(count: 4, sessions: 4, frameSize: 24, spectrogramSize: 16, seed: 3)
+        let builder = BatchBuilder(source: source, vectors: TrainingRun.syntheticVectors(), keywords: dictionary, configuration: c)
+        let model = try TrainingModel(c, wordDimension: 16)
+        var random = RandomSource(seed: 2)
+        let inputs = builder.fill(model, indices: [0, 1, 2, 3], random: &random)
+        let k = c.listenClasses.count + 1
+        #expect(inputs.listenTargets.count == 4 * k)
+        for (slot, clip) in [0, 1, 2, 3].enumerated() {
+            let row = Array(inputs.listenTargets[(slot * k)..<((slot + 1) * k)])
+            #expect(abs(row.reduce(0, +) - 1) < 1e-6)
+            let named = builder.anatomies[clip]
+            for (index, name) in c.listenClasses.enumerated() { #expect((row[index] > 0) == named.contains(name)) }
+        }
+        for (_, store) in model.stores { store.zeroGradients() }
+        let terms = model.trainStep(inputs)
+        #expect(terms.listen.isFinite && terms.listen > 0)
+        let heads = model.stores.first { $0.name == "heads" }!.store
+        let listen = heads.entry(named: "listen.weight")!
+        #expect((0..<listen.count).contains { heads.gradients[listen.offset + $0] != 0 })
+        let (checked, bad) = Self.finiteDifferenceMismatches(model, inputs, stores: ["audio", "heads"])
+        #expect(checked >= 10)
+        #expect(bad.count <= checked / 10, "\(bad)")
+    }
+
     /// A tiny run learns the toy audio-to-position task: after 400 steps the map's maximum
     /// lands on the named object in many held-out clips (chance is ~11 %; measured 75 % with
     /// `showtell train --synthetic 640 --config tiny --variant va-spatial --batch 16 --lr 0.05
@@ -133,8 +168,9 @@ import TestSupport
     }
 
     /// `video-cells` pre-trains the video branch on toy clips (its loss falls); `--init-video`
-    /// starts another run from those weights, a video learning-rate scale of 0 keeps them
-    /// (batch-norm statistics aside), and a folder without the checkpoint is named in the error.
+    /// starts another run from those weights (a run folder or a bundle folder), a video
+    /// learning-rate scale of 0 keeps them (batch-norm statistics aside), and a folder without
+    /// the checkpoint is named in the error.
     @Test func initVideoStartsFromAVideoCellsPreTraining() throws {
         let scratch = ScratchFolder("showtell-init-video")
         var pre = Self.toyConfiguration(.videoCells, batch: 4)
@@ -171,6 +207,22 @@ import TestSupport
         #expect(compared > 10)
         let fresh = ResNeXt(.tiny, seed: next.seed).store, stem = fresh.entry(named: "stem.conv.weight")!
         #expect(try after.floats(stem.name) != Array(UnsafeBufferPointer(start: fresh.pointer(stem), count: stem.count)))
+        // A model bundle folder works too (its video.* tensors; tiny runs write no bundle, so
+        // this one holds the AV run's video branch under the bundle's names).
+        let bundleStore = ResNeXt(.tiny).store
+        try bundleStore.load(from: after)
+        var writer = SafeTensorsWriter()
+        bundleStore.add(to: &writer, prefix: "video.")
+        try FileManager.default.createDirectory(atPath: scratch.path + "/bundle", withIntermediateDirectories: true)
+        try writer.write(path: scratch.path + "/bundle/model.safetensors")
+        var fromBundle = follow
+        fromBundle.initVideo = scratch.path + "/bundle"
+        fromBundle.out = scratch.path + "/av-bundle"
+        _ = try TrainingRun.run(fromBundle, log: { _ in })
+        let third = try SafeTensorsFile.read(path: scratch.path + "/av-bundle/checkpoint-video.safetensors")
+        for entry in store.entries where !entry.isBuffer {
+            #expect(try third.floats(entry.name) == before.floats(entry.name), "\(entry.name) not loaded from the bundle")
+        }
 
         follow.initVideo = scratch.path + "/nothing-here"
         follow.out = scratch.path + "/av2"

@@ -254,6 +254,9 @@ public struct BatchBuilder: Sendable {
         }
         var inputs = BatchInputs(negatives: picked.pick, negativeMask: picked.mask, embeddings: embeddings, wordMask: mask, swapped: swapped,
                                  separationPairs: pairs, visibleCells: visible)
+        if c.listen > 0 {
+            inputs.listenTargets = KeywordListeningLoss.targets(named: indices.map { anatomies[$0] }, classes: c.listenClasses)
+        }
         if views {
             (inputs.cellAnchors, inputs.cellPositives) = Self.cellAnchors(views: frameViews, visible: viewVisible, side: imageSide, mapSide: model.mapSide,
                                                                           perDirection: c.cellAnchors, random: &random)

@@ -33,6 +33,10 @@ public struct TrainingConfiguration: Sendable, Equatable {
     /// α = γ at 0 the audio is trained only as the text branch's student and the map the box
     /// draws goes through the text fusion head.
     public var alignAudioToText: Float = 0
+    /// Weight of the keyword-listening term (`KeywordListeningLoss`; 0: off, as the paper) and
+    /// its classes: the keyword dictionary's canonical anatomies, sorted (set from the dictionary).
+    public var listen: Float = 0
+    public var listenClasses: [String] = []
     /// Screen furniture masked out of the frames, per recording (nil: the whole frame, as the
     /// paper); the bundle records it and the appliance masks the same way.
     public var liveImageMask: LiveImageMask?
@@ -81,7 +85,7 @@ public struct TrainingConfiguration: Sendable, Equatable {
          "pooling": pooling.rawValue, "contrastive": contrastive.rawValue, "temperature": "\(temperature)", "fusion_init": fusionInit.map { "\($0)" } ?? "1/sqrt(D)",
          "weights": "alpha=\(weights.baseAudio) beta=\(weights.baseText) gamma=\(weights.contraAudio) delta=\(weights.contraText)",
          "batch": "\(batch)", "frames_per_clip": "\(framesPerClip)", "max_words": "\(maxWords)",
-         "min_negative_shift_s": "\(negatives.minimumShift)", "keyword_negatives": "\(negatives.keywordAware)", "keyword_context_s": "\(negatives.keywordContext)", "consecutive_batches": "\(consecutiveBatches)", "cell_separation": "\(cellSeparation)", "separation_margin": "\(separationMargin)", "cell_anchors": "\(cellAnchors)", "video_lr_scale": "\(videoLearningRateScale)", "spectrogram_masking": spectrogramMasking.map { "\($0.bands) bands of up to \($0.maxWidth) per axis" } ?? "none", "frame_mosaic": frameMosaic.map { "\($0.probability) of clips as a 2x2 mosaic with 3 frames of other recordings\($0.fullScale ? " at full size (training images of twice the frame's side)" : " at half size")" } ?? "none", "spectrogram_warp": spectrogramWarp.map { "frequency x [\(1 - $0.frequency), \(1 + $0.frequency)], time x [\(1 - $0.time), \(1 + $0.time)]" } ?? "none", "align_audio_to_text": "\(alignAudioToText)", "live_image_mask": liveImageMask.map { "change > \($0.thresholdGray) grey levels (capped at \($0.capGray)), dilated \($0.dilation) px" } ?? "none", "frame_shift": frameJitter.map { "up to \($0.maxShift) px per axis" } ?? "none", "optimizer": optimizer.rawValue, "learning_rate": "\(learningRate)", "decay_every_epochs": "\(decayEvery)",
+         "min_negative_shift_s": "\(negatives.minimumShift)", "keyword_negatives": "\(negatives.keywordAware)", "keyword_context_s": "\(negatives.keywordContext)", "consecutive_batches": "\(consecutiveBatches)", "cell_separation": "\(cellSeparation)", "separation_margin": "\(separationMargin)", "cell_anchors": "\(cellAnchors)", "video_lr_scale": "\(videoLearningRateScale)", "spectrogram_masking": spectrogramMasking.map { "\($0.bands) bands of up to \($0.maxWidth) per axis" } ?? "none", "frame_mosaic": frameMosaic.map { "\($0.probability) of clips as a 2x2 mosaic with 3 frames of other recordings\($0.fullScale ? " at full size (training images of twice the frame's side)" : " at half size")" } ?? "none", "spectrogram_warp": spectrogramWarp.map { "frequency x [\(1 - $0.frequency), \(1 + $0.frequency)], time x [\(1 - $0.time), \(1 + $0.time)]" } ?? "none", "align_audio_to_text": "\(alignAudioToText)", "listen": "\(listen)", "live_image_mask": liveImageMask.map { "change > \($0.thresholdGray) grey levels (capped at \($0.capGray)), dilated \($0.dilation) px" } ?? "none", "frame_shift": frameJitter.map { "up to \($0.maxShift) px per axis" } ?? "none", "optimizer": optimizer.rawValue, "learning_rate": "\(learningRate)", "decay_every_epochs": "\(decayEvery)",
          "momentum": "\(momentum)", "weight_decay": "\(weightDecay)", "gradient_clip": "\(gradientClip)", "seed": "\(seed)",
          "frame_size": "\(frameSize)", "spectrogram_size": "\(spectrogramSize)"]
     }

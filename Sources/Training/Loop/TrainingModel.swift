@@ -17,8 +17,10 @@ public struct LossTerms: Sendable {
     public var separation: Float = .nan
     /// Dense cell correspondence between two views of a frame (`CellCorrespondenceLoss`, video-cells).
     public var cells: Float = .nan
-    public static let names = ["base_va", "base_vt", "contra_va", "contra_vt", "order", "align_at", "sep_va", "cells_v"]
-    public var values: [Float] { [baseAudio, baseText, contraAudio, contraText, order, alignAudio, separation, cells] }
+    /// The audio branch naming the ASR keyword (`KeywordListeningLoss`).
+    public var listen: Float = .nan
+    public static let names = ["base_va", "base_vt", "contra_va", "contra_vt", "order", "align_at", "sep_va", "cells_v", "listen_a"]
+    public var values: [Float] { [baseAudio, baseText, contraAudio, contraText, order, alignAudio, separation, cells, listen] }
 }
 
 /// One batch's inputs besides the images (which go straight into the backbones' arenas).
@@ -40,6 +42,8 @@ public struct BatchInputs {
     /// and of their positives, the same place in the clip's other view (`FrameView`).
     public var cellAnchors: [Int32] = []
     public var cellPositives: [Int32] = []
+    /// [N, K + 1] keyword targets of `KeywordListeningLoss` (empty unless `listen` > 0).
+    public var listenTargets: [Float] = []
 }
 
 /// The whole framework as one model (llm.c style: plain forward/backward over buffers):
@@ -76,6 +80,9 @@ public final class TrainingModel: @unchecked Sendable {
     // video-cells only (else empty): [N·F·S, D] cell embeddings before and after L2
     // normalisation (the first reused for its gradient), the latter's gradient, norms [N·F·S], loss scratch.
     private let cellsU, cellsZ, cellsZGrad, cellsNorms, cellsScratch: Int
+    // listen only (else empty): keyword logits [N, K + 1] and their gradient.
+    private let listenLogits, listenLogitsGrad: Int
+    private var listenClassCount: Int { configuration.listenClasses.count + 1 }
 
     private let textGeometry: TextGeometry
     private let spatialGeometry: SpatialFusionGeometry
@@ -93,6 +100,9 @@ public final class TrainingModel: @unchecked Sendable {
         guard c.variant != .videoOnly || c.framesPerClip == 2 else { throw TrainingError("video-only (frame order) needs --frames-per-clip 2") }
         guard c.variant != .videoCells || (c.framesPerClip == 2 && c.frameMosaic == nil) else {
             throw TrainingError("video-cells needs --frames-per-clip 2 (its two views of a clip go through the two frame slots) and no --mosaic")
+        }
+        guard c.listen == 0 || (c.variant.usesAudio && !c.listenClasses.isEmpty) else {
+            throw TrainingError("--listen needs a variant with audio and a keyword dictionary with at least one anatomy")
         }
         guard c.cellSeparation == 0 || (c.variant.usesAudio && c.variant.fusion == .spatial && c.pooling == .lse) else {
             throw TrainingError("--cell-separation needs a variant with audio and spatial fusion and --pooling lse (its cell weights are the pooling's softmax)")
@@ -128,6 +138,10 @@ public final class TrainingModel: @unchecked Sendable {
             _ = layout.parameter("cells.weight", [d, channels])
             _ = layout.parameter("cells.bias", [d])
         }
+        if c.listen > 0 {
+            _ = layout.parameter("listen.weight", [c.listenClasses.count + 1, channels])
+            _ = layout.parameter("listen.bias", [c.listenClasses.count + 1])
+        }
         heads = ParameterStore(layout)
 
         video = network.video.makeActivations(batch: n * c.framesPerClip, height: c.trainingImageSide, width: c.trainingImageSide)
@@ -162,6 +176,8 @@ public final class TrainingModel: @unchecked Sendable {
         cellsZGrad = arena.reserve(cellRows * d)
         cellsNorms = arena.reserve(cellRows)
         cellsScratch = arena.reserve(cellRows > 0 ? CellCorrespondenceLoss.scratchCount(anchors: 2 * n * c.cellAnchors, rows: cellRows, dimension: d) : 0)
+        listenLogits = arena.reserve(c.listen > 0 ? n * (c.listenClasses.count + 1) : 0)
+        listenLogitsGrad = arena.reserve(c.listen > 0 ? n * (c.listenClasses.count + 1) : 0)
         work = Arena(count: arena.count)
         initialise()
     }
@@ -340,6 +356,10 @@ public final class TrainingModel: @unchecked Sendable {
                                  mask: work[maskOffset], gated: c.gate != .none, parameters: parameter("text.fc1.weight"),
                                  scratch: work[textScratch], geometry: textGeometry)
         }
+        if c.listen > 0, let audio {
+            terms.listen = listenStep(audio, targets: inputs.listenTargets, weight: c.listen)
+            terms.total += c.listen * terms.listen
+        }
         if let audio {
             Linear.backward(inputGrad: audio.pooledGrad.data, weightGrad: gradient("audio_projection.weight"), biasGrad: gradient("audio_projection.bias"),
                             outputGrad: work[audioGrad], input: audio.pooled.data, weight: parameter("audio_projection.weight"),
@@ -367,6 +387,28 @@ public final class TrainingModel: @unchecked Sendable {
         for i in 0..<(n * d) { da[i] += weight * 2 * (a[i] - t[i]) * scale }
         return Float(distance) * scale
     }
+
+    /// pooled [N, C] -> linear -> keyword logits [N, K + 1] -> `KeywordListeningLoss`; its
+    /// gradient goes into the listen head and adds into the pooled features' gradient. Returns L.
+    private func listenStep(_ audio: ResNeXtActivations, targets: [Float], weight: Float) -> Float {
+        let n = configuration.batch, k = listenClassCount
+        precondition(targets.count == n * k, "listen targets for another batch or dictionary")
+        let geometry = LinearGeometry(batch: n, inFeatures: channels, outFeatures: k)
+        Linear.forward(output: work[listenLogits], input: audio.pooled.data, weight: parameter("listen.weight"),
+                       bias: parameter("listen.bias"), geometry: geometry)
+        work[listenLogitsGrad].update(repeating: 0, count: n * k)
+        let loss = targets.withUnsafeBufferPointer { q in
+            KeywordListeningLoss.backward(logitsGrad: work[listenLogitsGrad], logits: work[listenLogits], targets: q.baseAddress!,
+                                          batch: n, classes: k, lossGrad: weight)
+            return KeywordListeningLoss.forward(logits: work[listenLogits], targets: q.baseAddress!, batch: n, classes: k)
+        }
+        Linear.backward(inputGrad: audio.pooledGrad.data, weightGrad: gradient("listen.weight"), biasGrad: gradient("listen.bias"),
+                        outputGrad: work[listenLogitsGrad], input: audio.pooled.data, weight: parameter("listen.weight"), geometry: geometry)
+        return loss
+    }
+
+    /// Keyword logits [N, K + 1] of the last training step with `listen` (row n: clip n).
+    public var listenOutputs: UnsafeMutablePointer<Float> { work[listenLogits] }
 
     /// The fusion head the audio map goes through: the audio's own, or the text's when the
     /// audio is trained only as the text branch's student (`alignAudioToText` with α = γ = 0).

@@ -91,6 +91,7 @@ public enum TrainingRun {
         }
         c.frameSize = source.frameSize
         c.spectrogramSize = source.spectrogramSize
+        if c.listen > 0 { c.listenClasses = keywords.forms.keys.sorted() }
         if source.framesPerClip < c.framesPerClip, c.variant == .videoOnly || c.variant == .videoCells {
             throw TrainingError("\(c.variant.rawValue) needs 2 frames per clip; the dataset stores \(source.framesPerClip)")
         }
@@ -98,12 +99,15 @@ public enum TrainingRun {
         let model = try TrainingModel(c, wordDimension: vectors.dimension)
         model.threads = options.threads
         if let initVideo = options.initVideo {
-            let path = initVideo.hasSuffix(".safetensors") ? initVideo : initVideo + "/checkpoint-video.safetensors"
+            // A run folder's checkpoint, such a file, or a model bundle (its video.* tensors).
+            let bundle = initVideo + "/model.safetensors"
+            let fromBundle = !initVideo.hasSuffix(".safetensors") && !FileIO.exists(initVideo + "/checkpoint-video.safetensors") && FileIO.exists(bundle)
+            let path = initVideo.hasSuffix(".safetensors") ? initVideo : fromBundle ? bundle : initVideo + "/checkpoint-video.safetensors"
             guard FileIO.exists(path) else {
-                throw TrainingError("--init-video: \(path) does not exist (give the run folder of a `showtell train` run, e.g. --variant video-cells, or its checkpoint-video.safetensors)")
+                throw TrainingError("--init-video: \(path) does not exist (give the run folder of a `showtell train` run, e.g. --variant video-cells, its checkpoint-video.safetensors, or a model bundle folder)")
             }
             do {
-                try model.network.video.store.load(from: SafeTensorsFile.read(path: path))
+                try model.network.video.store.load(from: SafeTensorsFile.read(path: path), prefix: fromBundle ? "video." : "")
             } catch {
                 throw TrainingError("--init-video \(path): \(error) (it must come from a run with the same --config, \(c.backbone.name))")
             }

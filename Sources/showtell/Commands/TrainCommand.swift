@@ -70,10 +70,11 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Vocal-tract-length perturbation of training clips: scale the frequency axis by a factor in [1-W, 1+W] (0 = off; 0.1 is usual).") var warpFrequency = 0.0
     @Option(help: "Tempo perturbation of training clips: scale the time axis about the window's centre by a factor in [1-W, 1+W] (0 = off).") var warpTime = 0.0
     @Option(help: "Spectrogram masking (SpecAugment) of training clips: widest band in bins/columns, two bands per axis (0 = off).") var specMask = 0
+    @Option(help: "Weight of the keyword-listening term: the audio branch names the anatomy keyword the prep's ASR heard in the window (softmax over the dictionary's anatomies and \"none\"; 0 = off).") var listen: Float = 0
     @Option(help: "Weight of the text-teaches-audio term ||a - t||²/||t||² (0 = off; with --weights 0,1,0,1 the audio learns only from the text branch).") var alignAudioToText: Float = 0
     @Flag(help: "Mask screen furniture (pixels that do not change between a clip's frames, per recording) out of the frames; the bundle tells the appliance to do the same.") var liveImageMask = false
     @Option(help: "Random translation of training frames: up to N pixels per axis (0 = off).") var frameShift = 0
-    @Option(help: "Start the video branch from this run folder's checkpoint-video.safetensors (e.g. a --variant video-cells run with the same --config) or such a file.") var initVideo: String?
+    @Option(help: "Start the video branch from this run folder's checkpoint-video.safetensors (e.g. a --variant video-cells run with the same --config), such a file, or a model bundle folder (e.g. models/edge-full).") var initVideo: String?
     @Option(help: "The video branch's learning rate relative to --lr (0 freezes it).") var videoLrScale: Float = 1
     @Option(help: "word2vec file (text or binary).") var wordVectors = "models/glove-6b-50d-showtell.txt"
     @Option(help: "Keyword dictionary (TOML).") var keywords = "models/keywords.toml"
@@ -97,6 +98,9 @@ struct TrainCommand: ParsableCommand {
         }
         guard alignAudioToText >= 0, alignAudioToText == 0 || variant == .full else {
             throw ValidationError("--align-audio-to-text needs --variant full (audio and text) and a weight of 0 or more")
+        }
+        guard listen >= 0, listen == 0 || variant.usesAudio else {
+            throw ValidationError("--listen needs a variant with audio (va-base, va-contra, va-spatial, full) and a weight of 0 or more")
         }
         guard keywordContext >= 0, keywordContext == 0 || keywordNegatives else {
             throw ValidationError("--keyword-context needs --keyword-negatives and 0 or more seconds")
@@ -147,6 +151,7 @@ struct TrainCommand: ParsableCommand {
         c.cellSeparation = cellSeparation
         c.separationMargin = separationMargin
         c.alignAudioToText = alignAudioToText
+        c.listen = listen
         c.videoLearningRateScale = videoLrScale
         if liveImageMask { c.liveImageMask = LiveImageMask() }
         if frameShift > 0 { c.frameJitter = FrameJitter(maxShift: frameShift) }
