@@ -7,7 +7,7 @@
 #   ./build.sh bench  the README's benchmark numbers (release; takes about 15 minutes)
 #   ./build.sh package   out/deb/showtell_VERSION_ARCH.deb (release, static Swift runtime)
 #   ./build.sh board-systemd  the package on a systemd boot of the virtual board (QEMU, cached Debian rootfs)
-#   ./build.sh prep-data  phantom train/held-out datasets and their prepared clip indexes (showtell prep)
+#   ./build.sh prep-data  phantom train/held-out datasets and their prepared clip indexes (showtell prep); dev and test scans for judging
 #   ./build.sh adapt-asr  pocketsphinx's acoustic model MAP-adapted to the training voices (prep-data runs it; ~8 min)
 #   ./build.sh fuzz [SECONDS [TARGET...]]  every parser under libFuzzer + ASan, SECONDS each (default 120)
 #   ./build.sh fuzz-ci   the test command's reproducible fuzzing (fixed seed and input counts)
@@ -410,8 +410,23 @@ prep_data() {
   mkdir -p "$data"
   [ -f "$data/train/dataset.json" ] || "$bin/showtell" synth --out "$data/train" --scans 10 --minutes 2.5 --seed 100 --voices train
   [ -f "$data/heldout/dataset.json" ] || "$bin/showtell" synth --out "$data/heldout" --scans 3 --minutes 3 --seed 900 --voices heldout
+  # Judging needs more scans than three: pointing differs by up to 30 points between scans.
+  # valid (3 scans) + heldout = dev, where runs are compared and chosen; test (12 scans) is
+  # only for the chosen bundle's figure. All with voices training never hears.
+  "$bin/showtell" synth --out "$data/valid" --scans 3 --minutes 3 --seed 700 --voices heldout
+  "$bin/showtell" synth --out "$data/test" --scans 12 --minutes 3 --seed 800 --voices heldout
+  mkdir -p "$data/dev"
+  for scan in "$data"/heldout/scan-* "$data"/valid/scan-*; do
+    ln -sfn "../$(basename "$(dirname "$scan")")/$(basename "$scan")" "$data/dev/$(basename "$(dirname "$scan")")-${scan##*-}"
+  done
   "$bin/showtell" prep "$data"/train/scan-* --acoustic-model "$data/asr-adapted" --out "$data/prep-train"
   "$bin/showtell" prep "$data"/heldout/scan-* --acoustic-model "$data/asr-adapted" --out "$data/prep-heldout"
+  # The shipped model's training set (twenty-first session): the 10 training scans and 20 more
+  # of the same seed and voices (scan-010..029), 75 minutes of scanning.
+  mkdir -p "$data/train30"
+  for scan in "$data"/train/scan-*; do ln -sfn "../train/$(basename "$scan")" "$data/train30/$(basename "$scan")"; done
+  "$bin/showtell" synth --out "$data/train30" --scans 20 --first 10 --minutes 2.5 --seed 100 --voices train
+  [ -f "$data/prep-train30/prep.json" ] || "$bin/showtell" prep "$data"/train30/scan-* --acoustic-model "$data/asr-adapted" --out "$data/prep-train30"
   echo "reports: $data/prep-train/prep-report.md $data/prep-heldout/prep-report.md"
 }
 
