@@ -416,18 +416,18 @@ prep_data() {
   "$bin/showtell" synth --out "$data/valid" --scans 3 --minutes 3 --seed 700 --voices heldout
   "$bin/showtell" synth --out "$data/test" --scans 12 --minutes 3 --seed 800 --voices heldout
   mkdir -p "$data/dev"
-  for scan in "$data"/heldout/scan-* "$data"/valid/scan-*; do
-    ln -sfn "../$(basename "$(dirname "$scan")")/$(basename "$scan")" "$data/dev/$(basename "$(dirname "$scan")")-${scan##*-}"
+  for set in heldout valid; do
+    for scan in "$data/$set"/scan-*; do ln -sfn "../$set/${scan##*/}" "$data/dev/$set-${scan##*-}"; done
   done
   "$bin/showtell" prep "$data"/train/scan-* --acoustic-model "$data/asr-adapted" --out "$data/prep-train"
   "$bin/showtell" prep "$data"/heldout/scan-* --acoustic-model "$data/asr-adapted" --out "$data/prep-heldout"
   # The shipped model's training set (twenty-first session): the 10 training scans and 20 more
   # of the same seed and voices (scan-010..029), 75 minutes of scanning.
   mkdir -p "$data/train30"
-  for scan in "$data"/train/scan-*; do ln -sfn "../train/$(basename "$scan")" "$data/train30/$(basename "$scan")"; done
+  for scan in "$data"/train/scan-*; do ln -sfn "../train/${scan##*/}" "$data/train30/${scan##*/}"; done
   "$bin/showtell" synth --out "$data/train30" --scans 20 --first 10 --minutes 2.5 --seed 100 --voices train
   [ -f "$data/prep-train30/prep.json" ] || "$bin/showtell" prep "$data"/train30/scan-* --acoustic-model "$data/asr-adapted" --out "$data/prep-train30"
-  echo "reports: $data/prep-train/prep-report.md $data/prep-heldout/prep-report.md"
+  echo "reports: $data/prep-train/prep-report.md $data/prep-train30/prep-report.md $data/prep-heldout/prep-report.md"
 }
 
 # The evaluation harnesses end to end on a small phantom dataset: plane detection and gaze
