@@ -116,6 +116,15 @@ struct LocalisationTaskTests {
         #expect(moments.map(\.time) == judged.map(\.time))
         #expect(moments.map(\.structure) == judged.map(\.structure))
         #expect(moments.map(\.pointing) == judged.map(\.pointing))
+        // The whole map (`localise --maps-out`): the evaluation's values, cells row by row
+        // across the crop, the peak on the top cell.
+        for (m, s) in zip(moments, judged) {
+            #expect(m.cells.map(\.value) == s.map)
+            let side = Int(Double(m.cells.count).squareRoot())
+            #expect(side * side == m.cells.count && m.cells[1].x > m.cells[0].x && m.cells[side].y > m.cells[0].y)
+            let top = try #require(m.cells.max(by: { $0.value < $1.value }))
+            #expect(m.peak?.x == top.x && m.peak?.y == top.y)
+        }
         #expect(try FileManager.default.attributesOfItem(atPath: out)[.size] as? Int ?? 0 > 1000)
 
         // The same recording without its ground truth.

@@ -17,8 +17,10 @@ Two steps, both run by e2e-heatmap.sh on the host:
       recovers the heat the compositor blended in (inverting its inferno colour map and
       alpha per pixel), finds the heat peak, maps it to the recording's frame and checks it
       lies on the named structure in that frame (within half a map cell); in silence, checks
-      no heat is drawn. Writes an annotated PNG per
-      screen and prints one "CHECK name ok|FAILED" line per moment.
+      no heat is drawn; and every frame shown at full heat against the host's maps of it
+      for every pairing of picture and sound the box may have made (`same_as_the_host`).
+      Writes an annotated PNG per screen and prints one "CHECK name ok|FAILED" line per
+      moment and one for the host comparison.
 
 Ground truth (labels.jsonl, transcript.vtt) is used only here, to judge; the box never sees it.
 """
@@ -64,21 +66,23 @@ def cues(session):
 
 
 LINE = re.compile(r"\s*([0-9.]+) s\s+frame\s+(\d+)\s+named (\S+)\s+pointing (\S+): (\S+) \(peak cell (\d+) % on it\)")
-PEAK = re.compile(r"\s*([0-9.]+) s\s+frame\s+(\d+)\s.*\speak at \((-?\d+), (-?\d+)\)")
 MARGIN = re.compile(r"\smargin (-?[0-9.]+)")
 SPEECH = re.compile(r"\sspeech ([0-9.]+)")
 
 
-def run_localise(showtell, session, model, times, offset):
-    """`showtell localise` at these times with the audio window moved by `offset`: its stdout."""
+def run_localise(showtell, session, model, times, offset, maps=False):
+    """`showtell localise` at these times with the audio window moved by `offset`: its stdout,
+    and with `maps` also its --maps-out (every moment's map cells)."""
     with tempfile.TemporaryDirectory() as scratch:
         args = [showtell, "localise", session, "--model", model, "--out", f"{scratch}/moments.png", f"--audio-offset={offset}"]
+        if maps:
+            args += ["--maps-out", f"{scratch}/maps.json"]
         for t in times:
             args += ["--at", f"{t:.4f}"]
         run = subprocess.run(args, capture_output=True, text=True)
-    if run.returncode != 0:
-        sys.exit(f"showtell localise failed: {run.stderr.strip() or run.stdout.strip()}")
-    return run.stdout
+        if run.returncode != 0:
+            sys.exit(f"showtell localise failed: {run.stderr.strip() or run.stdout.strip()}")
+        return (run.stdout, json.load(open(f"{scratch}/maps.json"))["moments"]) if maps else run.stdout
 
 
 def localise(showtell, session, model, times, offset=0.0):
@@ -94,13 +98,6 @@ def localise(showtell, session, model, times, offset=0.0):
             rows[(round(float(m.group(1)), 2), int(m.group(2)))] = (m.group(4), share, float(margin.group(1)) if margin else 0.0,
                                                                   float(speech.group(1)) if speech else 0.0)
     return rows
-
-
-def peaks(showtell, session, model, times, offset=0.0):
-    """`showtell localise` at these times: {(time to 0.01 s, frame): (x, y)}, where its map
-    peaks (the peak cell's centre, in the recording's frame), whatever is said."""
-    return {(round(float(m.group(1)), 2), int(m.group(2))): (float(m.group(3)), float(m.group(4)))
-            for m in map(PEAK.match, run_localise(showtell, session, model, times, offset).splitlines()) if m}
 
 
 def steady(showtell, session, model, fps, structure, start, end):
@@ -355,7 +352,10 @@ def judge(session, moments_path, screens, frame_w, frame_h, alpha, model, showte
             shown = frame / fps
             if m["kind"] == "named" and frame not in drawn:
                 peak, share, (sx, sy), _ = look(screen, frame_w, frame_h, alpha)
-                if peak >= 48:
+                # Only at the overlay's full strength: the decoding assumes its nominal opacity,
+                # and while the heat fades in or out bright tissue decodes as heat (a CI screen
+                # faded to 126/255 peaked on the skull's rim, 116 px from any map cell's top).
+                if peak >= 200:
                     drawn[frame] = (name, (sx - rx) * src_w / rw, (sy - ry) * src_h / rh)
             if not window[0] <= shown <= window[1]:
                 print(f"INFO {name}: shows frame {frame} ({shown:.2f} s), outside {window[0]:.2f}-{window[1]:.2f} s: not judged")
@@ -400,49 +400,66 @@ def judge(session, moments_path, screens, frame_w, frame_h, alpha, model, showte
         print(f"CHECK {check} {'ok' if good else 'FAILED'}" + ("" if good else f" ({passed} of {judged} judged screens pass)"))
         failed += 0 if good else 1
     print(f"INFO {named_judged} screens showed a named moment's steady run with a heatmap")
-    failed += 0 if same_as_the_host(session, showtell, model, fps, drawn, 2 * tolerance) else 1
+    failed += 0 if same_as_the_host(session, showtell, model, fps, drawn) else 1
     return 1 if failed else 0
 
 
-def same_as_the_host(session, showtell, model, fps, drawn, tolerance):
-    """Every distinct frame the box showed with heat while it heard the named moments' talk,
-    against the host's map (`showtell localise`, the same bundle). Judged only where the
-    host's map of that frame is steady against timing: its peak stays within a map cell's
-    diagonal whether the audio window is centred on the frame or moved by up to 1 s either
-    way, and for the frames 0.25 and 0.5 s before (a shed video pass shows the map of a frame
-    up to 0.5 s older: `ApplianceLoop.heatShownNanoseconds`). Under emulation the picture may
-    reach the box a second or more out of step with the sound (vivid's loopback lags when
-    its threads starve), so where the map depends on the exact pairing, the box cannot be
-    judged by it. There the box's peak must lie within a cell's diagonal of the host's. Unlike
-    the named moments this holds for any frame, whatever the map points at: it checks that
-    the box computes and draws its model's map. 3 in 4 judged frames must pass; with none
-    judged the check is UNJUDGED (e2e-heatmap.sh then tries again)."""
+def same_as_the_host(session, showtell, model, fps, drawn):
+    """Every distinct frame the box showed at full heat while it heard the named moments'
+    talk, against the host's maps of it (`showtell localise --maps-out`, the same bundle).
+    The box's pairing of picture and sound is not the host's: under emulation the picture
+    may reach it a second or more out of step with the sound (vivid's loopback lags when its
+    threads starve), it shows the map of a frame up to 0.5 s older when it sheds a video pass
+    (`ApplianceLoop.heatShownNanoseconds`), emulation makes that frame's content older still
+    (the replay stalls while vivid keeps stamping fresh times), and it blends consecutive maps
+    of a sentence. So each frame is compared with the host's maps for every such pairing: the
+    frame and the frames 0.25, 0.5 and 1 s before it, each with the audio window moved by up
+    to 1 s either way. Where the box draws its model's map, its peak lies on a cell that one
+    of those maps rates near its top (within 20 % of its range; half a cell's diagonal of
+    slack for the bilinear blend on screen). Comparing peaks alone failed on CI: the top two
+    cells of a map are often within a few per cent, and the peak flips between them with the
+    exact timing (5 of 8 frames 48-80 px off). A frame whose near-top cells, over all
+    pairings, cover more than a quarter of the map cannot tell a right map from a wrong one
+    and is not judged; the share is printed (a wrong map passes a judged frame by chance
+    about that often). 3 in 4 judged frames must pass; with none judged the check is
+    UNJUDGED (e2e-heatmap.sh then tries again)."""
     times = {f: (f + 0.5) / fps for f in drawn}
-    candidates = {f: [] for f in drawn}
-    variants = [(offset, 0.0) for offset in (0.0, -1.0, -0.5, -0.25, 0.25, 0.5, 1.0)] + [(0.0, -0.25), (0.0, -0.5)]
-    for offset, shift in variants:
-        asked = {f: round(t + shift, 4) for f, t in times.items() if 0.35 < t + shift + offset < 59.6}
-        found = peaks(showtell, session, model, sorted(set(asked.values())), offset)
-        by_time = {t: xy for (t, _), xy in found.items()}
-        for f, t in asked.items():
-            candidates[f].append(by_time.get(round(t, 2)))
+    tops = {f: set() for f in drawn}
+    centres = None
+    for shift in (0.0, -0.25, -0.5, -1.0):
+        for offset in (0.0, -1.0, -0.5, -0.25, 0.25, 0.5, 1.0):
+            asked = {f: round(t + shift, 4) for f, t in times.items() if 0.35 < t + shift + offset < 59.6 and t + shift >= 0}
+            if not asked:
+                continue
+            _, moments = run_localise(showtell, session, model, sorted(set(asked.values())), offset, maps=True)
+            by_time = {round(m["time"], 2): m["cells"] for m in moments}
+            for f, t in asked.items():
+                cells = by_time.get(round(t, 2))
+                if cells is None:
+                    continue
+                values = np.array([c[2] for c in cells])
+                centres = np.array([c[:2] for c in cells])
+                low, high = values.min(), values.max()
+                tops[f] |= set(np.flatnonzero(values >= high - 0.2 * (high - low)).tolist())
+    if centres is None:
+        print("CHECK heatmap-is-the-models-map UNJUDGED (no such frame shown)")
+        return True
+    xs, ys = np.unique(centres[:, 0]), np.unique(centres[:, 1])
+    reach = 0.5 * np.hypot(np.diff(xs).min(), np.diff(ys).min())  # half a cell's diagonal
     judged = passed = 0
     for f in sorted(drawn):
         name, x, y = drawn[f]
-        centred = candidates[f][0]
-        if centred is None:
-            continue
-        spread = max(np.hypot(cx - centred[0], cy - centred[1]) for cx, cy in filter(None, candidates[f]))
-        if spread > tolerance or None in candidates[f]:
-            print(f"INFO {name}: frame {f}: the host's map moves {spread:.0f} px with the timing: not judged")
+        share = len(tops[f]) / len(centres)
+        if share > 0.25:
+            print(f"INFO {name}: frame {f}: the host's near-top cells over the pairings cover {100 * share:.0f} % of the map: not judged")
             continue
         judged += 1
-        near = np.hypot(x - centred[0], y - centred[1])
-        ok = near <= tolerance
+        near = min(np.hypot(centres[c, 0] - x, centres[c, 1] - y) for c in tops[f])
+        ok = near <= reach
         passed += ok
-        print(f"INFO {name}: frame {f}: the box's peak at ({x:.0f}, {y:.0f}) is {near:.0f} px from the host's "
-              f"(one cell diagonal: {tolerance:.0f} px): {'pass' if ok else 'FAIL'}")
-    print(f"INFO {passed} of {judged} frames shown with heat, where the host's map is steady, agree with it (3 in 4 needed)")
+        print(f"INFO {name}: frame {f}: the box's peak at ({x:.0f}, {y:.0f}) is {near:.0f} px from the nearest of the host's "
+              f"{len(tops[f])} near-top cells ({100 * share:.0f} % of the map; half a cell diagonal: {reach:.0f} px): {'pass' if ok else 'FAIL'}")
+    print(f"INFO {passed} of {judged} frames shown at full heat, where the host's maps are selective, agree with them (3 in 4 needed)")
     if judged == 0:
         print("CHECK heatmap-is-the-models-map UNJUDGED (no such frame shown)")
         return True

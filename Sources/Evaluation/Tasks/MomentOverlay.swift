@@ -33,6 +33,8 @@ public enum MomentOverlay {
         public var speech: Double
         /// Centre of the map's peak cell, in the recording's frame pixels.
         public var peak: (x: Double, y: Double)?
+        /// Every map cell, row by row: its centre in the recording's frame pixels and its value.
+        public var cells: [(x: Double, y: Double, value: Double)] = []
     }
 
     /// Frames a masked bundle watches before each moment (about 2.4 s at 25 fps: the live-image
@@ -74,12 +76,14 @@ public enum MomentOverlay {
             let map = maps.map(image, audio: audio)
             var moment = Moment(time: time, frame: index, words: "", named: [], structure: nil, pointing: nil,
                                 relevance: maps.relevance(audio), speech: speech)
-            let top = map.values.indices.max(by: { map.values[$0] < map.values[$1] })  // the peak cell
-            if let top {
-                let cell = Double(geometry.crop) / Double(geometry.mapSize)
-                moment.peak = geometry.screenPoint(cropX: (Double(top % geometry.mapSize) + 0.5) * cell,
-                                                   cropY: (Double(top / geometry.mapSize) + 0.5) * cell)
+            let side = Double(geometry.crop) / Double(geometry.mapSize)
+            moment.cells = map.values.indices.map { cell in
+                let centre = geometry.screenPoint(cropX: (Double(cell % geometry.mapSize) + 0.5) * side,
+                                                  cropY: (Double(cell / geometry.mapSize) + 0.5) * side)
+                return (centre.x, centre.y, map.values[cell])
             }
+            let top = map.values.indices.max(by: { map.values[$0] < map.values[$1] })  // the peak cell
+            if let top { moment.peak = (moment.cells[top].x, moment.cells[top].y) }
             var outlines: [[[Double]]] = [], fixations: [GazeSaliency.Fixation] = []
             var caption = String(format: "%.2f S", time)
             if let truth {

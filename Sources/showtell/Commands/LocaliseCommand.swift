@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import Evaluation
 
 struct LocaliseCommand: ParsableCommand {
@@ -24,6 +25,8 @@ struct LocaliseCommand: ParsableCommand {
     @Option(help: "Threads.") var threads = 1
     @Option(help: "Move the audio window against the frame by this many seconds (positive: later audio), to see how the map depends on audio and video arriving out of step.")
     var audioOffset: Double = 0
+    @Option(help: "Also write every moment's whole map here (JSON: time, frame, and per cell its centre in recording pixels and its value), for tools that compare maps.")
+    var mapsOut: String?
 
     func run() throws {
         let moments = try MomentOverlay.render(session: session, bundle: model, times: at, out: out, threads: threads, audioOffset: audioOffset)
@@ -40,5 +43,18 @@ struct LocaliseCommand: ParsableCommand {
             print(line)
         }
         print("wrote \(out)")
+        if let mapsOut { try writeMaps(moments, to: mapsOut) }
+    }
+
+    private func writeMaps(_ moments: [MomentOverlay.Moment], to path: String) throws {
+        let rows: [[String: Any]] = moments.map { m in
+            ["time": m.time, "frame": m.frame, "audio_offset": audioOffset,
+             "cells": m.cells.map { [$0.x, $0.y, $0.value] }]
+        }
+        let data = try JSONSerialization.data(withJSONObject: ["moments": rows], options: [.sortedKeys])
+        guard FileManager.default.createFile(atPath: path, contents: data) else {
+            throw ValidationError("cannot write --maps-out \(path): check that its folder exists and is writable")
+        }
+        print("wrote \(path)")
     }
 }
