@@ -311,7 +311,7 @@ def judge(session, moments_path, screens, frame_w, frame_h, alpha, model, showte
     - silence: screens showing a frame from 3.7 s into the pause to 2.8 s before its end
       (sound and picture up to 2.5 s apart either way, the 0.3 s half window, the 0.8 s
       fade-out) must carry heat on at most 0.2 % of the picture; at least one such screen is
-      needed."""
+      needed for the attempt to count (none judged: UNJUDGED, the attempt is inconclusive)."""
     moments = json.load(open(moments_path))
     manifest = json.load(open(f"{session}/session.json"))
     fps, src_w, src_h = manifest["fps"], manifest["frameWidth"], manifest["frameHeight"]
@@ -395,8 +395,13 @@ def judge(session, moments_path, screens, frame_w, frame_h, alpha, model, showte
                 print(f"INFO {check}: no screen showed a frame of this run with a heatmap; judged over all moments below")
                 continue
             good = passed * 2 > judged
+        elif judged == 0:
+            # An overloaded host (the box showed 140 frames in the minute, 9 s late) may show no
+            # frame of the pause's judged stretch: unjudged, and e2e-heatmap.sh tries again.
+            print(f"CHECK {check} UNJUDGED (no screen showed a frame of {window[0]:.2f}-{window[1]:.2f} s)")
+            continue
         else:
-            good = judged >= 1 and passed == judged
+            good = passed == judged
         print(f"CHECK {check} {'ok' if good else 'FAILED'}" + ("" if good else f" ({passed} of {judged} judged screens pass)"))
         failed += 0 if good else 1
     print(f"INFO {named_judged} screens showed a named moment's steady run with a heatmap")
