@@ -72,7 +72,7 @@ SPEECH = re.compile(r"\sspeech ([0-9.]+)")
 
 def run_localise(showtell, session, model, times, offset, maps=False):
     """`showtell localise` at these times with the audio window moved by `offset`: its stdout,
-    and with `maps` also its --maps-out (every moment's map cells)."""
+    or with `maps` its --maps-out moments (each with its map cells) instead."""
     with tempfile.TemporaryDirectory() as scratch:
         args = [showtell, "localise", session, "--model", model, "--out", f"{scratch}/moments.png", f"--audio-offset={offset}"]
         if maps:
@@ -82,7 +82,7 @@ def run_localise(showtell, session, model, times, offset, maps=False):
         run = subprocess.run(args, capture_output=True, text=True)
         if run.returncode != 0:
             sys.exit(f"showtell localise failed: {run.stderr.strip() or run.stdout.strip()}")
-        return (run.stdout, json.load(open(f"{scratch}/maps.json"))["moments"]) if maps else run.stdout
+        return json.load(open(f"{scratch}/maps.json"))["moments"] if maps else run.stdout
 
 
 def localise(showtell, session, model, times, offset=0.0):
@@ -436,7 +436,7 @@ def same_as_the_host(session, showtell, model, fps, drawn):
             asked = {f: round(t + shift, 4) for f, t in times.items() if 0.35 < t + shift + offset < 59.6 and t + shift >= 0}
             if not asked:
                 continue
-            _, moments = run_localise(showtell, session, model, sorted(set(asked.values())), offset, maps=True)
+            moments = run_localise(showtell, session, model, sorted(set(asked.values())), offset, maps=True)
             by_time = {round(m["time"], 2): m["cells"] for m in moments}
             for f, t in asked.items():
                 cells = by_time.get(round(t, 2))
@@ -455,6 +455,9 @@ def same_as_the_host(session, showtell, model, fps, drawn):
     for f in sorted(drawn):
         name, x, y = drawn[f]
         share = len(tops[f]) / len(centres)
+        if not tops[f]:
+            print(f"INFO {name}: frame {f}: no host map (too near the recording's ends): not judged")
+            continue
         if share > 0.25:
             print(f"INFO {name}: frame {f}: the host's near-top cells over the pairings cover {100 * share:.0f} % of the map: not judged")
             continue
