@@ -201,6 +201,37 @@ import Testing
         #expect(check.mismatches.isEmpty, "\(check.mismatches)")
     }
 
+    /// s = W_vᵀ (w ⊙ a) against a double reference; L = 0 at s = u; gradients of a, W_v and w.
+    @Test func ensembleDistillationLoss() {
+        var random = RandomSource(seed: 31)
+        let g = EnsembleDistillationLoss.Geometry(batch: 3, dimension: 4, channels: 5)
+        let a = tensor("a", TestBuffer(gaussian: 12, &random)), wv = tensor("W_v", TestBuffer(gaussian: 20, &random))
+        let w = tensor("w", TestBuffer(gaussian: 4, &random))
+        let u = TestBuffer(gaussian: 15, &random), s = TestBuffer(count: 15), scratch = TestBuffer(count: 5)
+        let forward = { () -> Double in
+            EnsembleDistillationLoss.studentVectors(s.pointer, audio: a.value.pointer, videoProjection: wv.value.pointer, fusion: w.value.pointer, geometry: g)
+            return Double(EnsembleDistillationLoss.forward(student: s.pointer, targets: u.pointer, geometry: g))
+        }
+        var distance = 0.0, norm = 0.0
+        for n in 0..<3 {
+            for c in 0..<5 {
+                var student = 0.0
+                for k in 0..<4 { student += Double(wv.value.pointer[k * 5 + c]) * Double(w.value.pointer[k]) * Double(a.value.pointer[n * 4 + k]) }
+                distance += pow(student - Double(u.pointer[n * 5 + c]), 2)
+                norm += pow(Double(u.pointer[n * 5 + c]), 2)
+            }
+        }
+        #expect(abs(forward() - distance / norm) < 1e-5)
+        #expect(EnsembleDistillationLoss.forward(student: s.pointer, targets: s.pointer, geometry: g) == 0)
+        let check = gradientMismatches([a, wv, w], epsilon: 1e-3, loss: forward) {
+            EnsembleDistillationLoss.studentVectors(s.pointer, audio: a.value.pointer, videoProjection: wv.value.pointer, fusion: w.value.pointer, geometry: g)
+            EnsembleDistillationLoss.backward(audioGrad: a.gradient.pointer, videoProjectionGrad: wv.gradient.pointer, fusionGrad: w.gradient.pointer,
+                                              student: s.pointer, targets: u.pointer, audio: a.value.pointer, videoProjection: wv.value.pointer,
+                                              fusion: w.value.pointer, scratch: scratch.pointer, geometry: g)
+        }
+        #expect(check.mismatches.isEmpty, "\(check.mismatches)")
+    }
+
     /// A cell shows something when its mean grey level reaches `visibleGray`; the live-image
     /// mask's zeros count as black, not as the mean grey they stand for.
     @Test func visibleCellsFollowTheGreyLevel() {

@@ -1,6 +1,7 @@
 import NeuralTestSupport
 import Foundation
 import NeuralCore
+import ShowTellModel
 import Testing
 @testable import Training
 import TestSupport
@@ -131,6 +132,61 @@ import TestSupport
         let (checked, bad) = Self.finiteDifferenceMismatches(model, inputs, stores: ["audio", "heads"])
         #expect(checked >= 10)
         #expect(bad.count <= checked / 10, "\(bad)")
+    }
+
+    /// The ensemble-distillation term in the whole step (frozen video branch, two teacher
+    /// bundles sharing it): in the total, and its gradient reaches the audio backbone and
+    /// the heads, matching finite differences of the total.
+    @Test func distillationGradient() throws {
+        var c = Self.toyConfiguration(.full, batch: 4)
+        c.gate = .outliers
+        c.contrastive = .infoNCE
+        c.gradientClip = 0
+        c.videoLearningRateScale = 0
+        c.distill = 2
+        let source = SyntheticClips(count: 4, sessions: 4, frameSize: 24, spectrogramSize: 16, seed: 3)
+        let builder = BatchBuilder(source: source, vectors: TrainingRun.syntheticVectors(),
+                                   keywords: KeywordDictionary(forms: ["alpha": ["alpha"]]), configuration: c)
+        let model = try TrainingModel(c, wordDimension: 16)
+        let directory = NSTemporaryDirectory() + "showtell-distill-step-\(getpid())"
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        for seed in [5, 6] as [UInt64] {
+            let teacher = ShowTellNetwork(backbone: .tiny, embeddingDimension: 16, seed: seed)
+            let video = Dictionary(uniqueKeysWithValues: model.network.tensors.map { ($0.name, $0) })
+            for tensor in teacher.tensors where tensor.name.hasPrefix("video.") {
+                tensor.values.update(from: video[tensor.name]!.values, count: tensor.shape.reduce(1, *))
+            }
+            try ModelBundle.write(network: teacher, trained: true, notes: "teacher", to: directory + "/t\(seed)")
+        }
+        model.teachers = try EnsembleTeachers(bundles: [directory + "/t5", directory + "/t6"], student: model.network, batch: 4, spectrogramSize: 16)
+        var random = RandomSource(seed: 2)
+        let inputs = builder.fill(model, indices: [0, 1, 2, 3], random: &random)
+        for (_, store) in model.stores { store.zeroGradients() }
+        let terms = model.trainStep(inputs)
+        #expect(terms.distill.isFinite && terms.distill > 0)
+        let heads = model.stores.first { $0.name == "heads" }!.store
+        let fusion = heads.entry(named: "fusion_audio.spatial.weight")!
+        #expect((0..<fusion.count).contains { heads.gradients[fusion.offset + $0] != 0 })
+        // The frozen video backbone has no analytic gradient on purpose: check the others.
+        let (checked, bad) = Self.finiteDifferenceMismatches(model, inputs, stores: ["audio", "heads"])
+        #expect(checked >= 10)
+        #expect(bad.count <= checked / 10, "\(bad)")
+    }
+
+    /// A run resumed by a build with another set of loss terms keeps its curves: each old
+    /// value stays under its own column, a term the old build lacked is empty.
+    @Test func resumedCurvesKeepTheirColumns() {
+        let names = LossTerms.names.filter { $0 != "distill_a" }
+        let header = "step,epoch,learning_rate,total," + names.joined(separator: ",") + ",clips_per_s"
+        let row = "7,1,0.001,1.5," + names.map { $0 == "contra_va" ? "2.5" : "" }.joined(separator: ",") + ",31.0"
+        let fields = Trainer.currentLayout(rows: [row], header: header)[0].split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+        let current = Trainer.csvHeader.split(separator: ",").map(String.init)
+        #expect(fields.count == current.count)
+        for (name, value) in zip(current, fields) {
+            let expected = ["step": "7", "epoch": "1", "learning_rate": "0.001", "total": "1.5", "contra_va": "2.5", "clips_per_s": "31.0"][name] ?? ""
+            #expect(value == expected, "\(name)")
+        }
+        #expect(Trainer.currentLayout(rows: [row], header: Trainer.csvHeader) == [row])
     }
 
     /// A tiny run learns the toy audio-to-position task: after 400 steps the map's maximum

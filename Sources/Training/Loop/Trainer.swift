@@ -197,8 +197,22 @@ public final class Trainer {
         position = restored ?? Position()
         let csv = directory + "/losses.csv"
         if FileIO.exists(csv) {
-            let lines = String(decoding: try FileIO.readAll(csv), as: UTF8.self).split(separator: "\n").dropFirst().map(String.init)
-            rows = Array(lines.prefix(position.globalStep))
+            let lines = String(decoding: try FileIO.readAll(csv), as: UTF8.self).split(separator: "\n").map(String.init)
+            rows = Self.currentLayout(rows: Array(lines.dropFirst().prefix(position.globalStep)), header: lines.first ?? Self.csvHeader)
+        }
+    }
+
+    /// losses.csv rows written under another `header` (a run started by a build with fewer or
+    /// other loss terms) in the current column order: each value stays under its own name, a
+    /// term the old build lacked is empty, so the curves of a resumed run keep their history.
+    static func currentLayout(rows: [String], header: String) -> [String] {
+        guard header != csvHeader else { return rows }
+        let old = header.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+        let index = Dictionary(old.enumerated().map { ($1, $0) }, uniquingKeysWith: { first, _ in first })
+        let columns = csvHeader.split(separator: ",").map { index[String($0)] }
+        return rows.map { row in
+            let fields = row.split(separator: ",", omittingEmptySubsequences: false)
+            return columns.map { column in column.flatMap { $0 < fields.count ? String(fields[$0]) : nil } ?? "" }.joined(separator: ",")
         }
     }
 

@@ -19,8 +19,10 @@ public struct LossTerms: Sendable {
     public var cells: Float = .nan
     /// The audio branch naming the ASR keyword (`KeywordListeningLoss`).
     public var listen: Float = .nan
-    public static let names = ["base_va", "base_vt", "contra_va", "contra_vt", "order", "align_at", "sep_va", "cells_v", "listen_a"]
-    public var values: [Float] { [baseAudio, baseText, contraAudio, contraText, order, alignAudio, separation, cells, listen] }
+    /// The audio map taught by trained runs' summed map (`EnsembleDistillationLoss`).
+    public var distill: Float = .nan
+    public static let names = ["base_va", "base_vt", "contra_va", "contra_vt", "order", "align_at", "sep_va", "cells_v", "listen_a", "distill_a"]
+    public var values: [Float] { [baseAudio, baseText, contraAudio, contraText, order, alignAudio, separation, cells, listen, distill] }
 }
 
 /// One batch's inputs besides the images (which go straight into the backbones' arenas).
@@ -83,6 +85,10 @@ public final class TrainingModel: @unchecked Sendable {
     // listen only (else empty): keyword logits [N, K + 1] and their gradient.
     private let listenLogits, listenLogitsGrad: Int
     private var listenClassCount: Int { configuration.listenClasses.count + 1 }
+    // distill only (else empty): the student's and the teachers' vectors [N, C] and a [C] scratch.
+    private let distillStudent, distillTargets, distillScratch: Int
+    /// The bundles `distill` learns from (set by `TrainingRun` once the video branch is loaded).
+    var teachers: EnsembleTeachers?
 
     private let textGeometry: TextGeometry
     private let spatialGeometry: SpatialFusionGeometry
@@ -106,6 +112,9 @@ public final class TrainingModel: @unchecked Sendable {
         }
         guard c.cellSeparation == 0 || (c.variant.usesAudio && c.variant.fusion == .spatial && c.pooling == .lse) else {
             throw TrainingError("--cell-separation needs a variant with audio and spatial fusion and --pooling lse (its cell weights are the pooling's softmax)")
+        }
+        guard c.distill == 0 || (c.variant.usesAudio && c.variant.fusion == .spatial && c.videoLearningRateScale == 0) else {
+            throw TrainingError("--distill-from needs a variant with audio and spatial fusion and a frozen video branch (--init-video with --video-lr-scale 0): the teachers' maps are compared in that branch's channels")
         }
         configuration = c
         self.wordDimension = wordDimension
@@ -178,6 +187,9 @@ public final class TrainingModel: @unchecked Sendable {
         cellsScratch = arena.reserve(cellRows > 0 ? CellCorrespondenceLoss.scratchCount(anchors: 2 * n * c.cellAnchors, rows: cellRows, dimension: d) : 0)
         listenLogits = arena.reserve(c.listen > 0 ? n * (c.listenClasses.count + 1) : 0)
         listenLogitsGrad = arena.reserve(c.listen > 0 ? n * (c.listenClasses.count + 1) : 0)
+        distillStudent = arena.reserve(c.distill > 0 ? n * channels : 0)
+        distillTargets = arena.reserve(c.distill > 0 ? n * channels : 0)
+        distillScratch = arena.reserve(c.distill > 0 ? channels : 0)
         work = Arena(count: arena.count)
         initialise()
     }
@@ -360,6 +372,11 @@ public final class TrainingModel: @unchecked Sendable {
             terms.listen = listenStep(audio, targets: inputs.listenTargets, weight: c.listen)
             terms.total += c.listen * terms.listen
         }
+        if c.distill > 0, let audio {
+            precondition(teachers != nil, "distill without teachers: TrainingRun loads them")
+            terms.distill = distillStep(audio, weight: c.distill)
+            terms.total += c.distill * terms.distill
+        }
         if let audio {
             Linear.backward(inputGrad: audio.pooledGrad.data, weightGrad: gradient("audio_projection.weight"), biasGrad: gradient("audio_projection.bias"),
                             outputGrad: work[audioGrad], input: audio.pooled.data, weight: parameter("audio_projection.weight"),
@@ -405,6 +422,21 @@ public final class TrainingModel: @unchecked Sendable {
         Linear.backward(inputGrad: audio.pooledGrad.data, weightGrad: gradient("listen.weight"), biasGrad: gradient("listen.bias"),
                         outputGrad: work[listenLogitsGrad], input: audio.pooled.data, weight: parameter("listen.weight"), geometry: geometry)
         return loss
+    }
+
+    /// The teachers' mean W_vᵀ a on this batch's spectrograms against the student's
+    /// W_vᵀ (w ⊙ a); the gradient adds into a, W_v and w. Returns L.
+    private func distillStep(_ audio: ResNeXtActivations, weight: Float) -> Float {
+        let head = audioMapHead
+        let geometry = EnsembleDistillationLoss.Geometry(batch: configuration.batch, dimension: configuration.dimension, channels: channels)
+        teachers!.targets(spectrograms: audio.input.data, into: work[distillTargets])
+        EnsembleDistillationLoss.studentVectors(work[distillStudent], audio: work[audioEmbedding], videoProjection: parameter("video_projection.weight"),
+                                                fusion: parameter("\(head).spatial.weight"), geometry: geometry)
+        EnsembleDistillationLoss.backward(audioGrad: work[audioGrad], videoProjectionGrad: gradient("video_projection.weight"),
+                                          fusionGrad: gradient("\(head).spatial.weight"), student: work[distillStudent], targets: work[distillTargets],
+                                          audio: work[audioEmbedding], videoProjection: parameter("video_projection.weight"),
+                                          fusion: parameter("\(head).spatial.weight"), scratch: work[distillScratch], geometry: geometry, lossGrad: weight)
+        return EnsembleDistillationLoss.forward(student: work[distillStudent], targets: work[distillTargets], geometry: geometry)
     }
 
     /// Keyword logits [N, K + 1] of the last training step with `listen` (row n: clip n).

@@ -113,6 +113,10 @@ public enum TrainingRun {
             }
             log("video branch initialised from \(path)")
         }
+        if c.distill > 0 {
+            model.teachers = try EnsembleTeachers(bundles: c.distillFrom, student: model.network, batch: c.batch, spectrogramSize: c.spectrogramSize)
+            log("audio map taught by the summed map of \(c.distillFrom.count) bundles (weight \(c.distill))")
+        }
         let builder = BatchBuilder(source: source, vectors: vectors, keywords: keywords, configuration: c)
         let trainer = Trainer(model: model, builder: builder, directory: options.out, epochs: options.epochs)
         trainer.checkpointEvery = options.checkpointEvery

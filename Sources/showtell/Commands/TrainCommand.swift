@@ -71,6 +71,8 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Tempo perturbation of training clips: scale the time axis about the window's centre by a factor in [1-W, 1+W] (0 = off).") var warpTime = 0.0
     @Option(help: "Spectrogram masking (SpecAugment) of training clips: widest band in bins/columns, two bands per axis (0 = off).") var specMask = 0
     @Option(help: "Weight of the keyword-listening term: the audio branch names the anatomy keyword the prep's ASR heard in the window (softmax over the dictionary's anatomies and \"none\"; 0 = off).") var listen: Float = 0
+    @Option(help: "A trained bundle (repeat for several) whose map the audio branch learns: the student's map is taught the bundles' summed map (they and the student share the frozen --init-video branch; --video-lr-scale 0).") var distillFrom: [String] = []
+    @Option(help: "With --distill-from: weight of the distillation term ||s - u||²/||u||² (s, u: the student's and the teachers' mean audio vector in the video branch's channels).") var distillWeight: Float = 1
     @Option(help: "Weight of the text-teaches-audio term ||a - t||²/||t||² (0 = off; with --weights 0,1,0,1 the audio learns only from the text branch).") var alignAudioToText: Float = 0
     @Flag(help: "Mask screen furniture (pixels that do not change between a clip's frames, per recording) out of the frames; the bundle tells the appliance to do the same.") var liveImageMask = false
     @Option(help: "Random translation of training frames: up to N pixels per axis (0 = off).") var frameShift = 0
@@ -101,6 +103,9 @@ struct TrainCommand: ParsableCommand {
         }
         guard listen >= 0, listen == 0 || variant.usesAudio else {
             throw ValidationError("--listen needs a variant with audio (va-base, va-contra, va-spatial, full) and a weight of 0 or more")
+        }
+        guard distillFrom.isEmpty || (distillWeight > 0 && variant.usesAudio && initVideo != nil && videoLrScale == 0) else {
+            throw ValidationError("--distill-from needs a variant with audio, --init-video (the teachers' video branch) with --video-lr-scale 0, and --distill-weight above 0")
         }
         guard keywordContext >= 0, keywordContext == 0 || keywordNegatives else {
             throw ValidationError("--keyword-context needs --keyword-negatives and 0 or more seconds")
@@ -152,6 +157,10 @@ struct TrainCommand: ParsableCommand {
         c.separationMargin = separationMargin
         c.alignAudioToText = alignAudioToText
         c.listen = listen
+        if !distillFrom.isEmpty {
+            c.distill = distillWeight
+            c.distillFrom = distillFrom
+        }
         c.videoLearningRateScale = videoLrScale
         if liveImageMask { c.liveImageMask = LiveImageMask() }
         if frameShift > 0 { c.frameJitter = FrameJitter(maxShift: frameShift) }
