@@ -8,6 +8,8 @@ import ShowTellModel
 /// Activations are made once; `targets` allocates nothing.
 final class EnsembleTeachers {
     private let networks: [ShowTellNetwork]
+    /// Each teacher's weights' SHA-256 (the run's provenance: a path may later hold another bundle).
+    let checksums: [String]
     private let activations: [ResNeXtActivations]
     private let batch: Int
     private let channels: Int
@@ -20,12 +22,15 @@ final class EnsembleTeachers {
     /// targets live in that backbone's channel space.
     init(bundles: [String], student: ShowTellNetwork, batch: Int, spectrogramSize: Int) throws {
         var networks: [ShowTellNetwork] = []
+        var checksums: [String] = []
         let studentVideo = Dictionary(uniqueKeysWithValues: student.tensors.filter { $0.name.hasPrefix("video.") }.map { ($0.name, $0) })
         for path in bundles {
-            let network: ShowTellNetwork
-            do { network = try ModelBundle.load(directory: path).network } catch {
+            let bundle: ModelBundle
+            do { bundle = try ModelBundle.load(directory: path) } catch {
                 throw TrainingError("--distill-from \(path): \(error)")
             }
+            let network = bundle.network
+            checksums.append(bundle.manifest.sha256)
             guard network.backbone.name == student.backbone.name, network.embeddingDimension == student.embeddingDimension else {
                 throw TrainingError("--distill-from \(path): backbone \(network.backbone.name), D = \(network.embeddingDimension); the student is \(student.backbone.name), D = \(student.embeddingDimension) (give bundles trained with the same --config)")
             }
@@ -39,6 +44,7 @@ final class EnsembleTeachers {
         }
         guard !networks.isEmpty else { throw TrainingError("--distill-from: give at least one bundle") }
         self.networks = networks
+        self.checksums = checksums
         activations = networks.map { $0.audio.makeActivations(batch: batch, height: spectrogramSize, width: spectrogramSize, training: false) }
         self.batch = batch
         channels = student.channels

@@ -140,6 +140,7 @@ public enum TrainingRun {
         runInfo["clip_stride"] = "\(options.clipStride)"
         runInfo["keyword_clips_only"] = "\(options.keywordClipsOnly)"
         if let initVideo = options.initVideo { runInfo["init_video"] = initVideo }
+        if let teachers = model.teachers { runInfo["distill_teachers_sha256"] = teachers.checksums.joined(separator: ", ") }
         if c.cellSeparation > 0 {
             let partnered = builder.partners.filter { !$0.isEmpty }.count
             runInfo["clips_with_separation_partner"] = "\(partnered)"
