@@ -45,9 +45,9 @@ def read_safetensors(path):
     return out
 
 
-def load(run_dir):
-    """Named moments of one run: structure names, recorded pointing, a [n, D], V [n, D, C], masks [n, C]."""
-    names, recorded, audio, video, masks = [], [], [], [], []
+def load_moments(run_dir):
+    """Named moments of one run: {keys: (scan, time), names, recorded pointing, audio a [n, D], video V [n, D, C], masks [n, C]}."""
+    keys, names, recorded, audio, video, masks = [], [], [], [], [], []
     paths = sorted(glob.glob(os.path.join(run_dir, "scan-*.json")))
     if not paths:
         sys.exit(f"{run_dir}: no scan-*.json (give OUT/localise/NAME of an `eval localise --keep-embeddings` run)")
@@ -63,12 +63,20 @@ def load(run_dir):
         for k, sample in enumerate(samples):
             if sample.get("pointing") is None:
                 continue
+            keys.append((sample["scan"], round(sample["time"], 3)))
             names.append(sample["structure"])
             recorded.append(sample["pointing"])
             audio.append(a[k])
             video.append(v[k].reshape(v.shape[1], -1))
             masks.append(m[k].reshape(-1) > 0)
-    return names, np.array(recorded), np.array(audio), np.array(video), np.array(masks)
+    return {"keys": keys, "names": names, "recorded": np.array(recorded), "audio": np.array(audio),
+            "video": np.array(video), "masks": np.array(masks)}
+
+
+def load(run_dir):
+    """Named moments of one run: structure names, recorded pointing, a [n, D], V [n, D, C], masks [n, C]."""
+    m = load_moments(run_dir)
+    return m["names"], m["recorded"], m["audio"], m["video"], m["masks"]
 
 
 def pointing(maps, masks):

@@ -15,44 +15,16 @@ numpy only.
 """
 import os
 import sys
+from math import comb
 
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from localise_bottleneck import per_structure, pointing, read_safetensors  # noqa: E402
-
-
-def load(run_dir):
-    """Named moments of one run: (scan, time) keys, names, recorded pointing, a [n, D], V [n, D, C], masks [n, C]."""
-    import glob
-    import json
-    paths = sorted(glob.glob(os.path.join(run_dir, "scan-*.json")))
-    if not paths:
-        sys.exit(f"{run_dir}: no scan-*.json (give OUT/localise/NAME of an `eval localise --keep-embeddings` run)")
-    keys, names, recorded, audio, video, masks = [], [], [], [], [], []
-    for path in paths:
-        kept = path[:-len(".json")] + ".safetensors"
-        if not os.path.exists(kept):
-            sys.exit(f"{kept} is missing: run `showtell eval localise` again with --keep-embeddings")
-        with open(path) as f:
-            samples = json.load(f)
-        tensors = read_safetensors(kept)
-        a, v, m = tensors["audio"], tensors["video"], tensors["mask"]
-        for k, sample in enumerate(samples):
-            if sample.get("pointing") is None:
-                continue
-            keys.append((sample["scan"], round(sample["time"], 3)))
-            names.append(sample["structure"])
-            recorded.append(sample["pointing"])
-            audio.append(a[k])
-            video.append(v[k].reshape(v.shape[1], -1))
-            masks.append(m[k].reshape(-1) > 0)
-    return keys, names, np.array(recorded), np.array(audio), np.array(video), np.array(masks)
+from localise_bottleneck import load_moments, per_structure, pointing  # noqa: E402
 
 
 def sign_test(own_only, other_only):
     """Two-sided exact binomial p for own-only vs other-only hits."""
-    from math import comb
     n, k = own_only + other_only, min(own_only, other_only)
     if n == 0:
         return 1.0
@@ -74,15 +46,16 @@ def describe(label, keys, names, own, other):
 def main():
     if len(sys.argv) < 2:
         sys.exit(__doc__)
-    runs = [load(path) for path in sys.argv[1:]]
-    keys, names, _, _, _, masks = runs[0]
+    runs = [load_moments(path) for path in sys.argv[1:]]
+    keys, names, masks = runs[0]["keys"], runs[0]["names"], runs[0]["masks"]
     for path, run in zip(sys.argv[1:], runs):
-        if run[0] != keys:
+        if run["keys"] != keys:
             sys.exit(f"{path}: its moments differ from {sys.argv[1]}'s (evaluate every bundle on the same dataset)")
     n = len(keys)
     partner = (np.arange(n) + n // 2) % n
     total, total_other = 0, 0
-    for path, (_, _, recorded, a, v, _) in zip(sys.argv[1:], runs):
+    for path, run in zip(sys.argv[1:], runs):
+        recorded, a, v = run["recorded"], run["audio"], run["video"]
         own_maps = np.einsum("nd,ndc->nc", a, v)
         other_maps = np.einsum("nd,ndc->nc", a[partner], v)
         own = pointing(own_maps, masks)
