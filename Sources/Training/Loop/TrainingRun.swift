@@ -115,7 +115,8 @@ public enum TrainingRun {
         }
         if c.distill > 0 {
             model.teachers = try EnsembleTeachers(bundles: c.distillFrom, student: model.network, batch: c.batch, spectrogramSize: c.spectrogramSize)
-            log("audio map taught by the summed map of \(c.distillFrom.count) bundles (weight \(c.distill))")
+            log(c.distillFrom.count == 1 ? "audio map taught by one bundle's map (weight \(c.distill))"
+                : "audio map taught by the summed map of \(c.distillFrom.count) bundles (weight \(c.distill))")
         }
         let builder = BatchBuilder(source: source, vectors: vectors, keywords: keywords, configuration: c)
         let trainer = Trainer(model: model, builder: builder, directory: options.out, epochs: options.epochs)

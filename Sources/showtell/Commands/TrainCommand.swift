@@ -104,6 +104,7 @@ struct TrainCommand: ParsableCommand {
         guard listen >= 0, listen == 0 || variant.usesAudio else {
             throw ValidationError("--listen needs a variant with audio (va-base, va-contra, va-spatial, full) and a weight of 0 or more")
         }
+        guard distillWeight == 1 || !distillFrom.isEmpty else { throw ValidationError("--distill-weight needs --distill-from BUNDLE (the teachers)") }
         guard distillFrom.isEmpty || (distillWeight > 0 && variant.usesAudio && initVideo != nil && videoLrScale == 0) else {
             throw ValidationError("--distill-from needs a variant with audio, --init-video (the teachers' video branch) with --video-lr-scale 0, and --distill-weight above 0")
         }
