@@ -13,7 +13,7 @@ import Testing
     let spectrogramSide = 16, imageSide = 32
 
     /// `network` with `source`'s video backbone (weights and running statistics).
-    func shareVideo(_ network: ShowTellNetwork, from source: ShowTellNetwork) {
+    static func shareVideo(_ network: ShowTellNetwork, from source: ShowTellNetwork) {
         let video = Dictionary(uniqueKeysWithValues: source.tensors.filter { $0.name.hasPrefix("video.") }.map { ($0.name, $0) })
         for tensor in network.tensors where tensor.name.hasPrefix("video.") {
             tensor.values.update(from: video[tensor.name]!.values, count: tensor.shape.reduce(1, *))
@@ -38,7 +38,7 @@ import Testing
         var teachers: [ShowTellNetwork] = []
         for seed in [2, 3] as [UInt64] {
             let teacher = ShowTellNetwork(backbone: .tiny, embeddingDimension: 6, seed: seed)
-            shareVideo(teacher, from: student)
+            Self.shareVideo(teacher, from: student)
             try ModelBundle.write(network: teacher, trained: true, notes: "teacher", to: directory + "/t\(seed)")
             teachers.append(try ModelBundle.load(directory: directory + "/t\(seed)").network)
         }

@@ -152,10 +152,7 @@ import TestSupport
         defer { try? FileManager.default.removeItem(atPath: directory) }
         for seed in [5, 6] as [UInt64] {
             let teacher = ShowTellNetwork(backbone: .tiny, embeddingDimension: 16, seed: seed)
-            let video = Dictionary(uniqueKeysWithValues: model.network.tensors.map { ($0.name, $0) })
-            for tensor in teacher.tensors where tensor.name.hasPrefix("video.") {
-                tensor.values.update(from: video[tensor.name]!.values, count: tensor.shape.reduce(1, *))
-            }
+            EnsembleDistillationTests.shareVideo(teacher, from: model.network)
             try ModelBundle.write(network: teacher, trained: true, notes: "teacher", to: directory + "/t\(seed)")
         }
         model.teachers = try EnsembleTeachers(bundles: [directory + "/t5", directory + "/t6"], student: model.network, batch: 4, spectrogramSize: 16)
