@@ -107,6 +107,9 @@ public struct ModelManifest: Codable, Sendable, Equatable {
         public var cardinality: Int
         public var strides: [Int]
         public var dilations: [Int]
+        /// Written only where a stage's first block differs from `dilations` (edge-local-os8),
+        /// so earlier manifests read and compare unchanged.
+        public var entryDilations: [Int]?
         public var seReduction: Int
         /// Channels C of the spatial map before projection.
         public var outputChannels: Int
@@ -124,6 +127,7 @@ public struct ModelManifest: Codable, Sendable, Equatable {
             cardinality = c.cardinality
             strides = c.strides
             dilations = c.dilations
+            entryDilations = c.entryDilations == c.dilations ? nil : c.entryDilations
             seReduction = c.seReduction
             outputChannels = c.outputChannels
         }
@@ -215,7 +219,7 @@ extension ModelManifest.Architecture {
     enum CodingKeys: String, CodingKey {
         case family, inputChannels = "input_channels", stemWidth = "stem_width", stemKernel = "stem_kernel"
         case stemStride = "stem_stride", stemPool = "stem_pool", blocks, outWidths = "out_widths"
-        case groupedWidths = "grouped_widths", cardinality, strides, dilations, seReduction = "se_reduction"
+        case groupedWidths = "grouped_widths", cardinality, strides, dilations, entryDilations = "entry_dilations", seReduction = "se_reduction"
         case outputChannels = "output_channels"
     }
 }

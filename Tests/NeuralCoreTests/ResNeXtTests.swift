@@ -26,13 +26,63 @@ struct ResNeXtTests {
     }
 
     /// Output stride 16 (dilated last stage) for the edge and paper backbones, and for
-    /// edge-local (edge without that stage); planned without allocating the arenas.
+    /// edge-local (edge without that stage); 8 for edge-local-os8; planned without allocating the arenas.
     @Test("output stride 16", arguments: [(ResNeXtConfiguration.edge, 224, 14), (.edge, 256, 16), (.paper, 224, 14), (.paper, 256, 16),
-                                          (.edgeLocal, 224, 14), (.edgeLocal, 256, 16)])
+                                          (.edgeLocal, 224, 14), (.edgeLocal, 256, 16), (.edgeLocalFine, 224, 28)])
     func outputStride(_ item: (configuration: ResNeXtConfiguration, size: Int, map: Int)) {
         let plan = ResNeXtPlan(ResNeXtArchitecture(item.configuration), batch: 1, height: item.size, width: item.size)
         #expect(plan.outHeight == item.map && plan.outWidth == item.map)
         #expect(plan.channels == item.configuration.outputChannels)
+    }
+
+    /// DeepLab's conversion: a stage's stride 2 turned into stride 1, entry dilation 1 and
+    /// dilation 2 after it, runs the same weights on a grid twice as fine, and its even cells are
+    /// the coarse network's cells exactly, except where squeeze-and-excitation pools the whole
+    /// map (zeroed here, so both scale by sigmoid(0)). This is what `edge-local-os8` does to
+    /// `edge-local`'s third stage.
+    @Test func denseConversionKeepsTheCoarseCells() {
+        func configuration(_ name: String, strides: [Int], dilations: [Int], entry: [Int]? = nil) -> ResNeXtConfiguration {
+            ResNeXtConfiguration(
+                name: name, stemWidth: 8, stemKernel: 3, stemStride: 1, stemPool: false, blocks: [1, 2], outWidths: [16, 32],
+                groupedWidths: [8, 16], cardinality: 4, strides: strides, dilations: dilations, entryDilations: entry, seReduction: 4)
+        }
+        let coarseShape = configuration("coarse", strides: [2, 2], dilations: [1, 1])
+        let fineShape = configuration("fine", strides: [2, 1], dilations: [1, 2], entry: [1, 1])
+        #expect(coarseShape.sharesWeights(with: fineShape) && !coarseShape.sharesWeights(with: .tiny))
+        #expect(ResNeXtConfiguration.edgeLocal.sharesWeights(with: .edgeLocalFine))
+        let coarse = ResNeXt(coarseShape, seed: 3), fine = ResNeXt(fineShape, seed: 3)
+        #expect(coarse.store.entries.map(\.name) == fine.store.entries.map(\.name))
+        for model in [coarse, fine] {
+            for entry in model.store.entries where entry.name.contains("se.fc2") { model.store.pointer(entry).update(repeating: 0, count: entry.count) }
+        }
+        let c = coarse.makeActivations(batch: 1, height: 16, width: 16, training: false)
+        let f = fine.makeActivations(batch: 1, height: 16, width: 16, training: false)
+        #expect(c.spatialMap.shape == [1, 32, 4, 4] && f.spatialMap.shape == [1, 32, 8, 8])
+        var random = RandomSource(seed: 4)
+        random.fillGaussian(c.input.data, count: c.input.count, std: 1)
+        f.input.data.update(from: c.input.data, count: c.input.count)
+        coarse.forward(c, training: false)
+        fine.forward(f, training: false)
+        let coarseMap = c.spatialMap.toArray(), fineMap = f.spatialMap.toArray()
+        var worst: Float = 0, largest: Float = 0, oddDiffers = 0
+        for channel in 0..<32 {
+            for y in 0..<4 {
+                for x in 0..<4 {
+                    let a = coarseMap[(channel * 4 + y) * 4 + x], b = fineMap[(channel * 8 + 2 * y) * 8 + 2 * x]
+                    worst = max(worst, abs(a - b))
+                    largest = max(largest, abs(a))
+                    if fineMap[(channel * 8 + 2 * y + 1) * 8 + 2 * x + 1] != b { oddDiffers += 1 }
+                }
+            }
+        }
+        #expect(largest > 0.1 && worst <= 1e-5 * largest, "worst \(worst) of \(largest)")
+        #expect(oddDiffers > 256)  // the cells between are new, not copies
+        // With squeeze-and-excitation left on, the fine map pools more cells: close, not equal.
+        let withSE = ResNeXt(fineShape, seed: 3)
+        let s = withSE.makeActivations(batch: 1, height: 16, width: 16, training: false)
+        s.input.data.update(from: c.input.data, count: c.input.count)
+        withSE.forward(s, training: false)
+        #expect(s.spatialMap.toArray() != fineMap)
     }
 
     /// Paper: ResNeXt-50 32x4d has ~23.0 M parameters without its classifier; SE adds ~2.5 M;

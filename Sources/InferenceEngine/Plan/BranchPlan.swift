@@ -130,7 +130,7 @@ public struct BranchPlan: Sendable {
                 let width = c.groupedWidths[stage], out = c.outWidths[stage]
                 let inChannels = slots[current].channels
                 let c1 = conv("\(prefix).conv1", input: current, out: width, kernel: 1, stride: 1, dilation: 1, groups: 1, relu: true)
-                let c2 = conv("\(prefix).conv2", input: c1, out: width, kernel: 3, stride: stride, dilation: c.dilations[stage], groups: c.cardinality, relu: true)
+                let c2 = conv("\(prefix).conv2", input: c1, out: width, kernel: 3, stride: stride, dilation: c.dilation(stage: stage, block: index), groups: c.cardinality, relu: true)
                 let c3 = conv("\(prefix).conv3", input: c2, out: out, kernel: 1, stride: 1, dilation: 1, groups: 1, relu: false)
                 let reduced = max(1, out / c.seReduction)
                 ses.append(SEWeights(

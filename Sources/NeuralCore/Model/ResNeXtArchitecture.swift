@@ -62,7 +62,7 @@ struct ResNeXtArchitecture: Sendable {
                 let conv1 = ConvBNUnit("\(prefix).conv1", &layout, inChannels: channels, outChannels: width, kernel: 1, relu: true)
                 let conv2 = ConvBNUnit(
                     "\(prefix).conv2", &layout, inChannels: width, outChannels: width, kernel: 3,
-                    stride: stride, dilation: c.dilations[stage], groups: c.cardinality, relu: true)
+                    stride: stride, dilation: c.dilation(stage: stage, block: index), groups: c.cardinality, relu: true)
                 let conv3 = ConvBNUnit("\(prefix).conv3", &layout, inChannels: width, outChannels: out, kernel: 1, relu: false)
                 let reduced = max(1, out / c.seReduction)
                 let se = layout.parameter("\(prefix).se.fc1.weight", [reduced, out])

@@ -17,16 +17,21 @@ public struct ResNeXtConfiguration: Sendable, Equatable {
     public var cardinality: Int
     public var strides: [Int]
     public var dilations: [Int]
+    /// Dilation of each stage's first grouped 3x3 (the others use `dilations`). A stage that
+    /// had stride 2 keeps its trained weights at stride 1 with entry dilation 1 and dilation 2
+    /// after it: the first convolution's taps stay adjacent and the later ones land where they
+    /// did on the coarser grid (DeepLab's conversion).
+    public var entryDilations: [Int]
     /// SE hidden width = channels / seReduction.
     public var seReduction: Int
 
     public init(
         name: String, inputChannels: Int = 1, stemWidth: Int, stemKernel: Int, stemStride: Int, stemPool: Bool,
         blocks: [Int], outWidths: [Int], groupedWidths: [Int], cardinality: Int,
-        strides: [Int], dilations: [Int], seReduction: Int
+        strides: [Int], dilations: [Int], entryDilations: [Int]? = nil, seReduction: Int
     ) {
         let stages = blocks.count
-        precondition([outWidths.count, groupedWidths.count, strides.count, dilations.count].allSatisfy { $0 == stages })
+        precondition([outWidths.count, groupedWidths.count, strides.count, dilations.count, (entryDilations ?? dilations).count].allSatisfy { $0 == stages })
         precondition(groupedWidths.allSatisfy { $0 % cardinality == 0 }, "grouped width not divisible by cardinality")
         self.name = name
         self.inputChannels = inputChannels
@@ -40,6 +45,7 @@ public struct ResNeXtConfiguration: Sendable, Equatable {
         self.cardinality = cardinality
         self.strides = strides
         self.dilations = dilations
+        self.entryDilations = entryDilations ?? dilations
         self.seReduction = seReduction
     }
 
@@ -65,6 +71,14 @@ public struct ResNeXtConfiguration: Sendable, Equatable {
         blocks: [1, 2, 2], outWidths: [32, 64, 128], groupedWidths: [16, 32, 64], cardinality: 8,
         strides: [1, 2, 2], dilations: [1, 1, 1], seReduction: 8)
 
+    /// `edge-local` with its third stage dilated instead of strided: the same weights give a
+    /// map at output stride 8 (28 x 28 cells on the 224 px crop), for structures smaller than a
+    /// stride-16 cell (issue 9: the nose, the brain's ventricles).
+    public static let edgeLocalFine = ResNeXtConfiguration(
+        name: "edge-local-os8", stemWidth: 16, stemKernel: 7, stemStride: 2, stemPool: true,
+        blocks: [1, 2, 2], outWidths: [32, 64, 128], groupedWidths: [16, 32, 64], cardinality: 8,
+        strides: [1, 2, 1], dilations: [1, 1, 2], entryDilations: [1, 1, 1], seReduction: 8)
+
     /// ResNeXt-50 32x4d + SE (reduction 16), last stage dilated (output stride 16), 1-channel input.
     public static let paper = ResNeXtConfiguration(
         name: "paper", stemWidth: 64, stemKernel: 7, stemStride: 2, stemPool: true,
@@ -72,7 +86,7 @@ public struct ResNeXtConfiguration: Sendable, Equatable {
         strides: [1, 2, 2, 1], dilations: [1, 1, 1, 2], seReduction: 16)
 
     /// Every named configuration, in the order messages list them.
-    public static let all = [tiny, edge, edgeLocal, paper]
+    public static let all = [tiny, edge, edgeLocal, edgeLocalFine, paper]
 
     public static func named(_ name: String) -> ResNeXtConfiguration? {
         all.first { $0.name == name }
@@ -82,6 +96,24 @@ public struct ResNeXtConfiguration: Sendable, Equatable {
     public static var names: String { all.map(\.name).joined(separator: ", ") }
 
     public var outputChannels: Int { outWidths.last! }
+
+    /// Same tensors with the same shapes: only the name, strides and dilations may differ (the
+    /// weights of `edge-local` run as `edge-local-os8`).
+    public func sharesWeights(with other: ResNeXtConfiguration) -> Bool {
+        var a = self, b = other
+        for c in [\ResNeXtConfiguration.strides, \.dilations, \.entryDilations] {
+            a[keyPath: c] = []
+            b[keyPath: c] = []
+        }
+        a.name = ""
+        b.name = ""
+        return a == b
+    }
+
+    /// Dilation of block `block`'s grouped 3x3 in `stage`.
+    public func dilation(stage: Int, block: Int) -> Int {
+        block == 0 ? entryDilations[stage] : dilations[stage]
+    }
 
     /// Trainable parameters and multiply-adds of one forward pass on one image.
     public func complexity(height: Int, width: Int) -> (parameters: Int, multiplyAdds: Int) {

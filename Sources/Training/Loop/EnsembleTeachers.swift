@@ -31,8 +31,10 @@ final class EnsembleTeachers {
             }
             let network = bundle.network
             checksums.append(bundle.manifest.sha256)
-            guard network.backbone.name == student.backbone.name, network.embeddingDimension == student.embeddingDimension else {
-                throw TrainingError("--distill-from \(path): backbone \(network.backbone.name), D = \(network.embeddingDimension); the student is \(student.backbone.name), D = \(student.embeddingDimension) (give bundles trained with the same --config)")
+            // The targets live in the backbone's channel space, so a teacher run at another
+            // output stride (edge-local for an edge-local-os8 student) teaches the same thing.
+            guard network.backbone.sharesWeights(with: student.backbone), network.embeddingDimension == student.embeddingDimension else {
+                throw TrainingError("--distill-from \(path): backbone \(network.backbone.name), D = \(network.embeddingDimension); the student is \(student.backbone.name), D = \(student.embeddingDimension) (give bundles trained with the same --config, or edge-local ones for edge-local-os8)")
             }
             for tensor in network.tensors where tensor.name.hasPrefix("video.") && !tensor.name.contains("running_") {
                 let count = tensor.shape.reduce(1, *)

@@ -13,7 +13,7 @@ extension OptimizerChoice: ExpressibleByArgument {}
 
 /// Backbone configurations a training run may use.
 enum TrainBackbone: String, ExpressibleByArgument, CaseIterable {
-    case tiny, edge, edgeLocal = "edge-local", paper
+    case tiny, edge, edgeLocal = "edge-local", edgeLocalFine = "edge-local-os8", paper
     var configuration: ResNeXtConfiguration { ResNeXtConfiguration.named(rawValue)! }
 }
 
