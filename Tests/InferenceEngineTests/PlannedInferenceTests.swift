@@ -6,8 +6,8 @@ import ShowTellModel
 import Testing
 
 /// An edge network (D = 16) whose batch norms are not the identity, so folding is exercised.
-private func edgeNetwork(seed: UInt64 = 5) -> ShowTellNetwork {
-    let network = ShowTellNetwork(backbone: .edge, embeddingDimension: 16, seed: seed)
+private func edgeNetwork(seed: UInt64 = 5, backbone: ResNeXtConfiguration = .edge) -> ShowTellNetwork {
+    let network = ShowTellNetwork(backbone: backbone, embeddingDimension: 16, seed: seed)
     var random = RandomSource(seed: seed &+ 99)
     for branch in [network.video, network.audio] {
         for entry in branch.store.entries {
@@ -100,9 +100,11 @@ private func quantized(_ network: ShowTellNetwork, method: Calibration.Method = 
 
 struct PlannedInferenceTests {
     /// Folded batch norm + fused ReLU + NHWC im2col/sgemm = NeuralCore's float forward (NCHW,
-    /// separate batch norm), up to float rounding.
-    @Test func floatPlanMatchesTrainingNetwork() {
-        let network = edgeNetwork()
+    /// separate batch norm), up to float rounding; also with a stage's first block undilated
+    /// and the others dilated (edge-local-os8).
+    @Test(arguments: [ResNeXtConfiguration.edge, .edgeLocalFine])
+    func floatPlanMatchesTrainingNetwork(_ backbone: ResNeXtConfiguration) {
+        let network = edgeNetwork(backbone: backbone)
         let reference = ShowTellInference(network: network)
         let planned = PlannedInference(network: network)
         #expect(planned.mapWidth == reference.mapWidth && planned.mapHeight == reference.mapHeight)

@@ -82,4 +82,25 @@ import Testing
         }
         #expect(error?.description.contains("--init-video") == true, "\(String(describing: error))")
     }
+
+    /// The targets live in the backbone's channel space, so a bundle may teach a student that
+    /// runs the same weights at another output stride (edge-local -> edge-local-os8); a
+    /// backbone with other tensors may not.
+    @Test func teachersMayDifferOnlyInStride() throws {
+        let directory = NSTemporaryDirectory() + "showtell-distill-stride-\(getpid())"
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let student = ShowTellNetwork(backbone: .edgeLocalFine, embeddingDimension: 6, seed: 1)
+        let teacher = ShowTellNetwork(backbone: .edgeLocal, embeddingDimension: 6, seed: 2)
+        Self.shareVideo(teacher, from: student)
+        try ModelBundle.write(network: teacher, trained: true, notes: "coarser teacher", to: directory + "/coarse")
+        let ensemble = try EnsembleTeachers(bundles: [directory + "/coarse"], student: student, batch: 1, spectrogramSize: spectrogramSide)
+        #expect(ensemble.count == 1)
+
+        let other = ShowTellNetwork(backbone: .edge, embeddingDimension: 6, seed: 3)
+        try ModelBundle.write(network: other, trained: true, notes: "other backbone", to: directory + "/edge")
+        let error = #expect(throws: TrainingError.self) {
+            try EnsembleTeachers(bundles: [directory + "/edge"], student: student, batch: 1, spectrogramSize: spectrogramSide)
+        }
+        #expect(error?.description.contains("--config") == true, "\(String(describing: error))")
+    }
 }

@@ -1,0 +1,63 @@
+"""Pointing game of a finer map judged on a coarser grid, so that maps of different output
+strides are compared by one rule.
+
+usage: python3 models/tools/pointing_on_grid.py --grid 14 RUN [RUN...]
+
+`eval localise` scores the pointing game on the map's own grid: a hit when the peak cell
+overlaps the named structure's mask at all. A 28 x 28 map (edge-local-os8) is therefore judged
+more strictly than a 14 x 14 one (edge-local): its cells are a quarter of the area. This tool
+takes each RUN (OUT/localise/NAME of an `eval localise --keep-embeddings` run), rebuilds the
+maps <a, V> from the kept embeddings (checking that they give the recorded pointing), and scores
+them again on a GRID x GRID grid whose cells are blocks of the map's cells: a hit when the block
+holding the map's peak overlaps the mask (exactly the mask a GRID-cell map is scored on, since a
+block overlaps the structure when one of its cells does). Printed per run: pointing on its own
+grid and on GRID, per structure on GRID.
+
+Ground truth only measures here. numpy only.
+"""
+import argparse
+import os
+import sys
+
+import numpy as np
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from localise_bottleneck import load_moments, pointing  # noqa: E402
+
+
+def pooled_pointing(maps, masks, side, grid):
+    """Share of each moment's tied peaks whose GRID block overlaps the mask."""
+    block = side // grid
+    n = len(maps)
+    coarse = masks.reshape(n, grid, block, grid, block).any(axis=(2, 4)).reshape(n, -1)
+    peaks = maps == maps.max(axis=1, keepdims=True)
+    y, x = np.divmod(np.arange(side * side), side)
+    owner = (y // block) * grid + x // block  # the GRID cell of each map cell
+    hits = coarse[:, owner] & peaks
+    return hits.sum(axis=1) / peaks.sum(axis=1)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--grid", type=int, required=True, help="side of the grid to judge on (divides the map's side)")
+    parser.add_argument("runs", nargs="+")
+    args = parser.parse_args()
+    for run in args.runs:
+        m = load_moments(run)
+        maps = np.einsum("nd,ndc->nc", m["audio"], m["video"])
+        own = pointing(maps, m["masks"])
+        if not np.allclose(own, m["recorded"]):
+            sys.exit(f"{run}: the kept embeddings do not give the recorded pointing")
+        side = int(round(np.sqrt(maps.shape[1])))
+        if side * side != maps.shape[1] or side % args.grid:
+            sys.exit(f"{run}: a {maps.shape[1]}-cell map is not square with a side divisible by --grid {args.grid}")
+        judged = pooled_pointing(maps, m["masks"], side, args.grid)
+        names = np.array(m["names"])
+        rows = sorted(set(names), key=lambda s: -np.sum(names == s))
+        print(f"{os.path.basename(run.rstrip('/')):28s} n={len(maps)}  own grid {side}x{side}: {100 * own.mean():.1f} %   "
+              f"on {args.grid}x{args.grid}: {100 * judged.mean():.1f} %")
+        print(" " * 29 + "  ".join(f"{s} {judged[names == s].sum():.0f}/{np.sum(names == s)}" for s in rows))
+
+
+if __name__ == "__main__":
+    main()
