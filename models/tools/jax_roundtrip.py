@@ -102,11 +102,11 @@ def main():
         params, manifest = J.load_bundle(args.bundle)
     except (ValueError, KeyError, OSError) as error:
         fail(f"JAX cannot load {args.bundle}: {error}")
-    backbone, d = J.identify(params)
+    backbone, d = J.identify(params, manifest.get("backbone"))
     if "golden" not in manifest:
         fail(f"{args.bundle}/manifest.json has no golden values to compare with")
     t = time.monotonic()
-    measured = J.golden(params)
+    measured = J.golden(params, backbone)
     golden_seconds = time.monotonic() - t
     side = J.map_size(backbone, J.FRAME_SIZE)
     sizes = {"audio": d, "video": d * side * side}
@@ -139,7 +139,7 @@ def main():
 
         # 3. JAX -> Swift, weights only JAX computed on
         changed = perturbed(params)
-        new_golden = J.golden(changed)
+        new_golden = J.golden(changed, backbone)
         moved = compare(new_golden, manifest["golden"], sizes)
         other = os.path.join(scratch, "perturbed")
         J.write_bundle(changed, manifest, other, golden=new_golden)
@@ -172,7 +172,7 @@ def main():
             if not all(np.isfinite(losses)):
                 fail(f"JAX training diverged: losses {losses}")
             trained = J.export_params(state[0], state[1])
-            trained_golden = J.golden(trained)
+            trained_golden = J.golden(trained, backbone)
             out = os.path.join(scratch, "trained")
             J.write_bundle(trained, manifest, out, golden=trained_golden)
             expect_verified(args.showtell, out, "the JAX-trained bundle")

@@ -57,6 +57,11 @@ CONFIGS = {
     "edge-local": dict(input_channels=1, stem_width=16, stem_kernel=7, stem_stride=2, stem_pool=True,
                        blocks=[1, 2, 2], out_widths=[32, 64, 128], grouped_widths=[16, 32, 64], cardinality=8,
                        strides=[1, 2, 2], dilations=[1, 1, 1], se_reduction=8),
+    # edge-local's weights, third stage dilated (entry block undilated): the same tensors as
+    # edge-local, so give its name (the manifest's backbone) where parameters alone are ambiguous.
+    "edge-local-os8": dict(input_channels=1, stem_width=16, stem_kernel=7, stem_stride=2, stem_pool=True,
+                           blocks=[1, 2, 2], out_widths=[32, 64, 128], grouped_widths=[16, 32, 64], cardinality=8,
+                           strides=[1, 2, 1], dilations=[1, 1, 2], entry_dilations=[1, 1, 1], se_reduction=8),
     "paper": dict(input_channels=1, stem_width=64, stem_kernel=7, stem_stride=2, stem_pool=True,
                   blocks=[3, 4, 6, 3], out_widths=[256, 512, 1024, 2048], grouped_widths=[128, 256, 512, 1024], cardinality=32,
                   strides=[1, 2, 2, 1], dilations=[1, 1, 1, 2], se_reduction=16),
@@ -83,7 +88,8 @@ def _units(cfg):
             stride = cfg["strides"][stage] if index == 0 else 1
             width, out = cfg["grouped_widths"][stage], cfg["out_widths"][stage]
             units.append(("block", p, dict(
-                cin=channels, width=width, out=out, stride=stride, dilation=cfg["dilations"][stage],
+                cin=channels, width=width, out=out, stride=stride,
+                dilation=cfg.get("entry_dilations", cfg["dilations"])[stage] if index == 0 else cfg["dilations"][stage],
                 groups=cfg["cardinality"], reduced=max(1, out // cfg["se_reduction"]),
                 shortcut=stride != 1 or channels != out)))
             channels = out
@@ -134,11 +140,15 @@ def parameter_count(backbone, dimension):
     return sum(int(np.prod(s)) for _, s, b in tensor_specs(backbone, dimension) if not b)
 
 
-def identify(params):
-    """(backbone name, D) of a parameter dict, by matching every name and shape."""
+def identify(params, backbone=None):
+    """(backbone name, D) of a parameter dict, by matching every name and shape: the first
+    configuration that matches, or `backbone` (checked) where several share their tensors
+    (edge-local, edge-local-os8)."""
     d = int(params["video_projection.weight"].shape[0])
     shapes = {k: tuple(v.shape) for k, v in params.items()}
-    for name in CONFIGS:
+    for name in ([backbone] if backbone is not None else CONFIGS):
+        if name not in CONFIGS:
+            raise ValueError(f"backbone {name!r} is not one of {', '.join(CONFIGS)}")
         specs = tensor_specs(name, d)
         if len(specs) == len(shapes) and all(shapes.get(n) == tuple(s) for n, s, _ in specs):
             return name, d
@@ -314,7 +324,7 @@ def write_bundle(params, manifest_template, directory, golden=None):
     fields that describe what the weights do (notes, trained, training, outputs.relevance,
     which is fitted on the audio embedding) are the caller's to update. Returns the manifest
     written."""
-    backbone, d = identify(params)
+    backbone, d = identify(params, manifest_template.get("backbone"))
     if manifest_template.get("backbone") != backbone or int(manifest_template.get("embedding_dimension", -1)) != d:
         raise ValueError(f"manifest template is for {manifest_template.get('backbone')} D={manifest_template.get('embedding_dimension')}, params are {backbone} D={d}")
     tensors = []
@@ -495,17 +505,17 @@ def _audio_embedding(params, spectrogram, backbone_name):
     return params["audio_projection.weight"] @ pooled + params["audio_projection.bias"]
 
 
-def video_map(params, frame):
+def video_map(params, frame, backbone=None):
     """V [D, h, w] of one gray8 frame [H, W] (uint8; resized and cropped here) or of an already
-    preprocessed float32 [224, 224] image."""
+    preprocessed float32 [224, 224] image. backbone: the manifest's, where the tensors allow several."""
     frame = np.asarray(frame)
     image = preprocess_frame(frame) if frame.dtype == np.uint8 else frame.astype(np.float32)
-    return _video_map(params, jnp.asarray(image), backbone_name=identify(params)[0])
+    return _video_map(params, jnp.asarray(image), backbone_name=identify(params, backbone)[0])
 
 
-def audio_embedding(params, spectrogram):
+def audio_embedding(params, spectrogram, backbone=None):
     """a [D] of one standardised log-spectrogram [256, 256] ([frequency bin][time column])."""
-    return _audio_embedding(params, jnp.asarray(spectrogram, dtype=jnp.float32), backbone_name=identify(params)[0])
+    return _audio_embedding(params, jnp.asarray(spectrogram, dtype=jnp.float32), backbone_name=identify(params, backbone)[0])
 
 
 GOLDEN_FRAME = (240, 320)  # GoldenInference.frameHeight, frameWidth
@@ -533,11 +543,11 @@ def golden_frame():
     return np.minimum(value, 255).astype(np.uint8)
 
 
-def golden(params):
+def golden(params, backbone=None):
     """The manifest's `golden` object computed here: norms (in float64 over the float32
     outputs, as GoldenInference.run) and the first 8 values of a and of V (row-major [D][h][w])."""
-    a = np.asarray(audio_embedding(params, golden_spectrogram()), dtype=np.float32)
-    v = np.asarray(video_map(params, golden_frame()), dtype=np.float32).reshape(-1)
+    a = np.asarray(audio_embedding(params, golden_spectrogram(), backbone), dtype=np.float32)
+    v = np.asarray(video_map(params, golden_frame(), backbone), dtype=np.float32).reshape(-1)
 
     def f32(x):  # the shortest decimal of the float32 value, as Swift's encoder writes a Float
         return float(str(np.float32(x)))

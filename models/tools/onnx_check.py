@@ -87,9 +87,10 @@ def main():
     if precision != "float32":
         print("ok")
         return
-    params = J.load_bundle(args.bundle)[0]
-    for name, got, want in (("audio_embedding", a, np.asarray(J.audio_embedding(params, spectrogram[0, 0]))),
-                            ("video_map", v, np.asarray(J.video_map(params, frame[0, 0])))):
+    params, manifest = J.load_bundle(args.bundle)
+    backbone = manifest.get("backbone")
+    for name, got, want in (("audio_embedding", a, np.asarray(J.audio_embedding(params, spectrogram[0, 0], backbone))),
+                            ("video_map", v, np.asarray(J.video_map(params, frame[0, 0], backbone)))):
         if got.shape != want.shape:
             fail(f"{name}: onnxruntime shape {got.shape}, JAX {want.shape}")
         rms = max(float(np.sqrt(np.mean(want.astype(np.float64) ** 2))), 1e-12)

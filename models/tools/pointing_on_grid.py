@@ -2,6 +2,7 @@
 strides are compared by one rule.
 
 usage: python3 models/tools/pointing_on_grid.py --grid 14 RUN [RUN...]
+       python3 models/tools/pointing_on_grid.py --fine FINE_RUN RUN [RUN...]
 
 `eval localise` scores the pointing game on the map's own grid: a hit when the peak cell
 overlaps the named structure's mask at all. A 28 x 28 map (edge-local-os8) is therefore judged
@@ -12,6 +13,10 @@ them again on a GRID x GRID grid whose cells are blocks of the map's cells: a hi
 holding the map's peak overlaps the mask (exactly the mask a GRID-cell map is scored on, since a
 block overlaps the structure when one of its cells does). Printed per run: pointing on its own
 grid and on GRID, per structure on GRID.
+
+The other way (--fine FINE_RUN): a coarser map is judged on the finer masks FINE_RUN kept for the
+same moments (same scans and times), each coarse cell standing for its block of fine cells (a
+peak block scores the share of its cells on the mask, as tied peaks do).
 
 Ground truth only measures here. numpy only.
 """
@@ -39,9 +44,15 @@ def pooled_pointing(maps, masks, side, grid):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--grid", type=int, required=True, help="side of the grid to judge on (divides the map's side)")
+    parser.add_argument("--grid", type=int, help="side of the grid to judge on (divides the map's side)")
+    parser.add_argument("--fine", help="a run with finer kept masks of the same moments, to judge on")
     parser.add_argument("runs", nargs="+")
     args = parser.parse_args()
+    if (args.grid is None) == (args.fine is None):
+        sys.exit("give --grid N or --fine RUN")
+    if args.fine:
+        fine = load_moments(args.fine)
+        fine_masks = dict(zip(fine["keys"], fine["masks"]))
     for run in args.runs:
         m = load_moments(run)
         maps = np.einsum("nd,ndc->nc", m["audio"], m["video"])
@@ -49,6 +60,24 @@ def main():
         if not np.allclose(own, m["recorded"]):
             sys.exit(f"{run}: the kept embeddings do not give the recorded pointing")
         side = int(round(np.sqrt(maps.shape[1])))
+        if args.fine:
+            missing = [k for k in m["keys"] if k not in fine_masks]
+            if missing:
+                sys.exit(f"{run}: {len(missing)} moments (e.g. {missing[0]}) are not in {args.fine}")
+            masks = np.array([fine_masks[k] for k in m["keys"]])
+            fine_side = int(round(np.sqrt(masks.shape[1])))
+            if fine_side % side:
+                sys.exit(f"{run}: its {side}x{side} map does not divide the {fine_side}x{fine_side} masks")
+            block = fine_side // side
+            y, x = np.divmod(np.arange(fine_side * fine_side), fine_side)
+            upsampled = maps[:, (y // block) * side + x // block]  # each coarse cell over its block
+            judged = pointing(upsampled, masks)
+            names = np.array(m["names"])
+            rows = sorted(set(names), key=lambda s: -np.sum(names == s))
+            print(f"{os.path.basename(run.rstrip('/')):28s} n={len(maps)}  own grid {side}x{side}: {100 * own.mean():.1f} %   "
+                  f"on {fine_side}x{fine_side}: {100 * judged.mean():.1f} %")
+            print(" " * 29 + "  ".join(f"{s} {judged[names == s].sum():.0f}/{np.sum(names == s)}" for s in rows))
+            continue
         if side * side != maps.shape[1] or side % args.grid:
             sys.exit(f"{run}: a {maps.shape[1]}-cell map is not square with a side divisible by --grid {args.grid}")
         judged = pooled_pointing(maps, m["masks"], side, args.grid)
