@@ -42,6 +42,15 @@ def pooled_pointing(maps, masks, side, grid):
     return hits.sum(axis=1) / peaks.sum(axis=1)
 
 
+def report(run, names, side, own, grid, judged):
+    """Pointing on the run's own grid and on `grid`, then hits per structure on `grid`."""
+    names = np.array(names)
+    rows = sorted(set(names), key=lambda s: -np.sum(names == s))
+    print(f"{os.path.basename(run.rstrip('/')):28s} n={len(names)}  own grid {side}x{side}: {100 * own.mean():.1f} %   "
+          f"on {grid}x{grid}: {100 * judged.mean():.1f} %")
+    print(" " * 29 + "  ".join(f"{s} {judged[names == s].sum():.0f}/{np.sum(names == s)}" for s in rows))
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--grid", type=int, help="side of the grid to judge on (divides the map's side)")
@@ -71,21 +80,11 @@ def main():
             block = fine_side // side
             y, x = np.divmod(np.arange(fine_side * fine_side), fine_side)
             upsampled = maps[:, (y // block) * side + x // block]  # each coarse cell over its block
-            judged = pointing(upsampled, masks)
-            names = np.array(m["names"])
-            rows = sorted(set(names), key=lambda s: -np.sum(names == s))
-            print(f"{os.path.basename(run.rstrip('/')):28s} n={len(maps)}  own grid {side}x{side}: {100 * own.mean():.1f} %   "
-                  f"on {fine_side}x{fine_side}: {100 * judged.mean():.1f} %")
-            print(" " * 29 + "  ".join(f"{s} {judged[names == s].sum():.0f}/{np.sum(names == s)}" for s in rows))
+            report(run, m["names"], side, own, fine_side, pointing(upsampled, masks))
             continue
         if side * side != maps.shape[1] or side % args.grid:
             sys.exit(f"{run}: a {maps.shape[1]}-cell map is not square with a side divisible by --grid {args.grid}")
-        judged = pooled_pointing(maps, m["masks"], side, args.grid)
-        names = np.array(m["names"])
-        rows = sorted(set(names), key=lambda s: -np.sum(names == s))
-        print(f"{os.path.basename(run.rstrip('/')):28s} n={len(maps)}  own grid {side}x{side}: {100 * own.mean():.1f} %   "
-              f"on {args.grid}x{args.grid}: {100 * judged.mean():.1f} %")
-        print(" " * 29 + "  ".join(f"{s} {judged[names == s].sum():.0f}/{np.sum(names == s)}" for s in rows))
+        report(run, m["names"], side, own, args.grid, pooled_pointing(maps, m["masks"], side, args.grid))
 
 
 if __name__ == "__main__":
