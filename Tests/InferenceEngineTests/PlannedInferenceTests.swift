@@ -102,7 +102,7 @@ struct PlannedInferenceTests {
     /// Folded batch norm + fused ReLU + NHWC im2col/sgemm = NeuralCore's float forward (NCHW,
     /// separate batch norm), up to float rounding; also with a stage's first block undilated
     /// and the others dilated (edge-local-os8).
-    @Test(arguments: [ResNeXtConfiguration.edge, .edgeLocalFine])
+    @Test(arguments: [ResNeXtConfiguration.edge, .edgeLocalStride8])
     func floatPlanMatchesTrainingNetwork(_ backbone: ResNeXtConfiguration) {
         let network = edgeNetwork(backbone: backbone)
         let reference = ShowTellInference(network: network)

@@ -28,7 +28,7 @@ struct ResNeXtTests {
     /// Output stride 16 (dilated last stage) for the edge and paper backbones, and for
     /// edge-local (edge without that stage); 8 for edge-local-os8; planned without allocating the arenas.
     @Test("output stride 16", arguments: [(ResNeXtConfiguration.edge, 224, 14), (.edge, 256, 16), (.paper, 224, 14), (.paper, 256, 16),
-                                          (.edgeLocal, 224, 14), (.edgeLocal, 256, 16), (.edgeLocalFine, 224, 28)])
+                                          (.edgeLocal, 224, 14), (.edgeLocal, 256, 16), (.edgeLocalStride8, 224, 28)])
     func outputStride(_ item: (configuration: ResNeXtConfiguration, size: Int, map: Int)) {
         let plan = ResNeXtPlan(ResNeXtArchitecture(item.configuration), batch: 1, height: item.size, width: item.size)
         #expect(plan.outHeight == item.map && plan.outWidth == item.map)
@@ -49,7 +49,7 @@ struct ResNeXtTests {
         let coarseShape = configuration("coarse", strides: [2, 2], dilations: [1, 1])
         let fineShape = configuration("fine", strides: [2, 1], dilations: [1, 2], entry: [1, 1])
         #expect(coarseShape.sharesWeights(with: fineShape) && !coarseShape.sharesWeights(with: .tiny))
-        #expect(ResNeXtConfiguration.edgeLocal.sharesWeights(with: .edgeLocalFine))
+        #expect(ResNeXtConfiguration.edgeLocal.sharesWeights(with: .edgeLocalStride8))
         let coarse = ResNeXt(coarseShape, seed: 3), fine = ResNeXt(fineShape, seed: 3)
         #expect(coarse.store.entries.map(\.name) == fine.store.entries.map(\.name))
         for model in [coarse, fine] {

@@ -89,7 +89,7 @@ import Testing
     @Test func teachersMayDifferOnlyInStride() throws {
         let directory = NSTemporaryDirectory() + "showtell-distill-stride-\(getpid())"
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let student = ShowTellNetwork(backbone: .edgeLocalFine, embeddingDimension: 6, seed: 1)
+        let student = ShowTellNetwork(backbone: .edgeLocalStride8, embeddingDimension: 6, seed: 1)
         let teacher = ShowTellNetwork(backbone: .edgeLocal, embeddingDimension: 6, seed: 2)
         Self.shareVideo(teacher, from: student)
         try ModelBundle.write(network: teacher, trained: true, notes: "coarser teacher", to: directory + "/coarse")

@@ -74,7 +74,7 @@ public struct ResNeXtConfiguration: Sendable, Equatable {
     /// `edge-local` with its third stage dilated instead of strided: the same weights give a
     /// map at output stride 8 (28 x 28 cells on the 224 px crop), for structures smaller than a
     /// stride-16 cell (issue 9: the nose, the brain's ventricles).
-    public static let edgeLocalFine = ResNeXtConfiguration(
+    public static let edgeLocalStride8 = ResNeXtConfiguration(
         name: "edge-local-os8", stemWidth: 16, stemKernel: 7, stemStride: 2, stemPool: true,
         blocks: [1, 2, 2], outWidths: [32, 64, 128], groupedWidths: [16, 32, 64], cardinality: 8,
         strides: [1, 2, 1], dilations: [1, 1, 2], entryDilations: [1, 1, 1], seReduction: 8)
@@ -86,7 +86,7 @@ public struct ResNeXtConfiguration: Sendable, Equatable {
         strides: [1, 2, 2, 1], dilations: [1, 1, 1, 2], seReduction: 16)
 
     /// Every named configuration, in the order messages list them.
-    public static let all = [tiny, edge, edgeLocal, edgeLocalFine, paper]
+    public static let all = [tiny, edge, edgeLocal, edgeLocalStride8, paper]
 
     public static func named(_ name: String) -> ResNeXtConfiguration? {
         all.first { $0.name == name }

@@ -20,7 +20,7 @@ struct EngineBenchCommand: ParsableCommand {
             """
     )
 
-    @Option(help: "Backbones to measure (comma-separated): edge, paper, tiny.")
+    @Option(help: "Backbones to measure (comma-separated): tiny, edge, edge-local, edge-local-os8, paper.")
     var backbone = "edge,paper"
 
     @Option(help: "Joint embedding dimension D (when no --model).")

@@ -75,7 +75,7 @@ struct ModelInitCommand: ParsableCommand {
         discussion: "Set SOURCE_DATE_EPOCH to make manifest.json reproducible too."
     )
 
-    @Option(help: "Backbone: tiny, edge, edge-local or paper.")
+    @Option(help: "Backbone: tiny, edge, edge-local, edge-local-os8 or paper.")
     var backbone = "edge"
 
     @Option(help: "Joint embedding dimension D.")

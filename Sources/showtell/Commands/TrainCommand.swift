@@ -13,7 +13,7 @@ extension OptimizerChoice: ExpressibleByArgument {}
 
 /// Backbone configurations a training run may use.
 enum TrainBackbone: String, ExpressibleByArgument, CaseIterable {
-    case tiny, edge, edgeLocal = "edge-local", edgeLocalFine = "edge-local-os8", paper
+    case tiny, edge, edgeLocal = "edge-local", edgeLocalStride8 = "edge-local-os8", paper
     var configuration: ResNeXtConfiguration { ResNeXtConfiguration.named(rawValue)! }
 }
 
@@ -32,7 +32,7 @@ struct TrainCommand: ParsableCommand {
     @Argument(help: "Prepared dataset folder (showtell prep).")
     var dataset: String?
 
-    @Option(name: .customLong("config"), help: "Backbone: tiny, edge, edge-local (edge without its fourth stage: a more local map) or paper.")
+    @Option(name: .customLong("config"), help: "Backbone: tiny, edge, edge-local (edge without its fourth stage: a more local map), edge-local-os8 (edge-local's weights with its third stage dilated: a 28x28 map; --init-video and --distill-from take edge-local runs) or paper.")
     var backbone: TrainBackbone = .edge
 
     @Option(help: "va-base, va-contra, va-spatial, vt-base, no-audio, full, video-only, supervised, or video-cells (dense pre-training of the video branch for --init-video).")
