@@ -15,20 +15,12 @@ numpy only.
 """
 import os
 import sys
-from math import comb
 
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from localise_bottleneck import load_moments, per_structure, pointing  # noqa: E402
-
-
-def sign_test(own_only, other_only):
-    """Two-sided exact binomial p for own-only vs other-only hits."""
-    n, k = own_only + other_only, min(own_only, other_only)
-    if n == 0:
-        return 1.0
-    return min(1.0, 2 * sum(comb(n, i) for i in range(k + 1)) / 2 ** n)
+from localise_seed_summary import sign_test  # noqa: E402
 
 
 def describe(label, keys, names, own, other):
