@@ -64,6 +64,14 @@ struct LocalisationTaskTests {
             if let pointing = sample.pointing {
                 let peaks = (0..<cells).filter { sample.map[$0] == sample.map.max()! }
                 #expect(Double(peaks.filter { coverage[$0] > 0 }.count) / Double(peaks.count) == pointing)
+                // The pointing game on the reference grid is recorded whenever the map's side is a multiple of it.
+                let grid = LocalisationTask.referenceGrid
+                let onGrid = width % grid == 0 && height % grid == 0
+                    ? try LocalisationMetrics.pointingGame(prediction: GridMap(width: width, height: height, values: sample.map),
+                                                           coverage: GridMap(width: width, height: height, values: coverage.map(Double.init)), grid: grid)
+                    : nil
+                #expect(sample.gridPointing == onGrid)
+                if width == grid { #expect(sample.gridPointing == pointing) }
             } else {
                 #expect(coverage.allSatisfy { $0 == 0 })
             }

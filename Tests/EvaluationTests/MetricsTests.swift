@@ -33,6 +33,12 @@ struct MetricsReference: Decodable {
         var prediction, coverage, mask: [Double]
         var pointing, ciou: Double
     }
+    struct GridLocalisationCase: Decodable {
+        var name: String
+        var side, grid: Int
+        var prediction, coverage: [Double]
+        var pointing, gridPointing: Double
+    }
     struct Summary: Decodable { var values: [Double]; var ciouAt05, auc, meanCIoU: Double }
     struct MeanStdCase: Decodable { var values: [Double]; var mean, std: Double }
 
@@ -42,6 +48,7 @@ struct MetricsReference: Decodable {
     var gaze: Gaze
     var masks: [Mask]
     var localisation: [LocalisationCase]
+    var gridLocalisation: [GridLocalisationCase]
     var ciouSummary: Summary
     var meanStd: MeanStdCase
 
@@ -239,6 +246,25 @@ func close(_ a: Double, _ b: Double, _ tolerance: Double = 1e-9) -> Bool {
         #expect(MaskRaster.binary(coverage).values == c.mask, "\(c.name): binary mask")
         #expect(close(try LocalisationMetrics.pointingGame(prediction: prediction, coverage: coverage), c.pointing), "\(c.name)")
         #expect(close(try LocalisationMetrics.ciou(prediction: prediction, mask: MaskRaster.binary(coverage)), c.ciou), "\(c.name)")
+    }
+
+    /// A 28x28 map (output stride 8) judged on its own grid and on the 14x14 one: the masks
+    /// rasterised at 28 agree with numpy's, and a peak beside the structure that misses on 28
+    /// hits on 14 when its 2x2 block touches the mask.
+    @Test(arguments: MetricsReference.shared.gridLocalisation.indices)
+    func pointingOnACoarserGridMatches(_ index: Int) throws {
+        let c = MetricsReference.shared.gridLocalisation[index]
+        let prediction = GridMap(width: c.side, height: c.side, values: c.prediction)
+        let coverage = GridMap(width: c.side, height: c.side, values: c.coverage)
+        let g = MetricsReference.shared.gaze
+        let polygon = MetricsReference.shared.masks[Int(c.name.split(separator: " ")[1])!].polygon
+        let raster = MaskRaster.coverage(polygon, geometry: ScreenGeometry(screenWidth: g.screenWidth, screenHeight: g.screenHeight, resize: g.resize, crop: g.crop, mapSize: c.side))
+        #expect(zip(raster.values, c.coverage).map { abs($0 - $1) }.max()! < 1e-12, "\(c.name): coverage at \(c.side)")
+        #expect(close(try LocalisationMetrics.pointingGame(prediction: prediction, coverage: coverage), c.pointing), "\(c.name)")
+        #expect(close(try LocalisationMetrics.pointingGame(prediction: prediction, coverage: coverage, grid: c.grid), c.gridPointing), "\(c.name)")
+        // On its own grid the rule is the plain pointing game.
+        #expect(close(try LocalisationMetrics.pointingGame(prediction: prediction, coverage: coverage, grid: c.side), c.pointing), "\(c.name)")
+        #expect(throws: MetricError.self) { try LocalisationMetrics.pointingGame(prediction: prediction, coverage: coverage, grid: 5) }
     }
 
     @Test func summaryMatchesTheLVSDefinition() throws {

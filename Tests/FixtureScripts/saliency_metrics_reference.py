@@ -194,7 +194,7 @@ gaze = dict(screenWidth=SW, screenHeight=SH, resize=RESIZE, crop=CROP, mapSize=M
             blurCheckMaxDifference=float(np.abs(density - check).max()))
 
 
-def coverage(polygon):
+def coverage(polygon, side=MAP):
     poly = np.array([[x * RESIZE / SW - MARGIN, y * RESIZE / SH - MARGIN] for (x, y) in polygon])
     ys, xs = np.mgrid[0:CROP, 0:CROP] + 0.5
     inside = np.zeros((CROP, CROP), dtype=bool)
@@ -205,8 +205,8 @@ def coverage(polygon):
         with np.errstate(divide="ignore", invalid="ignore"):
             xc = x0 + (ys - y0) * (x1 - x0) / (y1 - y0)
         inside ^= crosses & (xs >= xc)
-    s = CROP // MAP
-    return inside.reshape(MAP, s, MAP, s).mean(axis=(1, 3))
+    s = CROP // side
+    return inside.reshape(side, s, side, s).mean(axis=(1, 3))
 
 
 def regular_polygon(cx, cy, rx, ry, k, phase):
@@ -256,6 +256,37 @@ for k, m in enumerate(masks):
                                 mask=binary(cov).ravel().tolist(), pointing=pointing(pred, cov),
                                 ciou=ciou(pred, binary(cov))))
 
+
+
+def pointing_on_grid(pred, cov, grid):
+    """A 28x28 map judged on a coarser grid: a peak counts when its block touches the mask."""
+    side = pred.shape[0]
+    b = side // grid
+    touched = (cov > 0).reshape(grid, b, grid, b).any(axis=(1, 3))
+    tied = np.argwhere(pred == pred.max())
+    return float(np.mean([touched[y // b, x // b] for y, x in tied]))
+
+
+# Output stride 8 (a 28x28 map) judged on the 14x14 grid; own rng so the cases above stay as they were.
+grid_rng = np.random.default_rng(20261204)
+FINE = 28
+grid_cases = []
+for k, p in enumerate(polygons):
+    cov = coverage(p, FINE)
+    for kind in ["random", "beside", "constant"]:
+        if kind == "random":
+            pred = grid_rng.random((FINE, FINE))
+        elif kind == "beside":  # the peak on a cell off the mask whose 2x2 block touches it: a miss on 28, a hit on 14
+            yy, xx = np.mgrid[0:FINE, 0:FINE]
+            touched = np.kron((cov > 0).reshape(MAP, 2, MAP, 2).any(axis=(1, 3)), np.ones((2, 2))) > 0
+            cy, cx = np.argwhere(touched & (cov == 0))[0]
+            pred = np.exp(-((yy - cy) ** 2 + (xx - cx) ** 2) / 2.0)
+        else:
+            pred = np.full((FINE, FINE), 0.3)
+        grid_cases.append(dict(name=f"polygon {k} {kind}", side=FINE, grid=MAP, prediction=pred.ravel().tolist(),
+                               coverage=cov.ravel().tolist(), pointing=pointing(pred, cov),
+                               gridPointing=pointing_on_grid(pred, cov, MAP)))
+
 ciou_values = rng.random(37).tolist() + [0.5, 0.0, 1.0]
 thr = np.array([0.05 * i for i in range(21)])
 success = np.array([np.mean(np.array(ciou_values) >= t) for t in thr])
@@ -266,7 +297,7 @@ fold_values = [0.768, 0.781, 0.755]
 mean_std = dict(values=fold_values, mean=float(np.mean(fold_values)), std=float(np.std(fold_values)))
 
 out = dict(generator="Tests/FixtureScripts/saliency_metrics_reference.py", epsilon=EPS, saliency=saliency,
-           classification=classification, gaze=gaze, masks=masks, localisation=local_cases,
+           classification=classification, gaze=gaze, masks=masks, localisation=local_cases, gridLocalisation=grid_cases,
            ciouSummary=summary, meanStd=mean_std)
 here = os.path.dirname(os.path.abspath(__file__))
 path = os.path.join(here, "..", "EvaluationTests", "Fixtures", "metrics_reference.json")

@@ -170,6 +170,36 @@ import TestSupport
         #expect(bad.count <= checked / 10, "\(bad)")
     }
 
+    /// Distillation with the voice perturbation: the teachers hear each window as recorded, the
+    /// student the warped one (so it learns to hear the teachers' word through another voice);
+    /// without augmentation both hear the same, and a run without warp or masking keeps no copy.
+    @Test func teachersHearTheCleanWindow() throws {
+        var c = Self.toyConfiguration(.full, batch: 4)
+        c.videoLearningRateScale = 0
+        c.distill = 1
+        c.spectrogramWarp = SpectrogramWarp(frequency: 0.2, time: 0.2)
+        let source = SyntheticClips(count: 4, sessions: 4, frameSize: 24, spectrogramSize: 16, seed: 3)
+        let builder = BatchBuilder(source: source, vectors: TrainingRun.syntheticVectors(),
+                                   keywords: KeywordDictionary(forms: ["alpha": ["alpha"]]), configuration: c)
+        let model = try TrainingModel(c, wordDimension: 16)
+        let area = 16 * 16
+        var recorded = [Float](repeating: 0, count: 4 * area)
+        recorded.withUnsafeMutableBufferPointer { for clip in 0..<4 { source.loadSpectrogram(clip: clip, into: $0.baseAddress! + clip * area) } }
+        var random = RandomSource(seed: 2)
+        _ = builder.fill(model, indices: [0, 1, 2, 3], random: &random)
+        let teacher = try #require(model.teacherAudioInput)
+        #expect(Array(UnsafeBufferPointer(start: teacher, count: 4 * area)) == recorded)
+        #expect(Array(UnsafeBufferPointer(start: model.audioInput!, count: 4 * area)) != recorded, "the student hears the warped windows")
+        _ = builder.fill(model, indices: [0, 1, 2, 3], random: &random, augment: false)
+        #expect(Array(UnsafeBufferPointer(start: model.audioInput!, count: 4 * area)) == recorded)
+        #expect(Array(UnsafeBufferPointer(start: teacher, count: 4 * area)) == recorded)
+
+        c.spectrogramWarp = nil
+        #expect(try TrainingModel(c, wordDimension: 16).teacherAudioInput == nil)
+        c.spectrogramMasking = SpectrogramMasking(bands: 2, maxWidth: 4)
+        #expect(try TrainingModel(c, wordDimension: 16).teacherAudioInput != nil)
+    }
+
     /// A run resumed by a build with another set of loss terms keeps its curves: each old
     /// value stays under its own column, a term the old build lacked is empty.
     @Test func resumedCurvesKeepTheirColumns() {

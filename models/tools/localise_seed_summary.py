@@ -4,6 +4,7 @@ usage: python3 models/tools/localise_seed_summary.py [--per-anatomy] [--per-scan
 
 Each EVAL_OUT_DIR is an `--out` folder of `showtell eval localise`; a run NAME is paired with
 its control NAME-ctl (made with --mismatched-audio) when present. Per run: the pointing game
+(and, when recorded, the pointing game on the 14x14 grid, comparable across output strides)
 and gaze CC over the moments naming an anatomy on screen; with a control, its figures and a
 two-sided sign test over the moments that hit only with their own audio against those that
 hit only with another moment's (does the map follow the speech?). --per-anatomy adds a line
@@ -81,8 +82,11 @@ def summarise(out_dir, anatomy=False, scans=False):
         own = load(os.path.join(runs_dir, run))
         if not own:
             continue
-        line = (f"{run:28s} n={len(own)} pointing {100 * mean([s['pointing'] for s in own.values()]):5.1f}%  "
-                f"CC {mean([s['cc'] for s in own.values() if s.get('cc') is not None]):+.3f}")
+        line = f"{run:28s} n={len(own)} pointing {100 * mean([s['pointing'] for s in own.values()]):5.1f}%  "
+        grid = [s["gridPointing"] for s in own.values() if s.get("gridPointing") is not None]
+        if len(grid) == len(own):  # recorded since 2026-12-04 (twenty-fifth session)
+            line += f"on 14x14 {100 * mean(grid):5.1f}%  "
+        line += f"CC {mean([s['cc'] for s in own.values() if s.get('cc') is not None]):+.3f}"
         for suffix in ("-ctl", "-mismatched-audio"):
             other = load(os.path.join(runs_dir, run + suffix))
             if not other:

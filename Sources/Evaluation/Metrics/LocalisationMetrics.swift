@@ -21,6 +21,29 @@ public enum LocalisationMetrics {
         return Double(tied.filter { coverage.values[$0] > 0 }.count) / Double(tied.count)
     }
 
+    /// The pointing game judged on a coarser `grid` x `grid` grid whose cells are blocks of the
+    /// map's cells: a hit when the block holding a peak cell touches the mask (some cell of it
+    /// has coverage > 0, the mask a map of `grid` cells would be scored on). Maps of different
+    /// output strides (14x14, 28x28) are compared by one rule this way; ties share as above.
+    public static func pointingGame(prediction: GridMap, coverage: GridMap, grid: Int) throws(MetricError) -> Double {
+        let name = "pointing game on a \(grid)x\(grid) grid"
+        try MapChecks.sameSize(name, prediction, coverage)
+        guard grid > 0, prediction.width % grid == 0, prediction.height % grid == 0 else {
+            throw MetricError(name, .sizeMismatch, "the grid must divide the \(prediction.width)x\(prediction.height) map")
+        }
+        let bw = prediction.width / grid, bh = prediction.height / grid
+        func block(_ cell: Int) -> Int { (cell / prediction.width / bh) * grid + (cell % prediction.width) / bw }
+        var touched = [Bool](repeating: false, count: grid * grid)
+        for cell in 0..<coverage.count where coverage.values[cell] > 0 { touched[block(cell)] = true }
+        try MapChecks.finite(name, prediction, "prediction")
+        guard touched.contains(true) else {
+            throw MetricError(name, .emptyGroundTruth, "the mask covers no cell (the structure is outside the crop the model sees)")
+        }
+        let peak = prediction.values.max()!
+        let tied = (0..<prediction.count).filter { prediction.values[$0] == peak }
+        return Double(tied.filter { touched[block($0)] }.count) / Double(tied.count)
+    }
+
     /// Per-sample cIoU (Senocak et al., "Learning to localize sound source in visual
     /// scenes", CVPR 2018), binarised as the LVS/EZ-VSL evaluation code does: the map is
     /// min-max normalised, its threshold is the value at index ⌊N/2⌋ of the ascending sort

@@ -222,6 +222,9 @@ public struct BatchBuilder: Sendable {
             }
             if let audio = model.audioInput {
                 source.loadSpectrogram(clip: clip, into: audio + slot * spectrogramArea)
+                if let clean = model.teacherAudioInput {
+                    (clean + slot * spectrogramArea).update(from: audio + slot * spectrogramArea, count: spectrogramArea)
+                }
                 if augment, let warp = c.spectrogramWarp {
                     warpScratch.withUnsafeMutableBufferPointer {
                         warp.apply(audio + slot * spectrogramArea, size: c.spectrogramSize, scratch: $0.baseAddress!, random: &random)

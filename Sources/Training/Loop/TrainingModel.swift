@@ -87,6 +87,9 @@ public final class TrainingModel: @unchecked Sendable {
     private var listenClassCount: Int { configuration.listenClasses.count + 1 }
     // distill only (else empty): the student's and the teachers' vectors [N, C] and a [C] scratch.
     private let distillStudent, distillTargets, distillScratch: Int
+    // distill with spectrogram augmentation only (else empty): the batch's spectrograms before
+    // the warp and masking [N, 1, S, S], what the teachers hear.
+    private let teacherSpectrograms: Int
     /// The bundles `distill` learns from (set by `TrainingRun` once the video branch is loaded).
     var teachers: EnsembleTeachers?
 
@@ -190,6 +193,7 @@ public final class TrainingModel: @unchecked Sendable {
         distillStudent = arena.reserve(c.distill > 0 ? n * channels : 0)
         distillTargets = arena.reserve(c.distill > 0 ? n * channels : 0)
         distillScratch = arena.reserve(c.distill > 0 ? channels : 0)
+        teacherSpectrograms = arena.reserve(c.teachersHearCleanAudio ? n * c.spectrogramSize * c.spectrogramSize : 0)
         work = Arena(count: arena.count)
         initialise()
     }
@@ -225,6 +229,8 @@ public final class TrainingModel: @unchecked Sendable {
     public var videoInput: UnsafeMutablePointer<Float> { video.input.data }
     /// [N, 1, 256, 256] (nil for variants without audio).
     public var audioInput: UnsafeMutablePointer<Float>? { audio?.input.data }
+    /// Where `BatchBuilder` keeps the unperturbed spectrograms for the teachers (nil: they hear `audioInput`).
+    var teacherAudioInput: UnsafeMutablePointer<Float>? { configuration.teachersHearCleanAudio ? work[teacherSpectrograms] : nil }
     public var embeddings: UnsafeMutablePointer<Float> { work[embeddingsOffset] }
     public var wordMask: UnsafeMutablePointer<Float> { work[maskOffset] }
     /// V [N, D, S] of the last forward.
@@ -429,7 +435,9 @@ public final class TrainingModel: @unchecked Sendable {
     private func distillStep(_ audio: ResNeXtActivations, weight: Float) -> Float {
         let head = audioMapHead
         let geometry = EnsembleDistillationLoss.Geometry(batch: configuration.batch, dimension: configuration.dimension, channels: channels)
-        teachers!.targets(spectrograms: audio.input.data, into: work[distillTargets])
+        // With the warp or masking on, the teachers hear the clean window and the student the
+        // perturbed one, so the student learns to hear through the perturbation (Noisy Student).
+        teachers!.targets(spectrograms: teacherAudioInput ?? audio.input.data, into: work[distillTargets])
         EnsembleDistillationLoss.studentVectors(work[distillStudent], audio: work[audioEmbedding], videoProjection: parameter("video_projection.weight"),
                                                 fusion: parameter("\(head).spatial.weight"), geometry: geometry)
         EnsembleDistillationLoss.backward(audioGrad: work[audioGrad], videoProjectionGrad: gradient("video_projection.weight"),
