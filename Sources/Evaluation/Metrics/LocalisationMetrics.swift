@@ -16,9 +16,14 @@ public enum LocalisationMetrics {
         guard coverage.values.contains(where: { $0 > 0 }) else {
             throw MetricError(name, .emptyGroundTruth, "the mask covers no cell (the structure is outside the crop the model sees)")
         }
+        return sharedHit(prediction) { coverage.values[$0] > 0 }
+    }
+
+    /// The share of the map's tied maxima for which `hit(cell)` holds.
+    private static func sharedHit(_ prediction: GridMap, _ hit: (Int) -> Bool) -> Double {
         let peak = prediction.values.max()!
         let tied = (0..<prediction.count).filter { prediction.values[$0] == peak }
-        return Double(tied.filter { coverage.values[$0] > 0 }.count) / Double(tied.count)
+        return Double(tied.filter(hit).count) / Double(tied.count)
     }
 
     /// The pointing game judged on a coarser `grid` x `grid` grid whose cells are blocks of the
@@ -39,9 +44,7 @@ public enum LocalisationMetrics {
         guard touched.contains(true) else {
             throw MetricError(name, .emptyGroundTruth, "the mask covers no cell (the structure is outside the crop the model sees)")
         }
-        let peak = prediction.values.max()!
-        let tied = (0..<prediction.count).filter { prediction.values[$0] == peak }
-        return Double(tied.filter { touched[block($0)] }.count) / Double(tied.count)
+        return sharedHit(prediction) { touched[block($0)] }
     }
 
     /// Per-sample cIoU (Senocak et al., "Learning to localize sound source in visual

@@ -80,10 +80,10 @@ public struct TrainingConfiguration: Sendable, Equatable {
         weights = variant.terms
     }
 
-    /// Whether the V-A terms train an audio fusion head of its own.
     /// Distillation with the spectrogram warp or masking: the teachers hear each window before
     /// the perturbation, the student after it.
     public var teachersHearCleanAudio: Bool { distill > 0 && (spectrogramWarp != nil || spectrogramMasking != nil) }
+    /// Whether the V-A terms train an audio fusion head of its own.
     public var audioFusionTrained: Bool { weights.baseAudio > 0 || weights.contraAudio > 0 || alignAudioToText == 0 }
 
     /// A JSON-ish summary for run folders and manifests.
