@@ -14,15 +14,19 @@ public struct PlaneVisit: Sendable, Equatable {
     public var freezes: [ClosedRange<Double>]
     /// Anatomy names visible while holding (AnatomyName vocabulary).
     public var anatomy: [String]
+    /// The one structure a close-up of the plane is framed on (zoomed in, its neighbours
+    /// pushed out of the fan); nil for the standard view.
+    public var closeUp: String?
 
     public init(plane: PlaneClass, searchStart: Double, holdStart: Double, holdEnd: Double,
-                freezes: [ClosedRange<Double>] = [], anatomy: [String] = []) {
+                freezes: [ClosedRange<Double>] = [], anatomy: [String] = [], closeUp: String? = nil) {
         self.plane = plane
         self.searchStart = searchStart
         self.holdStart = holdStart
         self.holdEnd = holdEnd
         self.freezes = freezes
         self.anatomy = anatomy
+        self.closeUp = closeUp
     }
 }
 

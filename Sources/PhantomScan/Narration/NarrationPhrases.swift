@@ -6,9 +6,13 @@ import MediaFormats
 /// unrelated to the image, which the appliance must learn to ignore. ASCII only, numbers
 /// spelled out (espeak word positions are character positions).
 enum NarrationPhrases {
-    /// A remark naming `anatomy`, in the words typical of `plane` when there are some.
-    static func remark(on anatomy: String, plane: PlaneClass, _ random: inout RandomSource) -> String {
-        let specific = planeRemarks(plane).filter { $0.anatomy == anatomy }.map(\.text)
+    /// A remark naming `anatomy`, in the words typical of `plane` when there are some. In a
+    /// close-up the other structures it was framed away from are not named with it.
+    static func remark(on anatomy: String, plane: PlaneClass, closeUp: Bool = false, _ random: inout RandomSource) -> String {
+        let framedAway = closeUp ? PlaneAnatomy.closeUpTargets(for: plane).filter { $0 != anatomy }.map(AnatomyWording.spoken) : []
+        let specific = planeRemarks(plane).filter { remark in
+            remark.anatomy == anatomy && !framedAway.contains { remark.text.contains($0) }
+        }.map(\.text)
         if !specific.isEmpty && random.chance(0.6) { return random.pick(specific) }
         let templates = AnatomyWording.isPlural(anatomy) ? pluralTemplates : singularTemplates
         return random.pick(templates).replacingPlaceholder(with: AnatomyWording.spoken(anatomy))

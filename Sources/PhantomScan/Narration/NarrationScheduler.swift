@@ -89,7 +89,7 @@ struct NarrationScheduler {
         let scan = stride(from: lag.lowerBound, through: lag.upperBound, by: 0.1).map { visit.holdStart + $0 }
         for attempt in 0..<6 {
             guard let name = anatomy(of: visit, &random) else { return }
-            let text = attempt < 4 ? NarrationPhrases.remark(on: name, plane: visit.plane, &random)
+            let text = attempt < 4 ? NarrationPhrases.remark(on: name, plane: visit.plane, closeUp: visit.closeUp != nil, &random)
                                    : NarrationPhrases.shortRemark(on: name, &random)
             let audio = try source.say(text, as: .sonographer)
             let onsets = [visit.holdStart + random.uniform(lag)] + (attempt == 0 ? [] : scan)
@@ -110,7 +110,7 @@ struct NarrationScheduler {
     private mutating func placeSecondRemark(_ visit: PlaneVisit, _ source: inout UtteranceSource,
                                             _ random: inout RandomSource) throws(NarrationError) {
         guard let name = visit.anatomy.isEmpty ? nil : random.pick(visit.anatomy) else { return }
-        let text = NarrationPhrases.remark(on: name, plane: visit.plane, &random)
+        let text = NarrationPhrases.remark(on: name, plane: visit.plane, closeUp: visit.closeUp != nil, &random)
         let audio = try source.say(text, as: .sonographer)
         let onset = random.uniform((visit.holdStart + 3)...max(visit.holdStart + 3, visit.holdEnd - 1.5))
         _ = place(audio, text: text, by: .sonographer, onsets: [onset, onset + 0.5, onset - 0.5], optional: true,

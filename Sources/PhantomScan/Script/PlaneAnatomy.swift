@@ -20,4 +20,16 @@ enum PlaneAnatomy {
         case .background: return []
         }
     }
+
+    /// Structures of a plane that are always on screen together in its standard view, with
+    /// masks apart: a sonographer zooms onto one of them to look closer (the lips for a
+    /// cleft, the stomach bubble). Without such close-ups no learner that reads only the
+    /// picture and the voice can tell which of them a word names.
+    static func closeUpTargets(for plane: PlaneClass) -> [String] {
+        switch plane {
+        case .lips, .profile: return ["lips", "nose"]
+        case .abdomen: return ["stomach", "umbilical_vein", "ribs"]
+        default: return []
+        }
+    }
 }

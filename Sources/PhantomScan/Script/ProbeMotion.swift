@@ -12,6 +12,12 @@ struct ProbeState: Sendable, Equatable {
     var zoom: Double
 
     static let standard = ProbeState(offsetX: 0, offsetY: 0, angle: 0, zoom: 1)
+
+    /// This motion about a close-up's framing instead of the standard pose.
+    func framed(by framing: ProbeState) -> ProbeState {
+        ProbeState(offsetX: offsetX + framing.offsetX, offsetY: offsetY + framing.offsetY,
+                   angle: angle + framing.angle, zoom: zoom * framing.zoom)
+    }
 }
 
 /// Probe motion as a pure function of time, so any frame can be rendered on its own:

@@ -13,8 +13,16 @@ public struct ScanScriptGenerator: Sendable {
     public static let freezeSeconds: ClosedRange<Double> = 1.0...3.0
 
     public let seed: UInt64
+    /// Share of the visits to a plane with close-up targets that zoom onto one of them
+    /// (`PlaneAnatomy.closeUpTargets`); drawn from a stream of their own, so 0 gives the
+    /// timeline of the generator without close-ups.
+    public let closeUpShare: Double
 
-    public init(seed: UInt64) { self.seed = seed }
+    public init(seed: UInt64, closeUpShare: Double = 0) {
+        precondition((0...1).contains(closeUpShare), "close-up share must be within 0...1")
+        self.seed = seed
+        self.closeUpShare = closeUpShare
+    }
 
     public func timeline(duration: Double) -> ScanTimeline {
         var rng = SplitMix64(seed: seed, stream: 1)
@@ -47,7 +55,24 @@ public struct ScanScriptGenerator: Sendable {
             visited.append(plane)
             clock = holdEnd
         }
+        if closeUpShare > 0 { frameCloseUps(&visits) }
         return ScanTimeline(duration: duration, visits: visits)
+    }
+
+    /// Turns a share of the visits into close-ups of one structure, which is then the only
+    /// one the sonographer names.
+    private func frameCloseUps(_ visits: inout [PlaneVisit]) {
+        var rng = SplitMix64(seed: seed, stream: 8)
+        for k in visits.indices {
+            let targets = PlaneAnatomy.closeUpTargets(for: visits[k].plane)
+            guard !targets.isEmpty else { continue }
+            let zoomed = rng.chance(closeUpShare)
+            let target = targets[rng.index(targets.count)]
+            if zoomed {
+                visits[k].closeUp = target
+                visits[k].anatomy = [target]
+            }
+        }
     }
 
     /// Head, face, spine, abdomen, limbs, heart (a common anomaly-scan order), with the

@@ -9,15 +9,24 @@ import Platform
 public struct SessionGenerator: Sendable {
     public static let generatorName = "showtell synth 1"
 
+    /// The generator as the session manifest records it: scans with close-ups say their share,
+    /// so a resumed dataset is not silently mixed.
+    public static func generatorName(closeUpShare: Double) -> String {
+        closeUpShare > 0 ? generatorName + String(format: ", close-ups %.2f", closeUpShare) : generatorName
+    }
+
     public var duration: Double
     public var seed: UInt64
     public var mix: NarrationMix
     /// JPEG quality of the video frames (libjpeg scale 1...100).
     public var jpegQuality: Int
     public var layout: ScreenLayout
+    /// Share of face and abdomen visits that zoom onto one structure (`ScanScriptGenerator`).
+    public var closeUpShare: Double
 
     public init(duration: Double, seed: UInt64, mix: NarrationMix = NarrationMix(), jpegQuality: Int = 85,
-                layout: ScreenLayout = .standard) {
+                layout: ScreenLayout = .standard, closeUpShare: Double = 0) {
+        self.closeUpShare = closeUpShare
         self.duration = duration
         self.seed = seed
         self.mix = mix
@@ -51,7 +60,10 @@ public struct SessionGenerator: Sendable {
             throw SessionError(path: path, problem: "already exists; choose a new folder or remove it first")
         }
         let started = MonotonicClock.seconds()
-        let timeline = ScanScriptGenerator(seed: seed).timeline(duration: duration)
+        guard (0...1).contains(closeUpShare) else {
+            throw SessionError(path: path, problem: "close-up share \(closeUpShare) is outside 0...1")
+        }
+        let timeline = ScanScriptGenerator(seed: seed, closeUpShare: closeUpShare).timeline(duration: duration)
 
         // Narration first: espeak-ng runs in forked children, cheapest before the big buffers exist.
         guard NarrationGenerator.isAvailable else {
@@ -93,7 +105,7 @@ public struct SessionGenerator: Sendable {
             try folder.writeManifest(SessionManifest(
                 fps: BModeRenderer.framesPerSecond, frameWidth: layout.width, frameHeight: layout.height,
                 frameCount: frames, audioSampleRate: narration.sampleRate, audioChannels: 1,
-                generator: Self.generatorName, seed: seed, hasTranscript: true, hasLabels: true))
+                generator: Self.generatorName(closeUpShare: closeUpShare), seed: seed, hasTranscript: true, hasLabels: true))
             try FileManager.default.moveItem(atPath: partial, toPath: path)
             return Report(frames: frames, duration: Double(frames) / BModeRenderer.framesPerSecond,
                           words: narration.words.count, anatomyRemarks: attention.count,

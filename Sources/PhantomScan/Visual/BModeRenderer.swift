@@ -19,6 +19,8 @@ public struct BModeRenderer: Sendable {
     private let converter: ScanConverter
     private var scene: SceneInstance?
     private var settings: (visit: Int, value: MachineSettings)?
+    /// A close-up visit's framing, found once per visit.
+    private var closeUp: (visit: Int, framing: ProbeState)?
     private var polar: [UInt8]
     /// Grey map: quarter-dB steps from `lutFloor` to 8-bit grey.
     private var greyMap: [UInt8] = []
@@ -106,8 +108,17 @@ public struct BModeRenderer: Sendable {
             settings = (phase.visit, value)
             greyMap = Self.greyMap(dynamicRange: value.dynamicRangeDecibels)
         }
-        let probe = ProbeMotion.state(phase, seed: seed)
+        var probe = ProbeMotion.state(phase, seed: seed)
         let value = settings!.value
+        if !searching, phase.visit < timeline.visits.count, let focus = timeline.visits[phase.visit].closeUp {
+            if closeUp?.visit != phase.visit {
+                let plane = timeline.visits[phase.visit].plane
+                let partners = PlaneAnatomy.closeUpTargets(for: plane).filter { $0 != focus }
+                closeUp = (phase.visit, CloseUpFraming.probe(focus: focus, partners: partners, scene: scene!,
+                                                             layout: layout, settings: value))
+            }
+            probe = probe.framed(by: closeUp!.framing)
+        }
         return FrameState(phase: phase, view: ViewTransform(layout: layout, scene: scene!, settings: value, probe: probe),
                           settings: value, noiseSeed: noiseSeed(phase), speckleMix: speckleMix(phase))
     }

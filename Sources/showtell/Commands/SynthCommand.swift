@@ -54,6 +54,10 @@ struct SynthCommand: ParsableCommand {
                                valueName: "lo-hi"))
     var speechFraction = "0.2-0.4"
 
+    @Option(help: ArgumentHelp("Share of the lips, profile and abdomen visits that zoom onto one structure (nose or lips; stomach, umbilical vein or ribs), naming only it; 0 makes the scans of the generator without close-ups.",
+                               valueName: "share"))
+    var closeUps = 0.0
+
     @Option(help: "Write a contact sheet of this session folder instead of generating.")
     var preview: String?
 
@@ -71,6 +75,7 @@ struct SynthCommand: ParsableCommand {
         guard first >= 0 else { throw ValidationError("--first must not be negative") }
         guard minutes * 60 >= 1, minutes <= 240 else { throw ValidationError("--minutes must be between 1/60 and 240") }
         guard (1...100).contains(quality) else { throw ValidationError("--quality must be between 1 and 100") }
+        guard (0...1).contains(closeUps) else { throw ValidationError("--close-ups must be between 0 and 1, not \(closeUps)") }
         _ = try Self.parseSpeechFraction(speechFraction)
     }
 
@@ -94,7 +99,8 @@ struct SynthCommand: ParsableCommand {
             let scanSeed = Self.seed(dataset: seed, scan: scan)
             if FileIO.exists(path) {
                 // Resuming: a complete scan of this seed is kept (and indexed), anything else is an error.
-                let entry = try Self.existingEntry(name: name, path: path, seed: scanSeed)
+                let entry = try Self.existingEntry(name: name, path: path, seed: scanSeed,
+                                                   generator: SessionGenerator.generatorName(closeUpShare: closeUps))
                 try DatasetIndex.merge([entry], into: index, keepExisting: true)
                 Console.out("\(name): complete, skipped\n")
                 continue
@@ -103,7 +109,8 @@ struct SynthCommand: ParsableCommand {
             mix.voices = voices
             mix.speechFraction = speech
             mix.repeatsChatter = speech.upperBound > NarrationMix().speechFraction.upperBound
-            let generator = SessionGenerator(duration: minutes * 60, seed: scanSeed, mix: mix, jpegQuality: quality)
+            let generator = SessionGenerator(duration: minutes * 60, seed: scanSeed, mix: mix, jpegQuality: quality,
+                                             closeUpShare: closeUps)
             interruption.writing(path + ".partial-\(getpid())")
             let report = try generator.generate(to: path)
             interruption.writing(nil)
@@ -120,13 +127,16 @@ struct SynthCommand: ParsableCommand {
 
     /// The dataset entry of a scan folder that is already there, if it is a complete scan made
     /// from `seed`; otherwise an error saying why it is not overwritten.
-    static func existingEntry(name: String, path: String, seed: UInt64) throws -> DatasetEntry {
+    static func existingEntry(name: String, path: String, seed: UInt64, generator: String) throws -> DatasetEntry {
         let session: RecordedSession
         do { session = try SessionFolder(path: path).open() } catch {
             throw SessionError(path: path, problem: "exists but is not a complete scan (\(error)); remove it or choose another --out")
         }
         guard session.manifest.seed == seed else {
             throw SessionError(path: path, problem: "exists with seed \(session.manifest.seed.map(String.init) ?? "none"), this run would make seed \(seed) (another --seed?); remove it or choose another --out")
+        }
+        guard session.manifest.generator == generator else {
+            throw SessionError(path: path, problem: "exists, made by '\(session.manifest.generator)', this run would make it with '\(generator)' (another --close-ups?); remove it or choose another --out")
         }
         let duration = Double(session.manifest.frameCount) / session.manifest.fps
         let cues = session.transcript ?? []
