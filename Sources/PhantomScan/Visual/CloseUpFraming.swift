@@ -65,12 +65,5 @@ enum CloseUpFraming {
         return whole > 0 ? visibleArea(outline, view, layout) / whole : 0
     }
 
-    private static func area(_ polygon: [Point2]) -> Double {
-        var sum = 0.0
-        for k in polygon.indices {
-            let a = polygon[k], b = polygon[(k + 1) % polygon.count]
-            sum += a.x * b.y - b.x * a.y
-        }
-        return sum / 2
-    }
+    private static func area(_ polygon: [Point2]) -> Double { SectorClipping.area(polygon) }
 }

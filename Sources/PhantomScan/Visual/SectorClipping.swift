@@ -60,7 +60,8 @@ enum SectorClipping {
         return out
     }
 
-    private static func area(_ polygon: [Point2]) -> Double {
+    /// Signed area (shoelace), px² for screen outlines, mm² for tissue ones.
+    static func area(_ polygon: [Point2]) -> Double {
         var sum = 0.0
         for k in polygon.indices {
             let a = polygon[k], b = polygon[(k + 1) % polygon.count]
