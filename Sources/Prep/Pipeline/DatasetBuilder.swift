@@ -30,7 +30,10 @@ public final class DatasetBuilder {
     public var keyphrasePath: String { output + "/asr/keyphrases.txt" }
     private var recognizer: SpeechRecognizer?
     private var spotter: KeywordSpotter?
-    /// Seconds spent building the language model and starting the recogniser (once per run).
+    /// Seconds spent building the language model and starting the decoders. Each session gets
+    /// fresh decoders: pocketsphinx carries state from one utterance to the next, so with one
+    /// decoder per run a scan's transcript depended on the scan decoded before it (7 of 234 clips
+    /// of a training scan differed between preparing it alone and after another scan).
     public private(set) var setupSeconds = 0.0
     public private(set) var setupCPUSeconds = 0.0
     /// Of which building the language model (0 when reused).
@@ -78,6 +81,8 @@ public final class DatasetBuilder {
                 results.append(stored)
                 continue
             }
+            recognizer = nil
+            spotter = nil
             let preparer = try SessionPreparer(settings: settings, recognizer: makeRecognizer(), spotter: makeSpotter(), keywords: keywords)
             var output = try preparer.prepare(recording) { progress(number, $0, recording.name) }
             let bytes = output.tensors.encode()
@@ -155,13 +160,13 @@ public final class DatasetBuilder {
                                                             dictionaryPath: dictionaryPath, pronouncing: dictionary)
             try FileIO.writeAtomically(stampPath, Array(stamp.utf8))
         }
-        languageModelSeconds = MonotonicClock.seconds() - start
+        languageModelSeconds += MonotonicClock.seconds() - start
         // Vocabulary 0: the general model and full dictionary as they are (for comparison).
         let general = settings.languageModel.vocabularySize == 0
         let made = try SpeechRecognizer(languageModel: general ? settings.languageModel.generalModel : languageModelPath,
                                         pronunciations: general ? settings.recognizer.pronunciations : dictionaryPath, settings: settings.recognizer)
-        setupSeconds = MonotonicClock.seconds() - start
-        setupCPUSeconds = Double(MonotonicClock.threadCPUNanoseconds() - startCPU) * 1e-9
+        setupSeconds += MonotonicClock.seconds() - start
+        setupCPUSeconds += Double(MonotonicClock.threadCPUNanoseconds() - startCPU) * 1e-9
         recognizer = made
         return made
     }
