@@ -4,6 +4,7 @@ import NeuralCore
 import ShowTellModel
 import Testing
 @testable import Training
+import TestSupport
 
 /// Eight 24×24 clips over four recordings (the mosaic test): clip k's frame is k·1000 + the
 /// pixel's index, so every pixel of a mosaic tells whose frame it is and where it came from.
@@ -449,6 +450,21 @@ private struct FourRecordings: ClipSource {
         let b = try WordVectors.parse(binary)
         #expect(b.words == a.words && b.vectors == a.vectors)
         #expect(throws: TrainingError.self) { try WordVectors.parse(Array("2 3\nheart 1 2\n".utf8)) }
+    }
+
+    @Test func preparedDataDigestPinsTheIndexAndEveryClipsWords() throws {
+        let folder = ScratchFolder("showtell-dataset-digest")
+        let index = Array(#"{"format":"showtell-prep"}"#.utf8)
+        var clips = Array(#"{"words":[{"word":"heart"}]}"#.utf8)
+        try Data(index).write(to: URL(fileURLWithPath: folder.path + "/prep.json"))
+        try Data(clips).write(to: URL(fileURLWithPath: folder.path + "/clips.jsonl"))
+        let digest = try TrainingRun.preparedDataDigest(folder.path)
+        #expect(digest == SHA256.hex(index + clips))
+        clips[clips.count - 5] = UInt8(ascii: "x")   // one clip hears another word
+        try Data(clips).write(to: URL(fileURLWithPath: folder.path + "/clips.jsonl"))
+        #expect(try TrainingRun.preparedDataDigest(folder.path) != digest)
+        unlink(folder.path + "/clips.jsonl")
+        #expect(throws: (any Error).self) { try TrainingRun.preparedDataDigest(folder.path) }
     }
 
     @Test func halfFloats() {

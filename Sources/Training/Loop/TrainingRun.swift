@@ -133,6 +133,9 @@ public enum TrainingRun {
         let keywordClips = builder.keywordFlags.filter { $0.contains(true) }.count
         var runInfo = c.summary
         runInfo["dataset"] = options.dataset ?? "synthetic:\(source.clips.count)"
+        // Pins the exact prepared data (every session's tensors by their digest in prep.json,
+        // every clip's words in clips.jsonl), so a retrained bundle can tell whether its input moved.
+        if let path = options.dataset { runInfo["dataset_sha256"] = try Self.preparedDataDigest(path) }
         runInfo["clips"] = "\(source.clips.count)"
         runInfo["sessions"] = "\(source.sessionNames.count)"
         runInfo["clips_with_keyword"] = "\(keywordClips)"
@@ -214,6 +217,13 @@ public enum TrainingRun {
             summary.bundle = bundle
         }
         return summary
+    }
+
+    /// SHA-256 of a prepared dataset's prep.json followed by its clips.jsonl.
+    static func preparedDataDigest(_ dataset: String) throws -> String {
+        var hash = SHA256()
+        for file in ["prep.json", "clips.jsonl"] { hash.update(try FileIO.readAll(dataset + "/" + file)) }
+        return SHA256.hexString(hash.finalize())
     }
 
     static func writeJSON(_ values: [String: String], to path: String) throws {
