@@ -28,8 +28,6 @@ public final class DatasetBuilder {
     public var languageModelPath: String { output + "/asr/domain-lm.arpa" }
     public var dictionaryPath: String { output + "/asr/domain.dict" }
     public var keyphrasePath: String { output + "/asr/keyphrases.txt" }
-    private var recognizer: SpeechRecognizer?
-    private var spotter: KeywordSpotter?
     /// Seconds spent building the language model and starting the decoders. Each session gets
     /// fresh decoders: pocketsphinx carries state from one utterance to the next, so with one
     /// decoder per run a scan's transcript depended on the scan decoded before it (7 of 234 clips
@@ -81,8 +79,6 @@ public final class DatasetBuilder {
                 results.append(stored)
                 continue
             }
-            recognizer = nil
-            spotter = nil
             let preparer = try SessionPreparer(settings: settings, recognizer: makeRecognizer(), spotter: makeSpotter(), keywords: keywords)
             var output = try preparer.prepare(recording) { progress(number, $0, recording.name) }
             let bytes = output.tensors.encode()
@@ -127,11 +123,10 @@ public final class DatasetBuilder {
         return encoder
     }()
 
-    /// The keyword-spotting pass (nil when disabled), after `makeRecognizer` (it reads the
+    /// A new keyword-spotting pass (nil when disabled), after `makeRecognizer` (it reads the
     /// domain dictionary, which holds every keyword word with its alternates).
     private func makeSpotter() throws -> KeywordSpotter? {
         guard settings.keywordSpotting.enabled else { return nil }
-        if let spotter { return spotter }
         let start = MonotonicClock.seconds(), startCPU = MonotonicClock.threadCPUNanoseconds()
         let general = settings.languageModel.vocabularySize == 0
         let pronunciations = general ? settings.recognizer.pronunciations : dictionaryPath
@@ -141,12 +136,11 @@ public final class DatasetBuilder {
                                       settings: settings.keywordSpotting)
         setupSeconds += MonotonicClock.seconds() - start
         setupCPUSeconds += Double(MonotonicClock.threadCPUNanoseconds() - startCPU) * 1e-9
-        spotter = made
         return made
     }
 
+    /// A new LM recogniser (the language model is built once and reused by its stamp).
     private func makeRecognizer() throws -> SpeechRecognizer {
-        if let recognizer { return recognizer }
         let start = MonotonicClock.seconds(), startCPU = MonotonicClock.threadCPUNanoseconds()
         // The model depends on its settings and the keyword dictionary only: a stamp file
         // lets reruns reuse it.
@@ -167,7 +161,6 @@ public final class DatasetBuilder {
                                         pronunciations: general ? settings.recognizer.pronunciations : dictionaryPath, settings: settings.recognizer)
         setupSeconds += MonotonicClock.seconds() - start
         setupCPUSeconds += Double(MonotonicClock.threadCPUNanoseconds() - startCPU) * 1e-9
-        recognizer = made
         return made
     }
 }
