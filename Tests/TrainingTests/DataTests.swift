@@ -173,6 +173,43 @@ private struct FourRecordings: ClipSource {
         #expect(terms.separation.isFinite && terms.separation > 0)
     }
 
+    /// Near negatives: the same scan, within the window, beyond what the clip's frame may show
+    /// (keyword context), both ways; a step pairs anchors with them, and every such pair is in
+    /// the step's negative mask (a near negative that the denominators left out would teach
+    /// nothing).
+    @Test func nearNegativesAreNegativesOfTheSameStretch() throws {
+        let clips = [ClipRecord(session: 0, time: 10, words: ["skull"]), ClipRecord(session: 0, time: 12, words: ["ventricles"]),
+                     ClipRecord(session: 0, time: 18, words: ["cerebellum"]), ClipRecord(session: 0, time: 40, words: ["femur"]),
+                     ClipRecord(session: 1, time: 18, words: ["femur"]), ClipRecord(session: 0, time: 19, words: ["cerebellum"]),
+                     ClipRecord(session: 0, time: 11, words: ["um"])]
+        let anatomies: [Set<String>] = [["skull"], ["ventricles"], ["cerebellum"], ["femur"], ["femur"], ["cerebellum"], []]
+        let policy = NegativePolicy(keywordAware: true, keywordContext: 4)
+        let contexts = policy.contexts(clips, anatomies: anatomies)
+        let near = BatchBuilder.nearNegatives(clips, anatomies: anatomies, contexts: contexts, policy: policy, window: 10)
+        // 0 and 1 are within each other's context; 2 and 5 name the same; 3 is too far; 4 is another scan; 6 names nothing.
+        #expect(near == [[2, 5], [2, 5], [0, 1], [], [], [0, 1], []])
+        #expect(BatchBuilder.nearNegatives(clips, anatomies: anatomies, contexts: contexts, policy: policy, window: 30) == [[2, 3, 5], [2, 3, 5], [0, 1, 3], [0, 1, 2, 5], [], [0, 1, 3], []])
+
+        let vectors = WordVectors(words: ["skull", "ventricles", "cerebellum", "femur"], dimension: 3, vectors: (0..<12).map { Float($0) / 10 })
+        let keywords = KeywordDictionary(forms: ["skull": ["skull"], "ventricles": ["ventricles"], "cerebellum": ["cerebellum"], "femur": ["femur"]])
+        var c = TrainingConfiguration(backbone: .tiny, variant: .full)
+        c.batch = 4
+        c.frameSize = 16
+        c.spectrogramSize = 16
+        c.dimension = 8
+        c.negatives = policy
+        c.nearNegatives = 10
+        let builder = BatchBuilder(source: ListSource(clips: clips), vectors: vectors, keywords: keywords, configuration: c)
+        #expect(builder.partners == near)
+        var random = RandomSource(seed: 3)
+        let batch = builder.partnered([0, 3, 4, 6], random: &random)
+        #expect(batch[0] == 0 && batch[1] == 3 && [2, 5].contains(batch[2]) && batch[3] == 6)  // 3 has none: the slice's own clip stays
+        let model = try TrainingModel(c, wordDimension: 3)
+        let inputs = builder.fill(model, indices: batch, random: &random)
+        #expect(inputs.negativeMask[0 * 4 + 2] == 1 && inputs.negativeMask[2 * 4 + 0] == 1)
+        #expect(model.trainStep(inputs).total.isFinite)
+    }
+
     /// Masking zeroes whole frequency rows and whole time columns, no more than asked, and
     /// leaves every other value as it was; the same random stream gives the same masks.
     @Test func spectrogramMaskingZeroesBandsOnly() {

@@ -17,7 +17,8 @@ public struct BatchBuilder: Sendable {
     public let contexts: [Set<String>]
     /// Per recording, the live-image mask [frameSize²] (nil without `liveImageMask`).
     public let liveMasks: [[Float]]?
-    /// Per clip, the clips that `SeparationLoss` pairs with it (empty without `cellSeparation`).
+    /// Per clip, the clips a step pairs with it (`partnered`): `SeparationLoss`'s partners with
+    /// `cellSeparation`, its near negatives with `nearNegatives`, else none.
     public let partners: [[Int]]
 
     public init(source: any ClipSource, vectors: WordVectors, keywords: KeywordDictionary, configuration: TrainingConfiguration) {
@@ -38,8 +39,31 @@ public struct BatchBuilder: Sendable {
         anatomies = named
         contexts = configuration.negatives.contexts(source.clips, anatomies: named)
         liveMasks = configuration.liveImageMask.map { Self.liveMasks(source, spec: $0, side: configuration.frameSize) }
-        partners = configuration.cellSeparation > 0
-            ? Self.partners(source.clips, anatomies: named, window: configuration.negatives.keywordContext) : source.clips.map { _ in [] }
+        if configuration.cellSeparation > 0 {
+            partners = Self.partners(source.clips, anatomies: named, window: configuration.negatives.keywordContext)
+        } else if configuration.nearNegatives > 0 {
+            partners = Self.nearNegatives(source.clips, anatomies: named, contexts: contexts, policy: configuration.negatives,
+                                          window: configuration.nearNegatives)
+        } else {
+            partners = source.clips.map { _ in [] }
+        }
+    }
+
+    /// Per clip naming anatomy, the clips of its scan at most `window` seconds away that name
+    /// anatomy and are its negatives both ways by `policy` (so `negatives` keeps them in the
+    /// step's denominators).
+    static func nearNegatives(_ clips: [ClipRecord], anatomies: [Set<String>], contexts: [Set<String>],
+                              policy: NegativePolicy, window: Double) -> [[Int]] {
+        var bySession = [Int: [Int]]()
+        for (index, clip) in clips.enumerated() where !anatomies[index].isEmpty { bySession[clip.session, default: []].append(index) }
+        return clips.enumerated().map { i, clip in
+            guard !anatomies[i].isEmpty else { return [] }
+            return (bySession[clip.session] ?? []).filter { j in
+                j != i && abs(clips[j].time - clip.time) <= window
+                    && policy.isNegative(clip, clips[j], sharedKeyword: !contexts[i].isDisjoint(with: anatomies[j]))
+                    && policy.isNegative(clips[j], clip, sharedKeyword: !contexts[j].isDisjoint(with: anatomies[i]))
+            }
+        }
     }
 
     /// Per clip, its partners in the dataset (`SeparationLoss.arePartners`: the pairs
@@ -54,7 +78,7 @@ public struct BatchBuilder: Sendable {
         }
     }
 
-    /// A step's clips with `cellSeparation`: the first half of `slice` as anchors, each
+    /// A step's clips with `cellSeparation` or `nearNegatives`: the first half of `slice` as anchors, each
     /// followed in the second half by a random partner (`partners`), or by the slice's own
     /// clip in that slot when it has none.
     public func partnered(_ slice: [Int], random: inout RandomSource) -> [Int] {

@@ -92,7 +92,7 @@ public final class Trainer {
             while position.step < stepsPerEpoch {
                 var random = RandomSource(seed: c.seed ^ (UInt64(position.epoch) << 32 | UInt64(position.step)) &* 0xD1B5_4A32_D192_ED03)
                 let slice = Array(order[(position.step * n)..<((position.step + 1) * n)])
-                let indices = c.cellSeparation > 0 ? builder.partnered(slice, random: &random) : slice
+                let indices = c.cellSeparation > 0 || c.nearNegatives > 0 ? builder.partnered(slice, random: &random) : slice
                 let inputs = builder.fill(model, indices: indices, random: &random)
                 for (_, optimizer) in optimizers { optimizer.store.zeroGradients() }
                 let terms = model.trainStep(inputs)

@@ -150,6 +150,11 @@ public enum TrainingRun {
             runInfo["clips_with_separation_partner"] = "\(partnered)"
             log("\(partnered) clips have a partner for the separation term (another anatomy named within \(c.negatives.keywordContext) s)")
         }
+        if c.nearNegatives > 0 {
+            let paired = builder.partners.filter { !$0.isEmpty }.count
+            runInfo["clips_with_near_negative"] = "\(paired)"
+            log("\(paired) clips have a near negative (another anatomy named within \(c.nearNegatives) s, outside the keyword context)")
+        }
         try writeJSON(runInfo, to: options.out + "/run.json")
         log("\(source.clips.count) clips from \(source.sessionNames.count) scans (\(keywordClips) with a keyword), "
             + "\(trainer.stepsPerEpoch) steps/epoch of \(c.batch); variant \(c.variant.rawValue), backbone \(c.backbone.name), "
