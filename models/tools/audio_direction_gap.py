@@ -4,8 +4,9 @@
 - own: the bundle's map <a, V> (its pointing);
 - class-mean audio: every moment of the structure scored with the mean of their audio vectors
   (what the audio branch says about the word on average);
-- cell direction (leave one scan out): the mean video cell inside the structure's masks minus the
-  mean cell outside, from the other scans' moments of that structure, used as the audio vector.
+- cell direction (leave one scan out): `localise_bottleneck.structure_direction` (the mean cell
+  inside the structure's masks minus the mean outside) from the other scans' moments of that
+  structure, used as the audio vector.
 
 The third is a labelled probe of the frozen video cells (ground truth measures here; nothing
 goes back into training): where it is far above "own", the cells tell the structure apart and
@@ -21,7 +22,7 @@ import sys
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from localise_bottleneck import load_moments, pointing  # noqa: E402
+from localise_bottleneck import load_moments, pointing, structure_direction  # noqa: E402
 
 
 def main():
@@ -41,11 +42,9 @@ def main():
             train, test = idx[scans[idx] != scan], idx[scans[idx] == scan]
             if len(train) == 0:
                 continue
-            cells = video[train].transpose(0, 2, 1).reshape(-1, video.shape[1])
-            inside = masks[train].reshape(-1)
-            if inside.all() or not inside.any():
+            if not masks[train].any() or masks[train].all():
                 continue
-            direction = cells[inside].mean(0) - cells[~inside].mean(0)
+            direction = structure_direction(video[train], masks[train])
             hits += list(pointing(np.einsum("d,ndc->nc", direction, video[test]), masks[test]))
         probe = f"{100 * np.mean(hits):14.1f}%" if hits else f"{'-':>15s}"
         totals += [own * len(idx), mean * len(idx), np.sum(hits) if len(hits) == len(idx) else own * len(idx)]

@@ -85,6 +85,14 @@ def pointing(maps, masks):
     return (peaks & masks).sum(axis=1) / peaks.sum(axis=1)
 
 
+def structure_direction(video, masks):
+    """One structure's direction in the video space from its moments (V [n, D, C], masks [n, C]):
+    the mean over moments of the mean cell inside the mask minus the mean over moments of the mean cell outside."""
+    inside = np.array([v[:, m].mean(1) for v, m in zip(video, masks)])
+    outside = np.array([v[:, ~m].mean(1) for v, m in zip(video, masks) if (~m).any()])
+    return inside.mean(0) - outside.mean(0)
+
+
 def per_structure(names, hits):
     totals = {}
     for name, hit in zip(names, hits):
@@ -140,9 +148,7 @@ def main():
     directions = {}
     for name in set(tn):
         rows = [k for k, n in enumerate(tn) if n == name]
-        inside = np.array([tv[k][:, tm[k]].mean(1) for k in rows])
-        outside = np.array([tv[k][:, ~tm[k]].mean(1) for k in rows if (~tm[k]).any()])
-        directions[name] = inside.mean(0) - outside.mean(0)
+        directions[name] = structure_direction(tv[rows], tm[rows])
     maps = np.array([directions[n] @ v if n in directions else np.zeros(v.shape[1]) for n, v in zip(hn, hv)])
     known = pointing(maps, hm)
     print(f"4 features (one direction per named structure, true name): held-out {100 * known.mean():5.1f} %")
