@@ -54,12 +54,11 @@ public struct BatchBuilder: Sendable {
     /// step's denominators).
     static func nearNegatives(_ clips: [ClipRecord], anatomies: [Set<String>], contexts: [Set<String>],
                               policy: NegativePolicy, window: Double) -> [[Int]] {
-        var bySession = [Int: [Int]]()
-        for (index, clip) in clips.enumerated() where !anatomies[index].isEmpty { bySession[clip.session, default: []].append(index) }
+        let neighbours = ClipRecord.namingNeighbours(of: clips, anatomies: anatomies, within: window)
         return clips.enumerated().map { i, clip in
             guard !anatomies[i].isEmpty else { return [] }
-            return (bySession[clip.session] ?? []).filter { j in
-                j != i && abs(clips[j].time - clip.time) <= window
+            return neighbours[i].filter { j in
+                j != i
                     && policy.isNegative(clip, clips[j], sharedKeyword: !contexts[i].isDisjoint(with: anatomies[j]))
                     && policy.isNegative(clips[j], clip, sharedKeyword: !contexts[j].isDisjoint(with: anatomies[i]))
             }
@@ -69,12 +68,9 @@ public struct BatchBuilder: Sendable {
     /// Per clip, its partners in the dataset (`SeparationLoss.arePartners`: the pairs
     /// `SeparationLoss.pairs` finds in a batch).
     static func partners(_ clips: [ClipRecord], anatomies: [Set<String>], window: Double) -> [[Int]] {
-        var bySession = [Int: [Int]]()
-        for (index, clip) in clips.enumerated() where !anatomies[index].isEmpty { bySession[clip.session, default: []].append(index) }
+        let neighbours = ClipRecord.namingNeighbours(of: clips, anatomies: anatomies, within: window)
         return clips.enumerated().map { index, clip in
-            (bySession[clip.session] ?? []).filter {
-                SeparationLoss.arePartners(clip, anatomies[index], clips[$0], anatomies[$0], window: window)
-            }
+            neighbours[index].filter { SeparationLoss.arePartners(clip, anatomies[index], clips[$0], anatomies[$0], window: window) }
         }
     }
 

@@ -14,6 +14,16 @@ public struct ClipRecord: Sendable, Equatable {
         self.time = time
         self.words = words
     }
+
+    /// Per clip, the clips of its scan whose words name anatomy (`anatomies` non-empty) centred
+    /// at most `window` seconds from it, itself included when it names any: the stretch that
+    /// keyword contexts, separation partners and near negatives are all drawn from.
+    static func namingNeighbours(of clips: [ClipRecord], anatomies: [Set<String>], within window: Double) -> [[Int]] {
+        precondition(clips.count == anatomies.count, "one anatomy set per clip")
+        var namingByScan = [Int: [Int]]()
+        for (index, clip) in clips.enumerated() where !anatomies[index].isEmpty { namingByScan[clip.session, default: []].append(index) }
+        return clips.map { clip in (namingByScan[clip.session] ?? []).filter { abs(clips[$0].time - clip.time) <= window } }
+    }
 }
 
 /// What the trainer reads: clip metadata and the two network inputs per clip. A prepared
@@ -65,14 +75,9 @@ public struct NegativePolicy: Sendable, Equatable {
     /// seconds (its own included); with 0, its own.
     public func contexts(_ clips: [ClipRecord], anatomies: [Set<String>]) -> [Set<String>] {
         guard keywordContext > 0 else { return anatomies }
-        var bySession = [Int: [Int]]()
-        for (index, clip) in clips.enumerated() where !anatomies[index].isEmpty { bySession[clip.session, default: []].append(index) }
-        return clips.enumerated().map { index, clip in
-            var context = anatomies[index]
-            for other in bySession[clip.session] ?? [] where abs(clips[other].time - clip.time) <= keywordContext {
-                context.formUnion(anatomies[other])
-            }
-            return context
+        let neighbours = ClipRecord.namingNeighbours(of: clips, anatomies: anatomies, within: keywordContext)
+        return clips.indices.map { index in
+            neighbours[index].reduce(into: anatomies[index]) { context, other in context.formUnion(anatomies[other]) }
         }
     }
 
