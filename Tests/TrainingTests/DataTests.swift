@@ -210,6 +210,38 @@ private struct FourRecordings: ClipSource {
         #expect(model.trainStep(inputs).total.isFinite)
     }
 
+    /// Of each clip's near negatives the most alike frames are kept (cosine, ties by index), and
+    /// the video branch's descriptors of a clip do not depend on the batch it is computed in.
+    @Test func nearNegativesKeepTheMostAlikeFrames() throws {
+        let descriptors: [[Float]] = [[1, 0], [2, 0.1], [0, 1], [1, 1], [-1, 0], [0, 0]]
+        let partners = [[1, 2, 3, 4], [0], [0, 1, 3, 5], [], [0, 1], [2]]
+        #expect(BatchBuilder.mostAlike(partners, descriptors: descriptors, count: 2) == [[1, 3], [0], [1, 3], [], [0, 1], [2]])
+        #expect(BatchBuilder.mostAlike(partners, descriptors: descriptors, count: 1) == [[1], [0], [3], [], [1], [2]])
+
+        let clips = (0..<7).map { ClipRecord(session: $0 % 2, time: Double($0) * 3, words: [$0 % 3 == 0 ? "femur" : "skull"]) }
+        let vectors = WordVectors(words: ["skull", "femur"], dimension: 3, vectors: (0..<6).map { Float($0) / 10 })
+        let keywords = KeywordDictionary(forms: ["skull": ["skull"], "femur": ["femur"]])
+        var c = TrainingConfiguration(backbone: .tiny, variant: .full)
+        c.batch = 4
+        c.frameSize = 16
+        c.spectrogramSize = 16
+        c.dimension = 8
+        c.negatives = NegativePolicy(keywordAware: true, keywordContext: 4)
+        c.nearNegatives = 10
+        let source = ListSource(clips: clips)
+        var builder = BatchBuilder(source: source, vectors: vectors, keywords: keywords, configuration: c)
+        let model = try TrainingModel(c, wordDimension: 3)
+        let all = model.frameDescriptors(for: Array(0..<7), builder: builder)
+        let shuffled = model.frameDescriptors(for: [5, 2, 6], builder: builder)
+        #expect(all.count == 7 && all[0].count == model.channels)
+        #expect(shuffled == [all[5], all[2], all[6]])
+        #expect(Set(all.map { $0.map(\.bitPattern) }).count > 1)  // the clips' frames differ
+        let before = builder.partners
+        #expect(before == [[2], [3], [0], [1, 5], [6], [3], [4]])
+        builder.keepMostAlikePartners(1, descriptors: all)
+        #expect(builder.partners == BatchBuilder.mostAlike(before, descriptors: all, count: 1) && builder.partners[3].count == 1)
+    }
+
     /// Masking zeroes whole frequency rows and whole time columns, no more than asked, and
     /// leaves every other value as it was; the same random stream gives the same masks.
     @Test func spectrogramMaskingZeroesBandsOnly() {

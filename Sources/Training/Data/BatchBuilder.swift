@@ -19,7 +19,7 @@ public struct BatchBuilder: Sendable {
     public let liveMasks: [[Float]]?
     /// Per clip, the clips a step pairs with it (`partnered`): `SeparationLoss`'s partners with
     /// `cellSeparation`, its near negatives with `nearNegatives`, else none.
-    public let partners: [[Int]]
+    public private(set) var partners: [[Int]]
 
     public init(source: any ClipSource, vectors: WordVectors, keywords: KeywordDictionary, configuration: TrainingConfiguration) {
         self.source = source
@@ -62,6 +62,28 @@ public struct BatchBuilder: Sendable {
                     && policy.isNegative(clip, clips[j], sharedKeyword: !contexts[i].isDisjoint(with: anatomies[j]))
                     && policy.isNegative(clips[j], clip, sharedKeyword: !contexts[j].isDisjoint(with: anatomies[i]))
             }
+        }
+    }
+
+    /// Keeps, of each clip's partners, the `count` whose frames look most like its own
+    /// (`mostAlike`); `descriptors` holds one vector per clip of `source`.
+    public mutating func keepMostAlikePartners(_ count: Int, descriptors: [[Float]]) {
+        precondition(descriptors.count == source.clips.count, "one descriptor per clip")
+        partners = Self.mostAlike(partners, descriptors: descriptors, count: count)
+    }
+
+    /// Of each clip's partners the `count` most alike by the cosine of their descriptors (ties
+    /// by index), in index order.
+    static func mostAlike(_ partners: [[Int]], descriptors: [[Float]], count: Int) -> [[Int]] {
+        let unit = descriptors.map { v -> [Float] in
+            let norm = v.reduce(0) { $0 + $1 * $1 }.squareRoot()
+            return norm > 0 ? v.map { $0 / norm } : v
+        }
+        func cosine(_ a: Int, _ b: Int) -> Float { zip(unit[a], unit[b]).reduce(0) { $0 + $1.0 * $1.1 } }
+        return partners.enumerated().map { i, candidates in
+            guard candidates.count > count else { return candidates }
+            let ranked = candidates.map { (j: $0, alike: cosine(i, $0)) }.sorted { $0.alike != $1.alike ? $0.alike > $1.alike : $0.j < $1.j }
+            return ranked.prefix(count).map(\.j).sorted()
         }
     }
 

@@ -27,4 +27,24 @@ extension TrainingModel {
         }
         return result
     }
+
+    /// Per clip of `clips`, the video branch's globally pooled features [C] of its first frame
+    /// (inference mode, no augmentation): what `BatchBuilder.keepMostAlikePartners` compares.
+    public func frameDescriptors(for clips: [Int], builder: BatchBuilder) -> [[Float]] {
+        let n = configuration.batch, f = configuration.framesPerClip
+        var result = [[Float]]()
+        var random = RandomSource(seed: 0)
+        var start = 0
+        while start < clips.count {
+            let chunk = Array(clips[start..<min(start + n, clips.count)])
+            _ = builder.fill(self, indices: chunk + [Int](repeating: chunk.last!, count: n - chunk.count), random: &random, augment: false)
+            network.video.forward(video, training: false)
+            let pooled = video.pooled.data
+            for slot in 0..<chunk.count {
+                result.append(Array(UnsafeBufferPointer(start: pooled + slot * f * channels, count: channels)))
+            }
+            start += n
+        }
+        return result
+    }
 }

@@ -64,6 +64,7 @@ struct TrainCommand: ParsableCommand {
     @Flag(help: "Train on the clips whose ASR words name an anatomy only.") var keywordClipsOnly = false
     @Flag(help: "Batches of neighbouring clips (one stretch of one scan: hard negatives) instead of random ones.") var consecutiveBatches = false
     @Option(help: "Near negatives: half of each batch is, for each clip of the other half, a clip of the same scan at most this many seconds away whose ASR words name other anatomy (outside --keyword-context): a picture much like its own that only what is said tells apart (0 = off).") var nearNegatives = 0.0
+    @Option(help: "With --near-negatives: keep, of each clip's near negatives, this many whose frames the video branch finds most alike (cosine of its pooled features; needs a pre-trained --init-video and --video-lr-scale 0): pictures that differ in the named structure, not the plane (0 = all).") var nearNegativesAlike = 0
     @Option(help: "Weight of the separation term: two anatomies the ASR words name within --keyword-context seconds of each other in one scan are found in different cells of one picture (half of each batch is such partners; 0 = off).") var cellSeparation: Float = 0
     @Option(help: "With --cell-separation: overlap up to this costs nothing (a hinge; 1 = two flat maps, so only two words peaking on the same cells cost).") var separationMargin: Float = 0
     @Option(help: "Share of training frames shown as a 2x2 mosaic: the clip's frame at half size in a random quadrant, three frames of other recordings in the rest (0 = off).") var mosaic = 0.0
@@ -118,6 +119,9 @@ struct TrainCommand: ParsableCommand {
         guard nearNegatives >= 0, nearNegatives == 0 || (keywordNegatives && nearNegatives > keywordContext && cellSeparation == 0 && !consecutiveBatches) else {
             throw ValidationError("--near-negatives needs --keyword-negatives, a window longer than --keyword-context (\(keywordContext) s: nearer clips are never negatives) and neither --cell-separation nor --consecutive-batches")
         }
+        guard nearNegativesAlike >= 0, nearNegativesAlike == 0 || (nearNegatives > 0 && initVideo != nil && videoLrScale == 0) else {
+            throw ValidationError("--near-negatives-alike needs --near-negatives, 0 or more, and a frozen pre-trained video branch (--init-video with --video-lr-scale 0): the frames are compared once, by that branch")
+        }
         guard separationMargin >= 0, separationMargin == 0 || cellSeparation > 0 else { throw ValidationError("--separation-margin needs --cell-separation and 0 or more") }
         guard cellSeparation == 0 || pooling == .lse else { throw ValidationError("--cell-separation needs --pooling lse (its cell weights are the pooling's softmax)") }
         guard (0...1).contains(mosaic) else { throw ValidationError("--mosaic is a share of clips, from 0 to 1") }
@@ -160,6 +164,7 @@ struct TrainCommand: ParsableCommand {
         c.consecutiveBatches = consecutiveBatches
         c.cellSeparation = cellSeparation
         c.nearNegatives = nearNegatives
+        c.nearNegativesAlike = nearNegativesAlike
         c.separationMargin = separationMargin
         c.alignAudioToText = alignAudioToText
         c.listen = listen
