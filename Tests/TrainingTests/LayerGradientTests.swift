@@ -37,10 +37,10 @@ import Testing
         #expect(check.checked > 40)
     }
 
-    @Test(arguments: CellPooling.allCases)
-    func spatialFusion(pooling: CellPooling) {
+    @Test(arguments: CellPooling.allCases.map { ($0, Float(1)) } + [(.lse, 4)])
+    func spatialFusion(pooling: CellPooling, sharpness: Float) {
         var random = RandomSource(seed: 5)
-        let g = SpatialFusionGeometry(videos: 3, queries: 2, dimension: 4, cells: 5, pooling: pooling)
+        let g = SpatialFusionGeometry(videos: 3, queries: 2, dimension: 4, cells: 5, pooling: pooling, sharpness: sharpness)
         let v = tensor("video", TestBuffer(gaussian: 3 * 4 * 5, &random))
         let q = tensor("query", TestBuffer(gaussian: 2 * 4, &random))
         let w = tensor("weight", TestBuffer(gaussian: 4, &random))

@@ -21,13 +21,18 @@ public struct SpatialFusionGeometry: Sendable, Equatable {
     public var dimension: Int
     public var cells: Int
     public var pooling: CellPooling
+    /// `lse` only: β in (1/β) log mean exp(β m). 1 is the plain smooth maximum; larger
+    /// values move it towards `max` without changing the logits' scale, so a small structure
+    /// can carry a pair's score as well as a large one (the skull's ring has many cells).
+    public var sharpness: Float
 
-    public init(videos: Int, queries: Int, dimension: Int, cells: Int, pooling: CellPooling) {
+    public init(videos: Int, queries: Int, dimension: Int, cells: Int, pooling: CellPooling, sharpness: Float = 1) {
         self.videos = videos
         self.queries = queries
         self.dimension = dimension
         self.cells = cells
         self.pooling = pooling
+        self.sharpness = sharpness
     }
 
     /// Scratch: cell scores / their pooling weights [N, M, S], scaled queries [M, D] and their gradient [M, D].
@@ -39,7 +44,7 @@ public struct SpatialFusionGeometry: Sendable, Equatable {
 /// cell, pooled over cells:
 ///
 ///   m[i][j][s] = b + Σ_d w_d · q[j][d] · V[i][d][s]        (per-cell logit)
-///   logit[i][j] = pool_s m[i][j][s]                          (mean, LSE-mean or max)
+///   logit[i][j] = pool_s m[i][j][s]                          (mean, LSE-mean of sharpness β, or max)
 ///
 /// The FC is linear, so pooling before or after it gives the same mean: m is exactly the
 /// cell's share of the pair's logit. That per-cell logit is the localisation map the box
@@ -74,9 +79,9 @@ public enum SpatialFusion {
                 var peak = -Float.infinity
                 for c in 0..<s { peak = max(peak, row[c]) }
                 var total: Float = 0
-                for c in 0..<s { row[c] = expf(row[c] - peak); total += row[c] }
-                logits[pair] = peak + logf(total / Float(s))
-                for c in 0..<s { row[c] /= total }  // softmax over cells
+                for c in 0..<s { row[c] = expf(g.sharpness * (row[c] - peak)); total += row[c] }
+                logits[pair] = peak + logf(total / Float(s)) / g.sharpness
+                for c in 0..<s { row[c] /= total }  // softmax over cells of β m: the logit's gradient
             case .max:
                 var best = 0
                 for c in 1..<s where row[c] > row[best] { best = c }
@@ -157,7 +162,8 @@ public enum SpatialFusion {
                 case .mean: logits[i * g.queries + j] = cells.reduce(0, +) / Double(g.cells)
                 case .lse:
                     let peak = cells.max()!
-                    logits[i * g.queries + j] = peak + log(cells.map { exp($0 - peak) }.reduce(0, +) / Double(g.cells))
+                    let beta = Double(g.sharpness)
+                    logits[i * g.queries + j] = peak + log(cells.map { exp(beta * ($0 - peak)) }.reduce(0, +) / Double(g.cells)) / beta
                 case .max: logits[i * g.queries + j] = cells.max()!
                 }
             }

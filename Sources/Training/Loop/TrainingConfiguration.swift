@@ -9,6 +9,8 @@ public struct TrainingConfiguration: Sendable, Equatable {
     public var dimension = 128
     public var gate: GateLevel
     public var pooling: CellPooling = .lse
+    /// `SpatialFusionGeometry.sharpness` (lse pooling).
+    public var poolingSharpness: Float = 1
     public var contrastive: ContrastiveForm = .paper
     public var temperature: Float = 1
     /// Initial value of the spatial fusion weights w (nil: 1/√D).
@@ -101,7 +103,7 @@ public struct TrainingConfiguration: Sendable, Equatable {
     /// A JSON-ish summary for run folders and manifests.
     public var summary: [String: String] {
         ["backbone": backbone.name, "variant": variant.rawValue, "dimension": "\(dimension)", "gate": gate.rawValue,
-         "pooling": pooling.rawValue, "contrastive": contrastive.rawValue, "temperature": "\(temperature)", "fusion_init": fusionInit.map { "\($0)" } ?? "1/sqrt(D)",
+         "pooling": pooling.rawValue, "pooling_sharpness": "\(poolingSharpness)", "contrastive": contrastive.rawValue, "temperature": "\(temperature)", "fusion_init": fusionInit.map { "\($0)" } ?? "1/sqrt(D)",
          "weights": "alpha=\(weights.baseAudio) beta=\(weights.baseText) gamma=\(weights.contraAudio) delta=\(weights.contraText)",
          "batch": "\(batch)", "frames_per_clip": "\(framesPerClip)", "max_words": "\(maxWords)",
          "min_negative_shift_s": "\(negatives.minimumShift)", "keyword_negatives": "\(negatives.keywordAware)", "keyword_context_s": "\(negatives.keywordContext)", "consecutive_batches": "\(consecutiveBatches)", "cell_separation": "\(cellSeparation)", "near_negatives_s": "\(nearNegatives)", "near_negatives_alike": "\(nearNegativesAlike)", "separation_margin": "\(separationMargin)", "cell_anchors": "\(cellAnchors)", "video_lr_scale": "\(videoLearningRateScale)", "spectrogram_masking": spectrogramMasking.map { "\($0.bands) bands of up to \($0.maxWidth) per axis" } ?? "none", "frame_mosaic": frameMosaic.map { "\($0.probability) of clips as a 2x2 mosaic with 3 frames of other recordings\($0.fullScale ? " at full size (training images of twice the frame's side)" : " at half size")" } ?? "none", "spectrogram_warp": spectrogramWarp.map { "frequency x [\(1 - $0.frequency), \(1 + $0.frequency)], time x [\(1 - $0.time), \(1 + $0.time)]" } ?? "none", "align_audio_to_text": "\(alignAudioToText)", "listen": "\(listen)", "distill": distill > 0 ? "\(distill) x ensemble of \(distillFrom.joined(separator: ", "))\(teachersHearCleanAudio ? " (teachers hear the spectrogram before the warp and masking)" : "")" : "0", "live_image_mask": liveImageMask.map { "change > \($0.thresholdGray) grey levels (capped at \($0.capGray)), dilated \($0.dilation) px" } ?? "none", "frame_shift": frameJitter.map { "up to \($0.maxShift) px per axis" } ?? "none", "optimizer": optimizer.rawValue, "learning_rate": "\(learningRate)", "decay_every_epochs": "\(decayEvery)",

@@ -128,7 +128,7 @@ public final class TrainingModel: @unchecked Sendable {
         let n = c.batch, d = c.dimension
         textGeometry = TextGeometry(batch: n, words: c.maxWords, wordDimension: wordDimension, hidden: c.textHidden,
                                     dimension: d, gateHidden: c.gateHidden)
-        spatialGeometry = SpatialFusionGeometry(videos: n, queries: n, dimension: d, cells: cells, pooling: c.pooling)
+        spatialGeometry = SpatialFusionGeometry(videos: n, queries: n, dimension: d, cells: cells, pooling: c.pooling, sharpness: c.poolingSharpness)
         concatGeometry = ConcatFusionGeometry(videos: n, queries: n, dimension: d, cells: cells, hidden: c.concatHidden)
 
         var layout = ParameterLayout()

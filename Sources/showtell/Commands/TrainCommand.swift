@@ -54,6 +54,7 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Frames per clip through the video branch (maps averaged).") var framesPerClip = 2
     @Option(help: "SIG level override: none, outliers, keywords.") var gate: GateLevel?
     @Option(help: "Cell pooling of the spatial fusion: lse (attention-like), mean (GAP) or max (MIL).") var pooling: CellPooling = .lse
+    @Option(help: "With --pooling lse: β of (1/β) log mean exp(β m) over cells; above 1 it leans towards the best cell, so a small structure scores a pair as well as a large one.") var poolingSharpness: Float = 1
     @Option(help: "Contrastive form: paper (eq. 2 as written), infonce (positive in the denominator) or symmetric (infonce over rows and columns).") var contrastive: ContrastiveForm = .paper
     @Option(help: "Contrastive temperature.") var temperature: Float = 1
     @Option(help: "Initial spatial fusion weight (default 1/sqrt(D)).") var fusionInit: Float?
@@ -122,6 +123,9 @@ struct TrainCommand: ParsableCommand {
         guard nearNegativesAlike >= 0, nearNegativesAlike == 0 || (nearNegatives > 0 && initVideo != nil && videoLrScale == 0) else {
             throw ValidationError("--near-negatives-alike needs --near-negatives, 0 or more, and a frozen pre-trained video branch (--init-video with --video-lr-scale 0): the frames are compared once, by that branch")
         }
+        guard poolingSharpness > 0, poolingSharpness == 1 || pooling == .lse else {
+            throw ValidationError("--pooling-sharpness is above 0 and needs --pooling lse (it shapes that pooling)")
+        }
         guard separationMargin >= 0, separationMargin == 0 || cellSeparation > 0 else { throw ValidationError("--separation-margin needs --cell-separation and 0 or more") }
         guard cellSeparation == 0 || pooling == .lse else { throw ValidationError("--cell-separation needs --pooling lse (its cell weights are the pooling's softmax)") }
         guard (0...1).contains(mosaic) else { throw ValidationError("--mosaic is a share of clips, from 0 to 1") }
@@ -157,6 +161,7 @@ struct TrainCommand: ParsableCommand {
         c.framesPerClip = framesPerClip
         if let gate { c.gate = gate }
         c.pooling = pooling
+        c.poolingSharpness = poolingSharpness
         c.contrastive = contrastive
         c.temperature = temperature
         c.fusionInit = fusionInit
