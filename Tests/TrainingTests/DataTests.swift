@@ -151,14 +151,8 @@ private struct FourRecordings: ClipSource {
         #expect(BatchBuilder.partners(clips, anatomies: anatomies, window: 4) == [[1], [0], [], [], [], []])
         #expect(BatchBuilder.partners(clips, anatomies: anatomies, window: 10) == [[1, 3], [0, 3], [3], [0, 1, 2], [], []])
 
-        let vectors = WordVectors(words: ["heart", "spine", "femur"], dimension: 3, vectors: (0..<9).map { Float($0) / 10 })
-        let keywords = KeywordDictionary(forms: ["heart": ["heart"], "spine": ["spine"], "femur": ["femur"]])
-        var c = TrainingConfiguration(backbone: .tiny, variant: .full)
-        c.batch = 4
-        c.frameSize = 16
-        c.spectrogramSize = 16
-        c.dimension = 8
-        c.negatives = NegativePolicy(keywordAware: true, keywordContext: 4)
+        let (vectors, keywords) = tinyVocabulary(["heart", "spine", "femur"])
+        var c = tinyBatchConfiguration(negatives: NegativePolicy(keywordAware: true, keywordContext: 4))
         c.cellSeparation = 0.5
         let builder = BatchBuilder(source: ListSource(clips: clips), vectors: vectors, keywords: keywords, configuration: c)
         var random = RandomSource(seed: 3)
@@ -190,14 +184,8 @@ private struct FourRecordings: ClipSource {
         #expect(near == [[2, 5], [2, 5], [0, 1], [], [], [0, 1], []])
         #expect(BatchBuilder.nearNegatives(clips, anatomies: anatomies, contexts: contexts, policy: policy, window: 30) == [[2, 3, 5], [2, 3, 5], [0, 1, 3], [0, 1, 2, 5], [], [0, 1, 3], []])
 
-        let vectors = WordVectors(words: ["skull", "ventricles", "cerebellum", "femur"], dimension: 3, vectors: (0..<12).map { Float($0) / 10 })
-        let keywords = KeywordDictionary(forms: ["skull": ["skull"], "ventricles": ["ventricles"], "cerebellum": ["cerebellum"], "femur": ["femur"]])
-        var c = TrainingConfiguration(backbone: .tiny, variant: .full)
-        c.batch = 4
-        c.frameSize = 16
-        c.spectrogramSize = 16
-        c.dimension = 8
-        c.negatives = policy
+        let (vectors, keywords) = tinyVocabulary(["skull", "ventricles", "cerebellum", "femur"])
+        var c = tinyBatchConfiguration(negatives: policy)
         c.nearNegatives = 10
         let builder = BatchBuilder(source: ListSource(clips: clips), vectors: vectors, keywords: keywords, configuration: c)
         #expect(builder.partners == near)
@@ -219,14 +207,8 @@ private struct FourRecordings: ClipSource {
         #expect(BatchBuilder.mostAlike(partners, descriptors: descriptors, count: 1) == [[1], [0], [3], [], [1], [2]])
 
         let clips = (0..<7).map { ClipRecord(session: $0 % 2, time: Double($0) * 3, words: [$0 % 3 == 0 ? "femur" : "skull"]) }
-        let vectors = WordVectors(words: ["skull", "femur"], dimension: 3, vectors: (0..<6).map { Float($0) / 10 })
-        let keywords = KeywordDictionary(forms: ["skull": ["skull"], "femur": ["femur"]])
-        var c = TrainingConfiguration(backbone: .tiny, variant: .full)
-        c.batch = 4
-        c.frameSize = 16
-        c.spectrogramSize = 16
-        c.dimension = 8
-        c.negatives = NegativePolicy(keywordAware: true, keywordContext: 4)
+        let (vectors, keywords) = tinyVocabulary(["skull", "femur"])
+        var c = tinyBatchConfiguration(negatives: NegativePolicy(keywordAware: true, keywordContext: 4))
         c.nearNegatives = 10
         let source = ListSource(clips: clips)
         var builder = BatchBuilder(source: source, vectors: vectors, keywords: keywords, configuration: c)
@@ -547,6 +529,23 @@ private struct FourRecordings: ClipSource {
 }
 
 /// Clips with blank images, for tests of the text and batching paths.
+/// Word vectors (3-d, distinct) and a dictionary in which each word is its own keyword.
+func tinyVocabulary(_ words: [String]) -> (WordVectors, KeywordDictionary) {
+    (WordVectors(words: words, dimension: 3, vectors: (0..<(3 * words.count)).map { Float($0) / 10 }),
+     KeywordDictionary(forms: Dictionary(uniqueKeysWithValues: words.map { ($0, [$0]) })))
+}
+
+/// The tiny full-variant model for `ListSource`'s 16 x 16 inputs, batches of 4.
+func tinyBatchConfiguration(negatives: NegativePolicy) -> TrainingConfiguration {
+    var c = TrainingConfiguration(backbone: .tiny, variant: .full)
+    c.batch = 4
+    c.frameSize = 16
+    c.spectrogramSize = 16
+    c.dimension = 8
+    c.negatives = negatives
+    return c
+}
+
 struct ListSource: ClipSource {
     let clips: [ClipRecord]
     var sessionNames: [String] { (0..<((clips.map(\.session).max() ?? 0) + 1)).map { "s\($0)" } }
