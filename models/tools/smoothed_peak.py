@@ -42,8 +42,8 @@ def main():
     parser.add_argument("runs", nargs="+")
     args = parser.parse_args()
     sigmas = [float(s) for s in args.sigmas.split(",")]
-    rng = np.random.default_rng(0)
     for run in args.runs:
+        rng = np.random.default_rng(0)  # per run: a run's figures do not depend on the others given
         m = load_moments(run)
         names = np.array(m["names"])
         maps = np.einsum("nd,ndc->nc", m["audio"], m["video"])
