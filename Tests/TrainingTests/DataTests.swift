@@ -205,6 +205,8 @@ private struct FourRecordings: ClipSource {
         let partners = [[1, 2, 3, 4], [0], [0, 1, 3, 5], [], [0, 1], [2]]
         #expect(BatchBuilder.mostAlike(partners, descriptors: descriptors, count: 2) == [[1, 3], [0], [1, 3], [], [0, 1], [2]])
         #expect(BatchBuilder.mostAlike(partners, descriptors: descriptors, count: 1) == [[1], [0], [3], [], [1], [2]])
+        #expect(abs(BatchBuilder.meanCosine([[2], [], [0]], descriptors: descriptors) - 0) < 1e-6)
+        #expect(abs(BatchBuilder.meanCosine([[3], [0]], descriptors: descriptors) - (Float(0.5).squareRoot() + 2 / Float(4.01).squareRoot()) / 2) < 1e-5)
 
         let clips = (0..<7).map { ClipRecord(session: $0 % 2, time: Double($0) * 3, words: [$0 % 3 == 0 ? "femur" : "skull"]) }
         let (vectors, keywords) = tinyVocabulary(["skull", "femur"])

@@ -75,16 +75,28 @@ public struct BatchBuilder: Sendable {
     /// Of each clip's partners the `count` most alike by the cosine of their descriptors (ties
     /// by index), in index order.
     static func mostAlike(_ partners: [[Int]], descriptors: [[Float]], count: Int) -> [[Int]] {
-        let unit = descriptors.map { v -> [Float] in
-            let norm = v.reduce(0) { $0 + $1 * $1 }.squareRoot()
-            return norm > 0 ? v.map { $0 / norm } : v
-        }
-        func cosine(_ a: Int, _ b: Int) -> Float { zip(unit[a], unit[b]).reduce(0) { $0 + $1.0 * $1.1 } }
+        let cosine = cosines(descriptors)
         return partners.enumerated().map { i, candidates in
             guard candidates.count > count else { return candidates }
             let ranked = candidates.map { (j: $0, alike: cosine(i, $0)) }.sorted { $0.alike != $1.alike ? $0.alike > $1.alike : $0.j < $1.j }
             return ranked.prefix(count).map(\.j).sorted()
         }
+    }
+
+    /// Mean cosine between each clip's descriptor and its partners' (the run log's diagnostic).
+    static func meanCosine(_ partners: [[Int]], descriptors: [[Float]]) -> Float {
+        let cosine = cosines(descriptors)
+        let values = partners.enumerated().flatMap { i, list in list.map { cosine(i, $0) } }
+        return values.isEmpty ? 0 : values.reduce(0, +) / Float(values.count)
+    }
+
+    /// The cosine of two descriptors by index, each normalised once (a zero vector scores 0).
+    private static func cosines(_ descriptors: [[Float]]) -> (Int, Int) -> Float {
+        let unit = descriptors.map { v -> [Float] in
+            let norm = v.reduce(0) { $0 + $1 * $1 }.squareRoot()
+            return norm > 0 ? v.map { $0 / norm } : v
+        }
+        return { a, b in zip(unit[a], unit[b]).reduce(0) { $0 + $1.0 * $1.1 } }
     }
 
     /// Per clip, its partners in the dataset (`SeparationLoss.arePartners`: the pairs

@@ -122,9 +122,10 @@ public enum TrainingRun {
         var alikeLog: String?
         if c.nearNegatives > 0 && c.nearNegativesAlike > 0 {
             let descriptors = model.frameDescriptors(for: Array(source.clips.indices), builder: builder)
-            let before = Self.meanCosine(builder.partners, descriptors)
+            let before = BatchBuilder.meanCosine(builder.partners, descriptors: descriptors)
             builder.keepMostAlikePartners(c.nearNegativesAlike, descriptors: descriptors)
-            alikeLog = "near negatives: the \(c.nearNegativesAlike) most alike by the video branch (mean cosine of the frames \(formatted(Double(Self.meanCosine(builder.partners, descriptors)), digits: 3)), of all candidates \(formatted(Double(before), digits: 3)))"
+            let after = BatchBuilder.meanCosine(builder.partners, descriptors: descriptors)
+            alikeLog = "near negatives: the \(c.nearNegativesAlike) most alike by the video branch (mean cosine of the frames \(formatted(Double(after), digits: 3)), of all candidates \(formatted(Double(before), digits: 3)))"
         }
         let trainer = Trainer(model: model, builder: builder, directory: options.out, epochs: options.epochs)
         trainer.checkpointEvery = options.checkpointEvery
@@ -233,16 +234,6 @@ public enum TrainingRun {
     }
 
     /// SHA-256 of a prepared dataset's prep.json followed by its clips.jsonl.
-    /// Mean cosine between each clip's descriptor and its partners' (a log line's diagnostic).
-    static func meanCosine(_ partners: [[Int]], _ descriptors: [[Float]]) -> Float {
-        func unit(_ v: [Float]) -> [Float] { let norm = v.reduce(0) { $0 + $1 * $1 }.squareRoot(); return v.map { $0 / max(norm, 1e-12) } }
-        var total: Float = 0, count = 0
-        for (i, list) in partners.enumerated() {
-            for j in list { total += zip(unit(descriptors[i]), unit(descriptors[j])).reduce(0) { $0 + $1.0 * $1.1 }; count += 1 }
-        }
-        return count > 0 ? total / Float(count) : 0
-    }
-
     static func preparedDataDigest(_ dataset: String) throws -> String {
         var hash = SHA256()
         for file in ["prep.json", "clips.jsonl"] { hash.update(try FileIO.readAll(dataset + "/" + file)) }
