@@ -168,6 +168,26 @@ import TestSupport
         let (checked, bad) = Self.finiteDifferenceMismatches(model, inputs, stores: ["audio", "heads"])
         #expect(checked >= 10)
         #expect(bad.count <= checked / 10, "\(bad)")
+
+        // Keyword directions mixed into the targets: they depend on the frozen branch only, so
+        // the term changes and its gradient still matches finite differences.
+        c.keywordDirections = 0.5
+        let worded = try TrainingModel(c, wordDimension: 16)
+        worded.teachers = try EnsembleTeachers(bundles: [directory + "/t5", directory + "/t6"], student: worded.network, batch: 4, spectrogramSize: 16)
+        var wordBuilder = BatchBuilder(source: source, vectors: TrainingRun.syntheticVectors(),
+                                       keywords: KeywordDictionary(forms: ["alpha": ["alpha"]]), configuration: c)
+        var direction = [Float](repeating: 0, count: worded.channels)
+        random.fillGaussian(&direction, count: direction.count, std: 1)
+        wordBuilder.keywordDirections = KeywordDirections(directions: ["alpha": direction], channels: worded.channels)
+        var again = RandomSource(seed: 2)
+        let wordInputs = wordBuilder.fill(worded, indices: [0, 1, 2, 3], random: &again)
+        #expect(wordInputs.directionTargets.contains { $0 != 0 } && wordInputs.directionTargets.contains { $0 == 0 }, "only clips naming alpha get a direction")
+        for (_, store) in worded.stores { store.zeroGradients() }
+        let wordTerms = worded.trainStep(wordInputs)
+        #expect(wordTerms.distill.isFinite && abs(wordTerms.distill - terms.distill) > 1e-4)
+        let (wordChecked, wordBad) = Self.finiteDifferenceMismatches(worded, wordInputs, stores: ["audio", "heads"])
+        #expect(wordChecked >= 10)
+        #expect(wordBad.count <= wordChecked / 10, "\(wordBad)")
     }
 
     /// Distillation with the voice perturbation: the teachers hear each window as recorded, the

@@ -20,6 +20,9 @@ public struct BatchBuilder: Sendable {
     /// Per clip, the clips a step pairs with it (`partnered`): `SeparationLoss`'s partners with
     /// `cellSeparation`, its near negatives with `nearNegatives`, else none.
     public private(set) var partners: [[Int]]
+    /// Each keyword's direction for the distillation targets (set by `TrainingRun` once the
+    /// frozen video branch is loaded; nil without `keywordDirections`).
+    var keywordDirections: KeywordDirections?
 
     public init(source: any ClipSource, vectors: WordVectors, keywords: KeywordDictionary, configuration: TrainingConfiguration) {
         self.source = source
@@ -311,6 +314,9 @@ public struct BatchBuilder: Sendable {
         }
         var inputs = BatchInputs(negatives: picked.pick, negativeMask: picked.mask, embeddings: embeddings, wordMask: mask, swapped: swapped,
                                  separationPairs: pairs, visibleCells: visible)
+        if let keywordDirections {
+            inputs.directionTargets = keywordDirections.targets(named: indices.map { anatomies[$0] })
+        }
         if c.listen > 0 {
             inputs.listenTargets = KeywordListeningLoss.targets(named: indices.map { anatomies[$0] }, classes: c.listenClasses)
         }

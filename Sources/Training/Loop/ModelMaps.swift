@@ -31,18 +31,39 @@ extension TrainingModel {
     /// Per clip of `clips`, the video branch's globally pooled features [C] of its first frame
     /// (inference mode, no augmentation): what `BatchBuilder.keepMostAlikePartners` compares.
     public func frameDescriptors(for clips: [Int], builder: BatchBuilder) -> [[Float]] {
-        let n = configuration.batch, f = configuration.framesPerClip
-        var result = [[Float]]()
+        let f = configuration.framesPerClip
+        return videoForward(clips, builder: builder) { slot in
+            Array(UnsafeBufferPointer(start: video.pooled.data + slot * f * channels, count: channels))
+        }
+    }
+
+    /// Per clip of `clips`, Vfeat [C, S]: the video branch's spatial map averaged over the
+    /// clip's frames, as `embed` makes it (inference mode, no augmentation): what
+    /// `KeywordDirections.fit` reads.
+    func spatialFeatures(for clips: [Int], builder: BatchBuilder) -> [[Float]] {
+        let f = configuration.framesPerClip, per = channels * cells
+        return videoForward(clips, builder: builder) { slot in
+            var out = [Float](repeating: 0, count: per)
+            for frame in 0..<f {
+                let map = video.spatialMap.data + (slot * f + frame) * per
+                for i in 0..<per { out[i] += map[i] / Float(f) }
+            }
+            return out
+        }
+    }
+
+    /// Runs the video branch over `clips` in batches of the model's size (the last padded by
+    /// repeating its final clip) and collects `read(slot)` for each real clip.
+    private func videoForward<T>(_ clips: [Int], builder: BatchBuilder, read: (Int) -> T) -> [T] {
+        let n = configuration.batch
+        var result = [T]()
         var random = RandomSource(seed: 0)
         var start = 0
         while start < clips.count {
             let chunk = Array(clips[start..<min(start + n, clips.count)])
             _ = builder.fill(self, indices: chunk + [Int](repeating: chunk.last!, count: n - chunk.count), random: &random, augment: false)
             network.video.forward(video, training: false)
-            let pooled = video.pooled.data
-            for slot in 0..<chunk.count {
-                result.append(Array(UnsafeBufferPointer(start: pooled + slot * f * channels, count: channels)))
-            }
+            for slot in 0..<chunk.count { result.append(read(slot)) }
             start += n
         }
         return result

@@ -46,6 +46,8 @@ public struct BatchInputs {
     public var cellPositives: [Int32] = []
     /// [N, K + 1] keyword targets of `KeywordListeningLoss` (empty unless `listen` > 0).
     public var listenTargets: [Float] = []
+    /// [N, C] each clip's keyword direction (`KeywordDirections.targets`; empty unless `keywordDirections` > 0).
+    public var directionTargets: [Float] = []
 }
 
 /// The whole framework as one model (llm.c style: plain forward/backward over buffers):
@@ -87,6 +89,8 @@ public final class TrainingModel: @unchecked Sendable {
     private var listenClassCount: Int { configuration.listenClasses.count + 1 }
     // distill only (else empty): the student's and the teachers' vectors [N, C] and a [C] scratch.
     private let distillStudent, distillTargets, distillScratch: Int
+    // keyword directions only (else empty): a map [S] for `KeywordDirections.mix`.
+    private let directionScratch: Int
     // distill with spectrogram augmentation only (else empty): the batch's spectrograms before
     // the warp and masking [N, 1, S, S], what the teachers hear.
     private let teacherSpectrograms: Int
@@ -118,6 +122,9 @@ public final class TrainingModel: @unchecked Sendable {
         }
         guard c.distill == 0 || (c.variant.usesAudio && c.variant.fusion == .spatial && c.videoLearningRateScale == 0) else {
             throw TrainingError("--distill-from needs a variant with audio and spatial fusion and a frozen video branch (--init-video with --video-lr-scale 0): the teachers' maps are compared in that branch's channels")
+        }
+        guard c.keywordDirections == 0 || (c.distill > 0 && c.keywordDirections <= 1) else {
+            throw TrainingError("--keyword-directions needs --distill-from (the directions are mixed into the teachers' targets) and a share from 0 to 1")
         }
         configuration = c
         self.wordDimension = wordDimension
@@ -193,6 +200,7 @@ public final class TrainingModel: @unchecked Sendable {
         distillStudent = arena.reserve(c.distill > 0 ? n * channels : 0)
         distillTargets = arena.reserve(c.distill > 0 ? n * channels : 0)
         distillScratch = arena.reserve(c.distill > 0 ? channels : 0)
+        directionScratch = arena.reserve(c.keywordDirections > 0 ? cells : 0)
         teacherSpectrograms = arena.reserve(c.teachersHearCleanAudio ? n * c.spectrogramSize * c.spectrogramSize : 0)
         work = Arena(count: arena.count)
         initialise()
@@ -380,7 +388,7 @@ public final class TrainingModel: @unchecked Sendable {
         }
         if c.distill > 0, let audio {
             precondition(teachers != nil, "distill without teachers: TrainingRun loads them")
-            terms.distill = distillStep(audio, weight: c.distill)
+            terms.distill = distillStep(audio, weight: c.distill, directions: inputs.directionTargets)
             terms.total += c.distill * terms.distill
         }
         if let audio {
@@ -430,14 +438,22 @@ public final class TrainingModel: @unchecked Sendable {
         return loss
     }
 
-    /// The teachers' mean W_vᵀ a on this batch's spectrograms against the student's
-    /// W_vᵀ (w ⊙ a); the gradient adds into a, W_v and w. Returns L.
-    private func distillStep(_ audio: ResNeXtActivations, weight: Float) -> Float {
+    /// The teachers' mean W_vᵀ a on this batch's spectrograms (each keyword clip's direction
+    /// mixed in, `KeywordDirections.mix`) against the student's W_vᵀ (w ⊙ a); the gradient
+    /// adds into a, W_v and w. Returns L.
+    private func distillStep(_ audio: ResNeXtActivations, weight: Float, directions: [Float]) -> Float {
         let head = audioMapHead
         let geometry = EnsembleDistillationLoss.Geometry(batch: configuration.batch, dimension: configuration.dimension, channels: channels)
         // With the warp or masking on, the teachers hear the clean window and the student the
         // perturbed one, so the student learns to hear through the perturbation (Noisy Student).
         teachers!.targets(spectrograms: teacherAudioInput ?? audio.input.data, into: work[distillTargets])
+        if configuration.keywordDirections > 0 {
+            precondition(directions.count == configuration.batch * channels, "keyword direction targets for another batch")
+            directions.withUnsafeBufferPointer {
+                KeywordDirections.mix(targets: work[distillTargets], words: $0.baseAddress!, features: work[vfeat], share: configuration.keywordDirections,
+                                      batch: configuration.batch, channels: channels, cells: cells, scratch: work[directionScratch])
+            }
+        }
         EnsembleDistillationLoss.studentVectors(work[distillStudent], audio: work[audioEmbedding], videoProjection: parameter("video_projection.weight"),
                                                 fusion: parameter("\(head).spatial.weight"), geometry: geometry)
         EnsembleDistillationLoss.backward(audioGrad: work[audioGrad], videoProjectionGrad: gradient("video_projection.weight"),

@@ -127,6 +127,14 @@ public enum TrainingRun {
             let after = BatchBuilder.meanCosine(builder.partners, descriptors: descriptors)
             alikeLog = "near negatives: the \(c.nearNegativesAlike) most alike by the video branch (mean cosine of the frames \(formatted(Double(after), digits: 3)), of all candidates \(formatted(Double(before), digits: 3)))"
         }
+        if c.keywordDirections > 0 {
+            let naming = builder.anatomies.indices.filter { !builder.anatomies[$0].isEmpty }
+            guard !naming.isEmpty else { throw TrainingError("--keyword-directions: no clip's ASR words name an anatomy of the keyword dictionary") }
+            let features = model.spatialFeatures(for: naming, builder: builder)
+            builder.keywordDirections = KeywordDirections.fit(features: features, named: naming.map { builder.anatomies[$0] },
+                                                              channels: model.channels, cells: model.cells)
+            log("keyword directions: \(builder.keywordDirections!.directions.count) words fitted on \(naming.count) clips' frames by the frozen video branch; share \(c.keywordDirections) of their targets")
+        }
         let trainer = Trainer(model: model, builder: builder, directory: options.out, epochs: options.epochs)
         trainer.checkpointEvery = options.checkpointEvery
         trainer.timeLimit = options.timeLimit
