@@ -29,7 +29,10 @@ import Testing
             features.append(clip(word: word == "kidneys" ? 0 : 2, random: &random).features)
             named.append([word])
         }
-        let fitted = KeywordDirections.fit(features: features, named: named, channels: channels, cells: cells)
+        // Through a projection that mixes the channels (its inverse exists): the same cells must win.
+        var projection = [Float](repeating: 0, count: channels * channels)
+        for k in 0..<channels { projection[k * channels + k] = 1; projection[k * channels + (k + 1) % channels] = 0.5 }
+        let fitted = KeywordDirections.fit(features: features, named: named, projection: projection, channels: channels, cells: cells)
         #expect(fitted.directions.keys.sorted() == ["heart", "kidneys"])
         // On fresh pictures each word's map peaks on its own structure, not on the brighter shared one.
         for (word, channel) in [("kidneys", 0), ("heart", 2)] {

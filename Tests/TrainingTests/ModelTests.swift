@@ -172,6 +172,7 @@ import TestSupport
         // Keyword directions mixed into the targets: they depend on the frozen branch only, so
         // the term changes and its gradient still matches finite differences.
         c.keywordDirections = 0.5
+        c.keywordSpace = directory + "/t5"
         let worded = try TrainingModel(c, wordDimension: 16)
         worded.teachers = try EnsembleTeachers(bundles: [directory + "/t5", directory + "/t6"], student: worded.network, batch: 4, spectrogramSize: 16)
         var wordBuilder = BatchBuilder(source: source, vectors: TrainingRun.syntheticVectors(),

@@ -17,32 +17,14 @@ final class EnsembleTeachers {
     /// [N, D] scratch for one teacher's audio vectors.
     private let audio: UnsafeMutablePointer<Float>
 
-    /// Loads `bundles` and checks that each can teach `student`: same backbone and D, and the
-    /// same video backbone weights (the student's frozen `--init-video` branch), since the
-    /// targets live in that backbone's channel space.
+    /// Loads `bundles` and checks that each can teach `student` (`loadSharingVideo`).
     init(bundles: [String], student: ShowTellNetwork, batch: Int, spectrogramSize: Int) throws {
         var networks: [ShowTellNetwork] = []
         var checksums: [String] = []
-        let studentVideo = Dictionary(uniqueKeysWithValues: student.tensors.filter { $0.name.hasPrefix("video.") }.map { ($0.name, $0) })
         for path in bundles {
-            let bundle: ModelBundle
-            do { bundle = try ModelBundle.load(directory: path) } catch {
-                throw TrainingError("--distill-from \(path): \(error)")
-            }
-            let network = bundle.network
+            let bundle = try Self.loadSharingVideo(path, with: student, option: "--distill-from")
+            networks.append(bundle.network)
             checksums.append(bundle.manifest.sha256)
-            // The targets live in the backbone's channel space, so a teacher run at another
-            // output stride (edge-local for an edge-local-os8 student) teaches the same thing.
-            guard network.backbone.sharesWeights(with: student.backbone), network.embeddingDimension == student.embeddingDimension else {
-                throw TrainingError("--distill-from \(path): backbone \(network.backbone.name), D = \(network.embeddingDimension); the student is \(student.backbone.name), D = \(student.embeddingDimension) (give bundles trained with the same --config, or edge-local ones for edge-local-os8)")
-            }
-            for tensor in network.tensors where tensor.name.hasPrefix("video.") && !tensor.name.contains("running_") {
-                let count = tensor.shape.reduce(1, *)
-                guard let mine = studentVideo[tensor.name], (0..<count).allSatisfy({ mine.values[$0] == tensor.values[$0] }) else {
-                    throw TrainingError("--distill-from \(path): its video branch differs from the student's (\(tensor.name)); teachers and student must share one frozen video branch: train the student with --init-video set to the teachers' and --video-lr-scale 0")
-                }
-            }
-            networks.append(network)
         }
         guard !networks.isEmpty else { throw TrainingError("--distill-from: give at least one bundle") }
         self.networks = networks
@@ -55,6 +37,28 @@ final class EnsembleTeachers {
     }
 
     deinit { audio.deallocate() }
+
+    /// Loads the bundle at `path` and checks that its maps live in `student`'s channel space:
+    /// same backbone weights (the student's frozen `--init-video` branch; another output
+    /// stride of them, edge-local for an edge-local-os8 student, gives the same channels) and D.
+    static func loadSharingVideo(_ path: String, with student: ShowTellNetwork, option: String) throws -> ModelBundle {
+        let bundle: ModelBundle
+        do { bundle = try ModelBundle.load(directory: path) } catch {
+            throw TrainingError("\(option) \(path): \(error)")
+        }
+        let network = bundle.network
+        guard network.backbone.sharesWeights(with: student.backbone), network.embeddingDimension == student.embeddingDimension else {
+            throw TrainingError("\(option) \(path): backbone \(network.backbone.name), D = \(network.embeddingDimension); the student is \(student.backbone.name), D = \(student.embeddingDimension) (give bundles trained with the same --config, or edge-local ones for edge-local-os8)")
+        }
+        let studentVideo = Dictionary(uniqueKeysWithValues: student.tensors.filter { $0.name.hasPrefix("video.") }.map { ($0.name, $0) })
+        for tensor in network.tensors where tensor.name.hasPrefix("video.") && !tensor.name.contains("running_") {
+            let count = tensor.shape.reduce(1, *)
+            guard let mine = studentVideo[tensor.name], (0..<count).allSatisfy({ mine.values[$0] == tensor.values[$0] }) else {
+                throw TrainingError("\(option) \(path): its video branch differs from the student's (\(tensor.name)); the bundle and the student must share one frozen video branch: train the student with --init-video set to the bundle's and --video-lr-scale 0")
+            }
+        }
+        return bundle
+    }
 
     var count: Int { networks.count }
 

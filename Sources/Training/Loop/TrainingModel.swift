@@ -123,8 +123,8 @@ public final class TrainingModel: @unchecked Sendable {
         guard c.distill == 0 || (c.variant.usesAudio && c.variant.fusion == .spatial && c.videoLearningRateScale == 0) else {
             throw TrainingError("--distill-from needs a variant with audio and spatial fusion and a frozen video branch (--init-video with --video-lr-scale 0): the teachers' maps are compared in that branch's channels")
         }
-        guard c.keywordDirections == 0 || (c.distill > 0 && c.keywordDirections <= 1) else {
-            throw TrainingError("--keyword-directions needs --distill-from (the directions are mixed into the teachers' targets) and a share from 0 to 1")
+        guard c.keywordDirections == 0 || (c.distill > 0 && c.keywordDirections <= 1 && c.keywordSpace != nil) else {
+            throw TrainingError("--keyword-directions needs --distill-from (the directions are mixed into the teachers' targets), --keyword-space BUNDLE and a share from 0 to 1")
         }
         configuration = c
         self.wordDimension = wordDimension

@@ -127,13 +127,17 @@ public enum TrainingRun {
             let after = BatchBuilder.meanCosine(builder.partners, descriptors: descriptors)
             alikeLog = "near negatives: the \(c.nearNegativesAlike) most alike by the video branch (mean cosine of the frames \(formatted(Double(after), digits: 3)), of all candidates \(formatted(Double(before), digits: 3)))"
         }
+        var keywordSpaceChecksum: String?
         if c.keywordDirections > 0 {
             let naming = builder.anatomies.indices.filter { !builder.anatomies[$0].isEmpty }
             guard !naming.isEmpty else { throw TrainingError("--keyword-directions: no clip's ASR words name an anatomy of the keyword dictionary") }
+            let space = try EnsembleTeachers.loadSharingVideo(c.keywordSpace!, with: model.network, option: "--keyword-space")
+            let projection = Array(UnsafeBufferPointer(start: space.network.videoProjectionWeight, count: c.dimension * model.channels))
             let features = model.spatialFeatures(for: naming, builder: builder)
-            builder.keywordDirections = KeywordDirections.fit(features: features, named: naming.map { builder.anatomies[$0] },
+            builder.keywordDirections = KeywordDirections.fit(features: features, named: naming.map { builder.anatomies[$0] }, projection: projection,
                                                               channels: model.channels, cells: model.cells)
-            log("keyword directions: \(builder.keywordDirections!.directions.count) words fitted on \(naming.count) clips' frames by the frozen video branch; share \(c.keywordDirections) of their targets")
+            keywordSpaceChecksum = space.manifest.sha256
+            log("keyword directions: \(builder.keywordDirections!.directions.count) words fitted on \(naming.count) clips' frames by the frozen video branch through \(c.keywordSpace!)'s projection; share \(c.keywordDirections) of their targets")
         }
         let trainer = Trainer(model: model, builder: builder, directory: options.out, epochs: options.epochs)
         trainer.checkpointEvery = options.checkpointEvery
@@ -160,6 +164,7 @@ public enum TrainingRun {
         runInfo["clip_stride"] = "\(options.clipStride)"
         runInfo["keyword_clips_only"] = "\(options.keywordClipsOnly)"
         if let initVideo = options.initVideo { runInfo["init_video"] = initVideo }
+        if let keywordSpaceChecksum { runInfo["keyword_space_sha256"] = keywordSpaceChecksum }
         if let teachers = model.teachers { runInfo["distill_teachers_sha256"] = teachers.checksums.joined(separator: ", ") }
         if c.cellSeparation > 0 {
             let partnered = builder.partners.filter { !$0.isEmpty }.count

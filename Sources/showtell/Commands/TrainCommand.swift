@@ -76,7 +76,8 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Weight of the keyword-listening term: the audio branch names the anatomy keyword the prep's ASR heard in the window (softmax over the dictionary's anatomies and \"none\"; 0 = off).") var listen: Float = 0
     @Option(help: "A trained bundle (repeat for several) whose map the audio branch learns: the student's map is taught the bundles' summed map (they and the student share the frozen --init-video branch; --video-lr-scale 0).") var distillFrom: [String] = []
     @Option(help: "With --distill-from: weight of the distillation term ||s - u||²/||u||² (s, u: the student's and the teachers' mean audio vector in the video branch's channels).") var distillWeight: Float = 1
-    @Option(help: "With --distill-from: share (0 to 1) of each keyword clip's target taken by its keyword's direction in the frozen video branch's channels (the cells the pictures of the clips whose ASR words name it share, found once at the start; 0 = off).") var keywordDirections: Float = 0
+    @Option(help: "With --distill-from: share (0 to 1) of each keyword clip's target taken by its keyword's direction in the frozen video branch's channels (the cells the pictures of the clips whose ASR words name it share, found once at the start through --keyword-space's projection; 0 = off).") var keywordDirections: Float = 0
+    @Option(help: "With --keyword-directions: a trained bundle sharing the frozen --init-video branch, through whose video projection the directions are fitted (the projection keeps what tells structures apart; the raw channels do not).") var keywordSpace: String?
     @Option(help: "Weight of the text-teaches-audio term ||a - t||²/||t||² (0 = off; with --weights 0,1,0,1 the audio learns only from the text branch).") var alignAudioToText: Float = 0
     @Flag(help: "Mask screen furniture (pixels that do not change between a clip's frames, per recording) out of the frames; the bundle tells the appliance to do the same.") var liveImageMask = false
     @Option(help: "Random translation of training frames: up to N pixels per axis (0 = off).") var frameShift = 0
@@ -112,9 +113,10 @@ struct TrainCommand: ParsableCommand {
         guard distillFrom.isEmpty || (distillWeight > 0 && variant.usesAudio && initVideo != nil && videoLrScale == 0) else {
             throw ValidationError("--distill-from needs a variant with audio, --init-video (the teachers' video branch) with --video-lr-scale 0, and --distill-weight above 0")
         }
-        guard (0...1).contains(keywordDirections), keywordDirections == 0 || !distillFrom.isEmpty else {
-            throw ValidationError("--keyword-directions is a share from 0 to 1 and needs --distill-from BUNDLE (the directions are mixed into the teachers' targets)")
+        guard (0...1).contains(keywordDirections), keywordDirections == 0 || (!distillFrom.isEmpty && keywordSpace != nil) else {
+            throw ValidationError("--keyword-directions is a share from 0 to 1 and needs --distill-from BUNDLE (the directions are mixed into the teachers' targets) and --keyword-space BUNDLE (the projection they are fitted through)")
         }
+        guard keywordSpace == nil || keywordDirections > 0 else { throw ValidationError("--keyword-space needs --keyword-directions SHARE") }
         guard keywordContext >= 0, keywordContext == 0 || keywordNegatives else {
             throw ValidationError("--keyword-context needs --keyword-negatives and 0 or more seconds")
         }
@@ -181,6 +183,7 @@ struct TrainCommand: ParsableCommand {
             c.distill = distillWeight
             c.distillFrom = distillFrom
             c.keywordDirections = keywordDirections
+            c.keywordSpace = keywordSpace
         }
         c.videoLearningRateScale = videoLrScale
         if liveImageMask { c.liveImageMask = LiveImageMask() }
