@@ -33,13 +33,13 @@ struct KeywordDirections {
         precondition(!projection.isEmpty && projection.count % c == 0, "a projection [D, C]")
         let dims = projection.count / c
         // X [D, S] = P [D, C] F [C, S] per clip, then each row's mean and deviation over every cell of every clip.
-        var projected = features.map { f -> [Float] in
+        var standardised = features.map { f -> [Float] in
             var x = [Float](repeating: 0, count: dims * s)
             cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(dims), Int32(s), Int32(c), 1, projection, Int32(c), f, Int32(s), 0, &x, Int32(s))
             return x
         }
         var mean = [Double](repeating: 0, count: dims), square = [Double](repeating: 0, count: dims)
-        for x in projected {
+        for x in standardised {
             for k in 0..<dims {
                 for v in x[(k * s)..<((k + 1) * s)] {
                     mean[k] += Double(v)
@@ -50,10 +50,9 @@ struct KeywordDirections {
         let count = Double(max(features.count * s, 1))
         let mu = mean.map { Float($0 / count) }
         let sigma = (0..<dims).map { k in Float((max(square[k] / count - (mean[k] / count) * (mean[k] / count), 0)).squareRoot()) + 1e-6 }
-        for n in projected.indices {
-            for i in 0..<(dims * s) { projected[n][i] = (projected[n][i] - mu[i / s]) / sigma[i / s] }
+        for n in standardised.indices {
+            for i in 0..<(dims * s) { standardised[n][i] = (standardised[n][i] - mu[i / s]) / sigma[i / s] }
         }
-        let standardised = projected
         var directions = [String: [Float]]()
         var score = [Float](repeating: 0, count: s), pooled = [Float](repeating: 0, count: dims)
         for word in Set(named.flatMap { $0 }).sorted() {

@@ -1,0 +1,67 @@
+"""Design check for `showtell train --keyword-space`: in which space should the keyword directions be fitted?
+
+usage: python3 models/tools/word_directions_space.py BUNDLE TRAIN_RUN HELDOUT_RUN [SPACE_BUNDLE ...]
+
+The RUNs are `eval localise --keep-embeddings` work folders made with BUNDLE (as for
+word_directions.py). Its video maps V = W_v F + b_v are turned back into the frozen video
+branch's features F (W_v is square for the edge configurations, D = C = 128), and the
+directions of word_directions.py are fitted again (the same re-weighting, the transcript's words
+standing in for the ASR keywords) in the raw channels and through each SPACE_BUNDLE's video
+projection (BUNDLE's own first), then scored on the held-out moments as u = Pᵀ (d / σ) dotted
+with F: what `KeywordDirections.fit` computes. The SPACE_BUNDLEs must share BUNDLE's frozen
+video branch. numpy only.
+"""
+import os
+import sys
+
+import numpy as np
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from localise_bottleneck import load, per_structure, pointing, read_safetensors  # noqa: E402
+
+
+def fit(names, features, projection, rounds=5, sharpness=2.0):
+    """{word: u [C]} from features [n, C, S] seen through projection [D, C] (None: the raw channels)."""
+    x = features if projection is None else np.einsum("dc,ncs->nds", projection, features)
+    cells = np.concatenate(list(x), axis=1)
+    mean, std = cells.mean(1), cells.std(1) + 1e-6
+    x = (x - mean[None, :, None]) / std[None, :, None]
+    directions = {}
+    for word in sorted(set(names)):
+        rows = [k for k, n in enumerate(names) if n == word]
+        d = np.mean([x[k].mean(1) for k in rows], 0)
+        for _ in range(rounds):
+            pooled = []
+            for k in rows:
+                score = d @ x[k]
+                weight = np.exp(sharpness * (score - score.max()) / (score.std() + 1e-6))
+                pooled.append(x[k] @ (weight / weight.sum()))
+            d = np.mean(pooled, 0)
+        directions[word] = (d / std) if projection is None else projection.T @ (d / std)
+    return directions
+
+
+def main():
+    if len(sys.argv) < 4:
+        sys.exit(__doc__)
+    bundle, train_run, held_run, spaces = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4:]
+    weights = read_safetensors(os.path.join(bundle, "model.safetensors"))
+    w = weights["video_projection.weight"].astype(np.float64)
+    b = weights["video_projection.bias"].astype(np.float64)
+    if w.shape[0] != w.shape[1]:
+        sys.exit(f"{bundle}: video projection {w.shape} is not square; F cannot be recovered from the kept maps")
+    inverse = np.linalg.inv(w)
+    tn, _, _, tv, _ = load(train_run)
+    hn, _, _, hv, hm = load(held_run)
+    train = np.einsum("cd,nds->ncs", inverse, tv - b[None, :, None]).astype(np.float32)
+    held = np.einsum("cd,nds->ncs", inverse, hv - b[None, :, None]).astype(np.float32)
+    for label, path in [("raw channels", None), (bundle, bundle)] + [(s, s) for s in spaces]:
+        projection = None if path is None else read_safetensors(os.path.join(path, "model.safetensors"))["video_projection.weight"].astype(np.float32)
+        directions = fit(tn, train, projection)
+        maps = np.array([directions[n] @ f if n in directions else np.zeros(f.shape[1]) for n, f in zip(hn, held)])
+        hits = pointing(maps, hm)
+        print(f"{label}: held-out {100 * hits.mean():5.1f} %  {per_structure(hn, hits)}", flush=True)
+
+
+if __name__ == "__main__":
+    main()
