@@ -415,6 +415,9 @@ prep_data() {
   # only for the chosen bundle's figure. All with voices training never hears.
   "$bin/showtell" synth --out "$data/valid" --scans 3 --minutes 3 --seed 700 --voices heldout
   "$bin/showtell" synth --out "$data/test" --scans 12 --minutes 3 --seed 800 --voices heldout
+  # dev2 (thirty-first session): 24 more held-out-voice scans, so that runs 1-2 points apart
+  # can be told apart (dev alone, 684 moments, could not); choices are made on dev + dev2.
+  "$bin/showtell" synth --out "$data/dev2" --scans 24 --minutes 3 --seed 1100 --voices heldout
   mkdir -p "$data/dev"
   for set in heldout valid; do
     for scan in "$data/$set"/scan-*; do ln -sfn "../$set/${scan##*/}" "$data/dev/$set-${scan##*-}"; done
