@@ -53,6 +53,40 @@ import Testing
         #expect(targets[channels...].allSatisfy { $0 == 0 })
     }
 
+    /// `rounds` is honoured: none gives the plain mean cell of the word's standardised pictures
+    /// (against loops, identity projection), and more rounds still find each word's own cells.
+    @Test func roundsFromTheMeanCellToTheSharedCells() {
+        var random = RandomSource(seed: 11)
+        var features: [[Float]] = [], named: [Set<String>] = []
+        for k in 0..<40 {
+            features.append(clip(word: k % 2 == 0 ? 0 : 2, random: &random).features)
+            named.append([k % 2 == 0 ? "kidneys" : "heart"])
+        }
+        var identity = [Float](repeating: 0, count: channels * channels)
+        for k in 0..<channels { identity[k * channels + k] = 1 }
+        let plain = KeywordDirections.fit(features: features, named: named, projection: identity, channels: channels, cells: cells, rounds: 0)
+        let count = Double(features.count * cells)
+        for k in 0..<channels {
+            let values = features.flatMap { $0[(k * cells)..<((k + 1) * cells)] }.map(Double.init)
+            let mu = values.reduce(0, +) / count
+            let sigma = (values.reduce(0) { $0 + $1 * $1 } / count - mu * mu).squareRoot() + 1e-6
+            let kidneys = features.indices.filter { $0 % 2 == 0 }
+            let meanCell = kidneys.reduce(0.0) { total, n in total + features[n][(k * cells)..<((k + 1) * cells)].reduce(0.0) { $0 + (Double($1) - mu) / sigma } / Double(cells) } / Double(kidneys.count)
+            #expect(abs(Double(plain.directions["kidneys"]![k]) - meanCell / sigma) < 1e-3 * max(1, abs(meanCell / sigma)), "channel \(k)")
+        }
+        let more = KeywordDirections.fit(features: features, named: named, projection: identity, channels: channels, cells: cells, rounds: 10)
+        for (word, channel) in [("kidneys", 0), ("heart", 2)] {
+            let u = more.directions[word]!
+            var hits = 0
+            for _ in 0..<20 {
+                let (f, own) = clip(word: channel, random: &random)
+                let map = (0..<cells).map { s in (0..<channels).reduce(Float(0)) { $0 + u[$1] * f[$1 * cells + s] } }
+                if map.indices.max(by: { map[$0] < map[$1] }) == own { hits += 1 }
+            }
+            #expect(hits == 20, "\(word) after 10 rounds: \(hits) of 20")
+        }
+    }
+
     /// mix against plain loops: λ = 1 replaces a keyword clip's target by its direction at the
     /// teacher map's spread on that picture, λ = 1/2 is halfway, rows without a keyword stay.
     @Test func mixKeepsTheTeachersSpreadOnThePicture() {

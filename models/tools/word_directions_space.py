@@ -1,6 +1,6 @@
 """Design check for `showtell train --keyword-space`: in which space should the keyword directions be fitted?
 
-usage: python3 models/tools/word_directions_space.py BUNDLE TRAIN_RUN HELDOUT_RUN [SPACE_BUNDLE ...]
+usage: python3 models/tools/word_directions_space.py [--sweep] BUNDLE TRAIN_RUN HELDOUT_RUN [SPACE_BUNDLE ...]
 
 The RUNs are `eval localise --keep-embeddings` work folders made with BUNDLE (as for
 word_directions.py). Its video maps V = W_v F + b_v are turned back into the frozen video
@@ -9,7 +9,9 @@ directions of word_directions.py are fitted again (the same re-weighting, the tr
 standing in for the ASR keywords) in the raw channels and through each SPACE_BUNDLE's video
 projection (BUNDLE's own first), then scored on the held-out moments as u = Pᵀ (d / σ) dotted
 with F: what `KeywordDirections.fit` computes. The SPACE_BUNDLEs must share BUNDLE's frozen
-video branch. numpy only.
+video branch. With --sweep, only BUNDLE's own projection, fitted at several sharpnesses κ
+and numbers of re-weighting rounds (`KeywordDirections.fit` uses κ = 2, 5 rounds; κ = 0 or no
+rounds is the plain mean cell of the word's pictures). numpy only.
 """
 import os
 import sys
@@ -42,9 +44,12 @@ def fit(names, features, projection, rounds=5, sharpness=2.0):
 
 
 def main():
-    if len(sys.argv) < 4:
+    args = sys.argv[1:]
+    sweep = "--sweep" in args
+    args = [a for a in args if a != "--sweep"]
+    if len(args) < 3:
         sys.exit(__doc__)
-    bundle, train_run, held_run, spaces = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4:]
+    bundle, train_run, held_run, spaces = args[0], args[1], args[2], args[3:]
     weights = read_safetensors(os.path.join(bundle, "model.safetensors"))
     w = weights["video_projection.weight"].astype(np.float64)
     b = weights["video_projection.bias"].astype(np.float64)
@@ -55,6 +60,14 @@ def main():
     hn, _, _, hv, hm = load(held_run)
     train = np.einsum("cd,nds->ncs", inverse, tv - b[None, :, None]).astype(np.float32)
     held = np.einsum("cd,nds->ncs", inverse, hv - b[None, :, None]).astype(np.float32)
+    if sweep:
+        projection = w.astype(np.float32)
+        for rounds, sharpness in [(0, 0.0), (5, 1.0), (5, 2.0), (5, 4.0), (5, 8.0), (10, 2.0), (10, 4.0)]:
+            directions = fit(tn, train, projection, rounds=rounds, sharpness=sharpness)
+            maps = np.array([directions[n] @ f if n in directions else np.zeros(f.shape[1]) for n, f in zip(hn, held)])
+            hits = pointing(maps, hm)
+            print(f"rounds {rounds:2d} sharpness {sharpness:3.1f}: held-out {100 * hits.mean():5.1f} %  {per_structure(hn, hits)}", flush=True)
+        return
     for label, path in [("raw channels", None), (bundle, bundle)] + [(s, s) for s in spaces]:
         projection = None if path is None else read_safetensors(os.path.join(path, "model.safetensors"))["video_projection.weight"].astype(np.float32)
         directions = fit(tn, train, projection)
