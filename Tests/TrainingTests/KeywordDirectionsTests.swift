@@ -21,6 +21,17 @@ import Testing
         return (f, own)
     }
 
+    /// Of 20 fresh pictures of the word on `channel`, how many the direction's map peaks on its own structure.
+    func hitsOnFreshPictures(_ u: [Float], word channel: Int, random: inout RandomSource) -> Int {
+        var hits = 0
+        for _ in 0..<20 {
+            let (f, own) = clip(word: channel, random: &random)
+            let map = (0..<cells).map { s in (0..<channels).reduce(Float(0)) { $0 + u[$1] * f[$1 * cells + s] } }
+            if map.indices.max(by: { map[$0] < map[$1] }) == own { hits += 1 }
+        }
+        return hits
+    }
+
     @Test func directionsPointAtTheCellsAWordsPicturesShare() {
         var random = RandomSource(seed: 7)
         var features: [[Float]] = [], named: [Set<String>] = []
@@ -36,13 +47,7 @@ import Testing
         #expect(fitted.directions.keys.sorted() == ["heart", "kidneys"])
         // On fresh pictures each word's map peaks on its own structure, not on the brighter shared one.
         for (word, channel) in [("kidneys", 0), ("heart", 2)] {
-            let u = fitted.directions[word]!
-            var hits = 0
-            for _ in 0..<20 {
-                let (f, own) = clip(word: channel, random: &random)
-                let map = (0..<cells).map { s in (0..<channels).reduce(Float(0)) { $0 + u[$1] * f[$1 * cells + s] } }
-                if map.indices.max(by: { map[$0] < map[$1] }) == own { hits += 1 }
-            }
+            let hits = hitsOnFreshPictures(fitted.directions[word]!, word: channel, random: &random)
             #expect(hits == 20, "\(word): \(hits) of 20")
         }
         // A clip naming both gets their mean; a clip naming nothing known gets zeros.
@@ -76,13 +81,7 @@ import Testing
         }
         let more = KeywordDirections.fit(features: features, named: named, projection: identity, channels: channels, cells: cells, rounds: 10)
         for (word, channel) in [("kidneys", 0), ("heart", 2)] {
-            let u = more.directions[word]!
-            var hits = 0
-            for _ in 0..<20 {
-                let (f, own) = clip(word: channel, random: &random)
-                let map = (0..<cells).map { s in (0..<channels).reduce(Float(0)) { $0 + u[$1] * f[$1 * cells + s] } }
-                if map.indices.max(by: { map[$0] < map[$1] }) == own { hits += 1 }
-            }
+            let hits = hitsOnFreshPictures(more.directions[word]!, word: channel, random: &random)
             #expect(hits == 20, "\(word) after 10 rounds: \(hits) of 20")
         }
     }
