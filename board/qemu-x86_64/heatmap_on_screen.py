@@ -297,9 +297,9 @@ def frame_on_screen(screen, rect, frame_w, frame_h, src_w, src_h):
 def judge(session, moments_path, screens, frame_w, frame_h, alpha, model, showtell):
     """Each screen is judged for the frame it shows (read from the replay's stamp):
     - named: screens showing a frame of the steady run (`choose`: every one of its frames,
-      and no other, holds the host's map on the named structure) and showing a heatmap
-      (smoothed peak >= 48/255; fainter is the fade-out after
-      the box's speech gate closed, not judged) must have its peak on that structure's outline
+      and no other, holds the host's map on the named structure) and showing a heatmap at
+      full strength (smoothed peak >= 200/255; fainter is the fade-in or -out around the box's
+      speech gate, whose decoded peak is unreliable: not judged) must have its peak on that structure's outline
       in that frame: inside it, or close enough that the map cell holding the peak overlaps
       it (less than half a cell diagonal away: the map has one value per cell and the
       pointing game counts that overlap as a hit; the bilinear blend moves the on-screen
@@ -361,11 +361,13 @@ def judge(session, moments_path, screens, frame_w, frame_h, alpha, model, showte
                 print(f"INFO {name}: shows frame {frame} ({shown:.2f} s), outside {window[0]:.2f}-{window[1]:.2f} s: not judged")
                 continue
             peak, share, (sx, sy), _ = look(screen, frame_w, frame_h, alpha)
-            if m["kind"] == "named" and peak < 48:
-                # No heatmap drawn (the box's speech gate closed, or the 0.8 s fade-out at a
-                # moment's edge): where its faint remainder peaks says nothing about pointing.
+            if m["kind"] == "named" and peak < 200:
+                # No heatmap drawn (the box's speech gate closed), or the 0.8 s fade-in or -out at a
+                # moment's edge: the decoding assumes the overlay's nominal opacity, so a fading
+                # overlay's peak lands on bright tissue (a clean clone failed on one stalled frame
+                # shown six times at 131/255, 22 px off the heart; at full heat it pointed inside).
                 # A box that never draws still fails: each moment and all together need judged screens.
-                print(f"INFO {name}: shows frame {frame} ({shown:.2f} s), no heatmap drawn (peak heat {peak:.0f}/255 < 48): not judged")
+                print(f"INFO {name}: shows frame {frame} ({shown:.2f} s), no heatmap at full strength (peak heat {peak:.0f}/255 < 200): not judged")
                 continue
             judged += 1
             # Screen -> the box's captured frame -> the recording's frame (the replay scaled it).
