@@ -35,6 +35,9 @@ import zlib
 import numpy as np
 
 STATUS_BAR = 24  # Compositor.statusBarHeight
+# The overlay at its nominal opacity: below this the heat is fading in or out and the decoded
+# peak lands on bright tissue, so screens fainter than this are not judged for where they point.
+FULL_HEAT = 200
 
 
 def inferno():
@@ -298,7 +301,7 @@ def judge(session, moments_path, screens, frame_w, frame_h, alpha, model, showte
     """Each screen is judged for the frame it shows (read from the replay's stamp):
     - named: screens showing a frame of the steady run (`choose`: every one of its frames,
       and no other, holds the host's map on the named structure) and showing a heatmap at
-      full strength (smoothed peak >= 200/255; fainter is the fade-in or -out around the box's
+      full strength (smoothed peak >= FULL_HEAT/255; fainter is the fade-in or -out around the box's
       speech gate, whose decoded peak is unreliable: not judged) must have its peak on that structure's outline
       in that frame: inside it, or close enough that the map cell holding the peak overlaps
       it (less than half a cell diagonal away: the map has one value per cell and the
@@ -355,19 +358,19 @@ def judge(session, moments_path, screens, frame_w, frame_h, alpha, model, showte
                 # Only at the overlay's full strength: the decoding assumes its nominal opacity,
                 # and while the heat fades in or out bright tissue decodes as heat (a CI screen
                 # faded to 126/255 peaked on the skull's rim, 116 px from any map cell's top).
-                if peak >= 200:
+                if peak >= FULL_HEAT:
                     drawn[frame] = (name, (sx - rx) * src_w / rw, (sy - ry) * src_h / rh)
             if not window[0] <= shown <= window[1]:
                 print(f"INFO {name}: shows frame {frame} ({shown:.2f} s), outside {window[0]:.2f}-{window[1]:.2f} s: not judged")
                 continue
             peak, share, (sx, sy), _ = look(screen, frame_w, frame_h, alpha)
-            if m["kind"] == "named" and peak < 200:
+            if m["kind"] == "named" and peak < FULL_HEAT:
                 # No heatmap drawn (the box's speech gate closed), or the 0.8 s fade-in or -out at a
                 # moment's edge: the decoding assumes the overlay's nominal opacity, so a fading
                 # overlay's peak lands on bright tissue (a clean clone failed on one stalled frame
                 # shown six times at 131/255, 22 px off the heart; at full heat it pointed inside).
                 # A box that never draws still fails: each moment and all together need judged screens.
-                print(f"INFO {name}: shows frame {frame} ({shown:.2f} s), no heatmap at full strength (peak heat {peak:.0f}/255 < 200): not judged")
+                print(f"INFO {name}: shows frame {frame} ({shown:.2f} s), no heatmap at full strength (peak heat {peak:.0f}/255 < {FULL_HEAT}): not judged")
                 continue
             judged += 1
             # Screen -> the box's captured frame -> the recording's frame (the replay scaled it).

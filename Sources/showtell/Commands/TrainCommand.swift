@@ -78,7 +78,7 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "With --distill-from: weight of the distillation term ||s - u||²/||u||² (s, u: the student's and the teachers' mean audio vector in the video branch's channels).") var distillWeight: Float = 1
     @Option(help: "With --distill-from: share (0 to 1) of each keyword clip's target taken by its keyword's direction in the frozen video branch's channels (the cells the pictures of the clips whose ASR words name it share, found once at the start through --keyword-space's projection; 0 = off).") var keywordDirections: Float = 0
     @Option(help: "With --keyword-directions: a trained bundle sharing the frozen --init-video branch, through whose video projection the directions are fitted (the projection keeps what tells structures apart; the raw channels do not).") var keywordSpace: String?
-    @Option(help: "With --keyword-directions: rounds of re-weighting each word's pictures' cells towards what they share (0 = the plain mean cell; the design check on dev2 with a perfect listener: 5 rounds 76.4 %, 10 rounds 77.8 %).") var keywordRounds = 5
+    @Option(help: "With --keyword-directions: rounds of re-weighting each word's pictures' cells towards what they share (0 = the plain mean cell; default 5; models/tools/word_directions_space.py --sweep compares them).") var keywordRounds: Int?
     @Option(help: "Weight of the text-teaches-audio term ||a - t||²/||t||² (0 = off; with --weights 0,1,0,1 the audio learns only from the text branch).") var alignAudioToText: Float = 0
     @Flag(help: "Mask screen furniture (pixels that do not change between a clip's frames, per recording) out of the frames; the bundle tells the appliance to do the same.") var liveImageMask = false
     @Option(help: "Random translation of training frames: up to N pixels per axis (0 = off).") var frameShift = 0
@@ -118,7 +118,7 @@ struct TrainCommand: ParsableCommand {
             throw ValidationError("--keyword-directions is a share from 0 to 1 and needs --distill-from BUNDLE (the directions are mixed into the teachers' targets) and --keyword-space BUNDLE (the projection they are fitted through)")
         }
         guard keywordSpace == nil || keywordDirections > 0 else { throw ValidationError("--keyword-space needs --keyword-directions SHARE") }
-        guard (0...100).contains(keywordRounds), keywordRounds == 5 || keywordDirections > 0 else {
+        guard keywordRounds.map({ (0...100).contains($0) && keywordDirections > 0 }) ?? true else {
             throw ValidationError("--keyword-rounds is 0 to 100 and needs --keyword-directions SHARE")
         }
         guard keywordContext >= 0, keywordContext == 0 || keywordNegatives else {
@@ -188,7 +188,7 @@ struct TrainCommand: ParsableCommand {
             c.distillFrom = distillFrom
             c.keywordDirections = keywordDirections
             c.keywordSpace = keywordSpace
-            c.keywordRounds = keywordRounds
+            if let keywordRounds { c.keywordRounds = keywordRounds }
         }
         c.videoLearningRateScale = videoLrScale
         if liveImageMask { c.liveImageMask = LiveImageMask() }
