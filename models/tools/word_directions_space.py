@@ -1,6 +1,6 @@
 """Design check for `showtell train --keyword-space`: in which space should the keyword directions be fitted?
 
-usage: python3 models/tools/word_directions_space.py [--sweep] BUNDLE TRAIN_RUN HELDOUT_RUN [SPACE_BUNDLE ...]
+usage: python3 models/tools/word_directions_space.py [--sweep | --oracle] BUNDLE TRAIN_RUN HELDOUT_RUN [SPACE_BUNDLE ...]
 
 The RUNs are `eval localise --keep-embeddings` work folders made with BUNDLE (as for
 word_directions.py). Its video maps V = W_v F + b_v are turned back into the frozen video
@@ -11,7 +11,10 @@ projection (BUNDLE's own first), then scored on the held-out moments as u = Pᵀ
 with F: what `KeywordDirections.fit` computes. The SPACE_BUNDLEs must share BUNDLE's frozen
 video branch. With --sweep, only BUNDLE's own projection, fitted at several sharpnesses κ
 and numbers of re-weighting rounds (`KeywordDirections.fit` uses κ = 2, 5 rounds; κ = 0 or no
-rounds is the plain mean cell of the word's pictures). numpy only.
+rounds is the plain mean cell of the word's pictures). With --oracle, the ceiling of one
+direction per word in BUNDLE's projection: each word's direction is the mean of its training
+pictures' cells inside the named structure's mask minus the mean of the cells outside (ground
+truth, so a measurement only, never a training input), beside the label-free fit. numpy only.
 """
 import os
 import sys
@@ -43,10 +46,25 @@ def fit(names, features, projection, rounds=5, sharpness=2.0):
     return directions
 
 
+def oracle(names, features, masks, projection):
+    """{word: u [C]}: mean standardised cell inside the named structure's mask minus outside (ground truth)."""
+    x = np.einsum("dc,ncs->nds", projection, features)
+    cells = np.concatenate(list(x), axis=1)
+    mean, std = cells.mean(1), cells.std(1) + 1e-6
+    x = (x - mean[None, :, None]) / std[None, :, None]
+    directions = {}
+    for word in sorted(set(names)):
+        rows = [k for k, n in enumerate(names) if n == word and masks[k].any()]
+        if rows:
+            d = np.mean([x[k][:, masks[k]].mean(1) - x[k][:, ~masks[k]].mean(1) for k in rows], 0)
+            directions[word] = projection.T @ (d / std)
+    return directions
+
+
 def main():
     args = sys.argv[1:]
-    sweep = "--sweep" in args
-    args = [a for a in args if a != "--sweep"]
+    sweep, with_oracle = "--sweep" in args, "--oracle" in args
+    args = [a for a in args if a not in ("--sweep", "--oracle")]
     if len(args) < 3:
         sys.exit(__doc__)
     bundle, train_run, held_run, spaces = args[0], args[1], args[2], args[3:]
@@ -56,10 +74,18 @@ def main():
     if w.shape[0] != w.shape[1]:
         sys.exit(f"{bundle}: video projection {w.shape} is not square; F cannot be recovered from the kept maps")
     inverse = np.linalg.inv(w)
-    tn, _, _, tv, _ = load(train_run)
+    tn, _, _, tv, tm = load(train_run)
     hn, _, _, hv, hm = load(held_run)
     train = np.einsum("cd,nds->ncs", inverse, tv - b[None, :, None]).astype(np.float32)
     held = np.einsum("cd,nds->ncs", inverse, hv - b[None, :, None]).astype(np.float32)
+    if with_oracle:
+        projection = w.astype(np.float32)
+        for label, directions in [("label-free fit (5 rounds, sharpness 2)", fit(tn, train, projection)),
+                                  ("oracle (training masks)", oracle(tn, train, tm, projection))]:
+            maps = np.array([directions[n] @ f if n in directions else np.zeros(f.shape[1]) for n, f in zip(hn, held)])
+            hits = pointing(maps, hm)
+            print(f"{label}: held-out {100 * hits.mean():5.1f} %  {per_structure(hn, hits)}", flush=True)
+        return
     if sweep:
         projection = w.astype(np.float32)
         for rounds, sharpness in [(0, 0.0), (5, 1.0), (5, 2.0), (5, 4.0), (5, 8.0), (10, 2.0), (10, 4.0)]:
