@@ -520,6 +520,22 @@ private struct FourRecordings: ClipSource {
         #expect(throws: (any Error).self) { try TrainingRun.preparedDataDigest(folder.path) }
     }
 
+    @Test func keywordShareInsideTheWindow() {
+        #expect(ClipRecord.share(of: 2.0...2.4, inside: 2.0...2.6) == 1)
+        #expect(abs(ClipRecord.share(of: 2.4...2.8, inside: 2.0...2.6) - 0.5) < 1e-12)
+        #expect(ClipRecord.share(of: 2.7...2.9, inside: 2.0...2.6) == 0)
+        #expect(abs(ClipRecord.share(of: 1.5...3.5, inside: 2.0...2.6) - 0.3) < 1e-12)
+        let (vectors, _) = tinyVocabulary(["heart", "spine", "the"])
+        let keywords = KeywordDictionary(forms: ["heart": ["heart"], "spine": ["spine"]])
+        let clips = [ClipRecord(session: 0, time: 1, words: ["the", "heart"], inside: [1, 0.3]),
+                     ClipRecord(session: 0, time: 2, words: ["heart", "the", "spine"], inside: [0.2, 1, 0.9]),
+                     ClipRecord(session: 1, time: 1, words: ["the"], inside: [1]),
+                     ClipRecord(session: 1, time: 4, words: ["spine"])]
+        let builder = BatchBuilder(source: ListSource(clips: clips), vectors: vectors, keywords: keywords,
+                                   configuration: tinyBatchConfiguration(negatives: NegativePolicy()))
+        #expect(builder.keywordInside == [0.3, 0.9, 0, 1], "the best-heard keyword's share; 0 without one; 1 without word times")
+    }
+
     @Test func halfFloats() {
         #expect(HalfFloat.decode(0x3C00) == 1)
         #expect(HalfFloat.decode(0xC000) == -2)

@@ -119,5 +119,23 @@ import Testing
             }
             #expect(Array(mixed[(2 * channels)...]) == Array(teachers[(2 * channels)...]))
         }
+        // Per-row shares: row 0 at λ 0.8, row 1 at 0.8 x 0.25, and a row of share 0 keeps the teachers' vector.
+        var scaled = teachers, alone = teachers, scratch = [Float](repeating: 0, count: cells)
+        words.withUnsafeMutableBufferPointer { random.fillGaussian($0.baseAddress! + 2 * channels, count: channels, std: 1) }
+        let shares: [Float] = [1, 0.25, 0]
+        scaled.withUnsafeMutableBufferPointer { u in
+            KeywordDirections.mix(targets: u.baseAddress!, words: words, features: features, share: 0.8, rowShares: shares, batch: batch,
+                                  channels: channels, cells: cells, scratch: &scratch)
+        }
+        for (n, lambda) in [(0, Float(0.8)), (1, Float(0.2))] {
+            alone = teachers
+            alone.withUnsafeMutableBufferPointer { u in
+                KeywordDirections.mix(targets: u.baseAddress!, words: words, features: features, share: lambda, batch: batch,
+                                      channels: channels, cells: cells, scratch: &scratch)
+            }
+            let row = n * channels..<(n + 1) * channels
+            #expect(zip(scaled[row], alone[row]).allSatisfy { abs($0 - $1) <= 1e-6 * (abs($1) + 1) }, "row \(n) mixed at λ \(lambda)")
+        }
+        #expect(Array(scaled[(2 * channels)...]) == Array(teachers[(2 * channels)...]), "share 0: the teachers' target")
     }
 }

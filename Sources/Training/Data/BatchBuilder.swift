@@ -15,6 +15,8 @@ public struct BatchBuilder: Sendable {
     public let anatomies: [Set<String>]
     /// Per clip, what its frame may show by the words around it (`NegativePolicy.keywordContext`).
     public let contexts: [Set<String>]
+    /// Per clip, the largest share of a keyword's duration inside its window (0: names none).
+    let keywordInside: [Float]
     /// Per recording, the live-image mask [frameSize²] (nil without `liveImageMask`).
     public let liveMasks: [[Float]]?
     /// Per clip, the clips a step pairs with it (`partnered`): `SeparationLoss`'s partners with
@@ -29,17 +31,19 @@ public struct BatchBuilder: Sendable {
         self.vectors = vectors
         self.keywords = keywords
         self.configuration = configuration
-        var ids = [[Int]](), flags = [[Bool]](), named = [Set<String>]()
+        var ids = [[Int]](), flags = [[Bool]](), named = [Set<String>](), inside = [Float]()
         for clip in source.clips {
             let words = Array(clip.words.prefix(configuration.maxWords))
             ids.append(words.map { vectors.id($0) })
             let matches = keywords.match(words)
             flags.append(matches.map { $0 != nil })
             named.append(Set(matches.compactMap { $0 }))
+            inside.append(Float(matches.indices.filter { matches[$0] != nil }.map { clip.inside[$0] }.max() ?? 0))
         }
         wordIDs = ids
         keywordFlags = flags
         anatomies = named
+        keywordInside = inside
         contexts = configuration.negatives.contexts(source.clips, anatomies: named)
         liveMasks = configuration.liveImageMask.map { Self.liveMasks(source, spec: $0, side: configuration.frameSize) }
         if configuration.cellSeparation > 0 {
@@ -316,6 +320,7 @@ public struct BatchBuilder: Sendable {
                                  separationPairs: pairs, visibleCells: visible)
         if let keywordDirections {
             inputs.directionTargets = keywordDirections.targets(named: indices.map { anatomies[$0] })
+            if c.keywordDirectionsByShare { inputs.directionShares = indices.map { keywordInside[$0] } }
         }
         if c.listen > 0 {
             inputs.listenTargets = KeywordListeningLoss.targets(named: indices.map { anatomies[$0] }, classes: c.listenClasses)

@@ -8,11 +8,23 @@ public struct ClipRecord: Sendable, Equatable {
     public var time: Double
     /// Words of the window, lower-case, as the prep helper's ASR wrote them.
     public var words: [String]
+    /// Per word, the share of its duration inside the clip's audio window (the ASR's word
+    /// times; 1 where they are not known): a window may hold only a word's first or last syllable.
+    public var inside: [Double]
 
-    public init(session: Int, time: Double, words: [String]) {
+    public init(session: Int, time: Double, words: [String], inside: [Double]? = nil) {
+        precondition(inside.map { $0.count == words.count } ?? true, "one share per word")
         self.session = session
         self.time = time
         self.words = words
+        self.inside = inside ?? words.map { _ in 1 }
+    }
+
+    /// Share (0...1) of a word's duration inside a window; a word of no duration counts as inside.
+    static func share(of word: ClosedRange<Double>, inside window: ClosedRange<Double>) -> Double {
+        let overlap = max(0, min(word.upperBound, window.upperBound) - max(word.lowerBound, window.lowerBound))
+        let length = word.upperBound - word.lowerBound
+        return length > 0 ? overlap / length : (window.contains(word.lowerBound) ? 1 : 0)
     }
 
     /// Per clip, the clips of its scan whose words name anatomy (`anatomies` non-empty) centred

@@ -38,7 +38,21 @@ public final class PreparedDataset: ClipSource, @unchecked Sendable {
         var index: Int
         var t: Double
         var words: [Word]?
-        struct Word: Decodable { var word: String }
+        /// The audio window [start, end] in seconds.
+        var audio: [Double]?
+        struct Word: Decodable {
+            var word: String
+            var start: Double?
+            var end: Double?
+        }
+
+        /// Per word, the share of its [start, end] inside `audio` (1 without times).
+        var inside: [Double] {
+            (words ?? []).map { w in
+                guard let window = audio, window.count == 2, let start = w.start, let end = w.end else { return 1 }
+                return ClipRecord.share(of: start...max(start, end), inside: window[0]...max(window[0], window[1]))
+            }
+        }
     }
 
     public init(path: String) throws {
@@ -90,7 +104,7 @@ public final class PreparedDataset: ClipSource, @unchecked Sendable {
             guard line.index >= 0 && line.index < sessions[s].count else {
                 throw TrainingError("\(clipsPath): clip index \(line.index) outside session \(line.session)'s \(sessions[s].count) rows")
             }
-            clips.append(ClipRecord(session: s, time: line.t, words: (line.words ?? []).map { $0.word.lowercased() }))
+            clips.append(ClipRecord(session: s, time: line.t, words: (line.words ?? []).map { $0.word.lowercased() }, inside: line.inside))
             rows.append(line.index)
         }
         self.clips = clips

@@ -117,12 +117,16 @@ struct KeywordDirections {
     ///
     /// so the word's map enters at the teachers' map's spread on this very picture (λ = 1: the
     /// word's map alone). Rows of `words` that are all zero (no keyword) keep the teachers'
-    /// vector. targets, words [N, C]; features Vfeat [N, C, S]; scratch [S]. Allocates nothing.
+    /// vector. With `rowShares` [N], row n's λ is λ·rowShares[n] (how much of its keyword the
+    /// clip's window holds). targets, words [N, C]; features Vfeat [N, C, S]; scratch [S].
+    /// Allocates nothing.
     static func mix(targets u: UnsafeMutablePointer<Float>, words: UnsafePointer<Float>, features: UnsafePointer<Float>,
-                    share lambda: Float, batch: Int, channels c: Int, cells s: Int, scratch: UnsafeMutablePointer<Float>) {
+                    share: Float, rowShares: UnsafePointer<Float>? = nil, batch: Int, channels c: Int, cells s: Int,
+                    scratch: UnsafeMutablePointer<Float>) {
         for n in 0..<batch {
             let k = words + n * c, row = u + n * c, f = features + n * c * s
-            guard (0..<c).contains(where: { k[$0] != 0 }) else { continue }
+            let lambda = share * (rowShares?[n] ?? 1)
+            guard lambda > 0, (0..<c).contains(where: { k[$0] != 0 }) else { continue }
             let teacherSpread = mapSpread(row, features: f, channels: c, cells: s, scratch: scratch)
             let wordSpread = mapSpread(k, features: f, channels: c, cells: s, scratch: scratch)
             guard wordSpread > 0 else { continue }

@@ -48,6 +48,8 @@ public struct BatchInputs {
     public var listenTargets: [Float] = []
     /// [N, C] each clip's keyword direction (`KeywordDirections.targets`; empty unless `keywordDirections` > 0).
     public var directionTargets: [Float] = []
+    /// [N] each clip's multiplier of the keyword-direction share (`keywordDirectionsByShare`; empty: 1).
+    public var directionShares: [Float] = []
 }
 
 /// The whole framework as one model (llm.c style: plain forward/backward over buffers):
@@ -388,7 +390,7 @@ public final class TrainingModel: @unchecked Sendable {
         }
         if c.distill > 0, let audio {
             precondition(teachers != nil, "distill without teachers: TrainingRun loads them")
-            terms.distill = distillStep(audio, weight: c.distill, directions: inputs.directionTargets)
+            terms.distill = distillStep(audio, weight: c.distill, directions: inputs.directionTargets, shares: inputs.directionShares)
             terms.total += c.distill * terms.distill
         }
         if let audio {
@@ -441,7 +443,7 @@ public final class TrainingModel: @unchecked Sendable {
     /// The teachers' mean W_vᵀ a on this batch's spectrograms (each keyword clip's direction
     /// mixed in, `KeywordDirections.mix`) against the student's W_vᵀ (w ⊙ a); the gradient
     /// adds into a, W_v and w. Returns L.
-    private func distillStep(_ audio: ResNeXtActivations, weight: Float, directions: [Float]) -> Float {
+    private func distillStep(_ audio: ResNeXtActivations, weight: Float, directions: [Float], shares: [Float]) -> Float {
         let head = audioMapHead
         let geometry = EnsembleDistillationLoss.Geometry(batch: configuration.batch, dimension: configuration.dimension, channels: channels)
         // With the warp or masking on, the teachers hear the clean window and the student the
@@ -449,10 +451,12 @@ public final class TrainingModel: @unchecked Sendable {
         teachers!.targets(spectrograms: teacherAudioInput ?? audio.input.data, into: work[distillTargets])
         if configuration.keywordDirections > 0 {
             precondition(directions.count == configuration.batch * channels, "keyword direction targets for another batch")
-            directions.withUnsafeBufferPointer {
-                KeywordDirections.mix(targets: work[distillTargets], words: $0.baseAddress!, features: work[vfeat], share: configuration.keywordDirections,
-                                      batch: configuration.batch, channels: channels, cells: cells, scratch: work[directionScratch])
-            }
+            precondition(shares.isEmpty || shares.count == configuration.batch, "keyword direction shares for another batch")
+            directions.withUnsafeBufferPointer { words in shares.withUnsafeBufferPointer { rows in
+                KeywordDirections.mix(targets: work[distillTargets], words: words.baseAddress!, features: work[vfeat], share: configuration.keywordDirections,
+                                      rowShares: shares.isEmpty ? nil : rows.baseAddress, batch: configuration.batch, channels: channels, cells: cells,
+                                      scratch: work[directionScratch])
+            } }
         }
         EnsembleDistillationLoss.studentVectors(work[distillStudent], audio: work[audioEmbedding], videoProjection: parameter("video_projection.weight"),
                                                 fusion: parameter("\(head).spatial.weight"), geometry: geometry)

@@ -78,6 +78,7 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "With --distill-from: weight of the distillation term ||s - u||²/||u||² (s, u: the student's and the teachers' mean audio vector in the video branch's channels).") var distillWeight: Float = 1
     @Option(help: "With --distill-from: share (0 to 1) of each keyword clip's target taken by its keyword's direction in the frozen video branch's channels (the cells the pictures of the clips whose ASR words name it share, found once at the start through --keyword-space's projection; 0 = off).") var keywordDirections: Float = 0
     @Option(help: "With --keyword-directions: a trained bundle sharing the frozen --init-video branch, through whose video projection the directions are fitted (the projection keeps what tells structures apart; the raw channels do not).") var keywordSpace: String?
+    @Flag(help: "With --keyword-directions: scale each keyword clip's share by how much of the recognised keyword lies inside its 0.6 s window (the ASR's word times), so a window holding a syllable keeps the teachers' target and one holding the whole word gets the full share.") var keywordByShare = false
     @Option(help: "With --keyword-directions: rounds of re-weighting each word's pictures' cells towards what they share (0 = the plain mean cell; default 5; models/tools/word_directions_space.py --sweep compares them).") var keywordRounds: Int?
     @Option(help: "Weight of the text-teaches-audio term ||a - t||²/||t||² (0 = off; with --weights 0,1,0,1 the audio learns only from the text branch).") var alignAudioToText: Float = 0
     @Flag(help: "Mask screen furniture (pixels that do not change between a clip's frames, per recording) out of the frames; the bundle tells the appliance to do the same.") var liveImageMask = false
@@ -120,6 +121,9 @@ struct TrainCommand: ParsableCommand {
         guard keywordSpace == nil || keywordDirections > 0 else { throw ValidationError("--keyword-space needs --keyword-directions SHARE") }
         guard keywordRounds.map({ (0...100).contains($0) && keywordDirections > 0 }) ?? true else {
             throw ValidationError("--keyword-rounds is 0 to 100 and needs --keyword-directions SHARE")
+        }
+        guard !keywordByShare || keywordDirections > 0 else {
+            throw ValidationError("--keyword-by-share needs --keyword-directions SHARE")
         }
         guard keywordContext >= 0, keywordContext == 0 || keywordNegatives else {
             throw ValidationError("--keyword-context needs --keyword-negatives and 0 or more seconds")
@@ -189,6 +193,7 @@ struct TrainCommand: ParsableCommand {
             c.keywordDirections = keywordDirections
             c.keywordSpace = keywordSpace
             if let keywordRounds { c.keywordRounds = keywordRounds }
+            c.keywordDirectionsByShare = keywordByShare
         }
         c.videoLearningRateScale = videoLrScale
         if liveImageMask { c.liveImageMask = LiveImageMask() }
