@@ -15,23 +15,19 @@ import sys
 import numpy as np
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tools"))
-from localise_bottleneck import load, load_moments, read_safetensors  # noqa: E402
-from word_directions_space import fit  # noqa: E402
+from localise_bottleneck import load, load_moments  # noqa: E402
+from word_directions_space import fit, frozen_branch  # noqa: E402
 
 
 def main():
     if len(sys.argv) != 5:
         sys.exit(__doc__)
     bundle, train_run, held_run, out = sys.argv[1:]
-    weights = read_safetensors(os.path.join(bundle, "model.safetensors"))
-    w = weights["video_projection.weight"].astype(np.float64)
-    b = weights["video_projection.bias"].astype(np.float64)
-    inverse = np.linalg.inv(w)
+    projection, recover = frozen_branch(bundle)
     tn, _, _, tv, _ = load(train_run)
     held = load_moments(held_run)
-    train = np.einsum("cd,nds->ncs", inverse, tv - b[None, :, None]).astype(np.float32)
-    features = np.einsum("cd,nds->ncs", inverse, held["video"] - b[None, :, None]).astype(np.float32)
-    directions = fit(tn, train, w.astype(np.float32))
+    features = recover(held["video"])
+    directions = fit(tn, recover(tv), projection)
     row = {key: i for i, key in enumerate(held["keys"])}
     os.makedirs(out, exist_ok=True)
     for path in sorted(glob.glob(os.path.join(held_run, "scan-*.json"))):

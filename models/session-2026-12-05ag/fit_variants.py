@@ -22,7 +22,8 @@ import sys
 import numpy as np
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tools"))
-from localise_bottleneck import load, per_structure, pointing, read_safetensors  # noqa: E402
+from localise_bottleneck import load, per_structure, pointing  # noqa: E402
+from word_directions_space import frozen_branch  # noqa: E402
 
 
 def pooled(d, x, k=2.0):
@@ -39,15 +40,10 @@ def main():
     if len(sys.argv) != 4:
         sys.exit(__doc__)
     bundle, train_run, held_run = sys.argv[1:]
-    weights = read_safetensors(os.path.join(bundle, "model.safetensors"))
-    w = weights["video_projection.weight"].astype(np.float64)
-    b = weights["video_projection.bias"].astype(np.float64)
-    inverse = np.linalg.inv(w)
+    p, recover = frozen_branch(bundle)
     tn, _, _, tv, _ = load(train_run)
     hn, _, _, hv, hm = load(held_run)
-    train = np.einsum("cd,nds->ncs", inverse, tv - b[None, :, None]).astype(np.float32)
-    held = np.einsum("cd,nds->ncs", inverse, hv - b[None, :, None]).astype(np.float32)
-    p = w.astype(np.float32)
+    train, held = recover(tv), recover(hv)
     x = np.einsum("dc,ncs->nds", p, train)
     cells = np.concatenate(list(x), axis=1)
     mean, std = cells.mean(1), cells.std(1) + 1e-6

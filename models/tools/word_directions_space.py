@@ -46,6 +46,18 @@ def fit(names, features, projection, rounds=5, sharpness=2.0):
     return directions
 
 
+def frozen_branch(bundle):
+    """BUNDLE's video projection P [D, C] (float32) and a function turning its kept video maps
+    V = P F + b [n, D, S] back into the frozen branch's features F [n, C, S] (P must be square)."""
+    weights = read_safetensors(os.path.join(bundle, "model.safetensors"))
+    w = weights["video_projection.weight"].astype(np.float64)
+    b = weights["video_projection.bias"].astype(np.float64)
+    if w.shape[0] != w.shape[1]:
+        sys.exit(f"{bundle}: video projection {w.shape} is not square; F cannot be recovered from the kept maps")
+    inverse = np.linalg.inv(w)
+    return w.astype(np.float32), lambda v: np.einsum("cd,nds->ncs", inverse, v - b[None, :, None]).astype(np.float32)
+
+
 def oracle(names, features, masks, projection):
     """{word: u [C]}: mean standardised cell inside the named structure's mask minus outside (ground truth)."""
     x = np.einsum("dc,ncs->nds", projection, features)
@@ -68,18 +80,12 @@ def main():
     if len(args) < 3:
         sys.exit(__doc__)
     bundle, train_run, held_run, spaces = args[0], args[1], args[2], args[3:]
-    weights = read_safetensors(os.path.join(bundle, "model.safetensors"))
-    w = weights["video_projection.weight"].astype(np.float64)
-    b = weights["video_projection.bias"].astype(np.float64)
-    if w.shape[0] != w.shape[1]:
-        sys.exit(f"{bundle}: video projection {w.shape} is not square; F cannot be recovered from the kept maps")
-    inverse = np.linalg.inv(w)
+    own, recover = frozen_branch(bundle)
     tn, _, _, tv, tm = load(train_run)
     hn, _, _, hv, hm = load(held_run)
-    train = np.einsum("cd,nds->ncs", inverse, tv - b[None, :, None]).astype(np.float32)
-    held = np.einsum("cd,nds->ncs", inverse, hv - b[None, :, None]).astype(np.float32)
+    train, held = recover(tv), recover(hv)
     if with_oracle:
-        projection = w.astype(np.float32)
+        projection = own
         for label, directions in [("label-free fit (5 rounds, sharpness 2)", fit(tn, train, projection)),
                                   ("oracle (training masks)", oracle(tn, train, tm, projection))]:
             maps = np.array([directions[n] @ f if n in directions else np.zeros(f.shape[1]) for n, f in zip(hn, held)])
@@ -87,7 +93,7 @@ def main():
             print(f"{label}: held-out {100 * hits.mean():5.1f} %  {per_structure(hn, hits)}", flush=True)
         return
     if sweep:
-        projection = w.astype(np.float32)
+        projection = own
         for rounds, sharpness in [(0, 0.0), (5, 1.0), (5, 2.0), (5, 4.0), (5, 8.0), (10, 2.0), (10, 4.0)]:
             directions = fit(tn, train, projection, rounds=rounds, sharpness=sharpness)
             maps = np.array([directions[n] @ f if n in directions else np.zeros(f.shape[1]) for n, f in zip(hn, held)])
