@@ -36,6 +36,7 @@ public struct ModelBundle: Sendable {
             "showtell.backbone": network.backbone.name,
             "showtell.embedding_dimension": String(network.embeddingDimension),
         ]
+        if network.hasOwnAudioBackbone { writer.metadata["showtell.audio_backbone"] = network.audioBackbone.name }
         network.add(to: &writer)
         let weights = writer.encode()
         var manifest = ModelManifest.describing(network, trained: trained, notes: notes, created: created ?? Self.timestamp(),
@@ -161,8 +162,9 @@ public struct ModelBundle: Sendable {
         guard manifest.format == ModelManifest.currentFormat else {
             throw ModelBundleError(.unknownFormat, path: path, "format \"\(manifest.format)\" is not one this build reads (\(ModelManifest.currentFormat)); update the appliance or export the model in that format")
         }
-        guard ResNeXtConfiguration.named(manifest.backbone) != nil else {
-            throw ModelBundleError(.unknownBackbone, path: path, "backbone \"\(manifest.backbone)\" is unknown (this build has \(ResNeXtConfiguration.names))")
+        for (key, name) in [("backbone", manifest.backbone), ("audio_backbone", manifest.audioBackbone)] {
+            guard let name, ResNeXtConfiguration.named(name) == nil else { continue }
+            throw ModelBundleError(.unknownBackbone, path: path, "\(key) \"\(name)\" is unknown (this build has \(ResNeXtConfiguration.names))")
         }
         guard manifest.embeddingDimension > 0 else {
             throw ModelBundleError(.manifestInvalid, path: path, "embedding_dimension \(manifest.embeddingDimension) must be positive")
@@ -184,10 +186,7 @@ public struct ModelBundle: Sendable {
         if manifest.precision == "int8" {
             throw ModelBundleError(.unknownFormat, path: manifestPath, "is an int8 bundle (showtell quantize); it runs on the inference engine (InferenceEngine.Int8Bundle), not the float network")
         }
-        let configuration = ResNeXtConfiguration.named(manifest.backbone)!
-        if let described = manifest.architecture, described != ModelManifest.Architecture(configuration) {
-            throw ModelBundleError(.tensorMismatch, path: manifestPath, "architecture of backbone \"\(manifest.backbone)\" differs from this build's definition; the bundle was made by another version")
-        }
+        let (video, audio) = try manifest.branchConfigurations(manifestPath: manifestPath)
         let path = directory + "/" + weightsFile
         guard FileIO.exists(path) else { throw ModelBundleError(.weightsMissing, path: path, "missing; reinstall the bundle") }
         let bytes: [UInt8]
@@ -203,9 +202,9 @@ public struct ModelBundle: Sendable {
         }
         let file: SafeTensorsFile
         do { file = try SafeTensorsFile(bytes: bytes) } catch { throw ModelBundleError(.weightsInvalid, path: path, error.message) }
-        let network = ShowTellNetwork(backbone: configuration, embeddingDimension: manifest.embeddingDimension, seed: 0)
+        let network = ShowTellNetwork(backbone: video, audioBackbone: audio, embeddingDimension: manifest.embeddingDimension, seed: 0)
         do { try network.load(from: file) } catch {
-            throw ModelBundleError(.tensorMismatch, path: path, "\(error.message) (manifest: backbone \(manifest.backbone), D = \(manifest.embeddingDimension))")
+            throw ModelBundleError(.tensorMismatch, path: path, "\(error.message) (manifest: backbone \(network.architectureName), D = \(manifest.embeddingDimension))")
         }
         guard network.parameterCount == manifest.parameters else {
             throw ModelBundleError(.manifestInvalid, path: manifestPath, "parameters \(manifest.parameters) but the weights have \(network.parameterCount)")

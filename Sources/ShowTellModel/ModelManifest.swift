@@ -9,7 +9,8 @@ public struct ModelManifest: Codable, Sendable, Equatable {
 
     /// "showtell-model/1"; a reader refuses formats it does not know.
     public var format: String
-    /// ResNeXt configuration name: "edge", "paper", "tiny".
+    /// ResNeXt configuration name of the video branch (and of the audio branch unless
+    /// `audioBackbone` names another): "edge", "paper", "tiny".
     public var backbone: String
     /// Joint embedding dimension D.
     public var embeddingDimension: Int
@@ -40,6 +41,10 @@ public struct ModelManifest: Codable, Sendable, Equatable {
     /// Int8 bundles only (precision "int8"): how the activations were calibrated and their
     /// per-tensor parameters (the weights' per-channel scales are tensors of model.safetensors).
     public var quantization: Quantization?
+    /// The audio branch's configuration name and shape when it differs from `backbone`;
+    /// absent otherwise, so earlier manifests read and compare unchanged.
+    public var audioBackbone: String?
+    public var audioArchitecture: Architecture?
 
     public struct Quantization: Codable, Sendable, Equatable {
         /// "tflite-int8: weights per-channel symmetric [-127,127], activations per-tensor asymmetric, int32 bias, fp32 requantisation rounding half to even"
@@ -211,7 +216,25 @@ public struct ModelManifest: Codable, Sendable, Equatable {
     enum CodingKeys: String, CodingKey {
         case format, backbone, embeddingDimension = "embedding_dimension", trained, created, sha256, parameters, notes
         case bytes, precision, architecture, inputs, outputs, training, producer, golden
-        case quantization
+        case quantization, audioBackbone = "audio_backbone", audioArchitecture = "audio_architecture"
+    }
+
+    /// The video and audio branches' configurations as this build defines them; a name this
+    /// build does not know, or a described shape that differs from its definition, is an error
+    /// naming `manifestPath`.
+    public func branchConfigurations(manifestPath: String) throws(ModelBundleError) -> (video: ResNeXtConfiguration, audio: ResNeXtConfiguration) {
+        func configuration(_ key: String, _ name: String, _ described: Architecture?) throws(ModelBundleError) -> ResNeXtConfiguration {
+            guard let c = ResNeXtConfiguration.named(name) else {
+                throw ModelBundleError(.unknownBackbone, path: manifestPath, "\(key) \"\(name)\" is unknown (this build has \(ResNeXtConfiguration.names))")
+            }
+            if let described, described != Architecture(c) {
+                throw ModelBundleError(.tensorMismatch, path: manifestPath, "architecture of \(key) \"\(name)\" differs from this build's definition; the bundle was made by another version")
+            }
+            return c
+        }
+        let video = try configuration("backbone", backbone, architecture)
+        guard let audioBackbone else { return (video, video) }
+        return (video, try configuration("audio_backbone", audioBackbone, audioArchitecture))
     }
 }
 
@@ -268,6 +291,8 @@ extension ModelManifest {
                 audioEmbedding: [d], videoMap: [d, map.height, map.width],
                 mapCoverage: [margin, margin, fraction, fraction],
                 localisation: localisation.rawValue),
-            training: training, producer: producer, golden: nil)
+            training: training, producer: producer, golden: nil,
+            audioBackbone: network.hasOwnAudioBackbone ? network.audioBackbone.name : nil,
+            audioArchitecture: network.hasOwnAudioBackbone ? Architecture(network.audioBackbone) : nil)
     }
 }

@@ -19,7 +19,7 @@ public final class ShowTellInference: @unchecked Sendable {
     private let videoInput: UnsafeMutablePointer<Float>  // [1][224][224]
     private let videoSpatial: UnsafeMutablePointer<Float>  // [1][C][h][w]
     private let audioInput: UnsafeMutablePointer<Float>  // [1][256][256]
-    private let audioPooled: UnsafeMutablePointer<Float>  // [1][C]
+    private let audioPooled: UnsafeMutablePointer<Float>  // [1][C_a]
 
     /// `threads`: the backbones' own loops (batch norm, im2col, pooling); OpenBLAS's thread
     /// count is process-wide and left to `ShowTellNetwork.setBLASThreads`.
@@ -44,12 +44,12 @@ public final class ShowTellInference: @unchecked Sendable {
     /// Floats in both activation arenas (memory the model adds at run time).
     public var arenaFloats: Int { videoActivations.floatCount + audioActivations.floatCount }
 
-    /// spectrogram [256][256] (standardised) -> audio backbone -> pooled [C] -> a [D].
+    /// spectrogram [256][256] (standardised) -> audio backbone -> pooled [C_a] -> a [D].
     public func embedAudio(_ spectrogram: UnsafePointer<Float>, into embedding: UnsafeMutablePointer<Float>) {
         audioInput.update(from: spectrogram, count: ShowTellNetwork.spectrogramSize * ShowTellNetwork.spectrogramSize)
         network.audio.forward(audioActivations, training: false)
         network.project(weight: network.audioProjectionWeight, bias: network.audioProjectionBias,
-                        input: audioPooled, columns: 1, output: embedding)
+                        input: audioPooled, channels: network.audioChannels, columns: 1, output: embedding)
     }
 
     /// gray frame [height][width] -> [224][224] -> video backbone -> [C][h][w] -> V [D][h][w].
@@ -57,7 +57,7 @@ public final class ShowTellInference: @unchecked Sendable {
         preprocessor.run(frame, width: width, height: height, into: videoInput)
         network.video.forward(videoActivations, training: false)
         network.project(weight: network.videoProjectionWeight, bias: network.videoProjectionBias,
-                        input: videoSpatial, columns: mapWidth * mapHeight, output: map)
+                        input: videoSpatial, channels: network.channels, columns: mapWidth * mapHeight, output: map)
     }
 
     /// Masks screen furniture out of every later frame (`LiveImageMask`).

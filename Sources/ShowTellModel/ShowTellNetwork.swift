@@ -5,19 +5,27 @@ import NeuralCore
 /// - video: gray frame -> 256×256 -> centre crop 224×224 -> ResNeXt-SE -> spatial map
 ///   [C][14][14] -> 1×1 projection -> V ∈ R^{D×14×14};
 /// - audio: 256×256 log-spectrogram -> ResNeXt-SE (same architecture, own weights) ->
-///   global pool [C] -> linear -> a ∈ R^D.
+///   global pool [C_a] -> linear -> a ∈ R^D. The audio backbone is the video's unless the
+///   bundle names its own (`audioBackbone`: a listener with more capacity than the picture
+///   needs, issue 9).
 /// The text branch and the fusion heads exist only in training.
 ///
 /// Weights are named like a PyTorch state dict: `video.<backbone>`, `audio.<backbone>`,
 /// `video_projection.weight` [D, C], `video_projection.bias` [D], `audio_projection.*`.
 public final class ShowTellNetwork: @unchecked Sendable {
+    /// The video branch's backbone.
     public let backbone: ResNeXtConfiguration
+    /// The audio branch's backbone (`backbone` unless a bundle names its own).
+    public let audioBackbone: ResNeXtConfiguration
     public let embeddingDimension: Int
     public let video: ResNeXt
     public let audio: ResNeXt
-    /// [D][C] and [D], video then audio, in one allocation.
+    /// [D][C] and [D] (video), then [D][C_a] and [D] (audio), in one allocation.
     public let projections: UnsafeMutablePointer<Float>
+    /// C: channels of the video map.
     public let channels: Int
+    /// C_a: channels of the audio branch's pooled vector.
+    public let audioChannels: Int
 
     public static let frameSize = 224
     public static let frameResize = 256
@@ -26,31 +34,41 @@ public final class ShowTellNetwork: @unchecked Sendable {
     public static let pixelMean: Float = 0.2
     public static let pixelStd: Float = 0.2
 
-    public init(backbone: ResNeXtConfiguration, embeddingDimension: Int, seed: UInt64) {
+    /// `audioBackbone` nil: the audio branch has the video's architecture (own weights).
+    public init(backbone: ResNeXtConfiguration, audioBackbone: ResNeXtConfiguration? = nil, embeddingDimension: Int, seed: UInt64) {
         self.backbone = backbone
+        self.audioBackbone = audioBackbone ?? backbone
         self.embeddingDimension = embeddingDimension
         video = ResNeXt(backbone, seed: seed)
-        audio = ResNeXt(backbone, seed: seed &+ 1)
+        audio = ResNeXt(self.audioBackbone, seed: seed &+ 1)
         channels = backbone.outputChannels
-        let count = 2 * (embeddingDimension * channels + embeddingDimension)
+        audioChannels = self.audioBackbone.outputChannels
+        let videoCount = embeddingDimension * channels + embeddingDimension
+        let count = videoCount + embeddingDimension * audioChannels + embeddingDimension
         projections = .allocate(capacity: count)
-        // PyTorch's default for linear layers: U(-1/√fan_in, 1/√fan_in).
+        // PyTorch's default for linear layers: U(-1/√fan_in, 1/√fan_in). One stream of draws,
+        // so a network whose branches share an architecture starts as it always did.
         var state = seed &+ 0x9E37_79B9_7F4A_7C15
-        let bound = 1 / Float(channels).squareRoot()
         for i in 0..<count {
+            let bound = 1 / Float(i < videoCount ? channels : audioChannels).squareRoot()
             state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
             projections[i] = (Float(state >> 40) / Float(1 << 24) * 2 - 1) * bound
         }
     }
+
+    /// True when the audio branch has its own architecture (the manifest then names it).
+    public var hasOwnAudioBackbone: Bool { audioBackbone != backbone }
 
     deinit { projections.deallocate() }
 
     public var videoProjectionWeight: UnsafeMutablePointer<Float> { projections }
     public var videoProjectionBias: UnsafeMutablePointer<Float> { projections + embeddingDimension * channels }
     public var audioProjectionWeight: UnsafeMutablePointer<Float> { videoProjectionBias + embeddingDimension }
-    public var audioProjectionBias: UnsafeMutablePointer<Float> { audioProjectionWeight + embeddingDimension * channels }
+    public var audioProjectionBias: UnsafeMutablePointer<Float> { audioProjectionWeight + embeddingDimension * audioChannels }
 
-    public var parameterCount: Int { video.parameterCount + audio.parameterCount + 2 * (embeddingDimension * channels + embeddingDimension) }
+    public var parameterCount: Int {
+        video.parameterCount + audio.parameterCount + embeddingDimension * (channels + audioChannels + 2)
+    }
 
     /// All weights as safetensors entries.
     public func add(to writer: inout SafeTensorsWriter) {
@@ -68,8 +86,13 @@ public final class ShowTellNetwork: @unchecked Sendable {
         // An extra tensor means the file was made for another architecture or D.
         let names = Set(expected.map(\.name))
         if let extra = file.tensors.first(where: { !names.contains($0.name) }) {
-            throw SafeTensorsError("unexpected tensor \"\(extra.name)\" (not part of a \(backbone.name) network with D = \(embeddingDimension))")
+            throw SafeTensorsError("unexpected tensor \"\(extra.name)\" (not part of a \(architectureName) network with D = \(embeddingDimension))")
         }
+    }
+
+    /// "edge-local-os8", or "edge-local-os8 video, edge audio" when the branches differ.
+    public var architectureName: String {
+        hasOwnAudioBackbone ? "\(backbone.name) video, \(audioBackbone.name) audio" : backbone.name
     }
 
     /// Spatial size of a backbone's map for an input of `size`×`size` (14 for edge/paper at 224).
@@ -91,10 +114,10 @@ public final class ShowTellNetwork: @unchecked Sendable {
         for (prefix, branch) in [("video.", video), ("audio.", audio)] {
             for entry in branch.store.entries { list.append((prefix + entry.name, entry.shape, branch.store.pointer(entry))) }
         }
-        let d = embeddingDimension, c = channels
-        list.append(("video_projection.weight", [d, c], videoProjectionWeight))
+        let d = embeddingDimension
+        list.append(("video_projection.weight", [d, channels], videoProjectionWeight))
         list.append(("video_projection.bias", [d], videoProjectionBias))
-        list.append(("audio_projection.weight", [d, c], audioProjectionWeight))
+        list.append(("audio_projection.weight", [d, audioChannels], audioProjectionWeight))
         list.append(("audio_projection.bias", [d], audioProjectionBias))
         return list
     }
@@ -120,7 +143,7 @@ public final class ShowTellNetwork: @unchecked Sendable {
 
     /// y[D][n] = W[D][C] · x[C][n] + b (the 1×1 projection; n = 1 for the audio vector).
     public func project(weight: UnsafePointer<Float>, bias: UnsafePointer<Float>, input: UnsafePointer<Float>,
-                        columns: Int, output: UnsafeMutablePointer<Float>) {
+                        channels: Int, columns: Int, output: UnsafeMutablePointer<Float>) {
         let d = embeddingDimension
         for row in 0..<d { (output + row * columns).update(repeating: bias[row], count: columns) }
         if columns == 1 {

@@ -7,8 +7,9 @@ import Testing
 import TestSupport
 
 /// Float bundle -> calibrate -> int8 bundle, for a given D.
-private func int8Bundle(dimension: Int, in folder: ScratchFolder, name: String) throws -> (float: ModelBundle, int8: String, quantization: NetworkQuantization) {
-    let network = ShowTellNetwork(backbone: .edge, embeddingDimension: dimension, seed: 4)
+private func int8Bundle(dimension: Int, in folder: ScratchFolder, name: String, backbone: ResNeXtConfiguration = .edge,
+                        audioBackbone: ResNeXtConfiguration? = nil) throws -> (float: ModelBundle, int8: String, quantization: NetworkQuantization) {
+    let network = ShowTellNetwork(backbone: backbone, audioBackbone: audioBackbone, embeddingDimension: dimension, seed: 4)
     try ModelBundle.write(network: network, trained: false, notes: "test", to: folder.path + "/\(name)-float")
     let source = try ModelBundle.load(directory: folder.path + "/\(name)-float")
     let frame = (GoldenInference.frame(), GoldenInference.frameWidth, GoldenInference.frameHeight)
@@ -47,6 +48,26 @@ struct Int8BundleTests {
         #expect {
             _ = try ModelBundle.load(directory: path)
         } throws: { "\($0)".contains("int8 bundle") }
+    }
+
+    /// A listener with its own backbone (`train --audio-config`): the int8 bundle keeps the
+    /// audio branch's architecture, plans it from it, and round-trips exactly.
+    @Test func ownAudioBackboneQuantises() throws {
+        let folder = ScratchFolder("showtell-int8")
+        let (source, path, quantization) = try int8Bundle(dimension: 16, in: folder, name: "own", backbone: .edgeLocalStride8, audioBackbone: .edge)
+        let (manifest, loaded) = try Int8Bundle.load(directory: path)
+        #expect(manifest.backbone == "edge-local-os8" && manifest.audioBackbone == "edge")
+        #expect(manifest.audioArchitecture == ModelManifest.Architecture(.edge))
+        let plans = PlannedInference.plans(for: source.network)
+        #expect(plans.audio.slots[plans.audio.backboneOutput].channels == 256 && plans.video.slots[plans.video.backboneOutput].channels == 128)
+        let direct = PlannedInference(network: source.network, quantization: quantization)
+        let (a1, m1) = outputs(loaded), (a2, m2) = outputs(direct)
+        #expect(a1 == a2 && m1 == m2)
+        // Close to the float bundle it came from (random weights, one calibration input).
+        let (fa, _) = outputs(ShowTellInference(network: source.network))
+        func norm(_ v: [Float]) -> Float { v.reduce(0) { $0 + $1 * $1 }.squareRoot() }
+        let cosine = zip(a1, fa).reduce(0) { $0 + $1.0 * $1.1 } / (norm(a1) * norm(fa))
+        #expect(cosine > 0.95, "int8 audio embedding cosine \(cosine) against float")
     }
 
     /// The int8 bundle carries golden values from its own engine; load checks them, so an

@@ -75,6 +75,38 @@ struct ModelBundleTests {
         try bundle.verifyGolden(ShowTellInference(network: bundle.network))
     }
 
+    /// A listener with its own backbone (`train --audio-config`): the manifest names it and
+    /// describes its shape, loading builds it, and a bundle whose branches agree says nothing
+    /// new (earlier manifests read and compare unchanged).
+    @Test func ownAudioBackboneRoundTrips() throws {
+        let scratch = ScratchFolder()
+        let network = ShowTellNetwork(backbone: .tiny, audioBackbone: .edgeLocal, embeddingDimension: 8, seed: 3)
+        #expect(network.hasOwnAudioBackbone && network.audioChannels == 128 && network.channels == 32)
+        let written = try ModelBundle.write(network: network, trained: false, notes: "own audio", to: scratch.bundle)
+        #expect(written.audioBackbone == "edge-local" && written.audioArchitecture == ModelManifest.Architecture(.edgeLocal))
+        let bundle = try ModelBundle.load(directory: scratch.bundle)
+        #expect(bundle.network.audioBackbone == .edgeLocal && bundle.network.backbone == .tiny)
+        #expect(bundle.network.parameterCount == network.parameterCount)
+        for (a, b) in zip(network.tensors, bundle.network.tensors) {
+            #expect(a.name == b.name && a.shape == b.shape && memcmp(a.values, b.values, 4 * a.shape.reduce(1, *)) == 0, "\(a.name)")
+        }
+        #expect(bundle.network.tensors.first { $0.name == "audio_projection.weight" }?.shape == [8, 128])
+        try bundle.verifyGolden(ShowTellInference(network: bundle.network))
+
+        let same = try ModelBundle.write(network: tinyNetwork(), trained: false, notes: "", to: scratch.path + "/same")
+        #expect(same.audioBackbone == nil && same.audioArchitecture == nil)
+        let json = try String(contentsOfFile: scratch.path + "/same/manifest.json", encoding: .utf8)
+        #expect(!json.contains("audio_backbone") && !json.contains("audio_architecture"))
+
+        // Refusals name the key and the file.
+        try editManifest(scratch.bundle) { $0["audio_backbone"] = "huge" }
+        expectFailure(scratch.bundle, .unknownBackbone, file: "manifest.json", mentions: ["audio_backbone", "huge"])
+        try editManifest(scratch.bundle) { $0["audio_backbone"] = "edge" }
+        expectFailure(scratch.bundle, .tensorMismatch, file: "manifest.json", mentions: ["audio_backbone", "edge", "differs"])
+        try editManifest(scratch.bundle) { $0["audio_architecture"] = nil }
+        expectFailure(scratch.bundle, .tensorMismatch, file: "model.safetensors", mentions: ["tiny video, edge audio"])
+    }
+
     @Test func initIsDeterministic() throws {
         let scratch = ScratchFolder()
         let a = try ModelBundle.write(network: tinyNetwork(seed: 5), trained: false, notes: "", to: scratch.path + "/a")

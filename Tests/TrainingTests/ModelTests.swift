@@ -9,6 +9,7 @@ import TestSupport
 @Suite(.serialized) struct ModelTests {
     static func toyConfiguration(_ variant: Variant, batch: Int) -> TrainingConfiguration {
         var c = TrainingConfiguration(backbone: .tiny, variant: variant)
+        #expect(c.summary["audio_backbone"] == nil, "a run whose branches agree keeps its earlier summary")
         c.batch = batch
         c.dimension = 16
         c.frameSize = 24
@@ -132,6 +133,36 @@ import TestSupport
         let (checked, bad) = Self.finiteDifferenceMismatches(model, inputs, stores: ["audio", "heads"])
         #expect(checked >= 10)
         #expect(bad.count <= checked / 10, "\(bad)")
+    }
+
+    /// An audio branch with its own backbone (`--audio-config`: 128 pooled channels beside the
+    /// video's 32): the audio projection and the listen head take its width, and the whole
+    /// step still matches finite differences in the audio backbone and the heads.
+    @Test func ownAudioBackboneGradient() throws {
+        var c = Self.toyConfiguration(.full, batch: 4)
+        c.audioBackbone = .edgeLocal
+        c.gate = .outliers
+        c.contrastive = .infoNCE
+        c.gradientClip = 0
+        c.listen = 0.5
+        let dictionary = KeywordDictionary(forms: Dictionary(uniqueKeysWithValues: SyntheticClips.objectWords.map { ($0, [$0]) }))
+        c.listenClasses = dictionary.forms.keys.sorted()
+        #expect(c.summary["audio_backbone"] == "edge-local")
+        let source = SyntheticClips(count: 4, sessions: 4, frameSize: 24, spectrogramSize: 16, seed: 3)
+        let builder = BatchBuilder(source: source, vectors: TrainingRun.syntheticVectors(), keywords: dictionary, configuration: c)
+        let model = try TrainingModel(c, wordDimension: 16)
+        #expect(model.channels == 32 && model.audioChannels == 128)
+        #expect(model.heads.entry(named: "audio_projection.weight")?.shape == [16, 128])
+        #expect(model.heads.entry(named: "listen.weight")?.shape == [c.listenClasses.count + 1, 128])
+        var random = RandomSource(seed: 2)
+        let inputs = builder.fill(model, indices: [0, 1, 2, 3], random: &random)
+        let (checked, bad) = Self.finiteDifferenceMismatches(model, inputs, stores: ["audio", "heads"])
+        #expect(checked >= 10)
+        #expect(bad.count <= checked / 10, "\(bad)")
+        // The bundle's audio projection is the trained one (its width, folded fusion weight).
+        model.exportProjections()
+        #expect(model.network.audioBackbone == .edgeLocal && model.network.audioChannels == 128)
+        #expect((0..<(16 * 128)).contains { model.network.audioProjectionWeight[$0] != 0 })
     }
 
     /// The ensemble-distillation term in the whole step (frozen video branch, two teacher

@@ -27,6 +27,7 @@ public enum Int8Bundle {
         var writer = SafeTensorsWriter()
         writer.metadata = ["format": "pt", "showtell.format": ModelManifest.currentFormat, "showtell.precision": "int8",
                            "showtell.backbone": network.backbone.name]
+        if network.hasOwnAudioBackbone { writer.metadata["showtell.audio_backbone"] = network.audioBackbone.name }
         var activations = [String: ModelManifest.Quantization.Activation]()
         for (plan, q) in [(plans.video, quantization.video), (plans.audio, quantization.audio)] {
             for (conv, w) in zip(plan.convs, q.weights) {
@@ -73,10 +74,7 @@ public enum Int8Bundle {
         guard manifest.precision == "int8", let quantization = manifest.quantization else {
             throw ModelBundleError(.manifestInvalid, path: manifestPath, "precision is \(manifest.precision ?? "float32"), not int8 with a \"quantization\" section; run showtell quantize on it first")
         }
-        let configuration = ResNeXtConfiguration.named(manifest.backbone)!
-        if let described = manifest.architecture, described != ModelManifest.Architecture(configuration) {
-            throw ModelBundleError(.tensorMismatch, path: manifestPath, "architecture of backbone \"\(manifest.backbone)\" differs from this build's definition; the bundle was made by another version")
-        }
+        let (video, audio) = try manifest.branchConfigurations(manifestPath: manifestPath)
         guard FileIO.exists(path) else { throw ModelBundleError(.weightsMissing, path: path, "missing; reinstall the bundle") }
         let bytes: [UInt8]
         do { bytes = try FileIO.readAll(path) } catch { throw ModelBundleError(.weightsMissing, path: path, "cannot be read: \(error)") }
@@ -91,8 +89,8 @@ public enum Int8Bundle {
         do { file = try SafeTensorsFile(bytes: bytes) } catch { throw ModelBundleError(.weightsInvalid, path: path, error.message) }
         // The float weights the int8 engine still uses (SE, audio projection) go into a network
         // of the bundle's shape; its convolution weights are unused (the int8 ones replace them).
-        let network = ShowTellNetwork(backbone: configuration, embeddingDimension: manifest.embeddingDimension, seed: 0)
-        func fail(_ message: String) -> ModelBundleError { ModelBundleError(.tensorMismatch, path: path, message + " (manifest: backbone \(manifest.backbone), D = \(manifest.embeddingDimension))") }
+        let network = ShowTellNetwork(backbone: video, audioBackbone: audio, embeddingDimension: manifest.embeddingDimension, seed: 0)
+        func fail(_ message: String) -> ModelBundleError { ModelBundleError(.tensorMismatch, path: path, message + " (manifest: backbone \(network.architectureName), D = \(manifest.embeddingDimension))") }
         for (name, shape, values) in network.tensors where name.contains(".se.") || name.hasPrefix("audio_projection.") {
             guard let info = file.info(name) else { throw fail("missing tensor \"\(name)\"") }
             guard info.shape == shape else { throw fail("tensor \"\(name)\" has shape \(info.shape), the model expects \(shape)") }

@@ -78,7 +78,7 @@ public struct BranchPlan: Sendable {
     /// Builds the plan of one branch of `network` for a square input of `size`.
     /// `branch` is "video" (spatial projection head) or "audio" (pooled projection head).
     public init(network: ShowTellNetworkWeights, branch: String, size: Int) {
-        let c = network.configuration
+        let c = network.configuration(branch)
         let store = network.store(branch)
         let eps = BatchNormGeometry(batch: 1, channels: 1, spatial: 1).epsilon
         var slots = [ActivationSlot(name: "\(branch).input", height: size, width: size, channels: c.inputChannels)]
@@ -175,7 +175,8 @@ public struct BranchPlan: Sendable {
 /// (see ShowTellNetwork+Plan.swift); kept as a protocol so the plan does not depend on how a
 /// bundle was read.
 public protocol ShowTellNetworkWeights {
-    var configuration: ResNeXtConfiguration { get }
+    /// The backbone of "video" or "audio".
+    func configuration(_ branch: String) -> ResNeXtConfiguration
     var embeddingDimension: Int { get }
     /// The backbone's parameters and BN buffers of "video" or "audio".
     func store(_ branch: String) -> ParameterStore

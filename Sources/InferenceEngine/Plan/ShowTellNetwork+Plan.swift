@@ -2,7 +2,10 @@ import NeuralCore
 import ShowTellModel
 
 extension ShowTellNetwork: ShowTellNetworkWeights {
-    public var configuration: ResNeXtConfiguration { backbone }
+    public func configuration(_ branch: String) -> ResNeXtConfiguration {
+        precondition(branch == "video" || branch == "audio", "branch must be video or audio")
+        return branch == "video" ? backbone : audioBackbone
+    }
 
     public func store(_ branch: String) -> ParameterStore {
         precondition(branch == "video" || branch == "audio", "branch must be video or audio")
@@ -10,7 +13,7 @@ extension ShowTellNetwork: ShowTellNetworkWeights {
     }
 
     public func projection(_ branch: String) -> (weight: [Float], bias: [Float]) {
-        let d = embeddingDimension, c = channels
+        let d = embeddingDimension, c = branch == "video" ? channels : audioChannels
         let (w, b) = branch == "video" ? (videoProjectionWeight, videoProjectionBias) : (audioProjectionWeight, audioProjectionBias)
         return (Array(UnsafeBufferPointer(start: w, count: d * c)), Array(UnsafeBufferPointer(start: b, count: d)))
     }

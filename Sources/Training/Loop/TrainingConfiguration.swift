@@ -3,7 +3,11 @@ import ShowTellModel
 
 /// Everything that shapes a training run (written into the run folder and the bundle).
 public struct TrainingConfiguration: Sendable, Equatable {
+    /// The video branch's backbone (and the audio branch's unless `audioBackbone` is set).
     public var backbone: ResNeXtConfiguration
+    /// The audio branch's own backbone (`--audio-config`): a listener with more capacity or
+    /// context than the picture needs; nil: the video's architecture.
+    public var audioBackbone: ResNeXtConfiguration?
     public var variant: Variant
     /// Joint embedding dimension D.
     public var dimension = 128
@@ -111,8 +115,15 @@ public struct TrainingConfiguration: Sendable, Equatable {
     /// Whether the V-A terms train an audio fusion head of its own.
     public var audioFusionTrained: Bool { weights.baseAudio > 0 || weights.contraAudio > 0 || alignAudioToText == 0 }
 
-    /// A JSON-ish summary for run folders and manifests.
+    /// A JSON-ish summary for run folders and manifests ("audio_backbone" only when set, so
+    /// earlier runs' summaries compare unchanged on --resume).
     public var summary: [String: String] {
+        var summary = commonSummary
+        if let audioBackbone { summary["audio_backbone"] = audioBackbone.name }
+        return summary
+    }
+
+    private var commonSummary: [String: String] {
         ["backbone": backbone.name, "variant": variant.rawValue, "dimension": "\(dimension)", "gate": gate.rawValue,
          "pooling": pooling.rawValue, "pooling_sharpness": "\(poolingSharpness)", "contrastive": contrastive.rawValue, "temperature": "\(temperature)", "fusion_init": fusionInit.map { "\($0)" } ?? "1/sqrt(D)",
          "weights": "alpha=\(weights.baseAudio) beta=\(weights.baseText) gamma=\(weights.contraAudio) delta=\(weights.contraText)",

@@ -56,7 +56,7 @@ public struct BatchInputs {
 ///
 ///   frames [N·F, 1, 224, 224] -> video ResNeXt -> spatial [N·F, C, S] -> mean over F ->
 ///     Vfeat [N, C, S] -> 1×1 projection -> V [N, D, S]
-///   spectrograms [N, 1, 256, 256] -> audio ResNeXt -> pooled [N, C] -> linear -> a [N, D]
+///   spectrograms [N, 1, 256, 256] -> audio ResNeXt -> pooled [N, C_a] -> linear -> a [N, D]
 ///   words [N, L] -> word vectors [N, L, E] -> TextEncoder (FC, FC, SIG) -> t [N, D]
 ///   fusion(V, a) -> logits [N, N];  fusion(V, t) -> logits [N, N]  -> L_base, L_contra (eq. 4)
 ///
@@ -70,7 +70,10 @@ public final class TrainingModel: @unchecked Sendable {
     public let video: ResNeXtActivations
     public let audio: ResNeXtActivations?
     public let wordDimension: Int
+    /// C: channels of the video map.
     public let channels: Int
+    /// C_a: channels of the audio branch's pooled vector (C unless --audio-config).
+    public let audioChannels: Int
     public let cells: Int
     public let mapSide: Int
 
@@ -130,8 +133,9 @@ public final class TrainingModel: @unchecked Sendable {
         }
         configuration = c
         self.wordDimension = wordDimension
-        network = ShowTellNetwork(backbone: c.backbone, embeddingDimension: c.dimension, seed: c.seed)
+        network = ShowTellNetwork(backbone: c.backbone, audioBackbone: c.audioBackbone, embeddingDimension: c.dimension, seed: c.seed)
         channels = c.backbone.outputChannels
+        audioChannels = network.audioChannels
         mapSide = ShowTellNetwork.mapSize(c.backbone, input: c.trainingImageSide)
         cells = mapSide * mapSide
         let n = c.batch, d = c.dimension
@@ -143,7 +147,7 @@ public final class TrainingModel: @unchecked Sendable {
         var layout = ParameterLayout()
         _ = layout.parameter("video_projection.weight", [d, channels])
         _ = layout.parameter("video_projection.bias", [d])
-        _ = layout.parameter("audio_projection.weight", [d, channels])
+        _ = layout.parameter("audio_projection.weight", [d, audioChannels])
         _ = layout.parameter("audio_projection.bias", [d])
         for query in ["audio", "text"] {
             _ = layout.parameter("fusion_\(query).spatial.weight", [d])
@@ -160,7 +164,7 @@ public final class TrainingModel: @unchecked Sendable {
             _ = layout.parameter("cells.bias", [d])
         }
         if c.listen > 0 {
-            _ = layout.parameter("listen.weight", [c.listenClasses.count + 1, channels])
+            _ = layout.parameter("listen.weight", [c.listenClasses.count + 1, audioChannels])
             _ = layout.parameter("listen.bias", [c.listenClasses.count + 1])
         }
         heads = ParameterStore(layout)
@@ -283,7 +287,7 @@ public final class TrainingModel: @unchecked Sendable {
         if let audio {
             network.audio.forward(audio, training: training)
             Linear.forward(output: work[audioEmbedding], input: audio.pooled.data, weight: parameter("audio_projection.weight"),
-                           bias: parameter("audio_projection.bias"), geometry: LinearGeometry(batch: n, inFeatures: channels, outFeatures: d))
+                           bias: parameter("audio_projection.bias"), geometry: LinearGeometry(batch: n, inFeatures: audioChannels, outFeatures: d))
         }
         if c.variant.usesText {
             TextEncoder.forward(output: work[textEmbedding], gates: work[gates], embeddings: work[embeddingsOffset], mask: work[maskOffset],
@@ -396,7 +400,7 @@ public final class TrainingModel: @unchecked Sendable {
         if let audio {
             Linear.backward(inputGrad: audio.pooledGrad.data, weightGrad: gradient("audio_projection.weight"), biasGrad: gradient("audio_projection.bias"),
                             outputGrad: work[audioGrad], input: audio.pooled.data, weight: parameter("audio_projection.weight"),
-                            geometry: LinearGeometry(batch: n, inFeatures: channels, outFeatures: d))
+                            geometry: LinearGeometry(batch: n, inFeatures: audioChannels, outFeatures: d))
             network.audio.backward(audio)
         }
         backwardVideo()
@@ -426,7 +430,7 @@ public final class TrainingModel: @unchecked Sendable {
     private func listenStep(_ audio: ResNeXtActivations, targets: [Float], weight: Float) -> Float {
         let n = configuration.batch, k = listenClassCount
         precondition(targets.count == n * k, "listen targets for another batch or dictionary")
-        let geometry = LinearGeometry(batch: n, inFeatures: channels, outFeatures: k)
+        let geometry = LinearGeometry(batch: n, inFeatures: audioChannels, outFeatures: k)
         Linear.forward(output: work[listenLogits], input: audio.pooled.data, weight: parameter("listen.weight"),
                        bias: parameter("listen.bias"), geometry: geometry)
         work[listenLogitsGrad].update(repeating: 0, count: n * k)
@@ -605,7 +609,7 @@ public final class TrainingModel: @unchecked Sendable {
         let fold = configuration.variant.fusion == .spatial ? parameter("\(audioMapHead).spatial.weight") : nil
         for k in 0..<d {
             let scale = fold?[k] ?? 1
-            for i in 0..<channels { network.audioProjectionWeight[k * channels + i] = scale * wa[k * channels + i] }
+            for i in 0..<audioChannels { network.audioProjectionWeight[k * audioChannels + i] = scale * wa[k * audioChannels + i] }
             network.audioProjectionBias[k] = scale * ba[k]
         }
     }

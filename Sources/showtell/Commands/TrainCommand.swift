@@ -35,6 +35,9 @@ struct TrainCommand: ParsableCommand {
     @Option(name: .customLong("config"), help: "Backbone: tiny, edge, edge-local (edge without its fourth stage: a more local map), edge-local-os8 (edge-local's weights with its third stage dilated: a 28x28 map; --init-video and --distill-from take edge-local runs) or paper.")
     var backbone: TrainBackbone = .edge
 
+    @Option(name: .customLong("audio-config"), help: "The audio branch's own backbone (same names as --config; default: the video's). The listener may need more capacity or context than the picture: e.g. --config edge-local-os8 --audio-config edge.")
+    var audioBackbone: TrainBackbone?
+
     @Option(help: "va-base, va-contra, va-spatial, vt-base, no-audio, full, video-only, supervised, or video-cells (dense pre-training of the video branch for --init-video).")
     var variant: Variant = .full
 
@@ -163,6 +166,7 @@ struct TrainCommand: ParsableCommand {
 
     func run() throws {
         var c = TrainingConfiguration(backbone: backbone.configuration, variant: variant)
+        c.audioBackbone = audioBackbone.map(\.configuration).flatMap { $0 == c.backbone ? nil : $0 }
         c.batch = batch
         c.optimizer = optimizer
         c.learningRate = lr
