@@ -47,7 +47,7 @@ public enum ApplianceChecks {
                 (m, inference) = (bundle.manifest, ShowTellInference(network: bundle.network, threads: 1))
             }
         } catch { return unusable(error) }
-        let summary = "\(directory): \(m.backbone), D = \(m.embeddingDimension), \(m.precision ?? "float32"), sha256 \(m.sha256.prefix(16))… verified"
+        let summary = "\(directory): \(m.backbones), D = \(m.embeddingDimension), \(m.precision ?? "float32"), sha256 \(m.sha256.prefix(16))… verified"
         var checks = [m.trained
             ? Check("model", .pass, summary)
             : Check("model", .warn, summary + ", UNTRAINED", remedy: "an untrained bundle runs but its heatmaps mean nothing: install a trained one")]

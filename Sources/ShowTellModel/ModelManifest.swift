@@ -219,6 +219,9 @@ public struct ModelManifest: Codable, Sendable, Equatable {
         case quantization, audioBackbone = "audio_backbone", audioArchitecture = "audio_architecture"
     }
 
+    /// "edge-local-os8", or "edge-local-os8 video, edge audio" when the audio branch has its own.
+    public var backbones: String { audioBackbone.map { "\(backbone) video, \($0) audio" } ?? backbone }
+
     /// The video and audio branches' configurations as this build defines them; a name this
     /// build does not know, or a described shape that differs from its definition, is an error
     /// naming `manifestPath`.

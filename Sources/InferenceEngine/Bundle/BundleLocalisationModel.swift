@@ -16,7 +16,7 @@ public final class BundleLocalisationModel: LocalisationModel {
         self.branches = branches
         trained = manifest.trained
         relevanceHead = manifest.outputs?.relevance
-        summary = "\(manifest.backbone) \(branches.precision) D=\(manifest.embeddingDimension) "
+        summary = "\(manifest.backbones) \(branches.precision) D=\(manifest.embeddingDimension) "
             + (trained ? String(manifest.created.prefix(10)) : "(untrained)")
     }
 

@@ -62,7 +62,7 @@ struct ModelExportCommand: ParsableCommand {
         } catch { throw ValidationError("\(error)") }
         let form = quantization == nil ? "float" : "int8 (QDQ)"
         let bytes = ONNXExport.model(video: branch == "audio" ? nil : plans.video, audio: branch == "video" ? nil : plans.audio, quantization: quantization, producer: "showtell \(ShowTellVersion.string)",
-                                     docString: "ShowTell \(manifest.backbone), D = \(manifest.embeddingDimension), \(form), bundle sha256 \(manifest.sha256); heatmap = per-cell dot product of video_map and audio_embedding")
+                                     docString: "ShowTell \(manifest.backbones), D = \(manifest.embeddingDimension), \(form), bundle sha256 \(manifest.sha256); heatmap = per-cell dot product of video_map and audio_embedding")
         do { try FileIO.writeAtomically(onnx, bytes) } catch { throw ValidationError("\(onnx): \(error)") }
         print("wrote \(onnx): ONNX opset \(ONNXExport.opset), \(form), \(branch == "both" ? "both branches" : branch + " branch"), \(bytes.count) bytes, from \(bundle) (sha256 \(manifest.sha256.prefix(12))…)")
     }
@@ -128,10 +128,12 @@ struct ModelInfoCommand: ParsableCommand {
             print(String(decoding: try encoder.encode(manifest), as: UTF8.self))
             return
         }
-        var rows: [(String, String)] = [
-            ("bundle", directory),
-            ("format", manifest.format),
-            ("backbone", manifest.backbone + (manifest.architecture.map { ", widths \($0.outWidths), cardinality \($0.cardinality), \($0.outputChannels) channels" } ?? "")),
+        func shape(_ name: String, _ architecture: ModelManifest.Architecture?) -> String {
+            name + (architecture.map { ", widths \($0.outWidths), cardinality \($0.cardinality), \($0.outputChannels) channels" } ?? "")
+        }
+        var rows: [(String, String)] = [("bundle", directory), ("format", manifest.format), ("backbone", shape(manifest.backbone, manifest.architecture))]
+        if let audio = manifest.audioBackbone { rows.append(("audio backbone", shape(audio, manifest.audioArchitecture))) }
+        rows += [
             ("embedding dimension", String(manifest.embeddingDimension)),
             ("precision", manifest.precision ?? "float32"),
             ("trained", manifest.trained ? "yes" : "NO (untrained: the screen shows UNTRAINED MODEL)"),
@@ -205,7 +207,7 @@ struct ModelVerifyCommand: ParsableCommand {
         }
         let loaded = MonotonicClock.seconds()
         let manifest = model.manifest, inference = model.branches
-        print("load      ok   \(manifest.backbone) \(inference.precision), D = \(manifest.embeddingDimension), \(manifest.parameters) parameters, "
+        print("load      ok   \(manifest.backbones) \(inference.precision), D = \(manifest.embeddingDimension), \(manifest.parameters) parameters, "
               + "sha256 \(manifest.sha256.prefix(16))… (\(String(format: "%.0f", 1000 * (loaded - start))) ms, golden inference included)")
         let measured = GoldenInference.run(inference)
         let reference = manifest.golden == nil ? "(manifest has no golden values: not compared)" : "match the manifest"

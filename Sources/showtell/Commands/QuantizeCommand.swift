@@ -121,7 +121,7 @@ struct QuantizeCommand: ParsableCommand {
         let (quantization, calibration) = quantise(recipe, on: samples)
         let manifest = try Int8Bundle.write(source: source, quantization: quantization, method: calibration.description, calibrationInputs: calibration.inputs,
                                             sessions: calibrate, biasCorrected: recipe.biasCorrection, to: out)
-        print("wrote \(out): int8 \(manifest.backbone), D = \(manifest.embeddingDimension), calibrated (\(recipe)) on \(calibration.inputs) inputs from \(calibrate.count) session(s), \(manifest.bytes ?? 0) bytes, sha256 \(manifest.sha256)")
+        print("wrote \(out): int8 \(manifest.backbones), D = \(manifest.embeddingDimension), calibrated (\(recipe)) on \(calibration.inputs) inputs from \(calibrate.count) session(s), \(manifest.bytes ?? 0) bytes, sha256 \(manifest.sha256)")
         guard !evaluate.isEmpty else { return }
         // Compare what was written (loaded back through the verifying loader) with the float plan.
         let int8 = try Int8Bundle.load(directory: out).inference
