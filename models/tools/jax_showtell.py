@@ -268,6 +268,9 @@ def load_bundle(directory):
     backbone, d = manifest["backbone"], int(manifest["embedding_dimension"])
     if backbone not in CONFIGS:
         raise ValueError(f"{directory}: unknown backbone {backbone!r}")
+    if manifest.get("audio_backbone") is not None:
+        raise ValueError(f"{directory}: its audio branch has its own backbone ({manifest['audio_backbone']!r}, "
+                         f"`showtell train --audio-config`); this definition builds both branches from `backbone`")
     path = os.path.join(directory, WEIGHTS_FILE)
     with open(path, "rb") as f:
         raw = f.read()
