@@ -100,11 +100,12 @@ import TestSupport
         #expect(bad.count <= checked / 10, "\(bad)")
     }
 
-    /// The keyword-listening term in the whole step: targets come from the clips' words
-    /// through the dictionary, the term is in the total, and its gradient reaches the listen
-    /// head and the audio backbone, matching finite differences of the total.
-    @Test func listeningGradient() throws {
-        var c = Self.toyConfiguration(.full, batch: 4)
+    /// A toy full-variant step with the keyword-listening term on (every synthetic object word
+    /// a keyword), ready for finite differences.
+    static func listeningStep(audioBackbone: ResNeXtConfiguration? = nil) throws
+        -> (TrainingConfiguration, BatchBuilder, TrainingModel, BatchInputs) {
+        var c = toyConfiguration(.full, batch: 4)
+        c.audioBackbone = audioBackbone
         c.gate = .outliers
         c.contrastive = .infoNCE
         c.gradientClip = 0
@@ -115,7 +116,14 @@ import TestSupport
         let builder = BatchBuilder(source: source, vectors: TrainingRun.syntheticVectors(), keywords: dictionary, configuration: c)
         let model = try TrainingModel(c, wordDimension: 16)
         var random = RandomSource(seed: 2)
-        let inputs = builder.fill(model, indices: [0, 1, 2, 3], random: &random)
+        return (c, builder, model, builder.fill(model, indices: [0, 1, 2, 3], random: &random))
+    }
+
+    /// The keyword-listening term in the whole step: targets come from the clips' words
+    /// through the dictionary, the term is in the total, and its gradient reaches the listen
+    /// head and the audio backbone, matching finite differences of the total.
+    @Test func listeningGradient() throws {
+        let (c, builder, model, inputs) = try Self.listeningStep()
         let k = c.listenClasses.count + 1
         #expect(inputs.listenTargets.count == 4 * k)
         for (slot, clip) in [0, 1, 2, 3].enumerated() {
@@ -139,23 +147,11 @@ import TestSupport
     /// video's 32): the audio projection and the listen head take its width, and the whole
     /// step still matches finite differences in the audio backbone and the heads.
     @Test func ownAudioBackboneGradient() throws {
-        var c = Self.toyConfiguration(.full, batch: 4)
-        c.audioBackbone = .edgeLocal
-        c.gate = .outliers
-        c.contrastive = .infoNCE
-        c.gradientClip = 0
-        c.listen = 0.5
-        let dictionary = KeywordDictionary(forms: Dictionary(uniqueKeysWithValues: SyntheticClips.objectWords.map { ($0, [$0]) }))
-        c.listenClasses = dictionary.forms.keys.sorted()
+        let (c, _, model, inputs) = try Self.listeningStep(audioBackbone: .edgeLocal)
         #expect(c.summary["audio_backbone"] == "edge-local")
-        let source = SyntheticClips(count: 4, sessions: 4, frameSize: 24, spectrogramSize: 16, seed: 3)
-        let builder = BatchBuilder(source: source, vectors: TrainingRun.syntheticVectors(), keywords: dictionary, configuration: c)
-        let model = try TrainingModel(c, wordDimension: 16)
         #expect(model.channels == 32 && model.audioChannels == 128)
         #expect(model.heads.entry(named: "audio_projection.weight")?.shape == [16, 128])
         #expect(model.heads.entry(named: "listen.weight")?.shape == [c.listenClasses.count + 1, 128])
-        var random = RandomSource(seed: 2)
-        let inputs = builder.fill(model, indices: [0, 1, 2, 3], random: &random)
         let (checked, bad) = Self.finiteDifferenceMismatches(model, inputs, stores: ["audio", "heads"])
         #expect(checked >= 10)
         #expect(bad.count <= checked / 10, "\(bad)")
