@@ -195,12 +195,13 @@ python_venv() {  # PACKAGES...: a venv under .build with them installed
 }
 
 JAX_PACKAGES=(jax==0.10.2 jaxlib==0.10.2 numpy safetensors)
-jax_roundtrip() {  # SHOWTELL_BIN: the shipped bundle and a tiny untrained one, JAX <-> Swift
+jax_roundtrip() {  # SHOWTELL_BIN: the shipped bundle, a tiny untrained one and one whose audio branch has its own backbone
   python_venv "${JAX_PACKAGES[@]}"
-  local tiny=.build/jax-roundtrip/tiny
-  rm -rf "$tiny"; mkdir -p "$(dirname "$tiny")"
+  local tiny=.build/jax-roundtrip/tiny own=.build/jax-roundtrip/tiny-audio-edge-local
+  rm -rf "$tiny" "$own"; mkdir -p "$(dirname "$tiny")"
   "$1" model init --backbone tiny --dimension 16 --seed 5 --out "$tiny" >/dev/null
-  for bundle in models/edge-full "$tiny"; do
+  "$1" model init --backbone tiny --audio-backbone edge-local --dimension 16 --seed 6 --out "$own" >/dev/null
+  for bundle in models/edge-full "$tiny" "$own"; do
     .build/fixtures-venv/bin/python models/tools/jax_roundtrip.py "$bundle" --showtell "$1"
   done
 }

@@ -102,7 +102,7 @@ def main():
         params, manifest = J.load_bundle(args.bundle)
     except (ValueError, KeyError, OSError) as error:
         fail(f"JAX cannot load {args.bundle}: {error}")
-    backbone, d = J.identify(params, manifest.get("backbone"))
+    backbone, d = J.identify(params, J.manifest_backbone(manifest))
     if "golden" not in manifest:
         fail(f"{args.bundle}/manifest.json has no golden values to compare with")
     t = time.monotonic()
@@ -161,7 +161,7 @@ def main():
             spectrograms = J.jnp.asarray(rng.standard_normal((n, J.SPECTROGRAM_SIZE, J.SPECTROGRAM_SIZE), dtype=np.float32))
             mask = J.jnp.asarray(1 - np.eye(n, dtype=np.float32))
             negatives = J.jnp.asarray((np.arange(n) + 1) % n, dtype=J.jnp.int32)
-            grouped = "dense" if J.CONFIGS[backbone]["cardinality"] <= 8 else "lax"
+            grouped = "dense" if max(J.CONFIGS[name]["cardinality"] for name in J.branches(backbone)) <= 8 else "lax"
             step = J.make_train_step(backbone, grouped=grouped)
             state = J.init_training(params)
             t = time.monotonic()

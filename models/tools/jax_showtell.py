@@ -123,15 +123,32 @@ def backbone_specs(cfg):
     return specs
 
 
+def branches(backbone):
+    """(video, audio) configuration names of a network: `backbone` is one name (both branches,
+    as most bundles) or a (video, audio) pair (`showtell train --audio-config`)."""
+    video, audio = (backbone, backbone) if isinstance(backbone, str) else tuple(backbone)
+    for name in (video, audio):
+        if name not in CONFIGS:
+            raise ValueError(f"backbone {name!r} is not one of {', '.join(CONFIGS)}")
+    return video, audio
+
+
+def manifest_backbone(manifest):
+    """The network's backbone as `branches` takes it, from a manifest (its `audio_backbone`
+    names the audio branch's own, when it has one)."""
+    audio = manifest.get("audio_backbone")
+    return manifest["backbone"] if audio is None else (manifest["backbone"], audio)
+
+
 def tensor_specs(backbone, dimension):
     """Every tensor of a ShowTellNetwork as (name, shape, is_buffer), in file order."""
-    cfg = CONFIGS[backbone]
-    c = cfg["out_widths"][-1]
+    configs = [CONFIGS[name] for name in branches(backbone)]
     specs = []
-    for branch in ("video", "audio"):
+    for branch, cfg in zip(("video", "audio"), configs):
         specs += [(f"{branch}.{n}", s, b) for n, s, b in backbone_specs(cfg)]
-    specs += [("video_projection.weight", (dimension, c), False), ("video_projection.bias", (dimension,), False),
-              ("audio_projection.weight", (dimension, c), False), ("audio_projection.bias", (dimension,), False)]
+    cv, ca = (cfg["out_widths"][-1] for cfg in configs)
+    specs += [("video_projection.weight", (dimension, cv), False), ("video_projection.bias", (dimension,), False),
+              ("audio_projection.weight", (dimension, ca), False), ("audio_projection.bias", (dimension,), False)]
     return specs
 
 
@@ -141,23 +158,22 @@ def parameter_count(backbone, dimension):
 
 
 def identify(params, backbone=None):
-    """(backbone name, D) of a parameter dict, by matching every name and shape: the first
-    configuration that matches, or `backbone` (checked) where several share their tensors
-    (edge-local, edge-local-os8)."""
+    """(backbone, D) of a parameter dict, by matching every name and shape: the first
+    configuration that matches (a name, or a (video, audio) pair when the branches differ), or
+    `backbone` (checked) where several share their tensors (edge-local, edge-local-os8)."""
     d = int(params["video_projection.weight"].shape[0])
     shapes = {k: tuple(v.shape) for k, v in params.items()}
-    for name in ([backbone] if backbone is not None else CONFIGS):
-        if name not in CONFIGS:
-            raise ValueError(f"backbone {name!r} is not one of {', '.join(CONFIGS)}")
-        specs = tensor_specs(name, d)
+    pairs = [name for name in CONFIGS] + [(v, a) for v in CONFIGS for a in CONFIGS if v != a]
+    for candidate in ([backbone] if backbone is not None else pairs):
+        specs = tensor_specs(candidate, d)
         if len(specs) == len(shapes) and all(shapes.get(n) == tuple(s) for n, s, _ in specs):
-            return name, d
-    raise ValueError("parameters match no known backbone (%s) with D = %d" % (", ".join(CONFIGS), d))
+            return candidate, d
+    raise ValueError("parameters match no known backbone (%s, or a pair of them) with D = %d" % (", ".join(CONFIGS), d))
 
 
 def map_size(backbone, size):
-    """ShowTellNetwork.mapSize: spatial side of the backbone's map for a size x size input."""
-    cfg = CONFIGS[backbone]
+    """ShowTellNetwork.mapSize: spatial side of the video backbone's map for a size x size input."""
+    cfg = CONFIGS[branches(backbone)[0]]
     k = cfg["stem_kernel"]
     n = (size + 2 * ((k - 1) // 2) - k) // cfg["stem_stride"] + 1
     if cfg["stem_pool"]:
@@ -265,12 +281,11 @@ def load_bundle(directory):
         raise ValueError(f"{directory}: format {manifest.get('format')!r}, this reads {FORMAT}")
     if manifest.get("precision", "float32") != "float32":
         raise ValueError(f"{directory}: a {manifest['precision']} bundle; this definition is the float network")
-    backbone, d = manifest["backbone"], int(manifest["embedding_dimension"])
-    if backbone not in CONFIGS:
-        raise ValueError(f"{directory}: unknown backbone {backbone!r}")
-    if manifest.get("audio_backbone") is not None:
-        raise ValueError(f"{directory}: its audio branch has its own backbone ({manifest['audio_backbone']!r}, "
-                         f"`showtell train --audio-config`); this definition builds both branches from `backbone`")
+    backbone, d = manifest_backbone(manifest), int(manifest["embedding_dimension"])
+    try:
+        branches(backbone)
+    except ValueError as error:
+        raise ValueError(f"{directory}: {error}") from None
     path = os.path.join(directory, WEIGHTS_FILE)
     with open(path, "rb") as f:
         raw = f.read()
@@ -295,12 +310,13 @@ def load_bundle(directory):
     for name, array in tensors:
         if not np.all(np.isfinite(array)):
             raise ValueError(f"{path}: tensor {name!r} holds NaN or infinity")
-    arch = manifest.get("architecture")
-    if arch is not None:
-        cfg = CONFIGS[backbone]
-        for key, value in cfg.items():
+    for field, name in zip(("architecture", "audio_architecture"), branches(backbone)):
+        arch = manifest.get(field)
+        if arch is None:
+            continue
+        for key, value in CONFIGS[name].items():
             if arch.get(key) != value:
-                raise ValueError(f"{directory}: architecture.{key} is {arch.get(key)}, this definition has {value}")
+                raise ValueError(f"{directory}: {field}.{key} is {arch.get(key)}, this definition has {value}")
     params = {name: jnp.asarray(have[name]) for name, _, _ in specs}
     return params, manifest
 
@@ -327,17 +343,21 @@ def write_bundle(params, manifest_template, directory, golden=None):
     fields that describe what the weights do (notes, trained, training, outputs.relevance,
     which is fitted on the audio embedding) are the caller's to update. Returns the manifest
     written."""
-    backbone, d = identify(params, manifest_template.get("backbone"))
-    if manifest_template.get("backbone") != backbone or int(manifest_template.get("embedding_dimension", -1)) != d:
-        raise ValueError(f"manifest template is for {manifest_template.get('backbone')} D={manifest_template.get('embedding_dimension')}, params are {backbone} D={d}")
+    described = manifest_backbone(manifest_template)
+    backbone, d = identify(params, described)
+    if int(manifest_template.get("embedding_dimension", -1)) != d:
+        raise ValueError(f"manifest template is for {described} D={manifest_template.get('embedding_dimension')}, params are {backbone} D={d}")
     tensors = []
     for name, shape, _ in tensor_specs(backbone, d):
         array = np.asarray(params[name], dtype=np.float32)
         if not np.all(np.isfinite(array)):
             raise ValueError(f"refusing to write: tensor {name!r} holds NaN or infinity")
         tensors.append((name, array))
-    metadata = {"format": "pt", "showtell.format": FORMAT, "showtell.backbone": backbone,
+    video, audio = branches(backbone)
+    metadata = {"format": "pt", "showtell.format": FORMAT, "showtell.backbone": video,
                 "showtell.embedding_dimension": str(d)}
+    if audio != video:
+        metadata["showtell.audio_backbone"] = audio
     weights = encode_safetensors(tensors, metadata)
     manifest = copy.deepcopy(manifest_template)
     manifest["sha256"] = hashlib.sha256(weights).hexdigest()
@@ -513,12 +533,12 @@ def video_map(params, frame, backbone=None):
     preprocessed float32 [224, 224] image. backbone: the manifest's, where the tensors allow several."""
     frame = np.asarray(frame)
     image = preprocess_frame(frame) if frame.dtype == np.uint8 else frame.astype(np.float32)
-    return _video_map(params, jnp.asarray(image), backbone_name=identify(params, backbone)[0])
+    return _video_map(params, jnp.asarray(image), backbone_name=branches(identify(params, backbone)[0])[0])
 
 
 def audio_embedding(params, spectrogram, backbone=None):
     """a [D] of one standardised log-spectrogram [256, 256] ([frequency bin][time column])."""
-    return _audio_embedding(params, jnp.asarray(spectrogram, dtype=jnp.float32), backbone_name=identify(params, backbone)[0])
+    return _audio_embedding(params, jnp.asarray(spectrogram, dtype=jnp.float32), backbone_name=branches(identify(params, backbone)[0])[1])
 
 
 GOLDEN_FRAME = (240, 320)  # GoldenInference.frameHeight, frameWidth
@@ -567,7 +587,8 @@ def golden(params, backbone=None):
 
 def init_params(backbone_name, dimension, key):
     """A fresh network: He-normal (fan-in) convolutions, BN identity, SE and projections
-    U(-1/sqrt(fan_in), 1/sqrt(fan_in)) like PyTorch's linear default."""
+    U(-1/sqrt(fan_in), 1/sqrt(fan_in)) like PyTorch's linear default. backbone_name: as
+    `branches` takes it."""
     specs = tensor_specs(backbone_name, dimension)
     keys = jax.random.split(key, len(specs))
     params = {}
@@ -581,7 +602,7 @@ def init_params(backbone_name, dimension, key):
             params[name] = jnp.zeros(shape, jnp.float32)
         else:
             if name.startswith(("video_projection", "audio_projection")):
-                fan_in = CONFIGS[backbone_name]["out_widths"][-1]
+                fan_in = shape[-1] if name.endswith("weight") else params[name[:-len("bias")] + "weight"].shape[1]
             else:  # SE: fc1 [R, C] bound from C, fc2 [C, R] from R (weights registered before biases)
                 block, layer = name.rsplit(".se.", 1)
                 fan_in = params[block + ".se." + layer.split(".")[0] + ".weight"].shape[1] if not layer.endswith("weight") else shape[1]
@@ -673,15 +694,16 @@ def make_train_step(backbone_name="edge", optimizer="adamw", learning_rate=1e-3,
     step(state, frames, spectrograms, negative_mask [N, N], negatives [N]) -> (state, losses)
     with state = init_training(...); losses = dict(total, base_va, contra_va, grad_norm)."""
     alpha, gamma = (weights[0] / sum(weights), weights[1] / sum(weights))
+    video_name, audio_name = branches(backbone_name)
 
     def loss_fn(trainable, buffers, frames, spectrograms, negative_mask, negatives):
         p = dict(trainable)
         p.update(buffers)
         n = frames.shape[0]
-        spatial, video_stats = backbone(p, "video.", backbone_name, frames[..., None], train=True, grouped=grouped)
+        spatial, video_stats = backbone(p, "video.", video_name, frames[..., None], train=True, grouped=grouped)
         vfeat = spatial.reshape(n, -1, spatial.shape[-1])  # [N, S, C]
         v = vfeat @ p["video_projection.weight"].T + p["video_projection.bias"]  # [N, S, D]
-        aspatial, audio_stats = backbone(p, "audio.", backbone_name, spectrograms[..., None], train=True, grouped=grouped)
+        aspatial, audio_stats = backbone(p, "audio.", audio_name, spectrograms[..., None], train=True, grouped=grouped)
         pooled = jnp.mean(aspatial, axis=(1, 2))  # [N, C]
         a = pooled @ p["audio_projection.weight"].T + p["audio_projection.bias"]
         logits = spatial_fusion_logits(v, a, p["fusion_audio.spatial.weight"], p["fusion_audio.spatial.bias"][0])

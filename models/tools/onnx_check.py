@@ -88,7 +88,7 @@ def main():
         print("ok")
         return
     params, manifest = J.load_bundle(args.bundle)
-    backbone = manifest.get("backbone")
+    backbone = J.manifest_backbone(manifest)
     for name, got, want in (("audio_embedding", a, np.asarray(J.audio_embedding(params, spectrogram[0, 0], backbone))),
                             ("video_map", v, np.asarray(J.video_map(params, frame[0, 0], backbone)))):
         if got.shape != want.shape:

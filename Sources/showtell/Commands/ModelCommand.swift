@@ -78,6 +78,9 @@ struct ModelInitCommand: ParsableCommand {
     @Option(help: "Backbone: tiny, edge, edge-local, edge-local-os8 or paper.")
     var backbone = "edge"
 
+    @Option(help: "The audio branch's own backbone (same names; default: --backbone's), as `showtell train --audio-config` makes.")
+    var audioBackbone: String?
+
     @Option(help: "Joint embedding dimension D.")
     var dimension = 128
 
@@ -91,15 +94,19 @@ struct ModelInitCommand: ParsableCommand {
     var notes = "untrained: random initialisation for bring-up and benchmarks; localisation is meaningless"
 
     func validate() throws {
-        guard ResNeXtConfiguration.named(backbone) != nil else { throw ValidationError("--backbone must be one of \(ResNeXtConfiguration.names)") }
+        for (option, name) in [("--backbone", backbone), ("--audio-backbone", audioBackbone)] {
+            guard let name, ResNeXtConfiguration.named(name) == nil else { continue }
+            throw ValidationError("\(option) must be one of \(ResNeXtConfiguration.names)")
+        }
         guard (1...4096).contains(dimension) else { throw ValidationError("--dimension must be in 1...4096") }
     }
 
     func run() throws {
-        let network = ShowTellNetwork(backbone: ResNeXtConfiguration.named(backbone)!, embeddingDimension: dimension, seed: seed)
+        let network = ShowTellNetwork(backbone: ResNeXtConfiguration.named(backbone)!, audioBackbone: audioBackbone.flatMap(ResNeXtConfiguration.named),
+                                      embeddingDimension: dimension, seed: seed)
         let manifest = try ModelBundle.write(network: network, trained: false, notes: notes + " (seed \(seed))",
                                              producer: "showtell \(ShowTellVersion.string) model init", to: out)
-        print("wrote \(out): \(manifest.backbone), D = \(manifest.embeddingDimension), \(manifest.parameters) parameters, "
+        print("wrote \(out): \(manifest.backbones), D = \(manifest.embeddingDimension), \(manifest.parameters) parameters, "
               + "\(manifest.bytes ?? 0) bytes, sha256 \(manifest.sha256)")
     }
 }
