@@ -204,7 +204,7 @@ public struct ModelBundle: Sendable {
         do { file = try SafeTensorsFile(bytes: bytes) } catch { throw ModelBundleError(.weightsInvalid, path: path, error.message) }
         let network = ShowTellNetwork(backbone: video, audioBackbone: audio, embeddingDimension: manifest.embeddingDimension, seed: 0)
         do { try network.load(from: file) } catch {
-            throw ModelBundleError(.tensorMismatch, path: path, "\(error.message) (manifest: backbone \(network.architectureName), D = \(manifest.embeddingDimension))")
+            throw ModelBundleError(.tensorMismatch, path: path, "\(error.message) (manifest: backbone \(manifest.backbones), D = \(manifest.embeddingDimension))")
         }
         guard network.parameterCount == manifest.parameters else {
             throw ModelBundleError(.manifestInvalid, path: manifestPath, "parameters \(manifest.parameters) but the weights have \(network.parameterCount)")

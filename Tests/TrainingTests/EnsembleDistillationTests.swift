@@ -25,7 +25,7 @@ import Testing
         let a = network.audio.makeActivations(batch: 1, height: spectrogramSide, width: spectrogramSide, training: false)
         a.input.data.update(from: spectrogram, count: spectrogram.count)
         network.audio.forward(a, training: false)
-        let c = network.channels, d = network.embeddingDimension
+        let c = network.audioChannels, d = network.embeddingDimension
         return (0..<d).map { k in
             (0..<c).reduce(Double(network.audioProjectionBias[k])) { $0 + Double(network.audioProjectionWeight[k * c + $1]) * Double(a.pooled.data[$1]) }
         }
@@ -37,7 +37,8 @@ import Testing
         let student = ShowTellNetwork(backbone: .tiny, embeddingDimension: 6, seed: 1)
         var teachers: [ShowTellNetwork] = []
         for seed in [2, 3] as [UInt64] {
-            let teacher = ShowTellNetwork(backbone: .tiny, embeddingDimension: 6, seed: seed)
+            // The second teacher's audio branch has its own, wider backbone (`--audio-config`).
+            let teacher = ShowTellNetwork(backbone: .tiny, audioBackbone: seed == 3 ? .edgeLocal : nil, embeddingDimension: 6, seed: seed)
             Self.shareVideo(teacher, from: student)
             try ModelBundle.write(network: teacher, trained: true, notes: "teacher", to: directory + "/t\(seed)")
             teachers.append(try ModelBundle.load(directory: directory + "/t\(seed)").network)

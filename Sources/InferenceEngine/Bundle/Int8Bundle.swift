@@ -90,7 +90,7 @@ public enum Int8Bundle {
         // The float weights the int8 engine still uses (SE, audio projection) go into a network
         // of the bundle's shape; its convolution weights are unused (the int8 ones replace them).
         let network = ShowTellNetwork(backbone: video, audioBackbone: audio, embeddingDimension: manifest.embeddingDimension, seed: 0)
-        func fail(_ message: String) -> ModelBundleError { ModelBundleError(.tensorMismatch, path: path, message + " (manifest: backbone \(network.architectureName), D = \(manifest.embeddingDimension))") }
+        func fail(_ message: String) -> ModelBundleError { ModelBundleError(.tensorMismatch, path: path, message + " (manifest: backbone \(manifest.backbones), D = \(manifest.embeddingDimension))") }
         for (name, shape, values) in network.tensors where name.contains(".se.") || name.hasPrefix("audio_projection.") {
             guard let info = file.info(name) else { throw fail("missing tensor \"\(name)\"") }
             guard info.shape == shape else { throw fail("tensor \"\(name)\" has shape \(info.shape), the model expects \(shape)") }

@@ -70,10 +70,12 @@ final class EnsembleTeachers {
         for (network, a) in zip(networks, activations) {
             a.input.data.update(from: spectrograms, count: a.input.count)
             network.audio.forward(a, training: false)
-            // a [N, D] = pooled [N, C] x W_aᵀ [C, D] + b_a (the bundle's fusion-folded projection)
+            // a [N, D] = pooled [N, C_a] x W_aᵀ [C_a, D] + b_a (the bundle's fusion-folded
+            // projection; C_a is the teacher's own audio width)
+            let ca = network.audioChannels
             for row in 0..<n { (audio + row * d).update(from: network.audioProjectionBias, count: d) }
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(n), Int32(d), Int32(c), 1,
-                        a.pooled.data, Int32(c), network.audioProjectionWeight, Int32(c), 1, audio, Int32(d))
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(n), Int32(d), Int32(ca), 1,
+                        a.pooled.data, Int32(ca), network.audioProjectionWeight, Int32(ca), 1, audio, Int32(d))
             // targets [N, C] += share · a [N, D] x W_v [D, C]
             cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(n), Int32(c), Int32(d), share,
                         audio, Int32(d), network.videoProjectionWeight, Int32(c), 1, targets, Int32(c))
