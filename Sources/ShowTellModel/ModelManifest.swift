@@ -220,7 +220,7 @@ public struct ModelManifest: Codable, Sendable, Equatable {
     }
 
     /// "edge-local-os8", or "edge-local-os8 video, edge audio" when the audio branch has its own.
-    public var backbones: String { audioBackbone.map { "\(backbone) video, \($0) audio" } ?? backbone }
+    public var backbones: String { ShowTellNetwork.backbonesName(video: backbone, audio: audioBackbone) }
 
     /// The video and audio branches' configurations as this build defines them; a name this
     /// build does not know, or a described shape that differs from its definition, is an error

@@ -92,7 +92,12 @@ public final class ShowTellNetwork: @unchecked Sendable {
 
     /// "edge-local-os8", or "edge-local-os8 video, edge audio" when the branches differ.
     public var architectureName: String {
-        hasOwnAudioBackbone ? "\(backbone.name) video, \(audioBackbone.name) audio" : backbone.name
+        Self.backbonesName(video: backbone.name, audio: hasOwnAudioBackbone ? audioBackbone.name : nil)
+    }
+
+    /// The one spelling of a network's backbones in messages (`architectureName`, `ModelManifest.backbones`).
+    static func backbonesName(video: String, audio: String?) -> String {
+        audio.map { "\(video) video, \($0) audio" } ?? video
     }
 
     /// Spatial size of a backbone's map for an input of `size`×`size` (14 for edge/paper at 224).
