@@ -86,6 +86,75 @@ import Testing
         }
     }
 
+    /// The peak contrast against plain Double loops (identity projection, no rounds): the word's
+    /// top share of cells by its mean-cell direction against the rest of each picture, solved
+    /// through the within-picture covariance plus 0.01 I by Gaussian elimination; and on fresh
+    /// pictures the contrasted directions still peak on each word's own structure.
+    @Test func peakContrastIsTheWhitenedContrastOfTheWordsPeaks() {
+        var random = RandomSource(seed: 5)
+        var features: [[Float]] = [], named: [Set<String>] = []
+        for k in 0..<30 {
+            features.append(clip(word: k % 2 == 0 ? 0 : 2, random: &random).features)
+            named.append([k % 2 == 0 ? "kidneys" : "heart"])
+        }
+        var identity = [Float](repeating: 0, count: channels * channels)
+        for k in 0..<channels { identity[k * channels + k] = 1 }
+        let share: Float = 0.125, top = 2                    // 2 of 16 cells
+        let fitted = KeywordDirections.fit(features: features, named: named, projection: identity, channels: channels, cells: cells,
+                                           rounds: 0, contrast: share)
+        // standardised X per clip, as the fit does (per channel over every cell of every clip)
+        let count = Double(features.count * cells)
+        var x = features.map { $0.map(Double.init) }, sigma = [Double](repeating: 0, count: channels)
+        for k in 0..<channels {
+            let values = features.flatMap { $0[(k * cells)..<((k + 1) * cells)] }.map(Double.init)
+            let mu = values.reduce(0, +) / count
+            sigma[k] = (values.reduce(0) { $0 + $1 * $1 } / count - mu * mu).squareRoot() + 1e-6
+            for n in x.indices { for i in 0..<cells { x[n][k * cells + i] = (x[n][k * cells + i] - mu) / sigma[k] } }
+        }
+        var covariance = [[Double]](repeating: [Double](repeating: 0, count: channels), count: channels)
+        for clip in x {
+            let means = (0..<channels).map { k in (0..<cells).reduce(0.0) { $0 + clip[k * cells + $1] } / Double(cells) }
+            for a in 0..<channels { for b in 0..<channels { for i in 0..<cells {
+                covariance[a][b] += (clip[a * cells + i] - means[a]) * (clip[b * cells + i] - means[b]) / count
+            } } }
+        }
+        for k in 0..<channels { covariance[k][k] += 0.01 }
+        for word in ["kidneys", "heart"] {
+            let clips = x.indices.filter { named[$0].contains(word) }.map { x[$0] }
+            let d = (0..<channels).map { k in clips.reduce(0.0) { t, c in t + (0..<cells).reduce(0.0) { $0 + c[k * cells + $1] } / Double(cells) } / Double(clips.count) }
+            var contrast = [Double](repeating: 0, count: channels)
+            for c in clips {
+                let score = (0..<cells).map { i in (0..<channels).reduce(0.0) { $0 + d[$1] * c[$1 * cells + i] } }
+                let peaks = Set(score.indices.sorted { score[$0] > score[$1] }.prefix(top))
+                for k in 0..<channels {
+                    let inside = peaks.reduce(0.0) { $0 + c[k * cells + $1] } / Double(top)
+                    let outside = (0..<cells).filter { !peaks.contains($0) }.reduce(0.0) { $0 + c[k * cells + $1] } / Double(cells - top)
+                    contrast[k] += (inside - outside) / Double(clips.count)
+                }
+            }
+            // Gaussian elimination on [covariance | contrast]
+            var m = covariance.enumerated().map { $0.element + [contrast[$0.offset]] }
+            for p in 0..<channels {
+                for r in (p + 1)..<channels {
+                    let f = m[r][p] / m[p][p]
+                    for col in p...channels { m[r][col] -= f * m[p][col] }
+                }
+            }
+            var solved = [Double](repeating: 0, count: channels)
+            for p in stride(from: channels - 1, through: 0, by: -1) {
+                solved[p] = (m[p][channels] - ((p + 1)..<channels).reduce(0.0) { $0 + m[p][$1] * solved[$1] }) / m[p][p]
+            }
+            for k in 0..<channels {
+                let expected = solved[k] / sigma[k]
+                #expect(abs(Double(fitted.directions[word]![k]) - expected) < 1e-3 * max(1, abs(expected)), "\(word) channel \(k)")
+            }
+        }
+        for (word, channel) in [("kidneys", 0), ("heart", 2)] {
+            let hits = hitsOnFreshPictures(fitted.directions[word]!, word: channel, random: &random)
+            #expect(hits == 20, "\(word) after the peak contrast: \(hits) of 20")
+        }
+    }
+
     /// mix against plain loops: λ = 1 replaces a keyword clip's target by its direction at the
     /// teacher map's spread on that picture, λ = 1/2 is halfway, rows without a keyword stay.
     @Test func mixKeepsTheTeachersSpreadOnThePicture() {

@@ -135,7 +135,8 @@ public enum TrainingRun {
             let projection = Array(UnsafeBufferPointer(start: space.network.videoProjectionWeight, count: c.dimension * model.channels))
             let features = model.spatialFeatures(for: naming, builder: builder)
             builder.keywordDirections = KeywordDirections.fit(features: features, named: naming.map { builder.anatomies[$0] }, projection: projection,
-                                                              channels: model.channels, cells: model.cells, rounds: c.keywordRounds)
+                                                              channels: model.channels, cells: model.cells, rounds: c.keywordRounds,
+                                                              contrast: c.keywordContrast)
             keywordSpaceChecksum = space.manifest.sha256
             log("keyword directions: \(builder.keywordDirections!.directions.count) words fitted on \(naming.count) clips' frames by the frozen video branch through \(c.keywordSpace!)'s projection; share \(c.keywordDirections) of their targets")
         }

@@ -83,6 +83,7 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "With --keyword-directions: a trained bundle sharing the frozen --init-video branch, through whose video projection the directions are fitted (the projection keeps what tells structures apart; the raw channels do not).") var keywordSpace: String?
     @Flag(help: "With --keyword-directions: scale each keyword clip's share by how much of the recognised keyword lies inside its 0.6 s window (the ASR's word times), so a window holding a syllable keeps the teachers' target and one holding the whole word gets the full share.") var keywordByShare = false
     @Option(help: "With --keyword-directions: rounds of re-weighting each word's pictures' cells towards what they share (0 = the plain mean cell; default 5; models/tools/word_directions_space.py --sweep compares them).") var keywordRounds: Int?
+    @Option(help: "With --keyword-directions: after the rounds, take this share of each picture's cells that score highest as the word's structure and refit the direction as their whitened contrast against the rest of the picture (linear discriminant analysis with the peaks for a mask; e.g. 0.02; 0 = off).") var keywordContrast: Float = 0
     @Option(help: "Weight of the text-teaches-audio term ||a - t||²/||t||² (0 = off; with --weights 0,1,0,1 the audio learns only from the text branch).") var alignAudioToText: Float = 0
     @Flag(help: "Mask screen furniture (pixels that do not change between a clip's frames, per recording) out of the frames; the bundle tells the appliance to do the same.") var liveImageMask = false
     @Option(help: "Random translation of training frames: up to N pixels per axis (0 = off).") var frameShift = 0
@@ -124,6 +125,9 @@ struct TrainCommand: ParsableCommand {
         guard keywordSpace == nil || keywordDirections > 0 else { throw ValidationError("--keyword-space needs --keyword-directions SHARE") }
         guard keywordRounds.map({ (0...100).contains($0) && keywordDirections > 0 }) ?? true else {
             throw ValidationError("--keyword-rounds is 0 to 100 and needs --keyword-directions SHARE")
+        }
+        guard (0..<0.5).contains(keywordContrast), keywordContrast == 0 || keywordDirections > 0 else {
+            throw ValidationError("--keyword-contrast is a share of the cells from 0 to below 0.5 and needs --keyword-directions SHARE")
         }
         guard !keywordByShare || keywordDirections > 0 else {
             throw ValidationError("--keyword-by-share needs --keyword-directions SHARE")
@@ -197,6 +201,7 @@ struct TrainCommand: ParsableCommand {
             c.keywordDirections = keywordDirections
             c.keywordSpace = keywordSpace
             if let keywordRounds { c.keywordRounds = keywordRounds }
+            c.keywordContrast = keywordContrast
             c.keywordDirectionsByShare = keywordByShare
         }
         c.videoLearningRateScale = videoLrScale

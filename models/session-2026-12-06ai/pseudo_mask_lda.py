@@ -1,0 +1,86 @@
+"""The label-free keyword directions, sharpened by their own peaks: a within-picture contrast, whitened.
+
+usage: python3 models/session-2026-12-06ai/pseudo_mask_lda.py BUNDLE TRAIN_RUN HELDOUT_RUN [ROUNDS]
+
+As tools/word_directions_space.py --oracle (perfect listener: the transcript's word stands in
+for the ASR keyword; masks only score). Starts from the label-free fit through BUNDLE's
+projection (ROUNDS rounds, default 5 as training, sharpness 2). Then, per word: in each of its training
+pictures the TOP share of cells by the current direction stand in for the mask, and the direction
+becomes Σ⁻¹ (mean of those cells - mean of the picture's other cells), Σ the cells' covariance
+(within pictures); repeated ROUNDS times. With the true masks in place of the peaks the same
+whitened contrast points at 92 % on dev2 (probe_ceiling.py). numpy only.
+"""
+import os
+import sys
+
+import numpy as np
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tools"))
+from localise_bottleneck import load, per_structure, pointing  # noqa: E402
+from word_directions_space import frozen_branch  # noqa: E402
+
+
+def main():
+    if len(sys.argv) not in (4, 5):
+        sys.exit(__doc__)
+    bundle, train_run, held_run = sys.argv[1:4]
+    fit_rounds = int(sys.argv[4]) if len(sys.argv) == 5 else 5
+    projection, recover = frozen_branch(bundle)
+    tn, _, _, tv, tm = load(train_run)
+    hn, _, _, hv, hm = load(held_run)
+    x = np.einsum("dc,ncs->nds", projection, recover(tv)).astype(np.float32)
+    xh = np.einsum("dc,ncs->nds", projection, recover(hv)).astype(np.float32)
+    cells = np.concatenate(list(x), axis=1)
+    mean, std = cells.mean(1), cells.std(1) + 1e-6
+    x = (x - mean[None, :, None]) / std[None, :, None]
+    xh = (xh - mean[None, :, None]) / std[None, :, None]
+    del cells
+    n, dims, s = x.shape
+    within = x - x.mean(2, keepdims=True)
+    covariance = np.einsum("nds,nes->de", within, within, optimize=True) / (n * s)
+    del within
+    words = sorted(set(tn))
+    rows = {w: [k for k, name in enumerate(tn) if name == w] for w in words}
+
+    def report(directions, label):
+        maps = np.einsum("nd,nds->ns", np.array([directions.get(w, np.zeros(dims)) for w in hn]), xh)
+        hits = pointing(maps, hm)
+        print(f"{label}: held-out {100 * hits.mean():5.1f} %  {per_structure(hn, hits)}", flush=True)
+
+    base = {}
+    for w in words:
+        mine = x[rows[w]]
+        d = mine.mean(2).mean(0)
+        for _ in range(fit_rounds):
+            score = np.einsum("d,nds->ns", d, mine)
+            weight = np.exp(2 * (score - score.max(1, keepdims=True)) / (score.std(1, keepdims=True) + 1e-6))
+            weight /= weight.sum(1, keepdims=True)
+            d = np.einsum("nds,ns->d", mine, weight) / len(mine)
+        base[w] = d
+    report(base, f"label-free fit ({fit_rounds} rounds, sharpness 2)")
+    oracle = {w: np.mean([x[k][:, tm[k]].mean(1) - x[k][:, ~tm[k]].mean(1) for k in rows[w] if tm[k].any()], 0) for w in words}
+    for ridge in (1e-2, 1e-1):
+        whiten = np.linalg.inv(covariance + ridge * np.eye(dims))
+        report({w: whiten @ d for w, d in oracle.items()}, f"oracle: true masks, whitened contrast (ridge {ridge})")
+    for top in (0.01, 0.02, 0.05, 0.1):
+        for ridge in (1e-2, 1e-1, 1.0):
+            whiten = np.linalg.inv(covariance + ridge * np.eye(dims))
+            current = dict(base)
+            k = max(1, int(round(top * s)))
+            for r in range(3):
+                new = {}
+                for w in words:
+                    mine = x[rows[w]]
+                    score = np.einsum("d,nds->ns", current[w], mine)
+                    top_cells = np.argsort(-score, axis=1)[:, :k]
+                    pseudo = np.zeros(score.shape, bool)
+                    np.put_along_axis(pseudo, top_cells, True, axis=1)
+                    inside = np.einsum("nds,ns->nd", mine, pseudo) / k
+                    outside = np.einsum("nds,ns->nd", mine, ~pseudo) / (s - k)
+                    new[w] = whiten @ (inside - outside).mean(0)
+                current = new
+                report(current, f"peaks' whitened contrast: top {top:.2f}, ridge {ridge:g}, round {r + 1}")
+
+
+if __name__ == "__main__":
+    main()
