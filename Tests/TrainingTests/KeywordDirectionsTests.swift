@@ -21,6 +21,18 @@ import Testing
         return (f, own)
     }
 
+    /// `count` clips alternating between "kidneys" (channel 0) and "heart" (channel 2).
+    func alternatingClips(_ count: Int, random: inout RandomSource) -> (features: [[Float]], named: [Set<String>]) {
+        var features: [[Float]] = [], named: [Set<String>] = []
+        for k in 0..<count {
+            features.append(clip(word: k % 2 == 0 ? 0 : 2, random: &random).features)
+            named.append([k % 2 == 0 ? "kidneys" : "heart"])
+        }
+        return (features, named)
+    }
+
+    var identity: [Float] { (0..<(channels * channels)).map { $0 % (channels + 1) == 0 ? 1 : 0 } }
+
     /// Of 20 fresh pictures of the word on `channel`, how many the direction's map peaks on its own structure.
     func hitsOnFreshPictures(_ u: [Float], word channel: Int, random: inout RandomSource) -> Int {
         var hits = 0
@@ -34,12 +46,7 @@ import Testing
 
     @Test func directionsPointAtTheCellsAWordsPicturesShare() {
         var random = RandomSource(seed: 7)
-        var features: [[Float]] = [], named: [Set<String>] = []
-        for k in 0..<60 {
-            let word = k % 2 == 0 ? "kidneys" : "heart"
-            features.append(clip(word: word == "kidneys" ? 0 : 2, random: &random).features)
-            named.append([word])
-        }
+        let (features, named) = alternatingClips(60, random: &random)
         // Through a projection that mixes the channels (its inverse exists): the same cells must win.
         var projection = [Float](repeating: 0, count: channels * channels)
         for k in 0..<channels { projection[k * channels + k] = 1; projection[k * channels + (k + 1) % channels] = 0.5 }
@@ -62,13 +69,7 @@ import Testing
     /// (against loops, identity projection), and more rounds still find each word's own cells.
     @Test func roundsFromTheMeanCellToTheSharedCells() {
         var random = RandomSource(seed: 11)
-        var features: [[Float]] = [], named: [Set<String>] = []
-        for k in 0..<40 {
-            features.append(clip(word: k % 2 == 0 ? 0 : 2, random: &random).features)
-            named.append([k % 2 == 0 ? "kidneys" : "heart"])
-        }
-        var identity = [Float](repeating: 0, count: channels * channels)
-        for k in 0..<channels { identity[k * channels + k] = 1 }
+        let (features, named) = alternatingClips(40, random: &random)
         let plain = KeywordDirections.fit(features: features, named: named, projection: identity, channels: channels, cells: cells, rounds: 0)
         let count = Double(features.count * cells)
         for k in 0..<channels {
@@ -92,13 +93,7 @@ import Testing
     /// pictures the contrasted directions still peak on each word's own structure.
     @Test func peakContrastIsTheWhitenedContrastOfTheWordsPeaks() {
         var random = RandomSource(seed: 5)
-        var features: [[Float]] = [], named: [Set<String>] = []
-        for k in 0..<30 {
-            features.append(clip(word: k % 2 == 0 ? 0 : 2, random: &random).features)
-            named.append([k % 2 == 0 ? "kidneys" : "heart"])
-        }
-        var identity = [Float](repeating: 0, count: channels * channels)
-        for k in 0..<channels { identity[k * channels + k] = 1 }
+        let (features, named) = alternatingClips(30, random: &random)
         let share: Float = 0.125, top = 2                    // 2 of 16 cells
         let fitted = KeywordDirections.fit(features: features, named: named, projection: identity, channels: channels, cells: cells,
                                            rounds: 0, contrast: share)

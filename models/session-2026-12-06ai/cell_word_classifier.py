@@ -21,8 +21,10 @@ import sys
 import numpy as np
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tools"))
-from localise_bottleneck import load, per_structure, pointing  # noqa: E402
-from word_directions_space import fit, frozen_branch  # noqa: E402
+from localise_bottleneck import per_structure, pointing  # noqa: E402
+from word_directions_space import fit  # noqa: E402
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from probe_ceiling import standardised_cells  # noqa: E402
 
 
 def classifier(names, z, per_picture, l2, steps=400, lr=0.05, seed=0):
@@ -68,15 +70,7 @@ def main():
         i = args.index("--l2"); l2 = float(args[i + 1]); del args[i:i + 2]
     if len(args) != 3:
         sys.exit(__doc__)
-    bundle, train_run, held_run = args
-    _, recover = frozen_branch(bundle)
-    tn, _, _, tv, tm = load(train_run)
-    hn, _, _, hv, hm = load(held_run)
-    train, held = recover(tv), recover(hv)
-    cells = np.concatenate(list(train), axis=1)
-    mean, std = cells.mean(1), cells.std(1) + 1e-6
-    z = ((train - mean[None, :, None]) / std[None, :, None]).astype(np.float32)
-    zh = ((held - mean[None, :, None]) / std[None, :, None]).astype(np.float32)
+    (tn, _, z), (hn, hm, zh) = standardised_cells(*args)
 
     def score(label, directions):
         maps = np.array([np.einsum("c,cs->s", directions[n], f) if n in directions else np.zeros(f.shape[1])
@@ -84,8 +78,8 @@ def main():
         hits = pointing(maps, hm)
         print(f"{label}: held-out {100 * hits.mean():5.1f} %  {per_structure(hn, hits)}", flush=True)
 
-    raw = fit(tn, train, None)                       # the label-free re-weighted fit, raw channels (u = d / std)
-    score("label-free re-weighted fit (raw channels)", {w: d * std for w, d in raw.items()})
+    # the label-free re-weighted fit in the raw channels (it standardises again: already done, so u = d)
+    score("label-free re-weighted fit (raw channels)", fit(tn, z, None))
     score(f"cell classifier ({per_picture} cells a picture, l2 {l2:g})", classifier(tn, z, per_picture, l2))
 
 

@@ -19,8 +19,9 @@ import sys
 import numpy as np
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tools"))
-from localise_bottleneck import load, per_structure, pointing  # noqa: E402
-from word_directions_space import frozen_branch  # noqa: E402
+from localise_bottleneck import per_structure, pointing  # noqa: E402
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from probe_ceiling import standardised_cells  # noqa: E402
 
 
 def adam(params, grads, state, t, lr):
@@ -72,15 +73,7 @@ def main():
         i = args.index("--hidden"); hidden = int(args[i + 1]); del args[i:i + 2]
     if len(args) != 3:
         sys.exit(__doc__)
-    bundle, train_run, held_run = args
-    _, recover = frozen_branch(bundle)
-    tn, _, _, tv, _ = load(train_run)
-    hn, _, _, hv, hm = load(held_run)
-    train, held = recover(tv), recover(hv)
-    cells = np.concatenate(list(train), axis=1)
-    mean, std = cells.mean(1), cells.std(1) + 1e-6
-    z = ((train - mean[None, :, None]) / std[None, :, None]).astype(np.float32)
-    zh = ((held - mean[None, :, None]) / std[None, :, None]).astype(np.float32)
+    (tn, _, z), (hn, hm, zh) = standardised_cells(*args)
     words = sorted(set(tn)); index = {w: i for i, w in enumerate(words)}
     n, c, s = z.shape
     x = z.transpose(0, 2, 1).reshape(-1, c)

@@ -37,20 +37,26 @@ def pointing_fit(x, masks, start, steps=300, lr=0.5, l2=1e-3):
     return w
 
 
-def main():
-    if len(sys.argv) != 4:
-        sys.exit(__doc__)
-    bundle, train_run, held_run = sys.argv[1:]
+def standardised_cells(bundle, train_run, held_run, dtype=np.float32):
+    """The frozen branch's cells of both runs' named moments, standardised per channel over every
+    training cell: (training names, masks, cells [n, C, S]), (held-out names, masks, cells)."""
     _, recover = frozen_branch(bundle)
     tn, _, _, tv, tm = load(train_run)
     hn, _, _, hv, hm = load(held_run)
-    train, held = recover(tv).astype(np.float64), recover(hv).astype(np.float64)
+    train, held = recover(tv), recover(hv)
     cells = np.concatenate(list(train), axis=1)                       # [C, all cells]
     mean, std = cells.mean(1), cells.std(1) + 1e-6
-    z = (train - mean[None, :, None]) / std[None, :, None]
+    z = ((train - mean[None, :, None]) / std[None, :, None]).astype(dtype)
+    zh = ((held - mean[None, :, None]) / std[None, :, None]).astype(dtype)
+    return (tn, tm, z), (hn, hm, zh)
+
+
+def main():
+    if len(sys.argv) != 4:
+        sys.exit(__doc__)
+    (tn, tm, z), (hn, hm, zh) = standardised_cells(*sys.argv[1:], dtype=np.float64)
     zc = np.concatenate(list(z), axis=1)
     inverse = np.linalg.inv(np.cov(zc) + 1e-3 * np.eye(zc.shape[0]))
-    zh = (held - mean[None, :, None]) / std[None, :, None]
     fits = {"mean": {}, "whitened": {}, "pointing": {}}
     for word in sorted(set(tn)):
         rows = [k for k, n in enumerate(tn) if n == word and tm[k].any()]
