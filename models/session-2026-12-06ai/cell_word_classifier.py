@@ -15,6 +15,7 @@ is that row dotted with each cell, as the bundle's <u, F>. No mask enters the fi
 masks only score it (pointing game). Beside it: the mean-difference oracle and the label-free
 re-weighted fit of word_directions_space.py in the same raw channels. numpy only.
 """
+import argparse
 import os
 import sys
 
@@ -62,15 +63,13 @@ def classifier(names, z, per_picture, l2, steps=400, lr=0.05, seed=0):
 
 
 def main():
-    args = sys.argv[1:]
-    per_picture, l2 = 128, 1e-4
-    if "--cells" in args:
-        i = args.index("--cells"); per_picture = int(args[i + 1]); del args[i:i + 2]
-    if "--l2" in args:
-        i = args.index("--l2"); l2 = float(args[i + 1]); del args[i:i + 2]
-    if len(args) != 3:
-        sys.exit(__doc__)
-    (tn, _, z), (hn, hm, zh) = standardised_cells(*args)
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("runs", nargs=3, metavar=("BUNDLE", "TRAIN_RUN", "HELDOUT_RUN"))
+    parser.add_argument("--cells", type=int, default=128, help="cells drawn per training picture")
+    parser.add_argument("--l2", type=float, default=1e-4)
+    args = parser.parse_args()
+    per_picture, l2 = args.cells, args.l2
+    (tn, _, z), (hn, hm, zh) = standardised_cells(*args.runs)
 
     def score(label, directions):
         maps = np.array([np.einsum("c,cs->s", directions[n], f) if n in directions else np.zeros(f.shape[1])

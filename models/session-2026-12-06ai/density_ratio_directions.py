@@ -13,6 +13,7 @@ picture's other cells, which with the true masks points at 92 % on dev2 (probe_c
 Printed: the ratio map itself on the held-out pictures (not one direction, a diagnostic), and the
 directions. numpy only.
 """
+import argparse
 import os
 import sys
 
@@ -65,15 +66,13 @@ def mlp_fit(x, y, words, hidden, steps=600, lr=3e-3, batch=65536, seed=0):
 
 
 def main():
-    args = sys.argv[1:]
-    top, hidden = 0.05, 256
-    if "--top" in args:
-        i = args.index("--top"); top = float(args[i + 1]); del args[i:i + 2]
-    if "--hidden" in args:
-        i = args.index("--hidden"); hidden = int(args[i + 1]); del args[i:i + 2]
-    if len(args) != 3:
-        sys.exit(__doc__)
-    (tn, _, z), (hn, hm, zh) = standardised_cells(*args)
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("runs", nargs=3, metavar=("BUNDLE", "TRAIN_RUN", "HELDOUT_RUN"))
+    parser.add_argument("--top", type=float, default=0.05, help="share of a picture's cells taken as its word's (also 0.02, 0.1, 0.2)")
+    parser.add_argument("--hidden", type=int, default=256, help="the MLP's hidden width")
+    args = parser.parse_args()
+    top, hidden = args.top, args.hidden
+    (tn, _, z), (hn, hm, zh) = standardised_cells(*args.runs)
     words = sorted(set(tn)); index = {w: i for i, w in enumerate(words)}
     n, c, s = z.shape
     x = z.transpose(0, 2, 1).reshape(-1, c)
