@@ -64,12 +64,13 @@ def classifier(names, z, per_picture, l2, steps=400, lr=0.05, seed=0):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("runs", nargs=3, metavar=("BUNDLE", "TRAIN_RUN", "HELDOUT_RUN"))
+    for name in ("BUNDLE", "TRAIN_RUN", "HELDOUT_RUN"):
+        parser.add_argument(name)
     parser.add_argument("--cells", type=int, default=128, help="cells drawn per training picture")
     parser.add_argument("--l2", type=float, default=1e-4)
     args = parser.parse_args()
     per_picture, l2 = args.cells, args.l2
-    (tn, _, z), (hn, hm, zh) = standardised_cells(*args.runs)
+    (tn, _, z), (hn, hm, zh) = standardised_cells(args.BUNDLE, args.TRAIN_RUN, args.HELDOUT_RUN)
 
     def score(label, directions):
         maps = np.array([np.einsum("c,cs->s", directions[n], f) if n in directions else np.zeros(f.shape[1])

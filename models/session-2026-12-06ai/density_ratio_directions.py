@@ -67,12 +67,13 @@ def mlp_fit(x, y, words, hidden, steps=600, lr=3e-3, batch=65536, seed=0):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("runs", nargs=3, metavar=("BUNDLE", "TRAIN_RUN", "HELDOUT_RUN"))
+    for name in ("BUNDLE", "TRAIN_RUN", "HELDOUT_RUN"):
+        parser.add_argument(name)
     parser.add_argument("--top", type=float, default=0.05, help="share of a picture's cells taken as its word's (also 0.02, 0.1, 0.2)")
     parser.add_argument("--hidden", type=int, default=256, help="the MLP's hidden width")
     args = parser.parse_args()
     top, hidden = args.top, args.hidden
-    (tn, _, z), (hn, hm, zh) = standardised_cells(*args.runs)
+    (tn, _, z), (hn, hm, zh) = standardised_cells(args.BUNDLE, args.TRAIN_RUN, args.HELDOUT_RUN)
     words = sorted(set(tn)); index = {w: i for i, w in enumerate(words)}
     n, c, s = z.shape
     x = z.transpose(0, 2, 1).reshape(-1, c)
