@@ -20,6 +20,43 @@ from localise_bottleneck import load, per_structure, pointing  # noqa: E402
 from word_directions_space import frozen_branch  # noqa: E402
 
 
+def keyword_space_cells(projection, recover, kept_video):
+    """The frozen branch's cells through the keyword space's projection [n, D, S] (float32), and the
+    per-row mean and deviation over every cell (standardise with them)."""
+    x = np.einsum("dc,ncs->nds", projection, recover(kept_video)).astype(np.float32)
+    cells = np.concatenate(list(x), axis=1)
+    return x, cells.mean(1), cells.std(1) + 1e-6
+
+
+def within_picture_covariance(x):
+    """[D, D]: the cells' covariance about their own picture's mean cell (x standardised [n, D, S])."""
+    n, _, s = x.shape
+    within = x - x.mean(2, keepdims=True)
+    return np.einsum("nds,nes->de", within, within, optimize=True) / (n * s)
+
+
+def label_free_fit(mine, rounds, sharpness=2.0):
+    """The training's fit (`KeywordDirections.fit`) over one word's standardised pictures [m, D, S]."""
+    d = mine.mean(2).mean(0)
+    for _ in range(rounds):
+        score = np.einsum("d,nds->ns", d, mine)
+        weight = np.exp(sharpness * (score - score.max(1, keepdims=True)) / (score.std(1, keepdims=True) + 1e-6))
+        weight /= weight.sum(1, keepdims=True)
+        d = np.einsum("nds,ns->d", mine, weight) / len(mine)
+    return d
+
+
+def peak_contrast(mine, d, k):
+    """Mean over one word's pictures of (mean of the k cells highest on d - mean of the others) [D]."""
+    s = mine.shape[2]
+    score = np.einsum("d,nds->ns", d, mine)
+    pseudo = np.zeros(score.shape, bool)
+    np.put_along_axis(pseudo, np.argsort(-score, axis=1)[:, :k], True, axis=1)
+    inside = np.einsum("nds,ns->nd", mine, pseudo) / k
+    outside = np.einsum("nds,ns->nd", mine, ~pseudo) / (s - k)
+    return (inside - outside).mean(0)
+
+
 def main():
     if len(sys.argv) not in (4, 5):
         sys.exit(__doc__)
@@ -28,17 +65,12 @@ def main():
     projection, recover = frozen_branch(bundle)
     tn, _, _, tv, tm = load(train_run)
     hn, _, _, hv, hm = load(held_run)
-    x = np.einsum("dc,ncs->nds", projection, recover(tv)).astype(np.float32)
+    x, mean, std = keyword_space_cells(projection, recover, tv)
     xh = np.einsum("dc,ncs->nds", projection, recover(hv)).astype(np.float32)
-    cells = np.concatenate(list(x), axis=1)
-    mean, std = cells.mean(1), cells.std(1) + 1e-6
     x = (x - mean[None, :, None]) / std[None, :, None]
     xh = (xh - mean[None, :, None]) / std[None, :, None]
-    del cells
     n, dims, s = x.shape
-    within = x - x.mean(2, keepdims=True)
-    covariance = np.einsum("nds,nes->de", within, within, optimize=True) / (n * s)
-    del within
+    covariance = within_picture_covariance(x)
     words = sorted(set(tn))
     rows = {w: [k for k, name in enumerate(tn) if name == w] for w in words}
 
@@ -47,16 +79,7 @@ def main():
         hits = pointing(maps, hm)
         print(f"{label}: held-out {100 * hits.mean():5.1f} %  {per_structure(hn, hits)}", flush=True)
 
-    base = {}
-    for w in words:
-        mine = x[rows[w]]
-        d = mine.mean(2).mean(0)
-        for _ in range(fit_rounds):
-            score = np.einsum("d,nds->ns", d, mine)
-            weight = np.exp(2 * (score - score.max(1, keepdims=True)) / (score.std(1, keepdims=True) + 1e-6))
-            weight /= weight.sum(1, keepdims=True)
-            d = np.einsum("nds,ns->d", mine, weight) / len(mine)
-        base[w] = d
+    base = {w: label_free_fit(x[rows[w]], fit_rounds) for w in words}
     report(base, f"label-free fit ({fit_rounds} rounds, sharpness 2)")
     oracle = {w: np.mean([x[k][:, tm[k]].mean(1) - x[k][:, ~tm[k]].mean(1) for k in rows[w] if tm[k].any()], 0) for w in words}
     for ridge in (1e-2, 1e-1):
@@ -68,17 +91,7 @@ def main():
             current = dict(base)
             k = max(1, int(round(top * s)))
             for r in range(3):
-                new = {}
-                for w in words:
-                    mine = x[rows[w]]
-                    score = np.einsum("d,nds->ns", current[w], mine)
-                    top_cells = np.argsort(-score, axis=1)[:, :k]
-                    pseudo = np.zeros(score.shape, bool)
-                    np.put_along_axis(pseudo, top_cells, True, axis=1)
-                    inside = np.einsum("nds,ns->nd", mine, pseudo) / k
-                    outside = np.einsum("nds,ns->nd", mine, ~pseudo) / (s - k)
-                    new[w] = whiten @ (inside - outside).mean(0)
-                current = new
+                current = {w: whiten @ peak_contrast(x[rows[w]], current[w], k) for w in words}
                 report(current, f"peaks' whitened contrast: top {top:.2f}, ridge {ridge:g}, round {r + 1}")
 
 
