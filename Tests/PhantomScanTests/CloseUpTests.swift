@@ -20,11 +20,12 @@ private func areas(_ label: FrameLabel) -> [String: Double] {
     return out
 }
 
-private func heldLabel(_ plane: PlaneClass, closeUp: String?, seed: UInt64) -> FrameLabel {
+private func heldLabel(_ plane: PlaneClass, closeUp: String?, seed: UInt64,
+                       zooms: CloseUpZooms = .standard) -> FrameLabel {
     let anatomy = closeUp.map { [$0] } ?? PlaneAnatomy.names(for: plane)
     let timeline = ScanTimeline(duration: 10, visits: [PlaneVisit(plane: plane, searchStart: 0, holdStart: 3, holdEnd: 9,
                                                                   anatomy: anatomy, closeUp: closeUp)])
-    var renderer = BModeRenderer(timeline: timeline, seed: seed, layout: medium)
+    var renderer = BModeRenderer(timeline: timeline, seed: seed, layout: medium, closeUpZooms: zooms)
     var image = renderer.makeImage()
     return renderer.render(frame: 150, into: &image)
 }
@@ -71,6 +72,38 @@ private func heldLabel(_ plane: PlaneClass, closeUp: String?, seed: UInt64) -> F
             #expect(closePartners < 0.15 * focusArea, "\(plane) \(focus) seed \(seed): \(close)")
             #expect(widePartners > 0.3 * (wide[focus] ?? 0), "the standard view shows the partners: \(wide)")
         }
+    }
+
+    /// Zooms near 1: the structure at about the standard view's size, with less of its partners.
+    @Test(arguments: [(PlaneClass.lips, "nose"), (.lips, "lips"), (.profile, "nose"), (.profile, "lips"),
+                      (.abdomen, "stomach"), (.abdomen, "umbilical_vein"), (.abdomen, "ribs")])
+    func aPanAtTheStandardScaleShowsLessOfThePartners(plane: PlaneClass, focus: String) throws {
+        let zooms = try CloseUpZooms(parsing: "1.2,1,1.4")
+        for seed in [4, 9] as [UInt64] {
+            let wide = areas(heldLabel(plane, closeUp: nil, seed: seed))
+            let close = areas(heldLabel(plane, closeUp: focus, seed: seed, zooms: zooms))
+            let partners = PlaneAnatomy.closeUpTargets(for: plane).filter { $0 != focus }
+            let wideShare = partners.reduce(0.0) { $0 + (wide[$1] ?? 0) } / (wide[focus] ?? 1)
+            let closeShare = partners.reduce(0.0) { $0 + (close[$1] ?? 0) } / (close[focus] ?? 1)
+            let growth = (close[focus] ?? 0) / (wide[focus] ?? 1)
+            // No zoom above 1.4: the structure's area grows by at most 1.4² (it may shrink where
+            // a pan cuts it at the fan's edge, as the ribs' largest piece).
+            #expect(growth < 1.4 * 1.4 * 1.05, "\(plane) \(focus) seed \(seed): \(close) against \(wide)")
+            #expect(closeShare < 0.5 * wideShare, "\(plane) \(focus) seed \(seed): partners \(closeShare) of the structure, \(wideShare) in the standard view")
+        }
+    }
+
+    @Test func closeUpZoomsAreParsedAndNamed() throws {
+        #expect(CloseUpZooms.standard.description == "2.2,1.8,2.6,3,3.5")
+        #expect(try CloseUpZooms(parsing: CloseUpZooms.standard.description) == .standard)
+        let pan = try CloseUpZooms(parsing: " 1.2, 1 ,1.4")
+        #expect(pan.preferred == 1.2 && pan.candidates == [1.2, 1, 1.4])
+        for bad in ["", "0.5", "1.2,,1.4", "5", "a", "1,1,1,1,1,1,1,1,1"] {
+            #expect(throws: CloseUpZoomsError.self) { try CloseUpZooms(parsing: bad) }
+        }
+        #expect(SessionGenerator.generatorName(closeUpShare: 1) == "showtell synth 1, close-ups 1.00")
+        #expect(SessionGenerator.generatorName(closeUpShare: 1, closeUpZooms: pan) == "showtell synth 1, close-ups 1.00 at zooms 1.2,1,1.4")
+        #expect(SessionGenerator.generatorName(closeUpShare: 0, closeUpZooms: pan) == SessionGenerator.generatorName)
     }
 
     @Test func theFramingPutsTheStructureWhereAsked() {

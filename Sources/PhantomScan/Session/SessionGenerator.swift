@@ -9,10 +9,12 @@ import Platform
 public struct SessionGenerator: Sendable {
     public static let generatorName = "showtell synth 1"
 
-    /// The generator as the session manifest records it: scans with close-ups say their share,
-    /// so a resumed dataset is not silently mixed.
-    public static func generatorName(closeUpShare: Double) -> String {
-        closeUpShare > 0 ? generatorName + String(format: ", close-ups %.2f", closeUpShare) : generatorName
+    /// The generator as the session manifest records it: scans with close-ups say their share
+    /// (and their zooms when not the standard ones), so a resumed dataset is not silently mixed.
+    public static func generatorName(closeUpShare: Double, closeUpZooms: CloseUpZooms = .standard) -> String {
+        guard closeUpShare > 0 else { return generatorName }
+        let zooms = closeUpZooms == .standard ? "" : " at zooms \(closeUpZooms)"
+        return generatorName + String(format: ", close-ups %.2f", closeUpShare) + zooms
     }
 
     public var duration: Double
@@ -23,10 +25,12 @@ public struct SessionGenerator: Sendable {
     public var layout: ScreenLayout
     /// Share of face and abdomen visits that zoom onto one structure (`ScanScriptGenerator`).
     public var closeUpShare: Double
+    public var closeUpZooms: CloseUpZooms
 
     public init(duration: Double, seed: UInt64, mix: NarrationMix = NarrationMix(), jpegQuality: Int = 85,
-                layout: ScreenLayout = .standard, closeUpShare: Double = 0) {
+                layout: ScreenLayout = .standard, closeUpShare: Double = 0, closeUpZooms: CloseUpZooms = .standard) {
         self.closeUpShare = closeUpShare
+        self.closeUpZooms = closeUpZooms
         self.duration = duration
         self.seed = seed
         self.mix = mix
@@ -82,7 +86,7 @@ public struct SessionGenerator: Sendable {
         try folder.create()
         do {
             try WAVFile.write(narration.clip, to: folder.audioPath, format: .int16)
-            var renderer = BModeRenderer(timeline: timeline, seed: seed, layout: layout)
+            var renderer = BModeRenderer(timeline: timeline, seed: seed, layout: layout, closeUpZooms: closeUpZooms)
             let frames = renderer.frameCount
             let writer = try AVIWriter(path: folder.videoPath, width: layout.width, height: layout.height,
                                        frameRate: FrameRate(Int(BModeRenderer.framesPerSecond)), expectedFrameCount: frames)
@@ -105,7 +109,7 @@ public struct SessionGenerator: Sendable {
             try folder.writeManifest(SessionManifest(
                 fps: BModeRenderer.framesPerSecond, frameWidth: layout.width, frameHeight: layout.height,
                 frameCount: frames, audioSampleRate: narration.sampleRate, audioChannels: 1,
-                generator: Self.generatorName(closeUpShare: closeUpShare), seed: seed, hasTranscript: true, hasLabels: true))
+                generator: Self.generatorName(closeUpShare: closeUpShare, closeUpZooms: closeUpZooms), seed: seed, hasTranscript: true, hasLabels: true))
             try FileManager.default.moveItem(atPath: partial, toPath: path)
             return Report(frames: frames, duration: Double(frames) / BModeRenderer.framesPerSecond,
                           words: narration.words.count, anatomyRemarks: attention.count,

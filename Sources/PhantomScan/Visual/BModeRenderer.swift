@@ -21,14 +21,17 @@ public struct BModeRenderer: Sendable {
     private var settings: (visit: Int, value: MachineSettings)?
     /// A close-up visit's framing, found once per visit.
     private var closeUp: (visit: Int, framing: ProbeState)?
+    private let closeUpZooms: CloseUpZooms
     private var polar: [UInt8]
     /// Grey map: quarter-dB steps from `lutFloor` to 8-bit grey.
     private var greyMap: [UInt8] = []
     private static let lutFloor: Float = -80
     private static let lutCount = 4 * 120
 
-    public init(timeline: ScanTimeline, seed: UInt64, layout: ScreenLayout = .standard) {
+    public init(timeline: ScanTimeline, seed: UInt64, layout: ScreenLayout = .standard,
+                closeUpZooms: CloseUpZooms = .standard) {
         self.layout = layout
+        self.closeUpZooms = closeUpZooms
         self.timeline = timeline
         self.seed = seed
         let scale = Double(layout.height) / 480
@@ -115,7 +118,7 @@ public struct BModeRenderer: Sendable {
                 let plane = timeline.visits[phase.visit].plane
                 let partners = PlaneAnatomy.closeUpTargets(for: plane).filter { $0 != focus }
                 closeUp = (phase.visit, CloseUpFraming.probe(focus: focus, partners: partners, scene: scene!,
-                                                             layout: layout, settings: value))
+                                                             layout: layout, settings: value, zooms: closeUpZooms))
             }
             probe = probe.framed(by: closeUp!.framing)
         }

@@ -58,6 +58,10 @@ struct SynthCommand: ParsableCommand {
                                valueName: "share"))
     var closeUps = 0.0
 
+    @Option(help: ArgumentHelp("Zooms a close-up may use, the preferred first; the standard 2.2,1.8,2.6,3.0,3.5 hide the partners, zooms near 1 pan onto the structure at the standard view's scale.",
+                               valueName: "z,z,..."))
+    var closeUpZooms = CloseUpZooms.standard.description
+
     @Option(help: "Write a contact sheet of this session folder instead of generating.")
     var preview: String?
 
@@ -77,6 +81,7 @@ struct SynthCommand: ParsableCommand {
         guard (1...100).contains(quality) else { throw ValidationError("--quality must be between 1 and 100") }
         guard (0...1).contains(closeUps) else { throw ValidationError("--close-ups must be between 0 and 1, not \(closeUps)") }
         _ = try Self.parseSpeechFraction(speechFraction)
+        do { _ = try CloseUpZooms(parsing: closeUpZooms) } catch { throw ValidationError("--close-up-zooms: \(error)") }
     }
 
     func run() throws {
@@ -93,6 +98,8 @@ struct SynthCommand: ParsableCommand {
         for stale in PartialScanCleanup.removeStale(in: out) { Console.out("removed \(stale): left by an interrupted run\n") }
         let index = out + "/dataset.json"
         let speech = try Self.parseSpeechFraction(speechFraction)
+        let zooms = try CloseUpZooms(parsing: closeUpZooms)
+        let generatorName = SessionGenerator.generatorName(closeUpShare: closeUps, closeUpZooms: zooms)
         for scan in first..<(first + scans) {
             let name = String(format: "scan-%03d", scan)
             let path = out + "/" + name
@@ -100,7 +107,7 @@ struct SynthCommand: ParsableCommand {
             if FileIO.exists(path) {
                 // Resuming: a complete scan of this seed is kept (and indexed), anything else is an error.
                 let entry = try Self.existingEntry(name: name, path: path, seed: scanSeed,
-                                                   generator: SessionGenerator.generatorName(closeUpShare: closeUps))
+                                                   generator: generatorName)
                 try DatasetIndex.merge([entry], into: index, keepExisting: true)
                 Console.out("\(name): complete, skipped\n")
                 continue
@@ -110,7 +117,7 @@ struct SynthCommand: ParsableCommand {
             mix.speechFraction = speech
             mix.repeatsChatter = speech.upperBound > NarrationMix().speechFraction.upperBound
             let generator = SessionGenerator(duration: minutes * 60, seed: scanSeed, mix: mix, jpegQuality: quality,
-                                             closeUpShare: closeUps)
+                                             closeUpShare: closeUps, closeUpZooms: zooms)
             interruption.writing(path + ".partial-\(getpid())")
             let report = try generator.generate(to: path)
             interruption.writing(nil)
@@ -136,7 +143,7 @@ struct SynthCommand: ParsableCommand {
             throw SessionError(path: path, problem: "exists with seed \(session.manifest.seed.map(String.init) ?? "none"), this run would make seed \(seed) (another --seed?); remove it or choose another --out")
         }
         guard session.manifest.generator == generator else {
-            throw SessionError(path: path, problem: "exists, made by '\(session.manifest.generator)', this run would make it with '\(generator)' (another --close-ups?); remove it or choose another --out")
+            throw SessionError(path: path, problem: "exists, made by '\(session.manifest.generator)', this run would make it with '\(generator)' (another --close-ups or --close-up-zooms?); remove it or choose another --out")
         }
         let duration = Double(session.manifest.frameCount) / session.manifest.fps
         let cues = session.transcript ?? []
