@@ -25,7 +25,7 @@ python=${3:-python3}
 model=${SHOWTELL_HEATMAP_MODEL:-$repo/models/edge-full-int8}
 # The scan must hold two stretches where the shipped model's own map steadily hits the named
 # structure and one of silence (`choose` fails otherwise). Seed 40 does for the twenty-third,
-# twenty-fourth, twenty-eighth and thirty-first sessions' bundles (34 gives the twenty-third's one named moment); 34 served the twentieth and twenty-first
+# twenty-fourth, twenty-eighth, thirty-first and thirty-sixth sessions' bundles (34 gives the twenty-third's one named moment); 34 served the twentieth and twenty-first
 # sessions' (seeds 24-42 tried on the twentieth's: 34 and 40 give all three), 24 the bundles
 # before; a new bundle may need another seed.
 seed=${SHOWTELL_HEATMAP_SEED:-40}
