@@ -10,7 +10,7 @@ the most alike pictures named otherwise, right for the kidneys, noise for the fa
 made the way a word's direction is used: the training scans are split in two; each candidate is
 fitted on one half and judged on the other by how well its picture maximum tells the word's
 pictures from their alike neighbours named otherwise (AUC); a word takes the contrast when its
-AUC beats the shared direction's by MARGIN, averaged over both splits. Neither fit nor choice
+AUC beats the shared direction's by MARGIN, averaged over both splits or in each. Neither fit nor choice
 reads a mask. numpy only.
 """
 import argparse
@@ -104,9 +104,10 @@ def main():
     report({w: d[0] for w, d in final.items()}, "shared (the training's directions)")
     report({w: d[1] for w, d in final.items()}, f"neighbour contrast ({k} neighbours, {args.peak_rounds} peak rounds)")
     for margin in args.margin:
-        chosen = {w for w in words if gain[w] and np.mean(gain[w]) > margin}
-        report({w: final[w][1 if w in chosen else 0] for w in words},
-               f"chosen per word (margin {margin:g}: the contrast for {', '.join(sorted(chosen)) or 'none'})")
+        for rule, wins in (("mean", lambda g: np.mean(g) > margin), ("both halves", lambda g: min(g) > margin)):
+            chosen = {w for w in words if len(gain[w]) == 2 and wins(gain[w])}
+            report({w: final[w][1 if w in chosen else 0] for w in words},
+                   f"chosen per word ({rule} above {margin:g}: the contrast for {', '.join(sorted(chosen)) or 'none'})")
 
 
 if __name__ == "__main__":
