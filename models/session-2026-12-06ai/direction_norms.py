@@ -17,7 +17,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 from localise_bottleneck import load  # noqa: E402
 from word_directions_space import frozen_branch  # noqa: E402
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from pseudo_mask_lda import keyword_space_cells, label_free_fit, peak_contrast, within_picture_covariance  # noqa: E402
+from pseudo_mask_lda import standardised_keyword_cells, label_free_fit, peak_contrast, within_picture_covariance  # noqa: E402
 
 
 def main():
@@ -26,8 +26,7 @@ def main():
     projection, recover = frozen_branch(sys.argv[1])
     tn, _, _, tv, _ = load(sys.argv[2])
     features = recover(tv)
-    x, mean, std = keyword_space_cells(projection, recover, tv)
-    x = (x - mean[None, :, None]) / std[None, :, None]
+    x, _, std = standardised_keyword_cells(projection, recover, tv)
     covariance = within_picture_covariance(x)
     values = np.linalg.eigvalsh(covariance)
     print("within-picture covariance eigenvalues: min %.2e median %.2e max %.2e" % (values.min(), np.median(values), values.max()))

@@ -20,12 +20,26 @@ from localise_bottleneck import load, per_structure, pointing  # noqa: E402
 from word_directions_space import frozen_branch  # noqa: E402
 
 
-def keyword_space_cells(projection, recover, kept_video):
-    """The frozen branch's cells through the keyword space's projection [n, D, S] (float32), and the
-    per-row mean and deviation over every cell (standardise with them)."""
-    x = np.einsum("dc,ncs->nds", projection, recover(kept_video)).astype(np.float32)
+def standardised_keyword_cells(projection, recover, train_video, *held_videos):
+    """The frozen branch's cells through the keyword space's projection (float32), standardised per
+    row by the mean and deviation over every training cell: the training pictures [n, D, S], each
+    held-out set's pictures the same way [m, D, S], and the deviation [D]."""
+    def projected(video):
+        return np.einsum("dc,ncs->nds", projection, recover(video)).astype(np.float32)
+    x = projected(train_video)
     cells = np.concatenate(list(x), axis=1)
-    return x, cells.mean(1), cells.std(1) + 1e-6
+    mean, std = cells.mean(1)[None, :, None], cells.std(1)[None, :, None] + 1e-6
+    return (x - mean) / std, [(projected(v) - mean) / std for v in held_videos], std[0, :, 0]
+
+
+def pointing_report(names, masks, xh):
+    """report(directions, label): prints the held-out pointing of one direction per word (a word
+    without one draws a flat map), overall and per structure."""
+    def report(directions, label):
+        maps = np.einsum("nd,nds->ns", np.array([directions.get(w, np.zeros(xh.shape[1])) for w in names]), xh)
+        hits = pointing(maps, masks)
+        print(f"{label}: held-out {100 * hits.mean():5.1f} %  {per_structure(names, hits)}", flush=True)
+    return report
 
 
 def within_picture_covariance(x):
@@ -65,20 +79,13 @@ def main():
     projection, recover = frozen_branch(bundle)
     tn, _, _, tv, tm = load(train_run)
     hn, _, _, hv, hm = load(held_run)
-    x, mean, std = keyword_space_cells(projection, recover, tv)
-    xh = np.einsum("dc,ncs->nds", projection, recover(hv)).astype(np.float32)
-    x = (x - mean[None, :, None]) / std[None, :, None]
-    xh = (xh - mean[None, :, None]) / std[None, :, None]
+    x, (xh,), _ = standardised_keyword_cells(projection, recover, tv, hv)
     n, dims, s = x.shape
     covariance = within_picture_covariance(x)
     words = sorted(set(tn))
     rows = {w: [k for k, name in enumerate(tn) if name == w] for w in words}
 
-    def report(directions, label):
-        maps = np.einsum("nd,nds->ns", np.array([directions.get(w, np.zeros(dims)) for w in hn]), xh)
-        hits = pointing(maps, hm)
-        print(f"{label}: held-out {100 * hits.mean():5.1f} %  {per_structure(hn, hits)}", flush=True)
-
+    report = pointing_report(hn, hm, xh)
     base = {w: label_free_fit(x[rows[w]], fit_rounds) for w in words}
     report(base, f"label-free fit ({fit_rounds} rounds, sharpness 2)")
     oracle = {w: np.mean([x[k][:, tm[k]].mean(1) - x[k][:, ~tm[k]].mean(1) for k in rows[w] if tm[k].any()], 0) for w in words}

@@ -21,9 +21,9 @@ import numpy as np
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tools"))
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "session-2026-12-06ai"))
-from localise_bottleneck import load, per_structure, pointing  # noqa: E402
+from localise_bottleneck import load  # noqa: E402
 from word_directions_space import frozen_branch  # noqa: E402
-from pseudo_mask_lda import keyword_space_cells, label_free_fit, peak_contrast, within_picture_covariance  # noqa: E402
+from pseudo_mask_lda import label_free_fit, peak_contrast, pointing_report, standardised_keyword_cells, within_picture_covariance  # noqa: E402
 
 
 def neighbour_contrast(means, names, word, k):
@@ -51,20 +51,14 @@ def main():
     projection, recover = frozen_branch(args.BUNDLE)
     tn, _, _, tv, _ = load(args.TRAIN_RUN)
     hn, _, _, hv, hm = load(args.HELDOUT_RUN)
-    x, mean, std = keyword_space_cells(projection, recover, tv)
-    xh = np.einsum("dc,ncs->nds", projection, recover(hv)).astype(np.float32)
-    x = (x - mean[None, :, None]) / std[None, :, None]
-    xh = (xh - mean[None, :, None]) / std[None, :, None]
+    x, (xh,), _ = standardised_keyword_cells(projection, recover, tv, hv)
     n, dims, s = x.shape
     whiten = np.linalg.inv(within_picture_covariance(x) + args.ridge * np.eye(dims))
     words = sorted(set(tn))
     rows = {w: [k for k, name in enumerate(tn) if name == w] for w in words}
     means = x.mean(2)
 
-    def report(directions, label):
-        maps = np.einsum("nd,nds->ns", np.array([directions.get(w, np.zeros(dims)) for w in hn]), xh)
-        hits = pointing(maps, hm)
-        print(f"{label}: held-out {100 * hits.mean():5.1f} %  {per_structure(hn, hits)}", flush=True)
+    report = pointing_report(hn, hm, xh)
 
     top = max(1, int(round(0.01 * s)))
     covariance = np.linalg.inv(whiten)
