@@ -1,6 +1,6 @@
 """Per word, without labels: the training's shared direction or the contrast with alike pictures?
 
-usage: python3 models/session-2026-12-06aj/neighbour_choice.py BUNDLE TRAIN_RUN HELDOUT_RUN [--neighbours K] [--margin M]
+usage: python3 models/session-2026-12-06aj/neighbour_choice.py BUNDLE TRAIN_RUN HELDOUT_RUN [--neighbours K] [--margin M ...] [--splits N]
 
 As neighbour_contrast.py (perfect listener; held-out masks only score). The shared direction
 (the training's: 10 rounds of the label-free fit, then the peaks' whitened contrast) finds what a
@@ -10,8 +10,9 @@ the most alike pictures named otherwise, right for the kidneys, noise for the fa
 made the way a word's direction is used: the training scans are split in two; each candidate is
 fitted on one half and judged on the other by how well its picture maximum tells the word's
 pictures from their alike neighbours named otherwise (AUC); a word takes the contrast when its
-AUC beats the shared direction's by MARGIN, averaged over both splits or in each. Neither fit nor choice
-reads a mask. numpy only.
+AUC beats the shared direction's by MARGIN, averaged over the halves or in each; with --splits N
+the scans are halved N ways (alternating, then seeded shuffles). Neither fit nor choice reads a
+mask. numpy only.
 """
 import argparse
 import os
@@ -22,9 +23,9 @@ import numpy as np
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tools"))
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "session-2026-12-06ai"))
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from localise_bottleneck import load_moments, per_structure, pointing  # noqa: E402
+from localise_bottleneck import load_moments  # noqa: E402
 from word_directions_space import frozen_branch  # noqa: E402
-from pseudo_mask_lda import keyword_space_cells, label_free_fit, peak_contrast, within_picture_covariance  # noqa: E402
+from pseudo_mask_lda import label_free_fit, peak_contrast, pointing_report, standardised_keyword_cells, within_picture_covariance  # noqa: E402
 from neighbour_contrast import neighbour_contrast  # noqa: E402
 
 
@@ -70,42 +71,41 @@ def main():
     parser.add_argument("--neighbours", type=int, default=20)
     parser.add_argument("--peak-rounds", type=int, default=1)
     parser.add_argument("--margin", type=float, nargs="+", default=[0.0, 0.05, 0.1])
+    parser.add_argument("--splits", type=int, default=1,
+                        help="halvings of the training scans: the first alternates scans, the others are seeded shuffles")
     args = parser.parse_args()
     projection, recover = frozen_branch(args.BUNDLE)
     train, held = load_moments(args.TRAIN_RUN), load_moments(args.HELDOUT_RUN)
     tn, hn, hm = np.asarray(train["names"]), held["names"], held["masks"]
-    x, mean, std = keyword_space_cells(projection, recover, train["video"])
-    xh = np.einsum("dc,ncs->nds", projection, recover(held["video"])).astype(np.float32)
-    x = (x - mean[None, :, None]) / std[None, :, None]
-    xh = (xh - mean[None, :, None]) / std[None, :, None]
+    x, (xh,), _ = standardised_keyword_cells(projection, recover, train["video"], held["video"])
     n, dims, s = x.shape
     whiten = np.linalg.inv(within_picture_covariance(x) + 0.01 * np.eye(dims))
     top, k = max(1, int(round(0.01 * s))), args.neighbours
     words = sorted(set(tn))
 
-    def report(directions, label):
-        maps = np.einsum("nd,nds->ns", np.array([directions.get(w, np.zeros(dims)) for w in hn]), xh)
-        hits = pointing(maps, hm)
-        print(f"{label}: held-out {100 * hits.mean():5.1f} %  {per_structure(hn, hits)}", flush=True)
+    report = pointing_report(hn, hm, xh)
 
     scans = sorted({scan for scan, _ in train["keys"]})
-    half = np.array([scans.index(scan) % 2 for scan, _ in train["keys"]])
+    position = np.array([scans.index(scan) for scan, _ in train["keys"]])
     gain = {w: [] for w in words}
-    for fold in (0, 1):
-        fit, judge = half == fold, half != fold
-        fitted = candidates(x[fit], tn[fit], whiten, k, top, args.peak_rounds)
-        for w in words:
-            if w not in fitted or not (tn[judge] == w).any():
-                continue
-            shared, contrast = (specificity(u, x[judge], tn[judge], w, k) for u in fitted[w])
-            gain[w].append(contrast - shared)
-            print(f"  split {fold}: {w:18s} AUC shared {shared:.3f}  contrast {contrast:.3f}", flush=True)
+    for split in range(args.splits):
+        order = np.arange(len(scans)) if split == 0 else np.random.default_rng(split).permutation(len(scans))
+        half = order[position] % 2
+        for fold in (0, 1):
+            fit, judge = half == fold, half != fold
+            fitted = candidates(x[fit], tn[fit], whiten, k, top, args.peak_rounds)
+            for w in words:
+                if w not in fitted or not (tn[judge] == w).any():
+                    continue
+                shared, contrast = (specificity(u, x[judge], tn[judge], w, k) for u in fitted[w])
+                gain[w].append(contrast - shared)
+                print(f"  split {2 * split + fold}: {w:18s} AUC shared {shared:.3f}  contrast {contrast:.3f}", flush=True)
     final = candidates(x, tn, whiten, k, top, args.peak_rounds)
     report({w: d[0] for w, d in final.items()}, "shared (the training's directions)")
     report({w: d[1] for w, d in final.items()}, f"neighbour contrast ({k} neighbours, {args.peak_rounds} peak rounds)")
     for margin in args.margin:
-        for rule, wins in (("mean", lambda g: np.mean(g) > margin), ("both halves", lambda g: min(g) > margin)):
-            chosen = {w for w in words if len(gain[w]) == 2 and wins(gain[w])}
+        for rule, wins in (("mean", lambda g: np.mean(g) > margin), ("every half", lambda g: min(g) > margin)):
+            chosen = {w for w in words if len(gain[w]) == 2 * args.splits and wins(gain[w])}
             report({w: final[w][1 if w in chosen else 0] for w in words},
                    f"chosen per word ({rule} above {margin:g}: the contrast for {', '.join(sorted(chosen)) or 'none'})")
 
