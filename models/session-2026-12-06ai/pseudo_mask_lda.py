@@ -12,6 +12,7 @@ whitened contrast points at 92 % on dev2 (probe_ceiling.py). numpy only.
 """
 import os
 import sys
+from types import SimpleNamespace
 
 import numpy as np
 
@@ -40,6 +41,20 @@ def pointing_report(names, masks, xh):
         hits = pointing(maps, masks)
         print(f"{label}: held-out {100 * hits.mean():5.1f} %  {per_structure(names, hits)}", flush=True)
     return report
+
+
+def perfect_listener(bundle, train_run, held_run, ridge=0.01):
+    """What the label-free fits share: the training pictures' words `names` and standardised cells
+    `x` [n, D, S], the within-picture whitening (Σ + ridge I)⁻¹, each word's `rows`, the top 1 %
+    cell count `top`, and report(directions, label) on the held-out run's masks."""
+    projection, recover = frozen_branch(bundle)
+    tn, _, _, tv, _ = load(train_run)
+    hn, _, _, hv, hm = load(held_run)
+    x, (xh,), _ = standardised_keyword_cells(projection, recover, tv, hv)
+    whiten = np.linalg.inv(within_picture_covariance(x) + ridge * np.eye(x.shape[1]))
+    rows = {w: [k for k, name in enumerate(tn) if name == w] for w in sorted(set(tn))}
+    return SimpleNamespace(names=tn, x=x, whiten=whiten, rows=rows, top=max(1, int(round(0.01 * x.shape[2]))),
+                           report=pointing_report(hn, hm, xh))
 
 
 def within_picture_covariance(x):

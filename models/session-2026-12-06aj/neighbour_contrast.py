@@ -21,9 +21,7 @@ import numpy as np
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tools"))
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "session-2026-12-06ai"))
-from localise_bottleneck import load  # noqa: E402
-from word_directions_space import frozen_branch  # noqa: E402
-from pseudo_mask_lda import label_free_fit, peak_contrast, pointing_report, standardised_keyword_cells, within_picture_covariance  # noqa: E402
+from pseudo_mask_lda import label_free_fit, peak_contrast, perfect_listener  # noqa: E402
 
 
 def neighbour_contrast(means, names, word, k):
@@ -48,19 +46,11 @@ def main():
                              "plus MIX times the whitened neighbour contrast, both scaled to one map spread; "
                              "and the same with the contrast weighted by how far apart its picture means are")
     args = parser.parse_args()
-    projection, recover = frozen_branch(args.BUNDLE)
-    tn, _, _, tv, _ = load(args.TRAIN_RUN)
-    hn, _, _, hv, hm = load(args.HELDOUT_RUN)
-    x, (xh,), _ = standardised_keyword_cells(projection, recover, tv, hv)
-    n, dims, s = x.shape
-    whiten = np.linalg.inv(within_picture_covariance(x) + args.ridge * np.eye(dims))
-    words = sorted(set(tn))
-    rows = {w: [k for k, name in enumerate(tn) if name == w] for w in words}
+    fit = perfect_listener(args.BUNDLE, args.TRAIN_RUN, args.HELDOUT_RUN, args.ridge)
+    tn, x, whiten, rows, top, report = fit.names, fit.x, fit.whiten, fit.rows, fit.top, fit.report
+    words = sorted(rows)
     means = x.mean(2)
 
-    report = pointing_report(hn, hm, xh)
-
-    top = max(1, int(round(0.01 * s)))
     covariance = np.linalg.inv(whiten)
 
     def spread(u):

@@ -21,9 +21,7 @@ import numpy as np
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tools"))
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "session-2026-12-06ai"))
-from localise_bottleneck import load  # noqa: E402
-from word_directions_space import frozen_branch  # noqa: E402
-from pseudo_mask_lda import label_free_fit, peak_contrast, pointing_report, standardised_keyword_cells, within_picture_covariance  # noqa: E402
+from pseudo_mask_lda import label_free_fit, peak_contrast, perfect_listener  # noqa: E402
 
 
 def partners(fits, counts):
@@ -50,16 +48,9 @@ def main():
     parser.add_argument("--mix", type=float, nargs="*", default=[0.5, 1.0, 2.0])
     parser.add_argument("--min-cosine", type=float, nargs="+", default=[0.0, 0.5, 0.8])
     args = parser.parse_args()
-    projection, recover = frozen_branch(args.BUNDLE)
-    tn, _, _, tv, _ = load(args.TRAIN_RUN)
-    hn, _, _, hv, hm = load(args.HELDOUT_RUN)
-    x, (xh,), _ = standardised_keyword_cells(projection, recover, tv, hv)
-    _, dims, s = x.shape
-    whiten = np.linalg.inv(within_picture_covariance(x) + 0.01 * np.eye(dims))
-    top = max(1, int(round(0.01 * s)))
-    words = sorted(set(tn))
-    rows = {w: [k for k, name in enumerate(tn) if name == w] for w in words}
-    report = pointing_report(hn, hm, xh)
+    fit = perfect_listener(args.BUNDLE, args.TRAIN_RUN, args.HELDOUT_RUN)
+    x, whiten, rows, top, report = fit.x, fit.whiten, fit.rows, fit.top, fit.report
+    words = sorted(rows)
 
     fits = {w: label_free_fit(x[rows[w]], 10) for w in words}
     counts = {w: len(rows[w]) for w in words}
