@@ -60,41 +60,38 @@ def main():
     def sharpened(d, w):
         return whiten @ peak_contrast(x[rows[w]], d, top)
 
-    report({w: sharpened(fits[w], w) for w in words}, "the training's directions (10 rounds, then the peaks' whitened contrast, top 1 %)")
+    def taking(minimum):
+        return sorted(w for w in words if w in pairs and pairs[w][1] > minimum)
+
+    base = {w: sharpened(fits[w], w) for w in words}
+    report(base, "the training's directions (10 rounds, then the peaks' whitened contrast, top 1 %)")
     for share in args.shares:
         for minimum in args.min_cosine:
-            residual = {}
-            for w in words:
-                d = fits[w]
-                if w in pairs and pairs[w][1] > minimum:
-                    e = fits[pairs[w][0]]
-                    d = d - share * (d @ e) / (e @ e) * e
-                residual[w] = d
-            taking = sorted(w for w in words if w in pairs and pairs[w][1] > minimum)
+            residual = dict(fits)
+            for w in taking(minimum):
+                d, e = fits[w], fits[pairs[w][0]]
+                residual[w] = d - share * (d @ e) / (e @ e) * e
             report({w: sharpened(residual[w], w) for w in words},
-                   f"minus {share:g} x the partner's (cosine above {minimum:g}: {', '.join(taking)}), then the peaks' contrast")
+                   f"minus {share:g} x the partner's (cosine above {minimum:g}: {', '.join(taking(minimum))}), then the peaks' contrast")
             report(residual, f"minus {share:g} x the partner's (cosine above {minimum:g}), no contrast")
 
     means = x.mean(2)
+    covariance = np.linalg.inv(whiten)
+
+    def unit(u):
+        return u / (np.sqrt(u @ covariance @ u) + 1e-12)   # one within-picture map spread
     for minimum in args.min_cosine:
-        taking = sorted(w for w in words if w in pairs and pairs[w][1] > minimum)
-        current = {w: sharpened(fits[w], w) for w in words}
-        for w in taking:
+        chosen = taking(minimum)
+        current = dict(base)
+        for w in chosen:
             current[w] = whiten @ (means[rows[w]].mean(0) - means[rows[pairs[w][0]]].mean(0))
-        report(current, f"partner's pictures contrast (cosine above {minimum:g}: {', '.join(taking)}), whitened")
+        report(current, f"partner's pictures contrast (cosine above {minimum:g}: {', '.join(chosen)}), whitened")
         for r in range(3):
-            current = {w: whiten @ peak_contrast(x[rows[w]], current[w], top) if w in taking else current[w] for w in words}
+            current = {w: whiten @ peak_contrast(x[rows[w]], current[w], top) if w in chosen else current[w] for w in words}
             report(current, f"  then the peaks' whitened contrast, round {r + 1}")
-
-        covariance = np.linalg.inv(whiten)
-        base = {w: sharpened(fits[w], w) for w in words}
-
-        def unit(u):
-            return u / (np.sqrt(u @ covariance @ u) + 1e-12)   # one within-picture map spread
         for mix in args.mix:
-            report({w: unit(base[w]) + mix * unit(current[w]) if w in taking else base[w] for w in words},
+            report({w: unit(base[w]) + mix * unit(current[w]) if w in chosen else base[w] for w in words},
                    f"  the training's + {mix:g} x the partner's pictures contrast (3 peak rounds), both at one map spread")
-
 
 if __name__ == "__main__":
     main()
