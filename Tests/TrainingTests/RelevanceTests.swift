@@ -37,6 +37,25 @@ import Testing
         #expect(result.head.weights[0] > 0)
         #expect(result.head.problem(dimension: 2) == nil)
         #expect(result.head.taughtBy.contains("self-supervised"))
+        #expect(result.auc == 1)
+    }
+
+    /// The fit standardises the embedding and folds that back into the weights: the only
+    /// informative component shifted by 1000 and scaled by 0.001 still gives perfect verdicts.
+    @Test func fitIgnoresTheEmbeddingsOffsetAndScale() throws {
+        let source = Source()
+        let keywords = KeywordDictionary(forms: ["heart": ["heart"]])
+        let result = try RelevanceFitting.fit(source: source, keywords: keywords, dimension: 2, dataset: "toy",
+                                              embed: { s, a in a[0] = 1000 + 0.001 * (0..<16).reduce(0) { $0 + s[$1] } / 16; a[1] = 0 })
+        #expect(result.precision == 1 && result.recall == 1, "\(result.precision) \(result.recall)")
+        #expect(result.auc == 1)
+    }
+
+    /// AUC as the Mann-Whitney statistic: scores 0.9 (yes), 0.8 (no), 0.7 (yes), 0.2 (no):
+    /// of the four positive-negative pairs three are ordered right, so 0.75; a tie counts half.
+    @Test func areaUnderCurveCountsOrderedPairs() {
+        #expect(RelevanceFitting.areaUnderCurve(scores: [0.9, 0.8, 0.7, 0.2], targets: [1, 0, 1, 0]) == 0.75)
+        #expect(RelevanceFitting.areaUnderCurve(scores: [0.5, 0.5], targets: [1, 0]) == 0.5)
     }
 
     @Test func refusesADatasetWithoutBothKinds() {

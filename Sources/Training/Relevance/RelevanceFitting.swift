@@ -6,9 +6,13 @@ import ShowTellModel
 /// input, and the target is whether the text branch's keyword gate (SIG at the keyword level)
 /// opens for one of the clip's ASR words. No transcript or label is read.
 ///
-/// Logistic regression, full batch, Adam, L2 on the weights; each class weighted by the
-/// inverse of its share, so the minority class (usually the keyword clips) counts as much as
-/// the rest. The threshold is the one with the best F1 on the clips it was fitted on.
+/// Logistic regression on the standardised embedding (the mean and deviation are folded back
+/// into the weights, so the head stays D + 2 numbers), full batch, Adam, L2 on the weights;
+/// each class weighted by the inverse of its share, so the minority class (usually the keyword
+/// clips) counts as much as the rest. The threshold is the one with the best F1 on the clips it
+/// was fitted on. Why standardised: the embedding's components differ in scale by two orders,
+/// and without it 400 Adam steps left the shipped bundle's head at AUC 0.60 against the
+/// transcripts on test, against 0.70 for the same regression fitted to convergence.
 public enum RelevanceFitting {
     public struct Result: Sendable {
         public var head: RelevanceHead
@@ -17,12 +21,14 @@ public enum RelevanceFitting {
         /// On the fitting clips, at the chosen threshold.
         public var precision: Double
         public var recall: Double
+        /// Of the head's score against the keyword gate on the fitting clips.
+        public var auc: Double
     }
 
     public struct Settings: Sendable {
-        public var steps = 400
+        public var steps = 1000
         public var learningRate: Float = 0.05
-        public var l2: Float = 1e-3
+        public var l2: Float = 1e-4
         public init() {}
     }
 
@@ -50,17 +56,33 @@ public enum RelevanceFitting {
         let head0 = RelevanceHead(weights: weights, bias: bias, threshold: 0.5, taughtBy: "")
         let scores = (0..<n).map { i in features.withUnsafeBufferPointer { head0.probability($0.baseAddress! + i * dimension) } }
         let chosen = bestThreshold(scores: scores, targets: targets)
+        let auc = areaUnderCurve(scores: scores, targets: targets)
         let head = RelevanceHead(
             weights: weights, bias: bias, threshold: chosen.threshold,
             taughtBy: "SIG keyword gate on the prep's ASR words (self-supervised); \(n) clips of \(dataset), \(positives) with a keyword; "
-                + "fitting precision \(percent(chosen.precision)) %, recall \(percent(chosen.recall)) %")
-        return Result(head: head, clips: n, positives: positives, precision: chosen.precision, recall: chosen.recall)
+                + "fitting precision \(percent(chosen.precision)) %, recall \(percent(chosen.recall)) %, AUC \((auc * 1000).rounded() / 1000)")
+        return Result(head: head, clips: n, positives: positives, precision: chosen.precision, recall: chosen.recall, auc: auc)
     }
 
     /// Class-balanced, L2-regularised logistic regression by full-batch Adam.
     /// features: [n][dimension], targets: [n] in {0, 1}.
-    static func logisticRegression(features: [Float], targets: [Float], dimension: Int, settings: Settings) -> ([Float], Float) {
+    static func logisticRegression(features raw: [Float], targets: [Float], dimension: Int, settings: Settings) -> ([Float], Float) {
         let n = targets.count
+        // Standardise each component over the clips; the weights found are mapped back below.
+        var mean = [Double](repeating: 0, count: dimension), square = [Double](repeating: 0, count: dimension)
+        for i in 0..<n {
+            for k in 0..<dimension {
+                let v = Double(raw[i * dimension + k])
+                mean[k] += v
+                square[k] += v * v
+            }
+        }
+        let mu = mean.map { Float($0 / Double(n)) }
+        let sigma = (0..<dimension).map { k in Float(max(square[k] / Double(n) - (mean[k] / Double(n)) * (mean[k] / Double(n)), 0).squareRoot()) + 1e-6 }
+        var features = raw
+        for i in 0..<n {
+            for k in 0..<dimension { features[i * dimension + k] = (raw[i * dimension + k] - mu[k]) / sigma[k] }
+        }
         let positives = targets.reduce(0, +)
         let positiveWeight = Float(n) / (2 * positives), negativeWeight = Float(n) / (2 * (Float(n) - positives))
         var w = [Float](repeating: 0, count: dimension), b: Float = 0
@@ -87,7 +109,9 @@ public enum RelevanceFitting {
                 if k < dimension { w[k] -= update } else { b -= update }
             }
         }
-        return (w, b)
+        // w·(x - μ)/σ + b = (w/σ)·x + (b - Σ w μ/σ)
+        let folded = (0..<dimension).map { w[$0] / sigma[$0] }
+        return (folded, b - (0..<dimension).reduce(Float(0)) { $0 + folded[$1] * mu[$1] })
     }
 
     /// The threshold (one of the scores, or 0.5 if none does better) with the best F1.
@@ -105,6 +129,25 @@ public enum RelevanceFitting {
             if f1 > best.f1 { best = (candidate, precision, recall, f1) }
         }
         return (best.threshold, best.precision, best.recall)
+    }
+
+    /// P(a positive scores above a negative), ties counted half (the Mann-Whitney statistic).
+    static func areaUnderCurve(scores: [Float], targets: [Float]) -> Double {
+        let order = scores.indices.sorted { scores[$0] < scores[$1] }
+        var rankSum = 0.0, positives = 0.0, start = 0
+        while start < order.count {
+            var end = start
+            while end + 1 < order.count && scores[order[end + 1]] == scores[order[start]] { end += 1 }
+            let rank = Double(start + end) / 2 + 1      // ties share their mean rank
+            for i in start...end where targets[order[i]] > 0 {
+                rankSum += rank
+                positives += 1
+            }
+            start = end + 1
+        }
+        let negatives = Double(order.count) - positives
+        guard positives > 0, negatives > 0 else { return 0.5 }
+        return (rankSum - positives * (positives + 1) / 2) / (positives * negatives)
     }
 
     private static func percent(_ x: Double) -> String { "\((x * 1000).rounded() / 10)" }

@@ -43,7 +43,7 @@ struct RelevanceCommand: ParsableCommand {
         let target = out ?? bundle
         try ModelBundle.write(weights: weights, manifest: updated, to: target)
         print("relevance head: \(result.clips) clips, \(result.positives) with a keyword; threshold \(result.head.threshold); "
-              + "on the fitting clips precision \(String(format: "%.1f", result.precision * 100)) %, recall \(String(format: "%.1f", result.recall * 100)) %")
+              + "on the fitting clips precision \(String(format: "%.1f", result.precision * 100)) %, recall \(String(format: "%.1f", result.recall * 100)) %, AUC \(String(format: "%.3f", result.auc))")
         print("wrote \(target)/\(ModelBundle.manifestFile)")
     }
 }
