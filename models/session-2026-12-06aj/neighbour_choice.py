@@ -11,8 +11,11 @@ made the way a word's direction is used: the training scans are split in two; ea
 fitted on one half and judged on the other by how well its picture maximum tells the word's
 pictures from their alike neighbours named otherwise (AUC); a word takes the contrast when its
 AUC beats the shared direction's by MARGIN, averaged over the halves or in each; with --splits N
-the scans are halved N ways (alternating, then seeded shuffles). Neither fit nor choice reads a
-mask. numpy only.
+the scans are halved N ways (alternating, then seeded shuffles). With --judge seldom-said the
+negatives are instead the most alike pictures of views where the word is seldom said
+(session-2026-12-06al/plane_contrast.seldom_said_neighbours, RATE), since the most alike pictures
+named otherwise are mostly the same view named with its other word. Neither fit nor choice reads
+a mask. numpy only.
 """
 import argparse
 import os
@@ -27,6 +30,8 @@ from localise_bottleneck import load_moments  # noqa: E402
 from word_directions_space import frozen_branch  # noqa: E402
 from pseudo_mask_lda import label_free_fit, peak_contrast, pointing_report, standardised_keyword_cells, within_picture_covariance  # noqa: E402
 from neighbour_contrast import neighbour_contrast  # noqa: E402
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "session-2026-12-06al"))
+from plane_contrast import seldom_said_neighbours, word_rates  # noqa: E402
 
 
 def candidates(x, names, whiten, k, top, peak_rounds):
@@ -64,6 +69,18 @@ def specificity(u, x, names, word, k):
     return auc(peak[mine], peak[nearest])
 
 
+def seldom_specificity(u, x, names, word, k, ratio):
+    """AUC of the picture maximum along u: the word's pictures against the k most alike pictures
+    (of any of them) from views where the word is seldom said."""
+    means = x.mean(2)
+    unit = means / (np.linalg.norm(means, axis=1, keepdims=True) + 1e-9)
+    similarity = unit @ unit.T
+    rate = word_rates(similarity, names, [word], 20)[word]
+    negatives = seldom_said_neighbours(similarity, names, rate, word, k, ratio)
+    peak = np.einsum("d,nds->ns", u, x).max(1)
+    return auc(peak[names == word], peak[negatives])
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     for name in ("BUNDLE", "TRAIN_RUN", "HELDOUT_RUN"):
@@ -73,6 +90,9 @@ def main():
     parser.add_argument("--margin", type=float, nargs="+", default=[0.0, 0.05, 0.1])
     parser.add_argument("--splits", type=int, default=1,
                         help="halvings of the training scans: the first alternates scans, the others are seeded shuffles")
+    parser.add_argument("--judge", choices=["named-otherwise", "seldom-said"], default="named-otherwise",
+                        help="the negatives a candidate is judged against")
+    parser.add_argument("--rate", type=float, default=0.25, help="with --judge seldom-said: under RATE times the word's own rate")
     args = parser.parse_args()
     projection, recover = frozen_branch(args.BUNDLE)
     train, held = load_moments(args.TRAIN_RUN), load_moments(args.HELDOUT_RUN)
@@ -97,7 +117,10 @@ def main():
             for w in words:
                 if w not in fitted or not (tn[judge] == w).any():
                     continue
-                shared, contrast = (specificity(u, x[judge], tn[judge], w, k) for u in fitted[w])
+                if args.judge == "seldom-said":
+                    shared, contrast = (seldom_specificity(u, x[judge], tn[judge], w, k, args.rate) for u in fitted[w])
+                else:
+                    shared, contrast = (specificity(u, x[judge], tn[judge], w, k) for u in fitted[w])
                 gain[w].append(contrast - shared)
                 print(f"  split {2 * split + fold}: {w:18s} AUC shared {shared:.3f}  contrast {contrast:.3f}", flush=True)
     final = candidates(x, tn, whiten, k, top, args.peak_rounds)
