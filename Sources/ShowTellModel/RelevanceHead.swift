@@ -33,6 +33,23 @@ public struct RelevanceHead: Codable, Sendable, Equatable {
         return 1 / (1 + expf(-max(min(z, 80), -80)))
     }
 
+    /// How well scores separate two kinds, threshold-free: the chance that a positive scores
+    /// above a negative, ties counting half (the Mann-Whitney U over both sorted); 0.5 cannot
+    /// tell them apart. nil when either kind is missing. Shared by the fit (against its
+    /// teacher) and the evaluation (against the transcripts).
+    public static func areaUnderCurve(positives: [Double], negatives: [Double]) -> Double? {
+        guard !positives.isEmpty, !negatives.isEmpty else { return nil }
+        let positives = positives.sorted(), negatives = negatives.sorted()
+        var below = 0, wins = 0.0
+        for p in positives {
+            while below < negatives.count, negatives[below] < p { below += 1 }
+            var ties = below
+            while ties < negatives.count, negatives[ties] == p { ties += 1 }
+            wins += Double(below) + 0.5 * Double(ties - below)
+        }
+        return wins / Double(positives.count * negatives.count)
+    }
+
     /// A reason the head cannot serve a bundle of dimension `dimension`, or nil.
     public func problem(dimension: Int) -> String? {
         guard weights.count == dimension else { return "outputs.relevance has \(weights.count) weights but the audio embedding has \(dimension) dimensions" }

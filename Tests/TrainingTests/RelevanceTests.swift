@@ -54,8 +54,9 @@ import Testing
     /// AUC as the Mann-Whitney statistic: scores 0.9 (yes), 0.8 (no), 0.7 (yes), 0.2 (no):
     /// of the four positive-negative pairs three are ordered right, so 0.75; a tie counts half.
     @Test func areaUnderCurveCountsOrderedPairs() {
-        #expect(RelevanceFitting.areaUnderCurve(scores: [0.9, 0.8, 0.7, 0.2], targets: [1, 0, 1, 0]) == 0.75)
-        #expect(RelevanceFitting.areaUnderCurve(scores: [0.5, 0.5], targets: [1, 0]) == 0.5)
+        #expect(RelevanceHead.areaUnderCurve(positives: [0.9, 0.7], negatives: [0.8, 0.2]) == 0.75)
+        #expect(RelevanceHead.areaUnderCurve(positives: [0.5], negatives: [0.5]) == 0.5)
+        #expect(RelevanceHead.areaUnderCurve(positives: [0.5], negatives: []) == nil)
     }
 
     @Test func refusesADatasetWithoutBothKinds() {

@@ -95,19 +95,8 @@ public final class LocalisationTask {
             precision = flagged.isEmpty ? 0 : Double(hits) / Double(flagged.count)
             recall = positive == 0 ? 0 : Double(hits) / Double(positive)
             f1 = precision + recall > 0 ? 2 * precision * recall / (precision + recall) : 0
-            let positives = judged.filter { $0.category == .anatomy }.map { $0.relevance! }.sorted()
-            let negatives = judged.filter { $0.category != .anatomy }.map { $0.relevance! }.sorted()
-            if !positives.isEmpty, !negatives.isEmpty {
-                // Mann-Whitney U over the sorted scores: for each positive, the negatives below it.
-                var below = 0, ties = 0, wins = 0.0
-                for p in positives {
-                    while below < negatives.count, negatives[below] < p { below += 1 }
-                    ties = below
-                    while ties < negatives.count, negatives[ties] == p { ties += 1 }
-                    wins += Double(below) + 0.5 * Double(ties - below)
-                }
-                auc = wins / Double(positives.count * negatives.count)
-            }
+            auc = RelevanceHead.areaUnderCurve(positives: judged.filter { $0.category == .anatomy }.map { $0.relevance! },
+                                               negatives: judged.filter { $0.category != .anatomy }.map { $0.relevance! })
         }
     }
 

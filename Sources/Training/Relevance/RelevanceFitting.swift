@@ -56,7 +56,8 @@ public enum RelevanceFitting {
         let head0 = RelevanceHead(weights: weights, bias: bias, threshold: 0.5, taughtBy: "")
         let scores = (0..<n).map { i in features.withUnsafeBufferPointer { head0.probability($0.baseAddress! + i * dimension) } }
         let chosen = bestThreshold(scores: scores, targets: targets)
-        let auc = areaUnderCurve(scores: scores, targets: targets)
+        let auc = RelevanceHead.areaUnderCurve(positives: (0..<n).filter { targets[$0] > 0 }.map { Double(scores[$0]) },
+                                               negatives: (0..<n).filter { targets[$0] == 0 }.map { Double(scores[$0]) }) ?? 0.5
         let head = RelevanceHead(
             weights: weights, bias: bias, threshold: chosen.threshold,
             taughtBy: "SIG keyword gate on the prep's ASR words (self-supervised); \(n) clips of \(dataset), \(positives) with a keyword; "
@@ -129,25 +130,6 @@ public enum RelevanceFitting {
             if f1 > best.f1 { best = (candidate, precision, recall, f1) }
         }
         return (best.threshold, best.precision, best.recall)
-    }
-
-    /// P(a positive scores above a negative), ties counted half (the Mann-Whitney statistic).
-    static func areaUnderCurve(scores: [Float], targets: [Float]) -> Double {
-        let order = scores.indices.sorted { scores[$0] < scores[$1] }
-        var rankSum = 0.0, positives = 0.0, start = 0
-        while start < order.count {
-            var end = start
-            while end + 1 < order.count && scores[order[end + 1]] == scores[order[start]] { end += 1 }
-            let rank = Double(start + end) / 2 + 1      // ties share their mean rank
-            for i in start...end where targets[order[i]] > 0 {
-                rankSum += rank
-                positives += 1
-            }
-            start = end + 1
-        }
-        let negatives = Double(order.count) - positives
-        guard positives > 0, negatives > 0 else { return 0.5 }
-        return (rankSum - positives * (positives + 1) / 2) / (positives * negatives)
     }
 
     private static func percent(_ x: Double) -> String { "\((x * 1000).rounded() / 10)" }
