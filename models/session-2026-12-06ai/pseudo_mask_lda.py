@@ -77,13 +77,24 @@ def label_free_fit(mine, rounds, sharpness=2.0):
 
 def peak_contrast(mine, d, k):
     """Mean over one word's pictures of (mean of the k cells highest on d - mean of the others) [D]."""
+    return top_cells_contrast(mine, np.einsum("d,nds->ns", d, mine), k)
+
+
+def top_cells_contrast(mine, score, k):
+    """Mean over the pictures [m, D, S] of (mean of each picture's k cells highest on score [m, S]
+    - mean of its other cells) [D]."""
     s = mine.shape[2]
-    score = np.einsum("d,nds->ns", d, mine)
     pseudo = np.zeros(score.shape, bool)
     np.put_along_axis(pseudo, np.argsort(-score, axis=1)[:, :k], True, axis=1)
     inside = np.einsum("nds,ns->nd", mine, pseudo) / k
     outside = np.einsum("nds,ns->nd", mine, ~pseudo) / (s - k)
     return (inside - outside).mean(0)
+
+
+def training_directions(fit):
+    """{word: direction}: the training's fit (10 rounds, then the peaks' whitened contrast, top 1 %)
+    over a perfect_listener's pictures."""
+    return {w: fit.whiten @ peak_contrast(fit.x[r], label_free_fit(fit.x[r], 10), fit.top) for w, r in fit.rows.items()}
 
 
 def main():

@@ -31,7 +31,7 @@ from word_directions_space import frozen_branch  # noqa: E402
 from pseudo_mask_lda import label_free_fit, peak_contrast, pointing_report, standardised_keyword_cells, within_picture_covariance  # noqa: E402
 from neighbour_contrast import neighbour_contrast  # noqa: E402
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "session-2026-12-06al"))
-from plane_contrast import seldom_said_neighbours, word_rates  # noqa: E402
+from plane_contrast import picture_similarity, seldom_said_neighbours, word_rates  # noqa: E402
 
 
 def candidates(x, names, whiten, k, top, peak_rounds):
@@ -69,16 +69,12 @@ def specificity(u, x, names, word, k):
     return auc(peak[mine], peak[nearest])
 
 
-def seldom_specificity(u, x, names, word, k, ratio):
-    """AUC of the picture maximum along u: the word's pictures against the k most alike pictures
-    (of any of them) from views where the word is seldom said."""
-    means = x.mean(2)
-    unit = means / (np.linalg.norm(means, axis=1, keepdims=True) + 1e-9)
-    similarity = unit @ unit.T
-    rate = word_rates(similarity, names, [word], 20)[word]
-    negatives = seldom_said_neighbours(similarity, names, rate, word, k, ratio)
-    peak = np.einsum("d,nds->ns", u, x).max(1)
-    return auc(peak[names == word], peak[negatives])
+def seldom_said_negatives(x, names, words, k, ratio):
+    """{word: picture indices}: the k most alike pictures (of any of the word's pictures) from views
+    where the word is seldom said, among pictures x [n, D, S]; one similarity for every word."""
+    similarity = picture_similarity(x)
+    rates = word_rates(similarity, names, words, 20)
+    return {w: seldom_said_neighbours(similarity, names, rates[w], w, k, ratio) for w in words}
 
 
 def main():
@@ -114,11 +110,16 @@ def main():
         for fold in (0, 1):
             fit, judge = half == fold, half != fold
             fitted = candidates(x[fit], tn[fit], whiten, k, top, args.peak_rounds)
+            if args.judge == "seldom-said":
+                judged = x[judge]
+                negatives = seldom_said_negatives(judged, tn[judge], [w for w in words if (tn[judge] == w).any()], k, args.rate)
+                peaks = {w: [np.einsum("d,nds->ns", u, judged).max(1) for u in fitted[w]] for w in negatives if w in fitted}
+                del judged
             for w in words:
                 if w not in fitted or not (tn[judge] == w).any():
                     continue
                 if args.judge == "seldom-said":
-                    shared, contrast = (seldom_specificity(u, x[judge], tn[judge], w, k, args.rate) for u in fitted[w])
+                    shared, contrast = (auc(peak[tn[judge] == w], peak[negatives[w]]) for peak in peaks[w])
                 else:
                     shared, contrast = (specificity(u, x[judge], tn[judge], w, k) for u in fitted[w])
                 gain[w].append(contrast - shared)

@@ -24,7 +24,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "session-2026-12-06ai"))
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "session-2026-12-06aj"))
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "session-2026-12-06ak"))
-from pseudo_mask_lda import label_free_fit, peak_contrast, perfect_listener  # noqa: E402
+from pseudo_mask_lda import label_free_fit, peak_contrast, perfect_listener, top_cells_contrast, training_directions  # noqa: E402
 from neighbour_contrast import neighbour_contrast  # noqa: E402
 from partner_residual import partners  # noqa: E402
 
@@ -38,13 +38,7 @@ def standardised_map(d, mine):
 def and_contrast(mine, first, second, k, combine):
     """Mean over the pictures of (mean of the k cells highest on combine(z_first, z_second) -
     mean of the others) [D]."""
-    score = combine(standardised_map(first, mine), standardised_map(second, mine))
-    s = mine.shape[2]
-    pseudo = np.zeros(score.shape, bool)
-    np.put_along_axis(pseudo, np.argsort(-score, axis=1)[:, :k], True, axis=1)
-    inside = np.einsum("nds,ns->nd", mine, pseudo) / k
-    outside = np.einsum("nds,ns->nd", mine, ~pseudo) / (s - k)
-    return (inside - outside).mean(0)
+    return top_cells_contrast(mine, combine(standardised_map(first, mine), standardised_map(second, mine)), k)
 
 
 COMBINE = {
@@ -67,7 +61,7 @@ def main():
     means = x.mean(2)
 
     fits = {w: label_free_fit(x[rows[w]], 10) for w in words}
-    shared = {w: whiten @ peak_contrast(x[rows[w]], fits[w], top) for w in words}
+    shared = training_directions(fit)
     report(shared, "the training's directions (10 rounds, then the peaks' whitened contrast, top 1 %)")
 
     contrasts = {}

@@ -22,8 +22,8 @@ import numpy as np
 here = os.path.dirname(os.path.abspath(__file__))
 for folder in ("../tools", "../session-2026-12-06ai", "."):
     sys.path.insert(0, os.path.join(here, folder))
-from pseudo_mask_lda import label_free_fit, peak_contrast, perfect_listener  # noqa: E402
-from plane_contrast import word_rates  # noqa: E402
+from pseudo_mask_lda import perfect_listener, top_cells_contrast, training_directions  # noqa: E402
+from plane_contrast import picture_similarity, word_rates  # noqa: E402
 
 
 def masked_fit(mine, keep, rounds, top, sharpness=2.0):
@@ -36,13 +36,7 @@ def masked_fit(mine, keep, rounds, top, sharpness=2.0):
         weight = np.exp(sharpness * (score - score.max(1, keepdims=True)) / (spread + 1e-6))
         weight /= weight.sum(1, keepdims=True)
         d = np.einsum("nds,ns->d", mine, weight) / len(mine)
-    score = np.where(keep, np.einsum("d,nds->ns", d, mine), -np.inf)
-    peaks = np.zeros(score.shape, bool)
-    np.put_along_axis(peaks, np.argsort(-score, axis=1)[:, :top], True, axis=1)
-    s = mine.shape[2]
-    inside = np.einsum("nds,ns->nd", mine, peaks) / top
-    outside = np.einsum("nds,ns->nd", mine, ~peaks) / (s - top)
-    return (inside - outside).mean(0)
+    return top_cells_contrast(mine, np.where(keep, np.einsum("d,nds->ns", d, mine), -np.inf), top)
 
 
 def main():
@@ -55,10 +49,8 @@ def main():
     fit = perfect_listener(args.BUNDLE, args.TRAIN_RUN, args.HELDOUT_RUN)
     names, x, whiten, rows, top, report = np.asarray(fit.names), fit.x, fit.whiten, fit.rows, fit.top, fit.report
     words = sorted(rows)
-    means = x.mean(2)
-    unit = means / (np.linalg.norm(means, axis=1, keepdims=True) + 1e-9)
-    rates = word_rates(unit @ unit.T, names, words, 20)
-    shared = {w: whiten @ peak_contrast(x[rows[w]], label_free_fit(x[rows[w]], 10), top) for w in words}
+    rates = word_rates(picture_similarity(x), names, words, 20)
+    shared = training_directions(fit)
     report(shared, "the training's directions (10 rounds, then the peaks' whitened contrast, top 1 %)")
     s = x.shape[2]
     for minimum in args.min_rate:

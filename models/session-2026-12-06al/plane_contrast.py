@@ -22,7 +22,14 @@ import numpy as np
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tools"))
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "session-2026-12-06ai"))
-from pseudo_mask_lda import label_free_fit, peak_contrast, perfect_listener  # noqa: E402
+from pseudo_mask_lda import peak_contrast, perfect_listener, training_directions  # noqa: E402
+
+
+def picture_similarity(x):
+    """[n, n]: the cosine of the pictures' mean cells (x [n, D, S]), how alike two pictures are."""
+    means = x.mean(2)
+    unit = means / (np.linalg.norm(means, axis=1, keepdims=True) + 1e-9)
+    return unit @ unit.T
 
 
 def word_rates(similarity, names, words, k):
@@ -64,12 +71,11 @@ def main():
     names, x, whiten, rows, top, report = np.asarray(fit.names), fit.x, fit.whiten, fit.rows, fit.top, fit.report
     words = sorted(rows)
     means = x.mean(2)
-    unit = means / (np.linalg.norm(means, axis=1, keepdims=True) + 1e-9)
-    similarity = unit @ unit.T
+    similarity = picture_similarity(x)
     rates = word_rates(similarity, names, words, args.rate_neighbours)
     print("rate around own pictures: " + "  ".join(f"{w} {rates[w][rows[w]].mean():.2f}" for w in words), flush=True)
 
-    shared = {w: whiten @ peak_contrast(x[rows[w]], label_free_fit(x[rows[w]], 10), top) for w in words}
+    shared = training_directions(fit)
     report(shared, "the training's directions (10 rounds, then the peaks' whitened contrast, top 1 %)")
     for ratio in args.rate if args.subtract else []:
         for k in args.neighbours:
