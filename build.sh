@@ -14,6 +14,7 @@
 #   ./build.sh soak [MINUTES]  the daemon for MINUTES (default 60) with control clients; CSV, slopes, plot
 #   ./build.sh sanitize  ThreadSanitizer over the loop/ring/control-plane tests, ASan+UBSan over the C kernels
 #   ./build.sh eval-dev  the evaluation harnesses end to end on 3 x 1 min phantoms (untrained models)
+#   ./build.sh train-shipped  models/edge-full retrained from its manifest on prep-data's scans, judged beside it on test (~55 min)
 #   ./build.sh eval-full  the paper's evaluation: every variant trained, Table 1, Figures 5 and 7 (about 2 h; needs prep-data)
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -149,6 +150,15 @@ tests() {
   # 1e-4, byte-identical weights, Swift verifies what JAX writes). About 10 s after the install.
   step "JAX round trip"
   jax_roundtrip "$release/showtell"
+  # Every bundle the shipped one was trained from (teachers, video initialisation, keyword space)
+  # is in git history with the SHA-256 its manifest records, so `./build.sh train-shipped` can
+  # retrain it on any clone. A second or two.
+  step "shipped bundle's training inputs"
+  if [ "$(git rev-parse --is-shallow-repository 2>/dev/null)" = true ]; then
+    echo "SKIPPED: a shallow clone has no history to find them in (git fetch --unshallow)"
+  else
+    python3 models/tools/reproduce_shipped.py teachers models/edge-full/manifest.json .build/shipped-inputs
+  fi
   # `showtell model export --onnx` run by onnxruntime: golden values and JAX's outputs within 1e-4.
   step "ONNX check"
   onnx_check "$release/showtell" .build/e2e/synth/scan-000
@@ -450,6 +460,47 @@ eval_dev() {
   "$bin/showtell" eval localise --dataset out/eval-data --bundle out/model-untrained-edge --name untrained-edge --out out/eval-dev
 }
 
+# The shipped model retrained by one command (issue 9): the bundles its training read (teachers,
+# video initialisation, keyword space) restored from git history by the SHA-256 in
+# models/edge-full's manifest, the shipped command (seed 2, one thread: about 40 min), its
+# settings and weights checked against the shipped bundle's, then both on the 12 test scans.
+# Needs `./build.sh prep-data` first (DATA). Resumable: a killed training continues from its
+# checkpoints. Output in OUT (default out/train-shipped): bundle/, report.txt.
+train_shipped() {
+  deps
+  swift build -c release --product showtell
+  local bin; bin="$(swift build -c release --show-bin-path)/showtell"
+  openblas_core
+  local data=${DATA:-out/data} out=${OUT:-out/train-shipped}
+  for need in prep-train30/prep.json prep-heldout/prep.json heldout/dataset.json test/dataset.json; do
+    [ -f "$data/$need" ] || { echo "no $data/$need: run DATA=$data ./build.sh prep-data first"; exit 1; }
+  done
+  mkdir -p "$out"
+  local inputs; inputs=$(python3 models/tools/reproduce_shipped.py teachers models/edge-full/manifest.json "$out/teachers")
+  # The thirty-sixth session's command (models/README.md), every setting but the file paths.
+  # shellcheck disable=SC2206
+  local args=("$data/prep-train30" --config edge-local-os8 --variant full --out "$out/run" --optimizer adamw
+    --contrastive infonce --batch 20 --lr 0.001 --weight-decay 0.01 --temperature 0.1 --frames-per-clip 1
+    --keyword-clips-only --keyword-negatives --live-image-mask --checkpoint-every 20 --threads 1 --seed 2
+    --epochs 12 --decay-every 9 --keyword-context 4 --mosaic 0.5 --video-lr-scale 0 --distill-weight 0.2
+    --near-negatives 20 --keyword-directions 0.5 --warp-frequency 0.12 --warp-time 0.1 --spec-mask 24
+    --keyword-contrast 0.01 --keyword-rounds 10 --audio-config edge $inputs)
+  local resume=(); [ -f "$out/run/checkpoint-heads.safetensors" ] && resume=(--resume)
+  "$bin" train "${args[@]}" "${resume[@]}"
+  # The bundle and its own report as shipped: the same weights, scored on the held-out scans.
+  "$bin" train "${args[@]}" --resume --max-steps 0 --evaluate "$data/prep-heldout" --sessions "$data/heldout"
+  python3 models/tools/reproduce_shipped.py check models/edge-full/manifest.json "$out/run/bundle/manifest.json" | tee "$out/report.txt"
+  for spec in shipped:models/edge-full retrained:"$out/run/bundle"; do
+    [ -f "$out/eval/localise/${spec%%:*}/report.md" ] || "$bin" eval localise --dataset "$data/test" --bundle "${spec#*:}" --name "${spec%%:*}" --out "$out/eval" --threads 1
+  done
+  python3 models/tools/compare_runs.py "$out/eval/localise/shipped" "$out/eval/localise/retrained" shipped retrained | tee -a "$out/report.txt"
+  # The box runs the int8 form: quantised as models/edge-full-int8 was (about a minute).
+  [ -f "$out/int8/manifest.json" ] || "$bin" quantize "$out/run/bundle" --calibrate "$data"/train/scan-* --out "$out/int8" \
+    --evaluate "$data"/heldout/scan-* --evaluate-samples-per-session 192
+  python3 -c 'import json, sys; a, b = (json.load(open(p))["sha256"][:12] for p in sys.argv[1:]); print("int8: sha256", b, "against", a, "(the same bytes)" if a == b else "(differ)")' \
+    models/edge-full-int8/manifest.json "$out/int8/manifest.json" | tee -a "$out/report.txt"
+}
+
 # The paper's evaluation on phantom data, one command (issue 11): every variant trained with the
 # shipped recipe (seed 1; video-only with 2 frames per clip), then plane detection (Table 1) and
 # gaze saliency (Figure 5) fine-tuned from random, each variant's video encoder and the
@@ -483,6 +534,7 @@ case "${1:-}" in
   adapt-asr) adapt_asr ;;
   eval-dev) eval_dev ;;
   eval-full) eval_full ;;
+  train-shipped) train_shipped ;;
   fuzz) shift; fuzz "$@" ;;
   fuzz-ci) fuzz ci ;;
   soak) shift; soak "${1:-60}" ;;

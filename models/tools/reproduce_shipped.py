@@ -1,0 +1,118 @@
+"""What `./build.sh train-shipped` needs to retrain a shipped bundle from its manifest.
+
+  reproduce_shipped.py teachers MANIFEST OUT   the bundles the training read (its teachers, its video
+      initialisation, its keyword space), found in this repository's history by the SHA-256 the
+      manifest records and written to OUT/NAME; prints their `showtell train` arguments
+  reproduce_shipped.py check SHIPPED NEW       NEW's training configuration against SHIPPED's (paths
+      aside; exit 1 when a setting differs) and whether the weights are the same bytes
+
+Every earlier bundle was committed as models/edge-full, so `git log` of that file holds them all.
+A teacher whose checksum no commit has is an error that names it: the retrained bundle would not be
+the shipped one's recipe.
+"""
+import hashlib
+import json
+import os
+import re
+import subprocess
+import sys
+
+BUNDLE = "models/edge-full"
+# Settings that name files on the machine that trained: they differ between machines by design.
+PATH_SETTINGS = {"dataset", "distill", "init_video", "keyword_directions", "word_vectors"}
+# What the prepared data gives rather than what the command sets: reported, not a failure.
+DATA_FACTS = {"clips", "clips_with_keyword", "clips_with_near_negative", "clips_with_separation_partner",
+              "dataset_sha256", "sessions"}
+
+
+def configuration(manifest_path):
+    with open(manifest_path) as f:
+        return json.load(f)["training"]["configuration"]
+
+
+def read_inputs(config):
+    """[(path, sha256)] of the teachers in the manifest's order, and the video initialisation's and
+    keyword space's paths with theirs."""
+    distill = config.get("distill", "")
+    paths = re.findall(r"(?:ensemble of )?([^ ,()]+/[^ ,()]+)", distill.split("(")[0])
+    sums = [s.strip() for s in config.get("distill_teachers_sha256", "").split(",") if s.strip()]
+    if len(paths) != len(sums):
+        sys.exit(f"manifest: distill names {len(paths)} teachers but distill_teachers_sha256 has {len(sums)} checksums")
+    known = dict(zip(paths, sums))
+    space = re.search(r"in the space of ([^ ,]+)", config.get("keyword_directions", ""))
+    if space:
+        known[space.group(1)] = config["keyword_space_sha256"]
+    init = config.get("init_video")
+    if init and init not in known:
+        sys.exit(f"manifest: init_video {init} is not one of the teachers, so its checksum is not recorded")
+    return list(zip(paths, sums)), init, space.group(1) if space else None, known
+
+
+def committed_bundles():
+    """{sha256: commit} of every version of models/edge-full/model.safetensors in git history."""
+    commits = subprocess.run(["git", "log", "--format=%H", "--", f"{BUNDLE}/model.safetensors"],
+                             capture_output=True, text=True, check=True).stdout.split()
+    found = {}
+    for commit in commits:
+        blob = subprocess.run(["git", "show", f"{commit}:{BUNDLE}/model.safetensors"], capture_output=True).stdout
+        found.setdefault(hashlib.sha256(blob).hexdigest(), commit)
+    return found
+
+
+def name_of(path, sha):
+    # The shipped bundle's own earlier version was read as models/edge-full: name it by checksum.
+    base = os.path.basename(path.rstrip("/"))
+    return f"edge-full-{sha[:12]}" if base == "edge-full" else base
+
+
+def teachers(manifest_path, out):
+    ordered, init, space, known = read_inputs(configuration(manifest_path))
+    history = committed_bundles()
+    local = {}
+    for path, sha in known.items():
+        target = os.path.join(out, name_of(path, sha))
+        local[path] = target
+        weights = os.path.join(target, "model.safetensors")
+        if os.path.exists(weights) and hashlib.sha256(open(weights, "rb").read()).hexdigest() == sha:
+            continue
+        if sha not in history:
+            sys.exit(f"{path}: no commit of {BUNDLE} has sha256 {sha}; restore that bundle by hand into {target}")
+        os.makedirs(target, exist_ok=True)
+        for file in ("model.safetensors", "manifest.json"):
+            blob = subprocess.run(["git", "show", f"{history[sha]}:{BUNDLE}/{file}"], capture_output=True, check=True).stdout
+            with open(os.path.join(target, file), "wb") as f:
+                f.write(blob)
+        print(f"{path} -> {target} (commit {history[sha][:10]}, sha256 {sha[:12]})", file=sys.stderr)
+    args = []
+    if init:
+        args += ["--init-video", local[init]]
+    for path, _ in ordered:
+        args += ["--distill-from", local[path]]
+    if space:
+        args += ["--keyword-space", local[space]]
+    print(" ".join(args))
+
+
+def check(shipped_path, new_path):
+    shipped, new = configuration(shipped_path), configuration(new_path)
+    moved = [k for k in sorted(set(shipped) | set(new)) if k not in PATH_SETTINGS and shipped.get(k) != new.get(k)]
+    differ = [k for k in moved if k not in DATA_FACTS]
+    for k in moved:
+        print(f"{'data' if k in DATA_FACTS else 'setting'} {k}: shipped {shipped.get(k)!r}, retrained {new.get(k)!r}")
+    same = json.load(open(shipped_path))["sha256"] == json.load(open(new_path))["sha256"]
+    print(f"settings: {'the same' if not differ else f'{len(differ)} differ'} (paths aside); "
+          f"weights: {'the same bytes' if same else 'differ'} (sha256 {json.load(open(new_path))['sha256'][:12]} against {json.load(open(shipped_path))['sha256'][:12]})")
+    return 1 if differ else 0
+
+
+def main():
+    if len(sys.argv) == 4 and sys.argv[1] == "teachers":
+        teachers(sys.argv[2], sys.argv[3])
+    elif len(sys.argv) == 4 and sys.argv[1] == "check":
+        sys.exit(check(sys.argv[2], sys.argv[3]))
+    else:
+        sys.exit(__doc__)
+
+
+if __name__ == "__main__":
+    main()
