@@ -419,8 +419,10 @@ prep_data() {
   local bin; bin="$(swift build -c release --show-bin-path)"
   local data=${DATA:-out/data}
   mkdir -p "$data"
-  [ -f "$data/train/dataset.json" ] || "$bin/showtell" synth --out "$data/train" --scans 10 --minutes 2.5 --seed 100 --voices train
-  [ -f "$data/heldout/dataset.json" ] || "$bin/showtell" synth --out "$data/heldout" --scans 3 --minutes 3 --seed 900 --voices heldout
+  # Always run synth: it skips complete scans and finishes an interrupted dataset (dataset.json is
+  # written after every scan, so its presence does not mean the dataset is complete).
+  "$bin/showtell" synth --out "$data/train" --scans 10 --minutes 2.5 --seed 100 --voices train
+  "$bin/showtell" synth --out "$data/heldout" --scans 3 --minutes 3 --seed 900 --voices heldout
   # Judging needs more scans than three: pointing differs by up to 30 points between scans.
   # valid (3 scans) + heldout = dev, where runs are compared and chosen; test (12 scans) is
   # only for the chosen bundle's figure. All with voices training never hears.
