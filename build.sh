@@ -493,7 +493,7 @@ train_shipped() {
   "$bin" train "${args[@]}" --resume --max-steps 0 --evaluate "$data/prep-heldout" --sessions "$data/heldout"
   python3 models/tools/reproduce_shipped.py check models/edge-full/manifest.json "$out/run/bundle/manifest.json" | tee "$out/report.txt"
   for spec in shipped:models/edge-full retrained:"$out/run/bundle"; do
-    [ -f "$out/eval/localise/${spec%%:*}/report.md" ] || "$bin" eval localise --dataset "$data/test" --bundle "${spec#*:}" --name "${spec%%:*}" --out "$out/eval" --threads 1
+    [ -f "$out/eval/localise/${spec%%:*}/result.json" ] || "$bin" eval localise --dataset "$data/test" --bundle "${spec#*:}" --name "${spec%%:*}" --out "$out/eval" --threads 1
   done
   python3 models/tools/compare_runs.py "$out/eval/localise/shipped" "$out/eval/localise/retrained" shipped retrained | tee -a "$out/report.txt"
   # The box runs the int8 form: quantised as models/edge-full-int8 was (about a minute).
