@@ -462,17 +462,23 @@ eval_dev() {
   "$bin/showtell" eval localise --dataset out/eval-data --bundle out/model-untrained-edge --name untrained-edge --out out/eval-dev
 }
 
+# What the training and evaluation commands share: the Debian packages, the release showtell (its
+# path in the caller's $bin) and OpenBLAS's core and threads.
+release_tool() {
+  deps
+  swift build -c release --product showtell
+  bin="$(swift build -c release --show-bin-path)/showtell"
+  openblas_core
+}
+
 # The shipped model retrained by one command (issue 9): the bundles its training read (teachers,
 # video initialisation, keyword space) restored from git history by the SHA-256 in
-# models/edge-full's manifest, the shipped command (seed 2, one thread: about 40 min), its
+# models/edge-full's manifest, the shipped command (seed 2, one thread: about 22 min), its
 # settings and weights checked against the shipped bundle's, then both on the 12 test scans.
 # Needs `./build.sh prep-data` first (DATA). Resumable: a killed training continues from its
 # checkpoints. Output in OUT (default out/train-shipped): bundle/, report.txt.
 train_shipped() {
-  deps
-  swift build -c release --product showtell
-  local bin; bin="$(swift build -c release --show-bin-path)/showtell"
-  openblas_core
+  local bin; release_tool
   local data=${DATA:-out/data} out=${OUT:-out/train-shipped}
   for need in prep-train30/prep.json prep-heldout/prep.json heldout/dataset.json test/dataset.json; do
     [ -f "$data/$need" ] || { echo "no $data/$need: run DATA=$data ./build.sh prep-data first"; exit 1; }
@@ -512,10 +518,7 @@ train_shipped() {
 # folds and scans are kept. About 2 h 10 min on 2 cores (7 trainings of ~8 min, 18 fine-tuning
 # runs of ~3 min, 4 localisations).
 eval_full() {
-  deps
-  swift build -c release --product showtell
-  local bin; bin="$(swift build -c release --show-bin-path)/showtell"
-  openblas_core
+  local bin; release_tool
   local data=${DATA:-out/data} eval=${EVAL:-out/eval-full}
   [ -f "$data/prep-train/prep.json" ] && [ -f "$data/heldout/dataset.json" ] || { echo "no prepared data in $data: run ./build.sh prep-data first"; exit 1; }
   # Every step of the paper's ablation trained with the shipped recipe, then Table 1, Figures 5-7
