@@ -154,7 +154,9 @@ tests() {
   # is in git history with the SHA-256 its manifest records, so `./build.sh train-shipped` can
   # retrain it on any clone. A second or two.
   step "shipped bundle's training inputs"
-  if [ "$(git rev-parse --is-shallow-repository 2>/dev/null)" = true ]; then
+  if ! git rev-parse --is-inside-work-tree >/dev/null 2>&1; then
+    echo "SKIPPED: not a git checkout, so there is no history to find them in"
+  elif [ "$(git rev-parse --is-shallow-repository)" = true ]; then
     echo "SKIPPED: a shallow clone has no history to find them in (git fetch --unshallow)"
   else
     python3 models/tools/reproduce_shipped.py teachers models/edge-full/manifest.json .build/shipped-inputs
