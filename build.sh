@@ -507,8 +507,8 @@ train_shipped() {
   # The box runs the int8 form: quantised as models/edge-full-int8 was (about a minute).
   [ -f "$out/int8/manifest.json" ] || "$bin" quantize "$out/run/bundle" --calibrate "$data"/train/scan-* --out "$out/int8" \
     --evaluate "$data"/heldout/scan-* --evaluate-samples-per-session 192
-  python3 -c 'import json, sys; a, b = (json.load(open(p))["sha256"][:12] for p in sys.argv[1:]); print("int8: sha256", b, "against", a, "(the same bytes)" if a == b else "(differ)")' \
-    models/edge-full-int8/manifest.json "$out/int8/manifest.json" | tee -a "$out/report.txt"
+  echo "int8 $(python3 models/tools/reproduce_shipped.py weights models/edge-full-int8/manifest.json "$out/int8/manifest.json")" \
+    | tee -a "$out/report.txt"
 }
 
 # The paper's evaluation on phantom data, one command (issue 11): every variant trained with the

@@ -3,6 +3,7 @@
   reproduce_shipped.py teachers MANIFEST OUT   the bundles the training read (its teachers, its video
       initialisation, its keyword space), found in this repository's history by the SHA-256 the
       manifest records and written to OUT/NAME; prints their `showtell train` arguments
+  reproduce_shipped.py weights SHIPPED NEW     whether the two bundles' weights are the same bytes
   reproduce_shipped.py check SHIPPED NEW       NEW's training configuration against SHIPPED's (paths
       aside; exit 1 when a setting differs) and whether the weights are the same bytes
 
@@ -25,9 +26,13 @@ DATA_FACTS = {"clips", "clips_with_keyword", "clips_with_near_negative", "clips_
               "dataset_sha256", "sessions"}
 
 
+def manifest(path):
+    with open(path) as f:
+        return json.load(f)
+
+
 def configuration(manifest_path):
-    with open(manifest_path) as f:
-        return json.load(f)["training"]["configuration"]
+    return manifest(manifest_path)["training"]["configuration"]
 
 
 def read_inputs(config):
@@ -93,15 +98,19 @@ def teachers(manifest_path, out):
     print(" ".join(args))
 
 
+def weights(shipped_path, new_path):
+    """One line: whether two bundles' weights are the same bytes, by their manifests' SHA-256."""
+    shipped, new = manifest(shipped_path)["sha256"], manifest(new_path)["sha256"]
+    return f"weights: {'the same bytes' if shipped == new else 'differ'} (sha256 {new[:12]} against {shipped[:12]})"
+
+
 def check(shipped_path, new_path):
     shipped, new = configuration(shipped_path), configuration(new_path)
     moved = [k for k in sorted(set(shipped) | set(new)) if k not in PATH_SETTINGS and shipped.get(k) != new.get(k)]
     differ = [k for k in moved if k not in DATA_FACTS]
     for k in moved:
         print(f"{'data' if k in DATA_FACTS else 'setting'} {k}: shipped {shipped.get(k)!r}, retrained {new.get(k)!r}")
-    same = json.load(open(shipped_path))["sha256"] == json.load(open(new_path))["sha256"]
-    print(f"settings: {'the same' if not differ else f'{len(differ)} differ'} (paths aside); "
-          f"weights: {'the same bytes' if same else 'differ'} (sha256 {json.load(open(new_path))['sha256'][:12]} against {json.load(open(shipped_path))['sha256'][:12]})")
+    print(f"settings: {'the same' if not differ else f'{len(differ)} differ'} (paths aside); {weights(shipped_path, new_path)}")
     return 1 if differ else 0
 
 
@@ -110,6 +119,8 @@ def main():
         teachers(sys.argv[2], sys.argv[3])
     elif len(sys.argv) == 4 and sys.argv[1] == "check":
         sys.exit(check(sys.argv[2], sys.argv[3]))
+    elif len(sys.argv) == 4 and sys.argv[1] == "weights":
+        print(weights(sys.argv[2], sys.argv[3]))
     else:
         sys.exit(__doc__)
 
