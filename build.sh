@@ -15,6 +15,7 @@
 #   ./build.sh sanitize  ThreadSanitizer over the loop/ring/control-plane tests, ASan+UBSan over the C kernels
 #   ./build.sh eval-dev  the evaluation harnesses end to end on 3 x 1 min phantoms (untrained models)
 #   ./build.sh train-shipped  models/edge-full retrained from its manifest on prep-data's scans, judged beside it on test (~55 min)
+#   ./build.sh train-chain  the shipped recipe's whole chain from prep-data's scans alone (five stages), judged beside it on test
 #   ./build.sh eval-full  the paper's evaluation: every variant trained, Table 1, Figures 5 and 7 (about 2 h; needs prep-data)
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -500,15 +501,102 @@ train_shipped() {
   # The bundle and its own report as shipped: the same weights, scored on the held-out scans.
   "$bin" train "${args[@]}" --resume --max-steps 0 --evaluate "$data/prep-heldout" --sessions "$data/heldout"
   python3 models/tools/reproduce_shipped.py check models/edge-full/manifest.json "$out/run/bundle/manifest.json" | tee "$out/report.txt"
-  for spec in shipped:models/edge-full retrained:"$out/run/bundle"; do
+  judge_beside_shipped "$data" "$out/run/bundle" "$out"
+}
+
+# A retrained bundle beside the shipped one (train-shipped, train-chain): both on the 12 test scans
+# (paired comparison appended to OUT/report.txt), and its int8 form quantised as
+# models/edge-full-int8 was (about a minute). Each evaluation is kept, so a rerun skips it.
+judge_beside_shipped() {  # DATA BUNDLE OUT
+  local data=$1 bundle=$2 out=$3
+  for spec in shipped:models/edge-full retrained:"$bundle"; do
     [ -f "$out/eval/localise/${spec%%:*}/result.json" ] || "$bin" eval localise --dataset "$data/test" --bundle "${spec#*:}" --name "${spec%%:*}" --out "$out/eval" --threads 1
   done
   python3 models/tools/compare_runs.py "$out/eval/localise/shipped" "$out/eval/localise/retrained" shipped retrained | tee -a "$out/report.txt"
-  # The box runs the int8 form: quantised as models/edge-full-int8 was (about a minute).
-  [ -f "$out/int8/manifest.json" ] || "$bin" quantize "$out/run/bundle" --calibrate "$data"/train/scan-* --out "$out/int8" \
+  [ -f "$out/int8/manifest.json" ] || "$bin" quantize "$bundle" --calibrate "$data"/train/scan-* --out "$out/int8" \
     --evaluate "$data"/heldout/scan-* --evaluate-samples-per-session 192
   echo "int8 $(python3 models/tools/reproduce_shipped.py weights models/edge-full-int8/manifest.json "$out/int8/manifest.json")" \
     | tee -a "$out/report.txt"
+}
+
+# The shipped recipe's whole chain trained from prepared data alone, nothing read from git history
+# (issue 9's 90-minute budget). Five serial stages at two threads; the two teachers of stage 3 side
+# by side at one thread each. The commands are the models/README.md sections named:
+#   1. cells-pre    the video branch's self-supervised pre-training, frames only (eighteenth)
+#   2. eighteenth   the heads over that frozen branch on the 10 training scans: the first teacher
+#   3. twentieth    listening, alignment, warp and masking on the 10 scans   } teachers 2 and 3,
+#      twentyfirst  the same recipe as stage 2 on the 30 training scans      } both from stage 2
+#   4. nn20         the keyword space: the three teachers distilled, near negatives (twenty-eighth)
+#   5. final        the shipped command without its fourth teacher (thirty-ninth), with its report
+# Each stage's settings are checked against the bundle it retrains (restored from git history by
+# checksum) before the next starts. Resumable: a finished stage is kept, a killed one continues from
+# its checkpoints. Needs `./build.sh prep-data` first (DATA). OUT (default out/train-chain): a folder
+# per stage, times.txt (each stage's seconds and the run's wall clock), report.txt. MAX_STEPS=N
+# stops each stage after N steps: a few-minute run of the plumbing, not a model.
+train_chain() {
+  local bin; release_tool
+  local data=${DATA:-out/data} out=${OUT:-out/train-chain}
+  for need in prep-train/prep.json prep-train30/prep.json prep-heldout/prep.json heldout/dataset.json test/dataset.json; do
+    [ -f "$data/$need" ] || { echo "no $data/$need: run DATA=$data ./build.sh prep-data first"; exit 1; }
+  done
+  mkdir -p "$out"
+  python3 models/tools/reproduce_shipped.py teachers models/edge-full/manifest.json "$out/recorded" > /dev/null
+  local start=$SECONDS rec="$out/recorded"
+  # The settings every stage after the first shares (session-2026-12-02m/exp.sh and the frozen branch).
+  local heads=(--variant full --optimizer adamw --contrastive infonce --batch 20 --lr 0.001 --weight-decay 0.01
+    --temperature 0.1 --frames-per-clip 1 --keyword-clips-only --keyword-negatives --live-image-mask
+    --checkpoint-every 20 --keyword-context 4 --mosaic 0.5 --video-lr-scale 0)
+  chain_stage "$out" cells-pre "" "$data/prep-train" --config edge-local --variant video-cells --optimizer adamw \
+    --batch 20 --lr 0.001 --weight-decay 0.01 --temperature 0.2 --frames-per-clip 2 --live-image-mask \
+    --epochs 8 --decay-every 6 --checkpoint-every 40 --threads 2 --seed 1
+  chain_stage "$out" eighteenth "$rec/eighteenth" "$data/prep-train" --config edge-local "${heads[@]}" \
+    --threads 2 --seed 1 --epochs 20 --decay-every 15 --init-video "$out/cells-pre"
+  local first="$out/eighteenth/bundle" failed=0
+  chain_stage "$out" twentieth "$rec/twentieth" "$data/prep-train" --config edge-local "${heads[@]}" \
+    --threads 1 --seed 1 --epochs 20 --decay-every 15 --init-video "$first" \
+    --warp-frequency 0.12 --warp-time 0.1 --spec-mask 24 --listen 1 --align-audio-to-text 1 &
+  local twentieth=$!
+  chain_stage "$out" twentyfirst "$rec/twentyfirst" "$data/prep-train30" --config edge-local "${heads[@]}" \
+    --threads 1 --seed 1 --epochs 12 --decay-every 9 --init-video "$first" &
+  wait $twentieth || failed=1
+  wait $! || failed=1
+  [ $failed = 0 ] || exit 1
+  local teachers=(--distill-from "$first" --distill-from "$out/twentieth/bundle" --distill-from "$out/twentyfirst/bundle"
+    --distill-weight 0.2 --near-negatives 20)
+  chain_stage "$out" nn20 "$rec/prev-nn20" "$data/prep-train30" --config edge-local-os8 "${heads[@]}" \
+    --threads 2 --seed 2 --epochs 12 --decay-every 9 --init-video "$first" "${teachers[@]}"
+  local final=("$data/prep-train30" --config edge-local-os8 "${heads[@]}" --threads 2 --seed 2 --epochs 12 --decay-every 9
+    --init-video "$first" "${teachers[@]}" --keyword-directions 0.5 --warp-frequency 0.12 --warp-time 0.1 --spec-mask 24
+    --keyword-contrast 0.01 --keyword-rounds 10 --audio-config edge --keyword-space "$out/nn20/bundle")
+  # Checked against the shipped bundle: the fourth teacher shows as one input checksum fewer.
+  chain_stage "$out" final models/edge-full "${final[@]}"
+  [ -f "$out/final/report-written" ] || {
+    "$bin" train "${final[@]}" --out "$out/final" --resume --max-steps 0 --evaluate "$data/prep-heldout" --sessions "$data/heldout"
+    touch "$out/final/report-written"; }
+  echo "chain $((SECONDS - start)) s wall clock in this run (stages and the final report; resumed stages count their rest only)" \
+    | tee -a "$out/times.txt"
+  cat "$out/times.txt" "$out/final.check.txt" > "$out/report.txt"
+  judge_beside_shipped "$data" "$out/final/bundle" "$out"
+}
+
+# One stage of train-chain: `showtell train ARGS --out OUT/NAME` (resumed from its checkpoints when
+# it has some; skipped when OUT/NAME/finished exists), its seconds appended to OUT/times.txt, then
+# its settings checked against RECORDED's manifest (paths and data aside) when RECORDED is given.
+chain_stage() {  # OUT NAME RECORDED ARGS...
+  local out=$1 name=$2 recorded=$3; shift 3
+  local run="$out/$name"
+  if [ ! -f "$run/finished" ]; then
+    local resume=(); compgen -G "$run/checkpoint-*.safetensors" > /dev/null && resume=(--resume)
+    echo "== $name (log: $out/$name.log)"
+    local start=$SECONDS
+    # shellcheck disable=SC2086  # MAX_STEPS (a smoke run of the plumbing: each stage stops after that many steps)
+    "$bin" train "$@" --out "$run" "${resume[@]}" ${MAX_STEPS:+--max-steps $MAX_STEPS} > "$out/$name.log" 2>&1 \
+      || { echo "stage $name failed; the end of $out/$name.log:"; tail -5 "$out/$name.log"; return 1; }
+    echo "$name $((SECONDS - start)) s${resume:+ (resumed)}" >> "$out/times.txt"
+    echo "showtell train $* --out $run" > "$run/finished"
+  fi
+  [ -z "$recorded" ] || python3 models/tools/reproduce_shipped.py check "$recorded/manifest.json" "$run/bundle/manifest.json" \
+    > "$out/$name.check.txt" || { echo "stage $name: settings differ from $recorded's:"; cat "$out/$name.check.txt"; return 1; }
 }
 
 # The paper's evaluation on phantom data, one command (issue 11): every variant trained with the
@@ -542,9 +630,10 @@ case "${1:-}" in
   eval-dev) eval_dev ;;
   eval-full) eval_full ;;
   train-shipped) train_shipped ;;
+  train-chain) train_chain ;;
   fuzz) shift; fuzz "$@" ;;
   fuzz-ci) fuzz ci ;;
   soak) shift; soak "${1:-60}" ;;
   sanitize) sanitize ;;
-  *) echo "usage: $0 demo|test|deps|fixtures|bench|package|board-systemd|board-heatmap|prep-data|eval-dev|eval-full|fuzz [SECONDS [TARGET...]]|fuzz-ci|soak [MINUTES]|sanitize"; exit 2 ;;
+  *) echo "usage: $0 demo|test|deps|fixtures|bench|package|board-systemd|board-heatmap|prep-data|eval-dev|eval-full|train-shipped|train-chain|fuzz [SECONDS [TARGET...]]|fuzz-ci|soak [MINUTES]|sanitize"; exit 2 ;;
 esac

@@ -4,8 +4,9 @@
       initialisation, its keyword space), found in this repository's history by the SHA-256 the
       manifest records and written to OUT/NAME; prints their `showtell train` arguments
   reproduce_shipped.py weights SHIPPED NEW     whether the two bundles' weights are the same bytes
-  reproduce_shipped.py check SHIPPED NEW       NEW's training configuration against SHIPPED's (paths
-      aside; exit 1 when a setting differs) and whether the weights are the same bytes
+  reproduce_shipped.py check RECORDED NEW      NEW's training configuration against RECORDED's (paths,
+      data and input checksums aside; exit 1 when a setting differs) and whether the weights are the
+      same bytes
 
 Every earlier bundle was committed as models/edge-full, so `git log` of that file holds them all.
 A teacher whose checksum no commit has is an error that names it: the retrained bundle would not be
@@ -24,6 +25,8 @@ PATH_SETTINGS = {"dataset", "distill", "init_video", "keyword_directions", "word
 # What the prepared data gives rather than what the command sets: reported, not a failure.
 DATA_FACTS = {"clips", "clips_with_keyword", "clips_with_near_negative", "clips_with_separation_partner",
               "dataset_sha256", "sessions"}
+# The checksums of the bundles the training read: they differ whenever those were retrained too.
+INPUT_SUMS = {"distill_teachers_sha256", "keyword_space_sha256"}
 
 
 def manifest(path):
@@ -98,19 +101,22 @@ def teachers(manifest_path, out):
     print(" ".join(args))
 
 
-def weights(shipped_path, new_path):
+def weights(recorded_path, new_path):
     """One line: whether two bundles' weights are the same bytes, by their manifests' SHA-256."""
-    shipped, new = manifest(shipped_path)["sha256"], manifest(new_path)["sha256"]
-    return f"weights: {'the same bytes' if shipped == new else 'differ'} (sha256 {new[:12]} against {shipped[:12]})"
+    recorded, new = manifest(recorded_path)["sha256"], manifest(new_path)["sha256"]
+    return f"weights: {'the same bytes' if recorded == new else 'differ'} (sha256 {new[:12]} against {recorded[:12]})"
 
 
-def check(shipped_path, new_path):
-    shipped, new = configuration(shipped_path), configuration(new_path)
-    moved = [k for k in sorted(set(shipped) | set(new)) if k not in PATH_SETTINGS and shipped.get(k) != new.get(k)]
-    differ = [k for k in moved if k not in DATA_FACTS]
+def check(recorded_path, new_path):
+    recorded, new = configuration(recorded_path), configuration(new_path)
+    moved = [k for k in sorted(set(recorded) | set(new)) if k not in PATH_SETTINGS and recorded.get(k) != new.get(k)]
+    # A setting the recorded manifest lacks is an option added since: that build ran its default.
+    kinds = {k: "data" if k in DATA_FACTS else "input" if k in INPUT_SUMS else "added since" if k not in recorded
+             else "setting" for k in moved}
     for k in moved:
-        print(f"{'data' if k in DATA_FACTS else 'setting'} {k}: shipped {shipped.get(k)!r}, retrained {new.get(k)!r}")
-    print(f"settings: {'the same' if not differ else f'{len(differ)} differ'} (paths aside); {weights(shipped_path, new_path)}")
+        print(f"{kinds[k]} {k}: recorded {recorded.get(k)!r}, retrained {new.get(k)!r}")
+    differ = [k for k in moved if kinds[k] == "setting"]
+    print(f"settings: {'the same' if not differ else f'{len(differ)} differ'} (paths aside); {weights(recorded_path, new_path)}")
     return 1 if differ else 0
 
 
