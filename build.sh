@@ -153,7 +153,8 @@ tests() {
   jax_roundtrip "$release/showtell"
   # Every bundle the shipped one was trained from (teachers, video initialisation, keyword space)
   # is in git history with the SHA-256 its manifest records, so `./build.sh train-shipped` can
-  # retrain it on any clone. A second or two.
+  # retrain it on any clone; so is every bundle `./build.sh train-chain` checks its stages
+  # against. A second or two.
   step "shipped bundle's training inputs"
   if ! git rev-parse --is-inside-work-tree >/dev/null 2>&1; then
     echo "SKIPPED: not a git checkout, so there is no history to find them in"
@@ -161,6 +162,7 @@ tests() {
     echo "SKIPPED: a shallow clone has no history to find them in (git fetch --unshallow)"
   else
     python3 models/tools/reproduce_shipped.py teachers models/edge-full/manifest.json .build/shipped-inputs
+    python3 models/tools/reproduce_shipped.py recorded .build/chain-recorded
   fi
   # `showtell model export --onnx` run by onnxruntime: golden values and JAX's outputs within 1e-4.
   step "ONNX check"
@@ -540,7 +542,7 @@ train_chain() {
     [ -f "$data/$need" ] || { echo "no $data/$need: run DATA=$data ./build.sh prep-data first"; exit 1; }
   done
   mkdir -p "$out"
-  python3 models/tools/reproduce_shipped.py teachers models/edge-full/manifest.json "$out/recorded" > /dev/null
+  python3 models/tools/reproduce_shipped.py recorded "$out/recorded"
   local start=$SECONDS rec="$out/recorded"
   # The settings every stage after the first shares (session-2026-12-02m/exp.sh and the frozen branch).
   local heads=(--variant full --optimizer adamw --contrastive infonce --batch 20 --lr 0.001 --weight-decay 0.01
@@ -563,7 +565,7 @@ train_chain() {
   [ $failed = 0 ] || exit 1
   local teachers=(--distill-from "$first" --distill-from "$out/twentieth/bundle" --distill-from "$out/twentyfirst/bundle"
     --distill-weight 0.2 --near-negatives 20)
-  chain_stage "$out" nn20 "$rec/prev-nn20" "$data/prep-train30" --config edge-local-os8 "${heads[@]}" \
+  chain_stage "$out" nn20 "$rec/nn20" "$data/prep-train30" --config edge-local-os8 "${heads[@]}" \
     --threads 2 --seed 2 --epochs 12 --decay-every 9 --init-video "$first" "${teachers[@]}"
   local final=("$data/prep-train30" --config edge-local-os8 "${heads[@]}" --threads 2 --seed 2 --epochs 12 --decay-every 9
     --init-video "$first" "${teachers[@]}" --keyword-directions 0.5 --warp-frequency 0.12 --warp-time 0.1 --spec-mask 24

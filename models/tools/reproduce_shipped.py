@@ -3,6 +3,8 @@
   reproduce_shipped.py teachers MANIFEST OUT   the bundles the training read (its teachers, its video
       initialisation, its keyword space), found in this repository's history by the SHA-256 the
       manifest records and written to OUT/NAME; prints their `showtell train` arguments
+  reproduce_shipped.py recorded OUT            the bundles `./build.sh train-chain`'s stages retrain
+      (CHAIN below), from history by checksum, written to OUT/NAME for its settings checks
   reproduce_shipped.py weights SHIPPED NEW     whether the two bundles' weights are the same bytes
   reproduce_shipped.py check RECORDED NEW      NEW's training configuration against RECORDED's (paths,
       data and input checksums aside; exit 1 when a setting differs) and whether the weights are the
@@ -67,30 +69,45 @@ def committed_bundles():
     return found
 
 
+# The bundles `./build.sh train-chain`'s stages retrain (each once shipped), whose settings each
+# stage is checked against: the eighteenth, twentieth and twenty-first sessions' teachers and the
+# twenty-eighth session's bundle, the keyword space.
+CHAIN = [("eighteenth", "1b94b25db85784e3084c4ac837ce72797c44578b6b17840b6decf68dc3e075d2"),
+         ("twentieth", "54f26f13a735861cca9d3f41a5580723d62757e1227bffa48c943dfeac735b11"),
+         ("twentyfirst", "6fafb9ed8c58391f159d534fda8097f9ac3944e908c873e6f8f57bbce8277a4c"),
+         ("nn20", "256cf8c11b070e0adb26dfbc176375d5ec4a8b59cc5f9e73b3110bea4b593c37")]
+
+
 def name_of(path, sha):
     # The shipped bundle's own earlier version was read as models/edge-full: name it by checksum.
     base = os.path.basename(path.rstrip("/"))
     return f"edge-full-{sha[:12]}" if base == "edge-full" else base
 
 
-def teachers(manifest_path, out):
-    ordered, init, space, known = read_inputs(configuration(manifest_path))
-    history = committed_bundles()
-    local = {}
-    for path, sha in known.items():
-        target = os.path.join(out, name_of(path, sha))
-        local[path] = target
+def restore(wanted, out):
+    """Each (name, sha256) of wanted written to OUT/name from the commit of models/edge-full that has
+    it (kept when already there); {name: folder}. A checksum no commit has is an error naming it."""
+    history, local = committed_bundles(), {}
+    for name, sha in wanted:
+        target = local[name] = os.path.join(out, name)
         weights = os.path.join(target, "model.safetensors")
         if os.path.exists(weights) and hashlib.sha256(open(weights, "rb").read()).hexdigest() == sha:
             continue
         if sha not in history:
-            sys.exit(f"{path}: no commit of {BUNDLE} has sha256 {sha}; restore that bundle by hand into {target}")
+            sys.exit(f"{name}: no commit of {BUNDLE} has sha256 {sha}; restore that bundle by hand into {target}")
         os.makedirs(target, exist_ok=True)
         for file in ("model.safetensors", "manifest.json"):
             blob = subprocess.run(["git", "show", f"{history[sha]}:{BUNDLE}/{file}"], capture_output=True, check=True).stdout
             with open(os.path.join(target, file), "wb") as f:
                 f.write(blob)
-        print(f"{path} -> {target} (commit {history[sha][:10]}, sha256 {sha[:12]})", file=sys.stderr)
+        print(f"{name} -> {target} (commit {history[sha][:10]}, sha256 {sha[:12]})", file=sys.stderr)
+    return local
+
+
+def teachers(manifest_path, out):
+    ordered, init, space, known = read_inputs(configuration(manifest_path))
+    local = restore([(name_of(path, sha), sha) for path, sha in known.items()], out)
+    local = {path: local[name_of(path, sha)] for path, sha in known.items()}
     args = []
     if init:
         args += ["--init-video", local[init]]
@@ -123,6 +140,8 @@ def check(recorded_path, new_path):
 def main():
     if len(sys.argv) == 4 and sys.argv[1] == "teachers":
         teachers(sys.argv[2], sys.argv[3])
+    elif len(sys.argv) == 3 and sys.argv[1] == "recorded":
+        restore(CHAIN, sys.argv[2])
     elif len(sys.argv) == 4 and sys.argv[1] == "check":
         sys.exit(check(sys.argv[2], sys.argv[3]))
     elif len(sys.argv) == 4 and sys.argv[1] == "weights":
