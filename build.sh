@@ -543,7 +543,7 @@ train_chain() {
   done
   mkdir -p "$out"
   python3 models/tools/reproduce_shipped.py recorded "$out/recorded"
-  local start=$SECONDS rec="$out/recorded"
+  local start=$SECONDS rec="$out/recorded" trained_before; trained_before=$(chain_lines "$out")
   # The settings every stage after the first shares (session-2026-12-02m/exp.sh and the frozen branch).
   local heads=(--variant full --optimizer adamw --contrastive infonce --batch 20 --lr 0.001 --weight-decay 0.01
     --temperature 0.1 --frames-per-clip 1 --keyword-clips-only --keyword-negatives --live-image-mask
@@ -575,11 +575,14 @@ train_chain() {
   [ -f "$out/final/report-written" ] || {
     "$bin" train "${final[@]}" --out "$out/final" --resume --max-steps 0 --evaluate "$data/prep-heldout" --sessions "$data/heldout"
     touch "$out/final/report-written"; }
-  echo "chain $((SECONDS - start)) s wall clock in this run (stages and the final report; resumed stages count their rest only)" \
-    | tee -a "$out/times.txt"
+  # The wall clock of this run, when it trained anything (a rerun of a finished chain only checks and reports).
+  [ "$(chain_lines "$out")" -eq "$trained_before" ] || echo "chain $((SECONDS - start)) s wall clock in this run" \
+    "(stages and the final report; resumed stages count their rest only)" | tee -a "$out/times.txt"
   cat "$out/times.txt" "$out/final.check.txt" > "$out/report.txt"
   judge_beside_shipped "$data" "$out/final/bundle" "$out"
 }
+
+chain_lines() { if [ -f "$1/times.txt" ]; then wc -l < "$1/times.txt"; else echo 0; fi; }  # OUT
 
 # One stage of train-chain: `showtell train ARGS --out OUT/NAME` (resumed from its checkpoints when
 # it has some; skipped when OUT/NAME/finished exists), its seconds appended to OUT/times.txt, then
