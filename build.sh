@@ -476,6 +476,16 @@ release_tool() {
   openblas_core
 }
 
+# The settings every head training since the eighteenth session shares (session-2026-12-02m/exp.sh
+# over the frozen video-cells branch), and the shipped command's own on top of them (the thirty-sixth
+# section): train-shipped and train-chain's last stage both run it, with their own inputs and threads.
+RECIPE_HEADS=(--variant full --optimizer adamw --contrastive infonce --batch 20 --lr 0.001 --weight-decay 0.01
+  --temperature 0.1 --frames-per-clip 1 --keyword-clips-only --keyword-negatives --live-image-mask
+  --checkpoint-every 20 --keyword-context 4 --mosaic 0.5 --video-lr-scale 0)
+SHIPPED_SETTINGS=(--config edge-local-os8 --seed 2 --epochs 12 --decay-every 9 --distill-weight 0.2 --near-negatives 20
+  --keyword-directions 0.5 --warp-frequency 0.12 --warp-time 0.1 --spec-mask 24 --keyword-contrast 0.01
+  --keyword-rounds 10 --audio-config edge)
+
 # The shipped model retrained by one command (issue 9): the bundles its training read (teachers,
 # video initialisation, keyword space) restored from git history by the SHA-256 in
 # models/edge-full's manifest, the shipped command (seed 2, one thread: about 22 min), its
@@ -492,12 +502,7 @@ train_shipped() {
   local inputs; inputs=$(python3 models/tools/reproduce_shipped.py teachers models/edge-full/manifest.json "$out/teachers")
   # The thirty-sixth session's command (models/README.md), every setting but the file paths.
   # shellcheck disable=SC2206
-  local args=("$data/prep-train30" --config edge-local-os8 --variant full --out "$out/run" --optimizer adamw
-    --contrastive infonce --batch 20 --lr 0.001 --weight-decay 0.01 --temperature 0.1 --frames-per-clip 1
-    --keyword-clips-only --keyword-negatives --live-image-mask --checkpoint-every 20 --threads 1 --seed 2
-    --epochs 12 --decay-every 9 --keyword-context 4 --mosaic 0.5 --video-lr-scale 0 --distill-weight 0.2
-    --near-negatives 20 --keyword-directions 0.5 --warp-frequency 0.12 --warp-time 0.1 --spec-mask 24
-    --keyword-contrast 0.01 --keyword-rounds 10 --audio-config edge $inputs)
+  local args=("$data/prep-train30" "${RECIPE_HEADS[@]}" "${SHIPPED_SETTINGS[@]}" --out "$out/run" --threads 1 $inputs)
   local resume=(); [ -f "$out/run/checkpoint-heads.safetensors" ] && resume=(--resume)
   "$bin" train "${args[@]}" "${resume[@]}"
   # The bundle and its own report as shipped: the same weights, scored on the held-out scans.
@@ -544,10 +549,7 @@ train_chain() {
   mkdir -p "$out"
   python3 models/tools/reproduce_shipped.py recorded "$out/recorded"
   local start=$SECONDS rec="$out/recorded" trained_before; trained_before=$(chain_lines "$out")
-  # The settings every stage after the first shares (session-2026-12-02m/exp.sh and the frozen branch).
-  local heads=(--variant full --optimizer adamw --contrastive infonce --batch 20 --lr 0.001 --weight-decay 0.01
-    --temperature 0.1 --frames-per-clip 1 --keyword-clips-only --keyword-negatives --live-image-mask
-    --checkpoint-every 20 --keyword-context 4 --mosaic 0.5 --video-lr-scale 0)
+  local heads=("${RECIPE_HEADS[@]}")
   chain_stage "$out" cells-pre "" "$data/prep-train" --config edge-local --variant video-cells --optimizer adamw \
     --batch 20 --lr 0.001 --weight-decay 0.01 --temperature 0.2 --frames-per-clip 2 --live-image-mask \
     --epochs 8 --decay-every 6 --checkpoint-every 40 --threads 2 --seed 1
@@ -567,9 +569,9 @@ train_chain() {
     --distill-weight 0.2 --near-negatives 20)
   chain_stage "$out" nn20 "$rec/nn20" "$data/prep-train30" --config edge-local-os8 "${heads[@]}" \
     --threads 2 --seed 2 --epochs 12 --decay-every 9 --init-video "$first" "${teachers[@]}"
-  local final=("$data/prep-train30" --config edge-local-os8 "${heads[@]}" --threads 2 --seed 2 --epochs 12 --decay-every 9
-    --init-video "$first" "${teachers[@]}" --keyword-directions 0.5 --warp-frequency 0.12 --warp-time 0.1 --spec-mask 24
-    --keyword-contrast 0.01 --keyword-rounds 10 --audio-config edge --keyword-space "$out/nn20/bundle")
+  local final=("$data/prep-train30" "${heads[@]}" "${SHIPPED_SETTINGS[@]}" --threads 2 --init-video "$first"
+    --distill-from "$first" --distill-from "$out/twentieth/bundle" --distill-from "$out/twentyfirst/bundle"
+    --keyword-space "$out/nn20/bundle")
   # Checked against the shipped bundle: the fourth teacher shows as one input checksum fewer.
   chain_stage "$out" final models/edge-full "${final[@]}"
   [ -f "$out/final/report-written" ] || {
