@@ -16,6 +16,7 @@
 #   ./build.sh eval-dev  the evaluation harnesses end to end on 3 x 1 min phantoms (untrained models)
 #   ./build.sh train-shipped  models/edge-full retrained from its manifest on prep-data's scans, judged beside it on test (~55 min)
 #   ./build.sh train-chain  the shipped recipe's whole chain from prep-data's scans alone (five stages), judged beside it on test
+#                        (VIDEO=recorded: the recorded video pre-training instead of stage 1, the heads' chain alone)
 #   ./build.sh eval-full  the paper's evaluation: every variant trained, Table 1, Figures 5 and 7 (about 2 h; needs prep-data)
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -527,9 +528,9 @@ judge_beside_shipped() {  # DATA BUNDLE OUT
 }
 
 # The shipped recipe's whole chain trained from prepared data alone, nothing read from git history
-# (issue 9's 90-minute budget). Five serial stages at two threads; the two teachers of stage 3 side
-# by side at one thread each. The commands are the models/README.md sections named:
-#   1. cells-pre    the video branch's self-supervised pre-training, frames only (eighteenth)
+# (issue 9's 90-minute budget). Five serial stages at two threads but the first (one thread); the
+# two teachers of stage 3 side by side at one thread each. The commands are the models/README.md sections named:
+#   1. cells-pre    the video branch's self-supervised pre-training, frames only (eighteenth; one thread)
 #   2. eighteenth   the heads over that frozen branch on the 10 training scans: the first teacher
 #   3. twentieth    listening, alignment, warp and masking on the 10 scans   } teachers 2 and 3,
 #      twentyfirst  the same recipe as stage 2 on the 30 training scans      } both from stage 2
@@ -539,7 +540,10 @@ judge_beside_shipped() {  # DATA BUNDLE OUT
 # checksum) before the next starts. Resumable: a finished stage is kept, a killed one continues from
 # its checkpoints. Needs `./build.sh prep-data` first (DATA). OUT (default out/train-chain): a folder
 # per stage, times.txt (each stage's seconds and the run's wall clock), report.txt. MAX_STEPS=N
-# stops each stage after N steps: a few-minute run of the plumbing, not a model.
+# stops each stage after N steps: a few-minute run of the plumbing, not a model. VIDEO=recorded
+# skips stage 1 and starts from the recorded frames-only pre-training (the eighteenth session's,
+# inside the recorded first teacher): the heads' chain alone, ten minutes shorter. Stage 1's draw
+# moves the final bundle's pointing by about 2 points (models/README.md, forty-first section).
 train_chain() {
   local bin; release_tool
   local data=${DATA:-out/data} out=${OUT:-out/train-chain}
@@ -550,9 +554,20 @@ train_chain() {
   python3 models/tools/reproduce_shipped.py recorded "$out/recorded"
   local start=$SECONDS rec="$out/recorded" trained_before; trained_before=$(chain_lines "$out")
   local heads=("${RECIPE_HEADS[@]}")
-  chain_stage "$out" cells-pre "" "$data/prep-train" --config edge-local --variant video-cells --optimizer adamw \
-    --batch 20 --lr 0.001 --weight-decay 0.01 --temperature 0.2 --frames-per-clip 2 --live-image-mask \
-    --epochs 8 --decay-every 6 --checkpoint-every 40 --threads 2 --seed 1
+  case ${VIDEO:-trained} in
+    recorded) chain_recorded_video "$out/cells-pre" "$rec/eighteenth" ;;
+    trained)
+      ! grep -qs '^recorded video branch' "$out/cells-pre/finished" \
+        || { echo "$out/cells-pre holds the recorded video branch (an earlier VIDEO=recorded run): give VIDEO=recorded or another OUT"; exit 1; }
+      chain_stage "$out" cells-pre "" "$data/prep-train" --config edge-local --variant video-cells --optimizer adamw \
+        --batch 20 --lr 0.001 --weight-decay 0.01 --temperature 0.2 --frames-per-clip 2 --live-image-mask \
+        --epochs 8 --decay-every 6 --checkpoint-every 40 --threads 1 --seed 1
+      # One thread, as recorded: it then learns the recorded branch byte for byte (in 594 s; two
+      # threads took 628 s and drew another branch, whose final bundle pointed 2 points lower).
+      python3 models/tools/reproduce_shipped.py video "$rec/eighteenth" "$out/cells-pre/checkpoint-video.safetensors" \
+        | tee "$out/cells-pre.check.txt" ;;
+    *) echo "VIDEO=$VIDEO: give VIDEO=trained (stage 1 trained here, the default) or VIDEO=recorded"; exit 2 ;;
+  esac
   chain_stage "$out" eighteenth "$rec/eighteenth" "$data/prep-train" --config edge-local "${heads[@]}" \
     --threads 2 --seed 1 --epochs 20 --decay-every 15 --init-video "$out/cells-pre"
   local first="$out/eighteenth/bundle" failed=0
@@ -580,8 +595,23 @@ train_chain() {
   # The wall clock of this run, when it trained anything (a rerun of a finished chain only checks and reports).
   [ "$(chain_lines "$out")" -eq "$trained_before" ] || echo "chain $((SECONDS - start)) s wall clock in this run" \
     "(stages and the final report; resumed stages count their rest only)" | tee -a "$out/times.txt"
-  cat "$out/times.txt" "$out/final.check.txt" > "$out/report.txt"
+  cat "$out/times.txt" "$out"/cells-pre.check.txt "$out/final.check.txt" > "$out/report.txt"
   judge_beside_shipped "$data" "$out/final/bundle" "$out"
+}
+
+# VIDEO=recorded's stage 1: the recorded first teacher's bundle (its frozen video branch is the
+# eighteenth session's video-cells pre-training) as the folder `--init-video` reads. A folder that
+# holds another branch (a trained stage 1, or another bundle) is refused, not mixed.
+chain_recorded_video() {  # RUN RECORDED-EIGHTEENTH
+  local run=$1 recorded=$2 marker
+  marker="recorded video branch: the eighteenth session's bundle, sha256 $(sha256sum "$recorded/model.safetensors" | cut -c1-12)"
+  if [ -f "$run/finished" ]; then
+    [ "$(cat "$run/finished")" = "$marker" ] || { echo "$run holds another video branch ($(head -c 120 "$run/finished")) than VIDEO=recorded asks for: use another OUT"; exit 1; }
+  else
+    mkdir -p "$run" && cp "$recorded/manifest.json" "$recorded/model.safetensors" "$run/" && echo "$marker" > "$run/finished"
+    echo "video branch: the recorded pre-training, not trained here (VIDEO=recorded)" > "$run.check.txt"
+    echo "== cells-pre: the recorded video branch ($marker)"
+  fi
 }
 
 chain_lines() { if [ -f "$1/times.txt" ]; then wc -l < "$1/times.txt"; else echo 0; fi; }  # OUT

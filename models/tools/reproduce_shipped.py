@@ -9,6 +9,9 @@
   reproduce_shipped.py check RECORDED NEW      NEW's training configuration against RECORDED's (paths,
       data and input checksums aside; exit 1 when a setting differs) and whether the weights are the
       same bytes
+  reproduce_shipped.py video RECORDED CHECKPOINT  whether a video-cells run's checkpoint-video.safetensors
+      holds the same learned weights as RECORDED's frozen video branch (train-chain's stage 1 against
+      the recorded first teacher); reported, not a failure: another draw is still the recipe
 
 Every earlier bundle was committed as models/edge-full, so `git log` of that file holds them all.
 A teacher whose checksum no commit has is an error that names it: the retrained bundle would not be
@@ -18,6 +21,7 @@ import hashlib
 import json
 import os
 import re
+import struct
 import subprocess
 import sys
 
@@ -137,6 +141,31 @@ def check(recorded_path, new_path):
     return 1 if differ else 0
 
 
+def tensors(path, prefix=""):
+    """{name without prefix: raw bytes} of a safetensors file's tensors whose names start with prefix."""
+    with open(path, "rb") as f:
+        header = json.loads(f.read(struct.unpack("<Q", f.read(8))[0]))
+        data = f.read()
+    return {name[len(prefix):]: data[t["data_offsets"][0]:t["data_offsets"][1]] for name, t in header.items()
+            if name != "__metadata__" and name.startswith(prefix)}
+
+
+def video(recorded_dir, checkpoint):
+    """One line: the checkpoint's learned video weights against the bundle's frozen branch. Batch-norm
+    running statistics are left out: they follow the batches while the heads over the frozen branch train."""
+    recorded = tensors(os.path.join(recorded_dir, "model.safetensors"), "video.")
+    learned = {k: v for k, v in tensors(checkpoint).items()
+               if not k.startswith("optimizer.") and not k.endswith((".running_mean", ".running_var"))}
+    differ = sorted(k for k, v in learned.items() if recorded.get(k) != v)
+    if not learned:
+        return f"video branch: {checkpoint} holds no video weights"
+    if not differ:
+        return (f"video branch: the recorded pre-training's weights, byte for byte ({len(learned)} tensors; "
+                "batch-norm running statistics aside)")
+    return (f"video branch: {len(differ)} of {len(learned)} tensors differ from the recorded pre-training's "
+            f"(first {differ[0]}): another draw of it, which moves the final bundle's pointing by about 2 points")
+
+
 def main():
     if len(sys.argv) == 4 and sys.argv[1] == "teachers":
         teachers(sys.argv[2], sys.argv[3])
@@ -144,6 +173,8 @@ def main():
         restore(CHAIN, sys.argv[2])
     elif len(sys.argv) == 4 and sys.argv[1] == "check":
         sys.exit(check(sys.argv[2], sys.argv[3]))
+    elif len(sys.argv) == 4 and sys.argv[1] == "video":
+        print(video(sys.argv[2], sys.argv[3]))
     elif len(sys.argv) == 4 and sys.argv[1] == "weights":
         print(weights(sys.argv[2], sys.argv[3]))
     else:
