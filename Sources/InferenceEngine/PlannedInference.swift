@@ -59,7 +59,7 @@ public final class PlannedInference: ShowTellBranches, @unchecked Sendable {
     public let mapHeight: Int
     public let embeddingDimension: Int
     public let precision: String
-    public var mapCoverage: (x: Float, y: Float, width: Float, height: Float) { preprocessor.coverage }
+    public let mapCoverage: (x: Float, y: Float, width: Float, height: Float)
     /// The int8 kernel family (nil for float).
     public let family: st_q8_family?
 
@@ -85,6 +85,7 @@ public final class PlannedInference: ShowTellBranches, @unchecked Sendable {
         let out = plans.video.slots[plans.video.backboneOutput]
         mapWidth = out.width
         mapHeight = out.height
+        mapCoverage = MapCoverage.of(network.configuration("video"), mapWidth: mapWidth, mapHeight: mapHeight)
         embeddingDimension = network.embeddingDimension
         frame = floatVideo!.slot(0)
     }
@@ -104,6 +105,7 @@ public final class PlannedInference: ShowTellBranches, @unchecked Sendable {
         let out = plans.video.slots[plans.video.backboneOutput]
         mapWidth = out.width
         mapHeight = out.height
+        mapCoverage = MapCoverage.of(network.configuration("video"), mapWidth: mapWidth, mapHeight: mapHeight)
         embeddingDimension = network.embeddingDimension
         frame = .allocate(capacity: plans.video.input.count)
     }

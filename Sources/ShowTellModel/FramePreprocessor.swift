@@ -14,11 +14,6 @@ public final class FramePreprocessor: @unchecked Sendable {
     public static let interpolation = "bilinear, half-pixel centres (align_corners=False), no antialias; crop after resize"
     public let resize: Int
     public let crop: Int
-    /// Where the crop lies on the frame, as fractions: the map's cells cover the same area.
-    public var coverage: (x: Float, y: Float, width: Float, height: Float) {
-        let margin = Float(resize - crop) / 2 / Float(resize), fraction = Float(crop) / Float(resize)
-        return (margin, margin, fraction, fraction)
-    }
     /// Per output column/row: first source index, second source index, weight of the second.
     private let columns0, columns1, rows0, rows1: UnsafeMutablePointer<Int>
     private let columnWeights, rowWeights: UnsafeMutablePointer<Float>

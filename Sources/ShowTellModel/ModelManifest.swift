@@ -171,7 +171,8 @@ public struct ModelManifest: Codable, Sendable, Equatable {
         public var audioEmbedding: [Int]
         /// [D, h, w] for the 224×224 crop.
         public var videoMap: [Int]
-        /// x, y, width, height of the frame the map covers, as fractions.
+        /// x, y, width, height of the frame the map's cells cover, as fractions (`MapCoverage`;
+        /// bundles before the forty-second session wrote the crop itself, 0.0625 0.0625 0.875 0.875).
         public var mapCoverage: [Float]
         public var localisation: String
         /// "Is this speech about anatomy?" (nil: the bundle has no such head; the box then
@@ -275,8 +276,7 @@ extension ModelManifest {
                            localisation: Localisation.Kind = .cosine) -> ModelManifest {
         let d = network.embeddingDimension
         let map = network.videoMapSize
-        let margin = Float(ShowTellNetwork.frameResize - ShowTellNetwork.frameSize) / 2 / Float(ShowTellNetwork.frameResize)
-        let fraction = Float(ShowTellNetwork.frameSize) / Float(ShowTellNetwork.frameResize)
+        let coverage = MapCoverage.of(network.backbone, mapWidth: map.width, mapHeight: map.height)
         return ModelManifest(
             format: currentFormat, backbone: network.backbone.name, embeddingDimension: d, trained: trained,
             created: created, sha256: "", parameters: network.parameterCount, notes: notes,
@@ -292,7 +292,7 @@ extension ModelManifest {
                              standardisation: "per window: (dB - mean) / (std + 1e-5)")),
             outputs: Outputs(
                 audioEmbedding: [d], videoMap: [d, map.height, map.width],
-                mapCoverage: [margin, margin, fraction, fraction],
+                mapCoverage: [coverage.x, coverage.y, coverage.width, coverage.height],
                 localisation: localisation.rawValue),
             training: training, producer: producer, golden: nil,
             audioBackbone: network.hasOwnAudioBackbone ? network.audioBackbone.name : nil,

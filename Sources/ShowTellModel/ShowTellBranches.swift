@@ -8,7 +8,7 @@ public protocol ShowTellBranches: AnyObject {
     var mapHeight: Int { get }
     /// "float32" or "int8" (what the status bar shows).
     var precision: String { get }
-    /// Where the map's cells lie on the frame, as fractions (`FramePreprocessor.coverage`).
+    /// Where the map's cells lie on the frame, as fractions (`MapCoverage`: each cell where it looks).
     var mapCoverage: (x: Float, y: Float, width: Float, height: Float) { get }
     /// spectrogram [256][256] (standardised) -> a [D].
     func audioEmbedding(_ spectrogram: UnsafePointer<Float>, into embedding: UnsafeMutablePointer<Float>)

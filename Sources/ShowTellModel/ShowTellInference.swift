@@ -9,7 +9,7 @@ public final class ShowTellInference: @unchecked Sendable {
     public let network: ShowTellNetwork
     public let mapWidth: Int
     public let mapHeight: Int
-    /// x, y, width, height of the frame the map covers (the centre crop), as fractions.
+    /// x, y, width, height of the frame the map's cells cover, as fractions (`MapCoverage`).
     public let mapCoverage: (x: Float, y: Float, width: Float, height: Float)
 
     private let preprocessor: FramePreprocessor
@@ -37,7 +37,7 @@ public final class ShowTellInference: @unchecked Sendable {
         let shape = videoActivations.spatialMap.shape  // [1, C, h, w]
         mapHeight = shape[2]
         mapWidth = shape[3]
-        mapCoverage = preprocessor.coverage
+        mapCoverage = MapCoverage.of(network.backbone, mapWidth: mapWidth, mapHeight: mapHeight)
     }
 
     public var embeddingDimension: Int { network.embeddingDimension }

@@ -3,7 +3,8 @@ import Testing
 
 @Suite struct CompositorTests {
     /// A 64×48 gradient frame composed onto a 200×150 null screen.
-    func compose(heat: [Float]?, heatWidth: Int = 4, heatHeight: Int = 3, alpha: Float) -> (NullScreen, Compositor) {
+    func compose(heat: [Float]?, heatWidth: Int = 4, heatHeight: Int = 3, heatOffset: (x: Float, y: Float) = (0, 0),
+                 alpha: Float) -> (NullScreen, Compositor) {
         let screen = NullScreen(width: 200, height: 150)
         let frame = (0..<(64 * 48)).map { UInt8(($0 % 64) * 4) }
         let compositor = Compositor()
@@ -15,7 +16,8 @@ import Testing
             if let heat {
                 heat.withUnsafeBufferPointer { h in
                     compositor.compose(into: screen.beginFrame(), frame: pixels.baseAddress!, frameWidth: 64, frameHeight: 48,
-                                       heatmap: h.baseAddress!, heatWidth: heatWidth, heatHeight: heatHeight, alpha: alpha, status: status)
+                                       heatmap: h.baseAddress!, heatWidth: heatWidth, heatHeight: heatHeight, heatOffset: heatOffset,
+                                       alpha: alpha, status: status)
                 }
             } else {
                 compositor.compose(into: screen.beginFrame(), frame: pixels.baseAddress!, frameWidth: 64, frameHeight: 48,
@@ -69,6 +71,27 @@ import Testing
         let cold = screen.canvas.row(r.y + r.height - 5)[r.x + r.width - 5]
         #expect(hot == Colormap.inferno[255] || (hot >> 16) > (hot & 0xFF) + 40)  // coloured (not gray)
         #expect(cold >> 16 == cold & 0xFF)                                       // untouched gray
+    }
+
+    /// A map whose cells are centred where they look starts part of a cell off the even
+    /// division: the hot column's brightest screen column moves by that fraction.
+    @Test func heatOffsetMovesTheCellCentres() {
+        var heat = [Float](repeating: 0, count: 12)
+        for row in 0..<3 { heat[row * 4 + 1] = 1 }  // column 1 of a 4×3 map
+        let (plain, compositor) = compose(heat: nil, alpha: 0)
+        let r = compositor.imageRect, y = r.y + r.height / 2
+        func hottest(_ offset: (x: Float, y: Float)) -> Int {
+            let (screen, _) = compose(heat: heat, heatOffset: offset, alpha: 1)
+            let change = (0..<r.width).map { x -> Int in
+                let a = screen.canvas.row(y)[r.x + x], b = plain.canvas.row(y)[r.x + x]
+                return abs(Int(a >> 16 & 0xFF) - Int(b >> 16 & 0xFF)) + abs(Int(a & 0xFF) - Int(b & 0xFF))
+            }
+            return change.indices.max { change[$0] < change[$1] }!
+        }
+        let cell = Double(r.width) / 4
+        #expect(abs(Double(hottest((0, 0))) + 0.5 - 1.5 * cell) <= 1)
+        #expect(abs(Double(hottest((-0.4375, 0))) + 0.5 - (1.5 - 0.4375) * cell) <= 1)
+        #expect(abs(Double(hottest((0.25, 0.25))) + 0.5 - 1.75 * cell) <= 1)
     }
 
     /// The fixed-point blend against the float formula it implements (nearest-neighbour frame,

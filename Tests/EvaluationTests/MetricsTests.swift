@@ -51,6 +51,9 @@ struct MetricsReference: Decodable {
     var gridLocalisation: [GridLocalisationCase]
     var ciouSummary: Summary
     var meanStd: MeanStdCase
+    /// Cells centred where they look (`ScreenGeometry.cellOrigin`): each mask's coverage and the gaze density.
+    struct Registered: Decodable { var side: Int; var origin: Double; var coverage: [[Double]]; var density: [Double] }
+    var registered: [Registered]
 
     static let shared: MetricsReference = {
         let url = Bundle.module.url(forResource: "Fixtures/metrics_reference", withExtension: "json")!
@@ -226,6 +229,31 @@ func close(_ a: Double, _ b: Double, _ tolerance: Double = 1e-9) -> Bool {
         #expect(worst < 1e-12, "max difference \(worst)")
         #expect(GazeSaliency.fixationMap(fixations, geometry: geometry).values == g.fixationMap)
         #expect(GazeSaliency.density([], geometry: geometry).values.allSatisfy { $0 == 0 })
+    }
+
+    /// A map whose cells start before the crop (stride 8: 3.5 crop px, stride 16: 7.5) against
+    /// numpy's rasterisation and density on the same shifted cells.
+    @Test func registeredCellsMatchNumpy() {
+        let reference = MetricsReference.shared.registered
+        #expect(reference.count == 2)
+        for r in reference {
+            let shifted = ScreenGeometry(screenWidth: g.screenWidth, screenHeight: g.screenHeight, resize: g.resize, crop: g.crop,
+                                         mapSize: r.side, cellOrigin: r.origin)
+            for (k, mask) in MetricsReference.shared.masks.enumerated() {
+                let coverage = MaskRaster.coverage(mask.polygon, geometry: shifted)
+                let worst = zip(coverage.values, r.coverage[k]).map { abs($0 - $1) }.max()!
+                #expect(worst < 1e-12, "\(r.side) cells from \(r.origin): polygon \(k): max difference \(worst)")
+            }
+            let density = GazeSaliency.density(g.points.map { GazeSaliency.Fixation(x: $0[0], y: $0[1]) }, geometry: shifted)
+            #expect(zip(density.values, r.density).map { abs($0 - $1) }.max()! < 1e-12, "\(r.side) cells: density")
+            // The first cell starts before the crop; a point there is in cell 0, one past the last cell in the last.
+            let first = shifted.screenRect(column: 0, row: 0), crop = shifted.cropRect
+            #expect(first.x0 < crop.x0 && first.y0 < crop.y0)
+            #expect(shifted.cell(x: crop.x0 + 0.01, y: crop.y0 + 0.01)! == (0, 0))
+            #expect(shifted.cell(x: crop.x1 - 0.01, y: crop.y1 - 0.01)! == (r.side - 1, r.side - 1))
+            let centre = shifted.screenCentre(column: 3, row: 5), cell = shifted.cell(x: centre.x, y: centre.y)!
+            #expect(cell == (3, 5))
+        }
     }
 
     @Test func maskCoverageMatchesNumpy() {

@@ -287,6 +287,43 @@ for k, p in enumerate(polygons):
                                coverage=cov.ravel().tolist(), pointing=pointing(pred, cov),
                                gridPointing=pointing_on_grid(pred, cov, MAP)))
 
+# Cells centred where they look (ScreenGeometry.cellOrigin): a stride-s map's cell j spans crop
+# [origin + s*j, origin + s*(j + 1)); crop pixels past the last cell belong to none.
+def coverage_registered(polygon, side, origin):
+    poly = np.array([[x * RESIZE / SW - MARGIN, y * RESIZE / SH - MARGIN] for (x, y) in polygon])
+    ys, xs = np.mgrid[0:CROP, 0:CROP] + 0.5
+    inside = np.zeros((CROP, CROP), dtype=bool)
+    for i in range(len(poly)):
+        x0, y0 = poly[i - 1]; x1, y1 = poly[i]
+        crosses = ((y0 <= ys) & (ys < y1)) | ((y1 <= ys) & (ys < y0))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            xc = x0 + (ys - y0) * (x1 - x0) / (y1 - y0)
+        inside ^= crosses & (xs >= xc)
+    index = np.floor((np.arange(CROP) + 0.5 - origin) / (CROP / side)).astype(int)
+    keep = (index >= 0) & (index < side)
+    hits, counts = np.zeros((side, side)), np.zeros((side, side))
+    rows, cols = np.meshgrid(index, index, indexing="ij")
+    k2 = keep[:, None] & keep[None, :]
+    np.add.at(hits, (rows[k2], cols[k2]), inside[k2])
+    np.add.at(counts, (rows[k2], cols[k2]), 1)
+    return hits / counts
+
+
+def gaze_density_registered(points, side, origin):
+    ex = np.array([screen_from_crop(origin + i * CROP / side, 0)[0] for i in range(side + 1)])
+    ey = np.array([screen_from_crop(0, origin + i * CROP / side)[1] for i in range(side + 1)])
+    d = np.zeros((side, side))
+    for (x, y) in points:
+        d += np.outer(np.diff(norm.cdf((ey - y) / SIGMA)), np.diff(norm.cdf((ex - x) / SIGMA)))
+    return d / d.sum()
+
+
+assert np.array_equal(coverage_registered(polygons[0], MAP, 0.0), coverage(polygons[0]))  # origin 0 is the even division
+registered = [dict(side=side, origin=origin,
+                   coverage=[coverage_registered(p, side, origin).ravel().tolist() for p in polygons],
+                   density=gaze_density_registered(gaze_points, side, origin).ravel().tolist())
+              for side, origin in [(28, -3.5), (14, -7.5)]]
+
 ciou_values = rng.random(37).tolist() + [0.5, 0.0, 1.0]
 thr = np.array([0.05 * i for i in range(21)])
 success = np.array([np.mean(np.array(ciou_values) >= t) for t in thr])
@@ -298,7 +335,7 @@ mean_std = dict(values=fold_values, mean=float(np.mean(fold_values)), std=float(
 
 out = dict(generator="Tests/FixtureScripts/saliency_metrics_reference.py", epsilon=EPS, saliency=saliency,
            classification=classification, gaze=gaze, masks=masks, localisation=local_cases, gridLocalisation=grid_cases,
-           ciouSummary=summary, meanStd=mean_std)
+           ciouSummary=summary, meanStd=mean_std, registered=registered)
 here = os.path.dirname(os.path.abspath(__file__))
 path = os.path.join(here, "..", "EvaluationTests", "Fixtures", "metrics_reference.json")
 os.makedirs(os.path.dirname(path), exist_ok=True)

@@ -37,11 +37,10 @@ struct BundleLocalisationModelTests {
         #expect(model.embeddingDimension == 16)
         #expect(model.mapWidth == 14 && model.mapHeight == 14)
         #expect(!model.trained && model.summary.contains("untrained"))
-        // 224 of 256 centred: 16 px margins.
-        #expect(model.mapCoverage.x == 16 / 256 && model.mapCoverage.y == 16 / 256)
+        // 224 of 256 centred (16 px margins), 16 px per cell, and cell j looks at crop pixel
+        // 16j (`CellCentres`), so the cells start 7.5 px before the crop: 8.5 px into the frame.
+        #expect(model.mapCoverage.x == 8.5 / 256 && model.mapCoverage.y == 8.5 / 256)
         #expect(model.mapCoverage.width == 224 / 256 && model.mapCoverage.height == 224 / 256)
-        // Each map cell then is 1/16 of the resized frame: the margin is one whole cell.
-        #expect(model.mapCoverage.x / (model.mapCoverage.width / Float(model.mapWidth)) == 1)
     }
 
     /// The preprocessed frame against the definition written out directly: resize the whole

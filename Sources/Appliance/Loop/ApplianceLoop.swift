@@ -87,6 +87,7 @@ public final class ApplianceLoop {
     private var videoMap: UnsafeMutablePointer<Float>        // [D][h][w]
     private(set) var heat: UnsafeMutablePointer<Float>       // [gridH][gridW] smoothed, full frame
     private var gridWidth = 1, gridHeight = 1, marginX = 0, marginY = 0
+    private var heatOffset: (x: Float, y: Float) = (0, 0)
     private var showingNoSignal = false
     /// Losses of sources replaced by a reopen, so `framesDropped` never goes back.
     private var lostBeforeReopen = 0
@@ -175,10 +176,13 @@ public final class ApplianceLoop {
         audioEmbedding = .allocate(capacity: d)
         videoMap = .allocate(capacity: d * w * h)
         videoMap.initialize(repeating: 0, count: d * w * h)
-        // The map covers part of the frame (the centre crop): pad it with cold cells.
+        // The map covers part of the frame (the centre crop): pad it with cold cells, and move
+        // the padded grid by the fraction of a cell that is left (cells centred where they look).
         let coverage = model?.mapCoverage ?? (x: 0, y: 0, width: 1, height: 1)
-        marginX = Int((coverage.x / (coverage.width / Float(w))).rounded())
-        marginY = Int((coverage.y / (coverage.height / Float(h))).rounded())
+        let cellsX = coverage.x / (coverage.width / Float(w)), cellsY = coverage.y / (coverage.height / Float(h))
+        marginX = Int(cellsX.rounded())
+        marginY = Int(cellsY.rounded())
+        heatOffset = (cellsX - Float(marginX), cellsY - Float(marginY))
         gridWidth = w + 2 * marginX
         gridHeight = h + 2 * marginY
         heat = .allocate(capacity: gridWidth * gridHeight)
@@ -281,7 +285,7 @@ public final class ApplianceLoop {
         let canvas = screen.beginFrame()
         compositor.compose(into: canvas, frame: shown, frameWidth: video.width, frameHeight: video.height,
                            heatmap: model != nil ? UnsafePointer(heat) : nil, heatWidth: gridWidth, heatHeight: gridHeight,
-                           alpha: alpha, status: status)
+                           heatOffset: heatOffset, alpha: alpha, status: status)
         let composeEnd = MonotonicClock.nanoseconds()
         record(.compose, nanoseconds: composeEnd - videoEnd)
         try screen.present()

@@ -13,6 +13,7 @@ public final class Compositor {
     /// Where the frame lands on screen.
     public private(set) var imageRect = (x: 0, y: 0, width: 0, height: 0)
     private var heatSize = (width: 0, height: 0)
+    private var heatShift: (x: Float, y: Float) = (0, 0)
     // Per-size tables, rebuilt only when a size changes (a replug, a new model).
     private var sourceColumn = Table<Int32>()  // [imageRect.width] frame x per screen x
     private var sourceRow = Table<Int32>()     // [imageRect.height] frame y per screen y
@@ -27,7 +28,9 @@ public final class Compositor {
     public init() {}
 
     /// Composes into `canvas`. `heatmap` (heatHeight × heatWidth, values in [0, 1]) is drawn
-    /// with opacity `alpha` × value, so cold cells leave the image untouched.
+    /// with opacity `alpha` × value, so cold cells leave the image untouched. Its cells divide
+    /// the image evenly, moved right and down by `heatOffset` cells (a fraction: a map whose
+    /// cells are centred where they look does not start on a cell boundary).
     ///
     /// The blend is fixed point: per screen row the two heat rows are interpolated once (heat
     /// resolution, float), then per pixel the horizontal interpolation, colour lookup and
@@ -35,10 +38,10 @@ public final class Compositor {
     /// (within 2 levels per channel).
     public func compose(into canvas: PixelCanvas,
                         frame: UnsafePointer<UInt8>, frameWidth: Int, frameHeight: Int,
-                        heatmap: UnsafePointer<Float>?, heatWidth: Int, heatHeight: Int, alpha: Float,
-                        status: StatusLine) {
+                        heatmap: UnsafePointer<Float>?, heatWidth: Int, heatHeight: Int, heatOffset: (x: Float, y: Float) = (0, 0),
+                        alpha: Float, status: StatusLine) {
         prepare(frameWidth: frameWidth, frameHeight: frameHeight, screenWidth: canvas.width, screenHeight: canvas.height,
-                heatWidth: heatWidth, heatHeight: heatHeight)
+                heatWidth: heatWidth, heatHeight: heatHeight, heatOffset: heatOffset)
         let r = imageRect
         // Letterbox bars.
         canvas.fillRect(x: 0, y: 0, width: canvas.width, height: r.y, colour: 0)
@@ -97,7 +100,7 @@ public final class Compositor {
     }
 
     private func prepare(frameWidth fw: Int, frameHeight fh: Int, screenWidth sw: Int, screenHeight sh: Int,
-                         heatWidth hw: Int, heatHeight hh: Int) {
+                         heatWidth hw: Int, heatHeight hh: Int, heatOffset: (x: Float, y: Float)) {
         if fw != frameWidth || fh != frameHeight || sw != screenWidth || sh != screenHeight {
             frameWidth = fw; frameHeight = fh; screenWidth = sw; screenHeight = sh
             let availableHeight = sh - Self.statusBarHeight
@@ -109,12 +112,13 @@ public final class Compositor {
             sourceRow.fill((0..<height).map { Int32(min(fh - 1, ($0 * fh + fh / 2) / max(height, 1))) })
             heatSize = (0, 0)
         }
-        if hw != heatSize.width || hh != heatSize.height, hw > 0, hh > 0 {
+        if hw != heatSize.width || hh != heatSize.height || heatOffset != heatShift, hw > 0, hh > 0 {
             heatSize = (hw, hh)
+            heatShift = heatOffset
             let r = imageRect
-            // Cell centres at (i + 0.5) / hw of the image, clamped at the edges.
-            let hx = (0..<r.width).map { min(max((Float($0) + 0.5) * Float(hw) / Float(r.width) - 0.5, 0), Float(hw - 1)) }
-            let hy = (0..<r.height).map { min(max((Float($0) + 0.5) * Float(hh) / Float(r.height) - 0.5, 0), Float(hh - 1)) }
+            // Cell centres at (i + 0.5 + offset) / hw of the image, clamped at the edges.
+            let hx = (0..<r.width).map { min(max((Float($0) + 0.5) * Float(hw) / Float(r.width) - 0.5 - heatOffset.x, 0), Float(hw - 1)) }
+            let hy = (0..<r.height).map { min(max((Float($0) + 0.5) * Float(hh) / Float(r.height) - 0.5 - heatOffset.y, 0), Float(hh - 1)) }
             heatX0.fill(hx.map { Int32($0) })
             heatFX.fill(hx.map { Int32((($0 - $0.rounded(.down)) * 256).rounded()) })
             heatY0.fill(hy.map { Int32($0) })

@@ -184,14 +184,14 @@ public enum EvaluationReport {
     - Comp (paper eq. 5) = IoU · η_H / α_S with α_S = share of cells with normalised value > 0, α_H = share > 0.5, η_H = α_H/α_S, IoU of the two maps binarised at 0.5.
     - Pointing game: the map's maximum on a cell the structure's polygon touches (ties: share of tied cells that hit). cIoU: map binarised at its median, |P∩G| / (|G| + |P\\G|); cIoU@0.5 = share of samples with cIoU ≥ 0.5; AUC over thresholds 0, 0.05, ..., 1.
     - Gaze ground truth: fixation samples within ±0.3 s, Gaussian σ = 20 screen px (≈1° of visual angle), integrated over each map cell.
-    - The map covers the 224×224 centre crop of the 256×256-scaled frame: on a 640×480 screen x 40-600, y 30-450, 14×14 cells of 40×30 px.
+    - The map covers the 224×224 centre crop of the 256×256-scaled frame (on a 640×480 screen x 40-600, y 30-450; 14×14 cells of 40×30 px), each cell the square centred on the pixel its receptive field is centred on: for these backbones cell j looks at crop pixel stride·j, so the cells start (stride - 1)/2 crop px before the crop (results written before the forty-second session scored the even division).
 
     """
 
     /// A gallery of the localisation samples: up to `count` naming anatomy and a third as many
     /// that do not, spread evenly over the run; frames decoded again from the sessions.
     public static func localisationGallery(_ samples: [LocalisationTask.Sample], sessions: [String], run: String,
-                                           trained: Bool, out: String, count: Int = 6) throws {
+                                           trained: Bool, cellOrigin: Double = 0, out: String, count: Int = 6) throws {
         func pick(_ list: [LocalisationTask.Sample], _ n: Int) -> [LocalisationTask.Sample] {
             guard list.count > n else { return list }
             return (0..<n).map { list[$0 * list.count / n] }
@@ -206,7 +206,7 @@ public enum EvaluationReport {
             let session = try opened[directory] ?? EvaluationSession(directory: directory)
             opened[directory] = session
             let side = Int(Double(sample.map.count).squareRoot())
-            let g = ScreenGeometry(screenWidth: session.frameWidth, screenHeight: session.frameHeight, mapSize: side)
+            let g = ScreenGeometry(screenWidth: session.frameWidth, screenHeight: session.frameHeight, mapSize: side, cellOrigin: cellOrigin)
             geometry = g
             let frame = try session.recorded.video.decodeFrame(sample.frame)
             let regions = session.labels[sample.frame].anatomy.filter { $0.name == sample.structure }

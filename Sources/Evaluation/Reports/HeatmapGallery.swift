@@ -80,17 +80,18 @@ public struct HeatmapGallery {
         let crop = geometry.cropRect
         let sx = (crop.x1 - crop.x0) / Double(tileWidth), sy = (crop.y1 - crop.y0) / Double(height)
         let heat = tile.map.minMaxNormalised()
+        let shift = geometry.cellOrigin / geometry.cellSize  // cells the map starts past the crop's corner
         let frame = tile.frame
         for ty in 0..<height {
             let screenY = crop.y0 + (Double(ty) + 0.5) * sy
-            // Map coordinates (cell centres at i + 0.5), bilinear, clamped at the edges.
-            let my = min(max((Double(ty) + 0.5) / Double(height) * Double(heat.height) - 0.5, 0), Double(heat.height - 1))
+            // Map coordinates (cell centres at i + 0.5 after the cells' origin), bilinear, clamped at the edges.
+            let my = min(max((Double(ty) + 0.5) / Double(height) * Double(heat.height) - 0.5 - shift, 0), Double(heat.height - 1))
             let r0 = Int(my), r1 = min(r0 + 1, heat.height - 1), fy = my - Double(r0)
             for tx in 0..<tileWidth {
                 let screenX = crop.x0 + (Double(tx) + 0.5) * sx
                 let px = min(max(Int(screenX), 0), frame.width - 1), py = min(max(Int(screenY), 0), frame.height - 1)
                 let gray = Double(frame.pixels[(py * frame.width + px) * frame.channels])
-                let mx = min(max((Double(tx) + 0.5) / Double(tileWidth) * Double(heat.width) - 0.5, 0), Double(heat.width - 1))
+                let mx = min(max((Double(tx) + 0.5) / Double(tileWidth) * Double(heat.width) - 0.5 - shift, 0), Double(heat.width - 1))
                 let c0 = Int(mx), c1 = min(c0 + 1, heat.width - 1), fx = mx - Double(c0)
                 let top = heat[c0, r0] + fx * (heat[c1, r0] - heat[c0, r0])
                 let bottom = heat[c0, r1] + fx * (heat[c1, r1] - heat[c0, r1])

@@ -47,8 +47,8 @@ public enum GazeSaliency {
         let n = g.mapSize
         var map = GridMap(width: n, height: n)
         guard !fixations.isEmpty else { return map }
-        let edgesX = (0...n).map { g.screenPoint(cropX: Double($0) * Double(g.crop) / Double(n), cropY: 0).x }
-        let edgesY = (0...n).map { g.screenPoint(cropX: 0, cropY: Double($0) * Double(g.crop) / Double(n)).y }
+        let edgesX = (0...n).map { g.screenPoint(cropX: g.cellOrigin + Double($0) * g.cellSize, cropY: 0).x }
+        let edgesY = (0...n).map { g.screenPoint(cropX: 0, cropY: g.cellOrigin + Double($0) * g.cellSize).y }
         let scale = 1 / (sigma * 2.0.squareRoot())
         for f in fixations {
             let cx = edgesX.map { 0.5 * erfc(-($0 - f.x) * scale) }  // Φ((edge - x) / σ)

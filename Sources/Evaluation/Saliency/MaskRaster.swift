@@ -4,7 +4,7 @@ import MediaFormats
 /// The polygon is moved into crop coordinates (`ScreenGeometry`), filled at crop
 /// resolution with `PolygonMask` (a pixel is inside when its centre is, even-odd rule), and
 /// each cell's coverage is the share of its crop pixels inside (16×16 = 256 samples per cell
-/// for 224 -> 14). The binary mask is coverage ≥ 0.5; a structure too small to cover half
+/// for 224 -> 14; fewer for a cell that starts before the crop, `ScreenGeometry.cellOrigin`). The binary mask is coverage ≥ 0.5; a structure too small to cover half
 /// of any cell is represented by its best-covered cell(s) instead of vanishing.
 public enum MaskRaster {
     public static let binaryCoverage = 0.5
@@ -27,10 +27,11 @@ public enum MaskRaster {
         }
         var map = GridMap(width: n, height: n)
         var samples = GridMap(width: n, height: n)
+        let cells = (0..<c).map { g.cellIndex(cropPixel: $0) }
         for y in 0..<c {
-            let row = y * n / c
+            guard let row = cells[y] else { continue }
             for x in 0..<c {
-                let column = x * n / c
+                guard let column = cells[x] else { continue }
                 samples[column, row] += 1
                 if pixels[y * c + x] != 0 { map[column, row] += 1 }
             }

@@ -122,6 +122,9 @@ public final class LocalisationTask {
         public var seconds: Double
         /// nil for a bundle without a relevance head (and in results written before it).
         public var relevance: RelevanceScores?
+        /// Crop x where the map's cell 0 started (`ScreenGeometry.cellOrigin`); nil in results
+        /// written before the forty-second session, which scored the even division (0).
+        public var cellOrigin: Double?
     }
 
     let sessions: [String]
@@ -144,21 +147,23 @@ public final class LocalisationTask {
     struct WorkIdentity: Codable, Equatable {
         var settings: Settings
         var bundle: String
+        /// Where the cells were placed (nil in folders of earlier builds: their scans are not reused).
+        var cellOrigin: Double?
     }
 
     public func run() throws -> (Result, [Sample]) {
         let start = Date()
         try FileIO.makeDirectories(work)
-        // Finished scans are reused only by a run with the same settings and bundle (compared
-        // by value; a folder whose settings.json is unreadable is refused the same way).
-        let identity = WorkIdentity(settings: settings, bundle: bundleDirectory)
-        let identityPath = work + "/settings.json"
-        if FileIO.exists(identityPath), (try? JSONDecoder().decode(WorkIdentity.self, from: Data(FileIO.readAll(identityPath)))) != identity {
-            throw EvaluationError("\(work) holds results made with other settings or another bundle (\(identityPath)); give another --name or delete the folder")
-        }
-        try FileIO.writeAtomically(identityPath, Array(try JSONEncoder.sorted.encode(identity)))
         // Either precision: int8 bundles are judged like float ones (issue 10's accuracy check).
         let (manifest, inference) = try LoadedBundle.load(directory: bundleDirectory, threads: settings.threads)
+        // Finished scans are reused only by a run with the same settings, bundle and cell placement
+        // (compared by value; a folder whose settings.json is unreadable is refused the same way).
+        let identity = WorkIdentity(settings: settings, bundle: bundleDirectory, cellOrigin: ScreenGeometry.cellOrigin(of: inference))
+        let identityPath = work + "/settings.json"
+        if FileIO.exists(identityPath), (try? JSONDecoder().decode(WorkIdentity.self, from: Data(FileIO.readAll(identityPath)))) != identity {
+            throw EvaluationError("\(work) holds results made with other settings, another bundle or an earlier build's cell placement (\(identityPath)); give another --name or delete the folder")
+        }
+        try FileIO.writeAtomically(identityPath, Array(try JSONEncoder.sorted.encode(identity)))
         let kind = Localisation.kind(described: manifest.outputs?.localisation)
         var all: [Sample] = []
         for directory in sessions {
@@ -185,7 +190,8 @@ public final class LocalisationTask {
         let result = Result(name: name, bundle: bundleDirectory, trained: manifest.trained, localisation: kind.rawValue, settings: settings,
                             scans: sessions.map { ($0 as NSString).lastPathComponent }, scores: scores,
                             seconds: Date().timeIntervalSince(start),
-                            relevance: manifest.outputs?.relevance.flatMap { RelevanceScores(all, threshold: Double($0.threshold)) })
+                            relevance: manifest.outputs?.relevance.flatMap { RelevanceScores(all, threshold: Double($0.threshold)) },
+                            cellOrigin: ScreenGeometry.cellOrigin(of: inference))
         try FileIO.writeAtomically(work + "/result.json", Array(try JSONEncoder.sorted.encode(result)))
         return (result, all)
     }
@@ -208,7 +214,7 @@ public final class LocalisationTask {
     func evaluate(_ session: EvaluationSession, inference: any ShowTellBranches, kind: Localisation.Kind,
                   relevance: RelevanceHead? = nil, embeddings: inout SafeTensorsWriter?) throws -> [Sample] {
         let half = GazeSaliency.window
-        let geometry = ScreenGeometry(screenWidth: session.frameWidth, screenHeight: session.frameHeight, mapSize: inference.mapWidth)
+        let geometry = ScreenGeometry(screenWidth: session.frameWidth, screenHeight: session.frameHeight, model: inference)
         // Moments with the sonographer speaking in the window.
         var times: [Double] = []
         var t = half

@@ -62,7 +62,7 @@ public enum MomentOverlay {
         let maps = MomentMaps(inference: inference, kind: Localisation.kind(described: bundleManifest.outputs?.localisation), relevance: head)
         let ordered = times.sorted()
         let heard = try maps.audioEmbeddings(recorded.audio, at: ordered.map { $0 + audioOffset }).map { (time: $0.time - audioOffset, audio: $0.audio, speech: $0.speech) }
-        let geometry = ScreenGeometry(screenWidth: manifest.frameWidth, screenHeight: manifest.frameHeight, mapSize: inference.mapWidth)
+        let geometry = ScreenGeometry(screenWidth: manifest.frameWidth, screenHeight: manifest.frameHeight, model: inference)
         var image = Image8(width: manifest.frameWidth, height: manifest.frameHeight, channels: 1)
         var moments: [Moment] = []
         var tiles: [HeatmapGallery.Tile] = []
@@ -76,10 +76,8 @@ public enum MomentOverlay {
             let map = maps.map(image, audio: audio)
             var moment = Moment(time: time, frame: index, words: "", named: [], structure: nil, pointing: nil,
                                 relevance: maps.relevance(audio), speech: speech)
-            let side = Double(geometry.crop) / Double(geometry.mapSize)
             moment.cells = map.values.indices.map { cell in
-                let centre = geometry.screenPoint(cropX: (Double(cell % geometry.mapSize) + 0.5) * side,
-                                                  cropY: (Double(cell / geometry.mapSize) + 0.5) * side)
+                let centre = geometry.screenCentre(column: cell % geometry.mapSize, row: cell / geometry.mapSize)
                 return (centre.x, centre.y, map.values[cell])
             }
             let top = map.values.indices.max(by: { map.values[$0] < map.values[$1] })  // the peak cell

@@ -61,7 +61,8 @@ public final class SaliencyTask {
             let session = try EvaluationSession(directory: directory)
             let frames = try FrameSamples.load(session, every: settings.every, label: "\(name) \(session.name)")
             let mapSize = ShowTellNetwork.mapSize(source.configuration, input: ShowTellNetwork.frameSize)
-            let geometry = ScreenGeometry(screenWidth: session.frameWidth, screenHeight: session.frameHeight, mapSize: mapSize)
+            let geometry = ScreenGeometry(screenWidth: session.frameWidth, screenHeight: session.frameHeight, mapSize: mapSize,
+                                          backbone: source.configuration)
             var data = ScanData(images: [], density: [], fixations: [])
             for (k, time) in frames.times.enumerated() {
                 let fixations = GazeSaliency.fixations(session.labels, around: time)

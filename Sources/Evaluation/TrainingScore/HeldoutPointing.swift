@@ -1,5 +1,6 @@
 import Foundation
 import MediaFormats
+import NeuralCore
 import Platform
 import Training
 
@@ -10,11 +11,12 @@ extension PointingGame {
     public static func heldoutScorer(prep: String, sessions root: String, out: String, title: String) -> HeldoutScorer {
         { model, vectors, keywords in
             let dataset = try PreparedDataset(path: prep)
+            let origin = CellCentres(model.configuration.backbone).firstEdge  // each cell where it looks
             let builder = BatchBuilder(source: dataset, vectors: vectors, keywords: keywords, configuration: model.configuration)
             var result = Result()
             let windows = try windows(dataset: dataset, keywords: keywords, sessionsRoot: root, result: &result)
             let maps = model.maps(for: windows.map(\.clip), builder: builder)
-            for (window, map) in zip(windows, maps) { result.trials.append(score(window, map: map, side: model.mapSide)) }
+            for (window, map) in zip(windows, maps) { result.trials.append(score(window, map: map, side: model.mapSide, cellOrigin: origin)) }
             var table = result.table(title: title)
             var metrics = ["pointing_game": result.accuracy, "pointing_chance": result.chance, "pointing_windows": Double(result.trials.count)]
             if model.configuration.variant.usesText {
@@ -26,7 +28,7 @@ extension PointingGame {
                 let oracleBuilder = BatchBuilder(source: named, vectors: vectors, keywords: keywords, configuration: model.configuration)
                 var oracle = Result()
                 let oracleMaps = model.maps(for: windows.map(\.clip), builder: oracleBuilder, textQuery: true)
-                for (window, map) in zip(windows, oracleMaps) { oracle.trials.append(score(window, map: map, side: model.mapSide)) }
+                for (window, map) in zip(windows, oracleMaps) { oracle.trials.append(score(window, map: map, side: model.mapSide, cellOrigin: origin)) }
                 table += "\n\nDiagnostic: the text map queried with the named anatomy's spoken form (ground truth, not ASR):\n\n"
                     + oracle.table(title: "text oracle")
                 metrics["pointing_text_oracle"] = oracle.accuracy
@@ -40,7 +42,7 @@ extension PointingGame {
                     let i = picks[k], trial = result.trials[i], window = windows[i]
                     let stored = dataset.storedFrame(clip: trial.clip, frame: 0)
                     let image = Overlay.render(frame: stored.pixels, side: stored.side, map: maps[i], mapSide: model.mapSide, window: window,
-                                               trial: trial, caption: "asr: " + dataset.clips[trial.clip].words.joined(separator: " "))
+                                               trial: trial, caption: "asr: " + dataset.clips[trial.clip].words.joined(separator: " "), cellOrigin: origin)
                     let name = "gallery/\(wantHit ? "hit" : "miss")-\(gallery.count)-\(trial.anatomy).png"
                     try FileIO.writeAtomically(out + "/" + name, ImageFiles.pngData(image))
                     gallery.append("![\(name)](\(name))")

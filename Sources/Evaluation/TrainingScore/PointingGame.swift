@@ -100,20 +100,22 @@ public struct PointingGame {
         return windows
     }
 
-    /// Original-frame pixel of cell `cell` of a side×side map.
-    public static func pixel(cell: Int, side: Int, frameWidth: Int, frameHeight: Int, resize: Int = 256, crop: Int = 224) -> (x: Int, y: Int) {
-        let margin = Double(resize - crop) / 2
+    /// Original-frame pixel of cell `cell` of a side×side map whose cells start at crop x = y =
+    /// `cellOrigin` (`CellCentres.firstEdge`; 0: the even division of the crop).
+    public static func pixel(cell: Int, side: Int, frameWidth: Int, frameHeight: Int, resize: Int = 256, crop: Int = 224,
+                             cellOrigin: Double = 0) -> (x: Int, y: Int) {
+        let margin = Double(resize - crop) / 2 + cellOrigin
         let cx = margin + (Double(cell % side) + 0.5) * Double(crop) / Double(side)
         let cy = margin + (Double(cell / side) + 0.5) * Double(crop) / Double(side)
         return (min(Int(cx * Double(frameWidth) / Double(resize)), frameWidth - 1), min(Int(cy * Double(frameHeight) / Double(resize)), frameHeight - 1))
     }
 
     /// Scores one window given its map [side*side].
-    public static func score(_ window: Window, map: [Float], side: Int) -> Trial {
+    public static func score(_ window: Window, map: [Float], side: Int, cellOrigin: Double = 0) -> Trial {
         var best = 0
         for cell in 1..<map.count where map[cell] > map[best] { best = cell }
         func inside(_ cell: Int) -> Bool {
-            let p = pixel(cell: cell, side: side, frameWidth: window.frameWidth, frameHeight: window.frameHeight)
+            let p = pixel(cell: cell, side: side, frameWidth: window.frameWidth, frameHeight: window.frameHeight, cellOrigin: cellOrigin)
             return window.mask[p.y * window.frameWidth + p.x] != 0
         }
         let chance = Double((0..<map.count).filter(inside).count) / Double(map.count)

@@ -51,6 +51,8 @@ struct BottleneckPlan: Sendable {
 /// Every activation offset of a backbone for one (batch, height, width). The arena holds
 /// [values A | gradients A | im2col scratch]; an activation's gradient is at offset + A.
 struct ResNeXtPlan: Sendable {
+    /// The stem's max pool (`ResNeXtConfiguration.stemPool`).
+    static let poolKernel = 3, poolStride = 2, poolPadding = 1
     let batch, height, width: Int
     let input: Int  // [N, Cin, H, W]
     let stem: ConvBNPlan
@@ -77,7 +79,8 @@ struct ResNeXtPlan: Sendable {
         var macs = stem.conv.multiplyAdds
         var columns = stem.conv.columnsCount
         if c.stemPool {
-            let geometry = PoolGeometry(batch: batch, channels: c.stemWidth, height: h, width: w, kernel: 3, stride: 2, padding: 1)
+            let geometry = PoolGeometry(batch: batch, channels: c.stemWidth, height: h, width: w,
+                                        kernel: Self.poolKernel, stride: Self.poolStride, padding: Self.poolPadding)
             pool = geometry
             poolOut = layout.reserve(geometry.outputCount)
             current = poolOut

@@ -83,7 +83,8 @@ struct EvalLocaliseCommand: ParsableCommand {
         let task = LocalisationTask(sessions: sessions, bundle: bundle, settings: settings, work: out + "/localise/" + name, name: name,
                                     embeddings: keepEmbeddings)
         let (result, samples) = try task.run()
-        try EvaluationReport.localisationGallery(samples, sessions: sessions, run: name, trained: result.trained, out: out)
+        try EvaluationReport.localisationGallery(samples, sessions: sessions, run: name, trained: result.trained,
+                                                 cellOrigin: result.cellOrigin ?? 0, out: out)
         for (category, s) in result.scores.sorted(by: { $0.key < $1.key }) {
             print("\(name) \(category): \(s.samples) moments; KL \(s.kl?.formatted(decimals: 3) ?? "-"), CC \(s.cc?.formatted(decimals: 3) ?? "-"), "
                   + "SIM \(s.sim?.formatted(decimals: 3) ?? "-"), Comp \(s.comp?.formatted(decimals: 3) ?? "-"), "
