@@ -187,6 +187,7 @@ public struct ModelBundle: Sendable {
             throw ModelBundleError(.unknownFormat, path: manifestPath, "is an int8 bundle (showtell quantize); it runs on the inference engine (InferenceEngine.Int8Bundle), not the float network")
         }
         let (video, audio) = try manifest.branchConfigurations(manifestPath: manifestPath)
+        try manifest.checkMapCoverage(video: video, manifestPath: manifestPath)
         let path = directory + "/" + weightsFile
         guard FileIO.exists(path) else { throw ModelBundleError(.weightsMissing, path: path, "missing; reinstall the bundle") }
         let bytes: [UInt8]

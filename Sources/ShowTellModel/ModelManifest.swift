@@ -240,6 +240,22 @@ public struct ModelManifest: Codable, Sendable, Equatable {
         guard let audioBackbone else { return (video, video) }
         return (video, try configuration("audio_backbone", audioBackbone, audioArchitecture))
     }
+
+    /// `outputs.map_coverage` must say where this build places the map's cells (`MapCoverage`),
+    /// or be the crop itself, which bundles recorded before the cells were placed where they
+    /// look (the box places those by their backbone too). Anything else came from a tool or
+    /// version that places the map elsewhere, which this build cannot honour.
+    public func checkMapCoverage(video: ResNeXtConfiguration, manifestPath: String) throws(ModelBundleError) {
+        guard let outputs, outputs.videoMap.count == 3 else { return }
+        let placed = MapCoverage.of(video, mapWidth: outputs.videoMap[2], mapHeight: outputs.videoMap[1])
+        let crop = Float(ShowTellNetwork.frameSize) / Float(ShowTellNetwork.frameResize), margin = (1 - crop) / 2
+        func same(_ a: [Float], _ b: [Float]) -> Bool { a.count == b.count && zip(a, b).allSatisfy { abs($0 - $1) < 1e-5 } }
+        let expected = [placed.x, placed.y, placed.width, placed.height]
+        guard same(outputs.mapCoverage, expected) || same(outputs.mapCoverage, [margin, margin, crop, crop]) else {
+            throw ModelBundleError(.manifestInvalid, path: manifestPath,
+                                   "outputs.map_coverage \(outputs.mapCoverage) is not where this build places a \(video.name) map's cells (\(expected)); the bundle was made by another tool or version")
+        }
+    }
 }
 
 extension ModelManifest.Architecture {

@@ -168,6 +168,30 @@ struct ModelBundleTests {
         expectFailure(scratch.bundle, .manifestInvalid, file: "manifest.json", mentions: ["not valid JSON"])
     }
 
+    /// The writer records where the cells are placed (`MapCoverage`); the crop that earlier
+    /// bundles recorded still loads (their cells are placed by the backbone too); any other
+    /// placement is refused, naming the field.
+    @Test func mapCoverageIsWhereThisBuildPlacesTheCells() throws {
+        let scratch = ScratchFolder()
+        let network = tinyNetwork()
+        let manifest = try ModelBundle.write(network: network, trained: false, notes: "", to: scratch.bundle)
+        let placed = MapCoverage.of(network.backbone, mapWidth: network.videoMapSize.width, mapHeight: network.videoMapSize.height)
+        #expect(manifest.outputs?.mapCoverage == [placed.x, placed.y, placed.width, placed.height])
+        #expect(placed.x < 0.0625)  // the cells start before the crop
+        _ = try ModelBundle.load(directory: scratch.bundle)
+        func setCoverage(_ values: [Double]) throws {
+            try editManifest(scratch.bundle) { object in
+                var outputs = object["outputs"] as! [String: Any]
+                outputs["map_coverage"] = values
+                object["outputs"] = outputs
+            }
+        }
+        try setCoverage([0.0625, 0.0625, 0.875, 0.875])
+        _ = try ModelBundle.load(directory: scratch.bundle)
+        try setCoverage([0.1, 0.1, 0.8, 0.8])
+        expectFailure(scratch.bundle, .manifestInvalid, file: "manifest.json", mentions: ["map_coverage", "another tool or version"])
+    }
+
     /// Errors speak JSON: an array manifest said `should be Dictionary<String, Any>`.
     @Test func manifestKindErrorsNameJSONKindsNotSwiftTypes() throws {
         let scratch = ScratchFolder()

@@ -75,6 +75,7 @@ public enum Int8Bundle {
             throw ModelBundleError(.manifestInvalid, path: manifestPath, "precision is \(manifest.precision ?? "float32"), not int8 with a \"quantization\" section; run showtell quantize on it first")
         }
         let (video, audio) = try manifest.branchConfigurations(manifestPath: manifestPath)
+        try manifest.checkMapCoverage(video: video, manifestPath: manifestPath)
         guard FileIO.exists(path) else { throw ModelBundleError(.weightsMissing, path: path, "missing; reinstall the bundle") }
         let bytes: [UInt8]
         do { bytes = try FileIO.readAll(path) } catch { throw ModelBundleError(.weightsMissing, path: path, "cannot be read: \(error)") }
