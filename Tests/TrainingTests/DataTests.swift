@@ -303,6 +303,30 @@ private struct FourRecordings: ClipSource {
         #expect(exact >= trials * 2 / 3, "\(exact) of \(trials) traced exactly")
     }
 
+    /// With the cells placed where they look (`--cells-where-they-look`: cell j of a stride-16
+    /// map looks at pixel 16j, its square starting 7.5 px before its block), each traced cell is
+    /// one whose look point is within half a cell of where the other view shows the place cell j
+    /// looks at. The even division's pairs break that for some cells once the views zoom differently.
+    @Test func correspondencesFollowTheLookPoints() {
+        let side = 224, mapSide = 14, cell: Float = 16, origin: Float = -7.5
+        func look(_ i: Int) -> Float { origin + (Float(i) + 0.5) * cell }
+        func pairsAgreeingWithLookPoints(_ map: [Int], _ a: FrameView, _ b: FrameView) -> (agree: Int, paired: Int) {
+            var agree = 0, paired = 0
+            for c in map.indices where map[c] >= 0 {
+                let p = a.source(y: look(c / mapSide), x: look(c % mapSide), side: side)
+                let q = b.view(y: p.y, x: p.x, side: side)
+                paired += 1
+                if abs(look(map[c] / mapSide) - q.y) <= cell / 2 + 1e-3 && abs(look(map[c] % mapSide) - q.x) <= cell / 2 + 1e-3 { agree += 1 }
+            }
+            return (agree, paired)
+        }
+        let a = FrameView(scale: 0.75, centreY: 126, centreX: 100), b = FrameView(scale: 1.25, centreY: 100, centreX: 120)
+        let traced = pairsAgreeingWithLookPoints(FrameView.correspondences(from: a, to: b, side: side, mapSide: mapSide, cellOrigin: origin), a, b)
+        let even = pairsAgreeingWithLookPoints(FrameView.correspondences(from: a, to: b, side: side, mapSide: mapSide), a, b)
+        #expect(traced.paired > 100 && traced.agree == traced.paired)
+        #expect(even.paired > 100 && even.agree < even.paired, "the even division agrees with the look points on \(even.agree) of \(even.paired)")
+    }
+
     /// Each anchor of video-cells has its positive in the same clip's other view, at the cell
     /// `correspondences` gives; both show something; at most `perDirection` per clip and direction.
     @Test func cellAnchorsPairTheSamePlaceInTheOtherView() {

@@ -194,14 +194,14 @@ public struct BatchBuilder: Sendable {
     /// random cells of one view that show something and whose place the other view shows in
     /// a cell that shows something too; returns their rows (image·S + cell) and their
     /// counterparts' rows.
-    static func cellAnchors(views: [FrameView], visible: [Float], side: Int, mapSide: Int, perDirection: Int,
+    static func cellAnchors(views: [FrameView], visible: [Float], side: Int, mapSide: Int, perDirection: Int, cellOrigin: Float = 0,
                             random: inout RandomSource) -> (anchors: [Int32], positives: [Int32]) {
         let cells = mapSide * mapSide
         precondition(views.count % 2 == 0 && visible.count == views.count * cells, "two views per clip")
         var anchors = [Int32](), positives = [Int32]()
         for clip in 0..<(views.count / 2) {
             for (from, to) in [(2 * clip, 2 * clip + 1), (2 * clip + 1, 2 * clip)] {
-                let map = FrameView.correspondences(from: views[from], to: views[to], side: side, mapSide: mapSide)
+                let map = FrameView.correspondences(from: views[from], to: views[to], side: side, mapSide: mapSide, cellOrigin: cellOrigin)
                 var candidates = (0..<cells).filter { map[$0] >= 0 && visible[from * cells + $0] > 0 && visible[to * cells + map[$0]] > 0 }
                 for i in 0..<min(perDirection, candidates.count) { candidates.swapAt(i, i + random.index(candidates.count - i)) }
                 for s in candidates.prefix(perDirection) {
@@ -327,7 +327,9 @@ public struct BatchBuilder: Sendable {
         }
         if views {
             (inputs.cellAnchors, inputs.cellPositives) = Self.cellAnchors(views: frameViews, visible: viewVisible, side: imageSide, mapSide: model.mapSide,
-                                                                          perDirection: c.cellAnchors, random: &random)
+                                                                          perDirection: c.cellAnchors,
+                                                                          cellOrigin: c.cellsWhereTheyLook ? Float(CellCentres(c.backbone).firstEdge) : 0,
+                                                                          random: &random)
         }
         return inputs
     }

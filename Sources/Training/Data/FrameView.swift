@@ -71,17 +71,19 @@ public struct FrameView: Sendable, Equatable {
         }
     }
 
-    /// For each cell of view `a` (row-major, `mapSide`² cells of side/mapSide pixels), the cell of
-    /// view `b` whose centre is nearest the same source point, or -1 when that point falls
-    /// outside `b` or more than `tolerance` cells from any cell centre of `b`.
-    public static func correspondences(from a: FrameView, to b: FrameView, side: Int, mapSide: Int, tolerance: Float = 0.5) -> [Int] {
+    /// For each cell of view `a` (row-major, `mapSide`² cells of side/mapSide pixels starting at
+    /// `cellOrigin`: 0, the even division, or `CellCentres.firstEdge`), the cell of view `b`
+    /// whose centre is nearest the same source point, or -1 when that point falls outside `b`
+    /// or more than `tolerance` cells from any cell centre of `b`.
+    public static func correspondences(from a: FrameView, to b: FrameView, side: Int, mapSide: Int, tolerance: Float = 0.5,
+                                       cellOrigin: Float = 0) -> [Int] {
         let cell = Float(side) / Float(mapSide)
         var out = [Int](repeating: -1, count: mapSide * mapSide)
         for cy in 0..<mapSide {
             for cx in 0..<mapSide {
-                let p = a.source(y: (Float(cy) + 0.5) * cell, x: (Float(cx) + 0.5) * cell, side: side)
+                let p = a.source(y: cellOrigin + (Float(cy) + 0.5) * cell, x: cellOrigin + (Float(cx) + 0.5) * cell, side: side)
                 let q = b.view(y: p.y, x: p.x, side: side)
-                let gy = q.y / cell - 0.5, gx = q.x / cell - 0.5
+                let gy = (q.y - cellOrigin) / cell - 0.5, gx = (q.x - cellOrigin) / cell - 0.5
                 let ny = Int(gy.rounded()), nx = Int(gx.rounded())
                 guard ny >= 0, ny < mapSide, nx >= 0, nx < mapSide, abs(gy - Float(ny)) <= tolerance, abs(gx - Float(nx)) <= tolerance else { continue }
                 out[cy * mapSide + cx] = ny * mapSide + nx

@@ -61,6 +61,10 @@ public struct TrainingConfiguration: Sendable, Equatable {
     /// Each keyword clip's share of its direction times the share of the keyword's duration
     /// inside its window (the ASR's word times): fragments keep the teachers' target.
     public var keywordDirectionsByShare = false
+    /// video-cells: trace a cell between two views from the pixel its receptive field is centred
+    /// on (`CellCentres`) instead of the middle of its block of the even division (7.5 px
+    /// apart at stride 16, so views of different zoom paired some cells with a neighbour).
+    public var cellsWhereTheyLook = false
     /// Screen furniture masked out of the frames, per recording (nil: the whole frame, as the
     /// paper); the bundle records it and the appliance masks the same way.
     public var liveImageMask: LiveImageMask?
@@ -123,6 +127,7 @@ public struct TrainingConfiguration: Sendable, Equatable {
     public var summary: [String: String] {
         var summary = commonSummary
         if let audioBackbone { summary["audio_backbone"] = audioBackbone.name }
+        if cellsWhereTheyLook { summary["cell_correspondence"] = "receptive-field centres" }
         return summary
     }
 

@@ -81,6 +81,7 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "With --distill-from: weight of the distillation term ||s - u||²/||u||² (s, u: the student's and the teachers' mean audio vector in the video branch's channels).") var distillWeight: Float = 1
     @Option(help: "With --distill-from: share (0 to 1) of each keyword clip's target taken by its keyword's direction in the frozen video branch's channels (the cells the pictures of the clips whose ASR words name it share, found once at the start through --keyword-space's projection; 0 = off).") var keywordDirections: Float = 0
     @Option(help: "With --keyword-directions: a trained bundle sharing the frozen --init-video branch, through whose video projection the directions are fitted (the projection keeps what tells structures apart; the raw channels do not).") var keywordSpace: String?
+    @Flag(help: "video-cells: trace a cell between the two views from the pixel its receptive field is centred on (stride·j) instead of the middle of its block of the even division (7.5 px apart at stride 16).") var cellsWhereTheyLook = false
     @Flag(help: "With --keyword-directions: scale each keyword clip's share by how much of the recognised keyword lies inside its 0.6 s window (the ASR's word times), so a window holding a syllable keeps the teachers' target and one holding the whole word gets the full share.") var keywordByShare = false
     @Option(help: "With --keyword-directions: rounds of re-weighting each word's pictures' cells towards what they share (0 = the plain mean cell; default 5; models/tools/word_directions_space.py --sweep compares them).") var keywordRounds: Int?
     @Option(help: "With --keyword-directions: after the rounds, take this share of each picture's cells that score highest as the word's structure and refit the direction as their whitened contrast against the rest of the picture (linear discriminant analysis with the peaks for a mask; e.g. 0.02; 0 = off).") var keywordContrast: Float = 0
@@ -203,6 +204,7 @@ struct TrainCommand: ParsableCommand {
             if let keywordRounds { c.keywordRounds = keywordRounds }
             c.keywordContrast = keywordContrast
             c.keywordDirectionsByShare = keywordByShare
+            c.cellsWhereTheyLook = cellsWhereTheyLook
         }
         c.videoLearningRateScale = videoLrScale
         if liveImageMask { c.liveImageMask = LiveImageMask() }
