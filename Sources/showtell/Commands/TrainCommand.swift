@@ -130,6 +130,9 @@ struct TrainCommand: ParsableCommand {
         guard (0..<0.5).contains(keywordContrast), keywordContrast == 0 || keywordDirections > 0 else {
             throw ValidationError("--keyword-contrast is a share of the cells from 0 to below 0.5 and needs --keyword-directions SHARE")
         }
+        guard !cellsWhereTheyLook || variant == .videoCells else {
+            throw ValidationError("--cells-where-they-look traces cells between two views of a frame: it needs --variant video-cells")
+        }
         guard !keywordByShare || keywordDirections > 0 else {
             throw ValidationError("--keyword-by-share needs --keyword-directions SHARE")
         }
@@ -204,8 +207,8 @@ struct TrainCommand: ParsableCommand {
             if let keywordRounds { c.keywordRounds = keywordRounds }
             c.keywordContrast = keywordContrast
             c.keywordDirectionsByShare = keywordByShare
-            c.cellsWhereTheyLook = cellsWhereTheyLook
         }
+        c.cellsWhereTheyLook = cellsWhereTheyLook
         c.videoLearningRateScale = videoLrScale
         if liveImageMask { c.liveImageMask = LiveImageMask() }
         if frameShift > 0 { c.frameJitter = FrameJitter(maxShift: frameShift) }
