@@ -37,9 +37,7 @@ public struct ScreenGeometry: Sendable, Equatable {
 
     /// A backbone's square map over the standard crop, each cell where it looks.
     public init(screenWidth: Int, screenHeight: Int, mapSize: Int, backbone: ResNeXtConfiguration) {
-        let coverage = MapCoverage.of(backbone, mapWidth: mapSize, mapHeight: mapSize)
-        self.init(screenWidth: screenWidth, screenHeight: screenHeight, mapSize: mapSize,
-                  cellOrigin: Double(coverage.x) * Double(ShowTellNetwork.frameResize) - Double(ShowTellNetwork.frameResize - ShowTellNetwork.frameSize) / 2)
+        self.init(screenWidth: screenWidth, screenHeight: screenHeight, mapSize: mapSize, cellOrigin: CellCentres(backbone).firstEdge)
     }
 
     /// The map a model draws (its `mapCoverage`: each cell where it looks).
