@@ -54,6 +54,17 @@ struct MetricsReference: Decodable {
     /// Cells centred where they look (`ScreenGeometry.cellOrigin`): each mask's coverage and the gaze density.
     struct Registered: Decodable { var side: Int; var origin: Double; var coverage: [[Double]]; var density: [Double] }
     var registered: [Registered]
+    /// The pointing game with a tolerance on the screen (TorchRay's rule), maps at both strides.
+    struct StandardPointingCase: Decodable {
+        var name: String
+        var side: Int
+        var origin: Double
+        var polygonIndex: Int
+        var prediction: [Double]
+        var maskPixels: Int
+        var tolerances, pointing: [Double]
+    }
+    var standardPointing: [StandardPointingCase]
 
     static let shared: MetricsReference = {
         let url = Bundle.module.url(forResource: "Fixtures/metrics_reference", withExtension: "json")!
@@ -293,6 +304,27 @@ func close(_ a: Double, _ b: Double, _ tolerance: Double = 1e-9) -> Bool {
         // On its own grid the rule is the plain pointing game.
         #expect(close(try LocalisationMetrics.pointingGame(prediction: prediction, coverage: coverage, grid: c.side), c.pointing), "\(c.name)")
         #expect(throws: MetricError.self) { try LocalisationMetrics.pointingGame(prediction: prediction, coverage: coverage, grid: 5) }
+    }
+
+    /// The grid-free pointing game: the screen mask has numpy's pixels, and the peak cell's
+    /// centre (where it looks) hits exactly when numpy finds a mask pixel within the tolerance,
+    /// for maps of both strides, peaks placed 12.5 px off the mask (hit at 15, miss at 10) and ties.
+    @Test(arguments: MetricsReference.shared.standardPointing.indices)
+    func pointingWithinAToleranceMatches(_ index: Int) throws {
+        let c = MetricsReference.shared.standardPointing[index]
+        let g = MetricsReference.shared.gaze
+        let geometry = ScreenGeometry(screenWidth: g.screenWidth, screenHeight: g.screenHeight, resize: g.resize, crop: g.crop,
+                                      mapSize: c.side, cellOrigin: c.origin)
+        let mask = MaskRaster.screen([MetricsReference.shared.masks[c.polygonIndex].polygon], geometry: geometry)
+        #expect(mask.count == g.screenWidth * g.screenHeight)
+        #expect(mask.reduce(0) { $0 + Int($1) } == c.maskPixels, "\(c.name): mask pixels")
+        let prediction = GridMap(width: c.side, height: c.side, values: c.prediction)
+        for (tolerance, expected) in zip(c.tolerances, c.pointing) {
+            #expect(close(try LocalisationMetrics.pointingGame(prediction: prediction, screenMask: mask, geometry: geometry, tolerance: tolerance), expected),
+                    "\(c.name) within \(tolerance) px")
+        }
+        #expect(throws: MetricError.self) { try LocalisationMetrics.pointingGame(prediction: prediction, screenMask: [UInt8](repeating: 0, count: mask.count), geometry: geometry) }
+        #expect(throws: MetricError.self) { try LocalisationMetrics.pointingGame(prediction: prediction, screenMask: Array(mask.dropLast()), geometry: geometry) }
     }
 
     @Test func summaryMatchesTheLVSDefinition() throws {

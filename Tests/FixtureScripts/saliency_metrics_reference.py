@@ -324,6 +324,55 @@ registered = [dict(side=side, origin=origin,
                    density=gaze_density_registered(gaze_points, side, origin).ravel().tolist())
               for side, origin in [(28, -3.5), (14, -7.5)]]
 
+# The pointing game as the literature plays it (Zhang et al. 2016; TorchRay's PointingGame,
+# tolerance 15): the map's maximum as a screen point (the peak cell's centre, where it looks) is
+# a hit when a mask pixel (screen resolution, pixel centres, even-odd rule) lies strictly less
+# than the tolerance from it; tied maxima share. Own rng so the cases above stay as they were.
+def screen_mask(polygon):
+    poly = np.array(polygon, dtype=float)
+    ys, xs = np.mgrid[0:SH, 0:SW] + 0.5
+    inside = np.zeros((SH, SW), dtype=bool)
+    for i in range(len(poly)):
+        x0, y0 = poly[i - 1]; x1, y1 = poly[i]
+        crosses = ((y0 <= ys) & (ys < y1)) | ((y1 <= ys) & (ys < y0))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            xc = x0 + (ys - y0) * (x1 - x0) / (y1 - y0)
+        inside ^= crosses & (xs >= xc)
+    return inside
+
+
+def standard_pointing(pred, mask, side, origin, tolerance):
+    ys, xs = np.nonzero(mask)
+    ys = ys + 0.5; xs = xs + 0.5
+    hits = []
+    for r, c in np.argwhere(pred == pred.max()):
+        px, py = screen_from_crop(origin + (c + 0.5) * CROP / side, origin + (r + 0.5) * CROP / side)
+        hits.append(bool(np.any((xs - px) ** 2 + (ys - py) ** 2 < tolerance ** 2)))
+    return float(np.mean(hits))
+
+
+standard_rng = np.random.default_rng(20261207)
+standard_cases = []
+for k, p in enumerate(polygons):
+    mask = screen_mask(p)
+    for side, origin in [(28, -3.5), (14, -7.5)]:
+        for kind in ["random", "edge", "constant"]:
+            if kind == "random":
+                pred = standard_rng.random((side, side))
+            elif kind == "edge":  # the peak on the cell whose centre is nearest to 14 px outside the mask: a hit at 15, a miss at 10
+                ys, xs = np.nonzero(mask)
+                centres = np.array([[screen_from_crop(origin + (c + 0.5) * CROP / side, origin + (r + 0.5) * CROP / side) for c in range(side)] for r in range(side)])
+                d = np.min(np.sqrt((xs[None, :] + 0.5 - centres[..., 0].reshape(-1, 1)) ** 2 + (ys[None, :] + 0.5 - centres[..., 1].reshape(-1, 1)) ** 2), axis=1)
+                best = int(np.argmin(np.abs(d - 12.5)))
+                pred = standard_rng.random((side, side)) * 0.5
+                pred.ravel()[best] = 1.0
+            else:
+                pred = np.full((side, side), 0.4)
+            standard_cases.append(dict(name=f"polygon {k} {side} {kind}", side=side, origin=origin, polygonIndex=k,
+                                       prediction=pred.ravel().tolist(), maskPixels=int(mask.sum()),
+                                       tolerances=[10.0, 15.0, 30.0],
+                                       pointing=[standard_pointing(pred, mask, side, origin, t) for t in (10.0, 15.0, 30.0)]))
+
 ciou_values = rng.random(37).tolist() + [0.5, 0.0, 1.0]
 thr = np.array([0.05 * i for i in range(21)])
 success = np.array([np.mean(np.array(ciou_values) >= t) for t in thr])
@@ -335,7 +384,8 @@ mean_std = dict(values=fold_values, mean=float(np.mean(fold_values)), std=float(
 
 out = dict(generator="Tests/FixtureScripts/saliency_metrics_reference.py", epsilon=EPS, saliency=saliency,
            classification=classification, gaze=gaze, masks=masks, localisation=local_cases, gridLocalisation=grid_cases,
-           ciouSummary=summary, meanStd=mean_std, registered=registered)
+           ciouSummary=summary, meanStd=mean_std, registered=registered,
+           standardPointing=standard_cases)
 here = os.path.dirname(os.path.abspath(__file__))
 path = os.path.join(here, "..", "EvaluationTests", "Fixtures", "metrics_reference.json")
 os.makedirs(os.path.dirname(path), exist_ok=True)

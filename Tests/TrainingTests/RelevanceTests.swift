@@ -74,6 +74,22 @@ import Testing
         #expect(abs(best.precision - 2.0 / 3) < 1e-9 && best.recall == 1)
     }
 
+    /// Keeping a share of the positives: scores of the positives 0.9, 0.7, 0.6, 0.3 (and
+    /// negatives 0.8, 0.5, 0.2): keeping 0.75 needs three of four, so the threshold is 0.6
+    /// (P 3/4: 0.8 is flagged too; R 3/4); keeping 0.9 needs all four, 0.3. The fit records the share it kept.
+    @Test func thresholdKeepsTheAskedShareOfKeywordClips() throws {
+        let scores: [Float] = [0.9, 0.8, 0.7, 0.6, 0.5, 0.3, 0.2], targets: [Float] = [1, 0, 1, 1, 0, 1, 0]
+        let three = RelevanceFitting.recallThreshold(scores: scores, targets: targets, keep: 0.75)
+        #expect(three.threshold == 0.6 && three.recall == 0.75 && three.precision == 0.75)
+        #expect(RelevanceFitting.recallThreshold(scores: scores, targets: targets, keep: 0.9).threshold == 0.3)
+        var settings = RelevanceFitting.Settings()
+        settings.keepRecall = 0.98
+        let result = try RelevanceFitting.fit(source: Source(), keywords: KeywordDictionary(forms: ["heart": ["heart"]]), dimension: 2,
+                                              settings: settings, dataset: "toy", embed: { s, a in a[0] = s[0] + s[7]; a[1] = s[3] })
+        #expect(result.recall >= 0.98)
+        #expect(result.head.taughtBy.contains("keeping 98.0 %"), "\(result.head.taughtBy)")
+    }
+
     /// A bundle whose head has the wrong size, or no threshold in (0, 1), is refused with
     /// what to do; a right one loads and survives the round trip.
     @Test func bundleCarriesAndChecksTheHead() throws {

@@ -71,6 +71,14 @@ def cues(session):
 LINE = re.compile(r"\s*([0-9.]+) s\s+frame\s+(\d+)\s+named (\S+)\s+pointing (\S+): (\S+) \(peak cell (\d+) % on it\)")
 MARGIN = re.compile(r"\smargin (-?[0-9.]+)")
 SPEECH = re.compile(r"\sspeech ([0-9.]+)")
+RELEVANCE = re.compile(r"\sp\(anatomy\) ([0-9.]+)")
+
+
+def relevance_threshold(model):
+    """The threshold of the bundle's "about anatomy?" head (the box shows heat only for windows
+    at or above it), or None for a bundle without one."""
+    head = json.load(open(f"{model}/manifest.json")).get("outputs", {}).get("relevance")
+    return None if head is None else float(head["threshold"])
 
 
 def run_localise(showtell, session, model, times, offset, maps=False):
@@ -90,16 +98,17 @@ def run_localise(showtell, session, model, times, offset, maps=False):
 
 def localise(showtell, session, model, times, offset=0.0):
     """`showtell localise` at these times: {(time to 0.01 s, frame): (structure, peak cell
-    share on it, margin, speech fraction)} for the moments where a structure is named (heard
-    in the audio window) and judged."""
+    share on it, margin, speech fraction, p(anatomy) or None)} for the moments where a
+    structure is named (heard in the audio window) and judged."""
     rows = {}
     for line in run_localise(showtell, session, model, times, offset).splitlines():
         m = LINE.match(line)
         if m:
             share = int(m.group(6)) / 100 if m.group(5) == "hit" else 0.0
-            margin, speech = MARGIN.search(line), SPEECH.search(line)
+            margin, speech, relevance = MARGIN.search(line), SPEECH.search(line), RELEVANCE.search(line)
             rows[(round(float(m.group(1)), 2), int(m.group(2)))] = (m.group(4), share, float(margin.group(1)) if margin else 0.0,
-                                                                  float(speech.group(1)) if speech else 0.0)
+                                                                  float(speech.group(1)) if speech else 0.0,
+                                                                  float(relevance.group(1)) if relevance else None)
     return rows
 
 
@@ -107,9 +116,11 @@ def steady(showtell, session, model, fps, structure, start, end):
     """The longest run of frames in the stretch where the map stays on `structure` whatever
     the box happens to process: the peak cell overlaps the structure (a hit in the pointing
     game) and beats every cell off it by 5 % of the map's range, and the window is at least
-    half speech (the box draws heat from 0.3 on); and so with the audio window 0.3 s earlier
+    half speech (the box draws heat from 0.3 on), and a bundle's relevance head passes it by
+    0.05 (the box hides heat below its threshold); and so with the audio window 0.3 s earlier
     or later (under emulation the box's video and audio reach it out of step) wherever that
     window still hears the structure named. Returns (first time, last time, why) or None."""
+    threshold = relevance_threshold(model)
     first, last = int(np.ceil(start * fps)), int(np.floor(end * fps))
     frames = list(range(first, last + 1))
     times = [round((f + 0.5) / fps, 4) for f in frames]
@@ -118,14 +129,16 @@ def steady(showtell, session, model, fps, structure, start, end):
     for offset in (0.0, -0.3, 0.3):
         rows = {frame: row for (_, frame), row in localise(showtell, session, model, times, offset).items()}
         for f in frames:
-            named, share, margin, speech = rows.get(f, (None, 0, 0, 0))
+            named, share, margin, speech, relevance = rows.get(f, (None, 0, 0, 0, None))
             if named is None and offset != 0:
                 continue  # this window does not hear the structure: the box fades the heat
-            if named != structure or share <= 0 or margin < 0.05 or (offset == 0 and speech < 0.5):
+            hidden = threshold is not None and (relevance is None or relevance < threshold + 0.05)
+            if named != structure or share <= 0 or margin < 0.05 or (offset == 0 and speech < 0.5) or hidden:
                 good[f] = False
                 reasons.setdefault(f, f"frame {f} with the audio {offset:+.1f} s: " + (
                     f"{structure} not heard" if named != structure else
-                    f"peak cell {100 * share:.0f} % on it, margin {margin:.2f}, speech {speech:.2f}"))
+                    f"peak cell {100 * share:.0f} % on it, margin {margin:.2f}, speech {speech:.2f}"
+                    + (f", p(anatomy) {relevance} against the head's {threshold:.2f}" if hidden else "")))
     best, run = [], []
     for f in frames:
         run = run + [f] if good[f] else []
@@ -143,7 +156,7 @@ def choose(session, showtell, model, out):
     manifest = json.load(open(f"{session}/session.json"))
     duration, fps = manifest["duration"], manifest["fps"]
     coarse = [round(1 + 0.25 * k, 4) for k in range(int((duration - 2) / 0.25) + 1)]
-    rows = {t: (named, share >= 0.5) for (t, _), (named, share, _, _) in localise(showtell, session, model, coarse).items()}
+    rows = {t: (named, share >= 0.5) for (t, _), (named, share, _, _, _) in localise(showtell, session, model, coarse).items()}
     named = []
     for t in sorted(rows):
         stretch = [round(t + k * 0.25, 2) for k in range(4)]

@@ -4,8 +4,9 @@ usage: python3 models/tools/compare_runs.py A_DIR[,A_DIR...] B_DIR[,B_DIR...] [L
 
 Each DIR is one run's judged moments (OUT/localise/NAME of `showtell eval localise`); a
 comma-separated list pools datasets (dev + dev2: the i-th A_DIR pairs with the i-th B_DIR). A
-moment counts for both runs or neither (matched by scan and time). Reported, on the own grid and
-on the 14x14 grid: each run's pointing, the difference, the moments only A hits against only B
+moment counts for both runs or neither (matched by scan and time). Reported, on the own grid, on
+the 14x14 grid and within 15 screen pixels of the peak (the literature's pointing game, no grid;
+runs from builds that record it): each run's pointing, the difference, the moments only A hits against only B
 hits with a two-sided sign test, and a 90 % interval of the difference from resampling whole scans
 (a scan's moments are not independent, so the interval, not the sign test, says whether a gap of
 1-2 points is real). Standard library only.
@@ -19,14 +20,16 @@ from localise_seed_summary import load, sign_test  # noqa: E402
 
 
 def paired(a_dirs, b_dirs):
-    """[(scan key, a hit, b hit, a grid hit, b grid hit)] over the moments both runs judged."""
+    """[(scan key, a hit, b hit, a grid hit, b grid hit, a 15 px hit, b 15 px hit)] over the moments both runs judged."""
     rows = []
     for index, (a_dir, b_dir) in enumerate(zip(a_dirs, b_dirs)):
         a, b = load(a_dir), load(b_dir)
         for key in sorted(set(a) & set(b)):
             grid = [s.get("gridPointing") for s in (a[key], b[key])]
+            standard = [s.get("standardPointing") for s in (a[key], b[key])]
             rows.append(((index, key[0]), a[key]["pointing"] >= 1, b[key]["pointing"] >= 1,
-                         None if grid[0] is None else grid[0] >= 1, None if grid[1] is None else grid[1] >= 1))
+                         None if grid[0] is None else grid[0] >= 1, None if grid[1] is None else grid[1] >= 1,
+                         None if standard[0] is None else standard[0] >= 1, None if standard[1] is None else standard[1] >= 1))
     return rows
 
 
@@ -71,6 +74,8 @@ def main():
     report(rows, 1, 2, "own grid", *labels)
     if all(row[3] is not None and row[4] is not None for row in rows):
         report(rows, 3, 4, "14x14", *labels)
+    if all(row[5] is not None and row[6] is not None for row in rows):
+        report(rows, 5, 6, "15 px", *labels)
 
 
 if __name__ == "__main__":

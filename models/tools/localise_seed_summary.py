@@ -4,7 +4,8 @@ usage: python3 models/tools/localise_seed_summary.py [--per-anatomy] [--per-scan
 
 Each EVAL_OUT_DIR is an `--out` folder of `showtell eval localise`; a run NAME is paired with
 its control NAME-ctl (made with --mismatched-audio) when present. Per run: the pointing game
-(and, when recorded, the pointing game on the 14x14 grid, comparable across output strides)
+(and, when recorded, the pointing game on the 14x14 grid and within 15 screen pixels of the
+peak, both comparable across output strides)
 and gaze CC over the moments naming an anatomy on screen; with a control, its figures and a
 two-sided sign test over the moments that hit only with their own audio against those that
 hit only with another moment's (does the map follow the speech?). --per-anatomy adds a line
@@ -86,6 +87,9 @@ def summarise(out_dir, anatomy=False, scans=False):
         grid = [s["gridPointing"] for s in own.values() if s.get("gridPointing") is not None]
         if len(grid) == len(own):  # recorded since 2026-12-04 (twenty-fifth session)
             line += f"on 14x14 {100 * mean(grid):5.1f}%  "
+        standard = [s["standardPointing"] for s in own.values() if s.get("standardPointing") is not None]
+        if len(standard) == len(own):  # recorded since 2026-12-07 (forty-third session)
+            line += f"within 15 px {100 * mean(standard):5.1f}%  "
         line += f"CC {mean([s['cc'] for s in own.values() if s.get('cc') is not None]):+.3f}"
         for suffix in ("-ctl", "-mismatched-audio"):
             other = load(os.path.join(runs_dir, run + suffix))
@@ -94,7 +98,10 @@ def summarise(out_dir, anatomy=False, scans=False):
             shared = [key for key in own if key in other]
             wins = sum(1 for key in shared if own[key]["pointing"] >= 1 and other[key]["pointing"] < 1)
             losses = sum(1 for key in shared if own[key]["pointing"] < 1 and other[key]["pointing"] >= 1)
+            other_standard = [s["standardPointing"] for s in other.values() if s.get("standardPointing") is not None]
             line += (f" | control {100 * mean([s['pointing'] for s in other.values()]):5.1f}% "
+                     + (f"within 15 px {100 * mean(other_standard):5.1f}% " if other_standard and len(other_standard) == len(other) else "")
+                     + 
                      f"CC {mean([s['cc'] for s in other.values() if s.get('cc') is not None]):+.3f}"
                      f" | own-only {wins} other-only {losses} p={sign_test(wins, losses):.3f}")
             break

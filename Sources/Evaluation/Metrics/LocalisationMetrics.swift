@@ -6,7 +6,8 @@ public enum LocalisationMetrics {
     /// Pointing game (Zhang et al., "Top-down neural attention by excitation backprop",
     /// ECCV 2016): a hit when the map's maximum lies on the object. Here: on a cell the
     /// polygon touches (coverage > 0), which at 14×14 is close to their 15-pixel tolerance
-    /// at 224×224 (one cell is 16 pixels). When several cells share the maximum, the score
+    /// at 224×224 (one cell is 16 pixels); `pointingGame(prediction:screenMask:geometry:)`
+    /// plays their rule itself. When several cells share the maximum, the score
     /// is the fraction of them that hit (the expected hit under random tie-breaking), so a
     /// constant map scores the mask's share of the map instead of an arbitrary 0 or 1.
     public static func pointingGame(prediction: GridMap, coverage: GridMap) throws(MetricError) -> Double {
@@ -17,6 +18,43 @@ public enum LocalisationMetrics {
             throw MetricError(name, .emptyGroundTruth, "the mask covers no cell (the structure is outside the crop the model sees)")
         }
         return sharedHit(prediction) { coverage.values[$0] > 0 }
+    }
+
+    /// The literature's tolerance: 15 pixels of the image the masks are drawn on (Zhang et al.
+    /// 2016; TorchRay's `PointingGame`), here the recorded screen.
+    public static let standardTolerance = 15.0
+
+    /// The pointing game as the literature plays it, with no grid: the map's maximum as a point
+    /// on the screen (the peak cell's centre, where it looks: `ScreenGeometry`) is a hit when a
+    /// pixel of `mask` (screen resolution, row-major, non-zero inside) has its centre strictly
+    /// less than `tolerance` screen pixels from it (TorchRay's acceptance disc). A map's stride
+    /// then changes only where its peak can be, not how large a hit is; ties share as above.
+    public static func pointingGame(prediction: GridMap, screenMask mask: [UInt8], geometry g: ScreenGeometry,
+                                    tolerance: Double = standardTolerance) throws(MetricError) -> Double {
+        let name = "pointing game within \(tolerance) px"
+        let w = g.screenWidth, h = g.screenHeight
+        guard prediction.width == g.mapSize, prediction.height == g.mapSize, mask.count == w * h else {
+            throw MetricError(name, .sizeMismatch, "map \(prediction.width)x\(prediction.height) and mask of \(mask.count) pixels for a \(g.mapSize)x\(g.mapSize) map on a \(w)x\(h) screen")
+        }
+        try MapChecks.finite(name, prediction, "prediction")
+        guard tolerance > 0, tolerance.isFinite else { throw MetricError(name, .negative, "the tolerance must be a positive number of pixels") }
+        guard mask.contains(where: { $0 != 0 }) else { throw MetricError(name, .emptyGroundTruth, "the mask is empty") }
+        return sharedHit(prediction) { cell in
+            let p = g.screenCentre(column: cell % prediction.width, row: cell / prediction.width)
+            // Pixel centres (x + 0.5, y + 0.5) within the disc's bounding box.
+            let x0 = max(0, Int((p.x - tolerance - 0.5).rounded(.down))), x1 = min(w - 1, Int((p.x + tolerance - 0.5).rounded(.up)))
+            let y0 = max(0, Int((p.y - tolerance - 0.5).rounded(.down))), y1 = min(h - 1, Int((p.y + tolerance - 0.5).rounded(.up)))
+            guard x0 <= x1, y0 <= y1 else { return false }
+            let limit = tolerance * tolerance
+            for y in y0...y1 {
+                let dy = Double(y) + 0.5 - p.y
+                for x in x0...x1 where mask[y * w + x] != 0 {
+                    let dx = Double(x) + 0.5 - p.x
+                    if dx * dx + dy * dy < limit { return true }
+                }
+            }
+            return false
+        }
     }
 
     /// The share of the map's tied maxima for which `hit(cell)` holds.

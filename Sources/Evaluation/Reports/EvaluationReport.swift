@@ -133,6 +133,7 @@ public enum EvaluationReport {
                 .init(metric: "pointing game (mask)", values: withReference(scores.map { $0?.pointing }, nil)),
                 .init(metric: "pointing game on the \(LocalisationTask.referenceGrid)x\(LocalisationTask.referenceGrid) grid (mask)",
                       values: withReference(scores.map { $0?.gridPointing }, nil)),
+                .init(metric: "pointing game within \(Int(LocalisationMetrics.standardTolerance)) px (mask)", values: withReference(scores.map { $0?.standardPointing }, nil)),
                 .init(metric: "cIoU@0.5 (mask, share of samples)", values: withReference(scores.map { ciouValue($0, \.ciouAt05) }, nil)),
                 .init(metric: "cIoU AUC (mask)", values: withReference(scores.map { ciouValue($0, \.auc) }, nil)),
                 .init(metric: "mean cIoU (mask)", values: withReference(scores.map { ciouValue($0, \.meanCIoU) }, nil)),

@@ -40,6 +40,16 @@ public enum MaskRaster {
         return map
     }
 
+    /// The polygons' union at the screen's own resolution (`ScreenGeometry`'s screen pixels; a
+    /// pixel is inside when its centre is, even-odd rule per polygon), row-major, 1 inside.
+    public static func screen(_ polygons: [[[Double]]], geometry g: ScreenGeometry) -> [UInt8] {
+        var pixels = [UInt8](repeating: 0, count: g.screenWidth * g.screenHeight)
+        for polygon in polygons {
+            pixels.withUnsafeMutableBufferPointer { PolygonMask.fill(polygon, width: g.screenWidth, height: g.screenHeight, value: 1, into: $0) }
+        }
+        return pixels
+    }
+
     /// 1 where coverage ≥ 0.5 (or, when no cell reaches it, where coverage is largest), else 0.
     public static func binary(_ coverage: GridMap) -> GridMap {
         let peak = coverage.values.max() ?? 0

@@ -63,6 +63,9 @@ public final class LocalisationTask {
         /// The pointing game on the `referenceGrid` (nil when the map's side is not a multiple of
         /// it, and in results written before it was recorded).
         public var gridPointing: Double?
+        /// The pointing game with the literature's 15-pixel tolerance on the screen, no grid
+        /// (`LocalisationMetrics.standardTolerance`); nil in results written before it was recorded.
+        public var standardPointing: Double?
         /// Why a metric is missing ("no fixations in the window", "named structure not on screen").
         public var skipped: [String]
         /// The bundle's "about anatomy?" probability for this moment's audio (nil: no head).
@@ -105,6 +108,8 @@ public final class LocalisationTask {
         public var kl, cc, sim, comp, pointing: MeanStd?
         /// Pointing on the `referenceGrid`, comparable across output strides.
         public var gridPointing: MeanStd?
+        /// The pointing game within 15 screen pixels of the peak, comparable across strides and with the literature.
+        public var standardPointing: MeanStd?
         public var ciou: LocalisationMetrics.Summary?
         public var skipped: [String: Int]
     }
@@ -207,6 +212,7 @@ public final class LocalisationTask {
         return Scores(samples: samples.count, kl: try stat(samples.map(\.kl)), cc: try stat(samples.map(\.cc)),
                       sim: try stat(samples.map(\.sim)), comp: try stat(samples.map(\.comp)),
                       pointing: try stat(samples.map(\.pointing)), gridPointing: try stat(samples.map(\.gridPointing)),
+                      standardPointing: try stat(samples.map(\.standardPointing)),
                       ciou: cious.isEmpty ? nil : try LocalisationMetrics.summarise(cious), skipped: skipped)
     }
 
@@ -294,9 +300,11 @@ public final class LocalisationTask {
             return
         }
         sample.structure = name
-        let coverage = MaskRaster.coverage(regions.filter { $0.name == name }.map(\.polygon), geometry: geometry)
+        let polygons = regions.filter { $0.name == name }.map(\.polygon)
+        let coverage = MaskRaster.coverage(polygons, geometry: geometry)
         do throws(MetricError) {
             sample.pointing = try LocalisationMetrics.pointingGame(prediction: map, coverage: coverage)
+            sample.standardPointing = try LocalisationMetrics.pointingGame(prediction: map, screenMask: MaskRaster.screen(polygons, geometry: geometry), geometry: geometry)
             if map.width % referenceGrid == 0, map.height % referenceGrid == 0 {
                 sample.gridPointing = try LocalisationMetrics.pointingGame(prediction: map, coverage: coverage, grid: referenceGrid)
             }

@@ -10,7 +10,9 @@ import ShowTellModel
 /// into the weights, so the head stays D + 2 numbers), full batch, Adam, L2 on the weights;
 /// each class weighted by the inverse of its share, so the minority class (usually the keyword
 /// clips) counts as much as the rest. The threshold is the one with the best F1 on the clips it
-/// was fitted on. Why standardised: the embedding's components differ in scale by two orders,
+/// was fitted on, or (`Settings.keepRecall`) the highest that still accepts that share of the
+/// keyword clips: a lenient gate that hides only the speech the head is surest is not about
+/// anatomy. Why standardised: the embedding's components differ in scale by two orders,
 /// and without it 400 Adam steps left the shipped bundle's head at AUC 0.60 against the
 /// transcripts on test, against 0.70 for the same regression fitted to convergence.
 public enum RelevanceFitting {
@@ -23,12 +25,19 @@ public enum RelevanceFitting {
         public var recall: Double
         /// Of the head's score against the keyword gate on the fitting clips.
         public var auc: Double
+        /// What the head was fitted on: the clips' audio embeddings [clips][dimension] and
+        /// whether the keyword gate opened for each [clips] (for studying other heads offline).
+        public var embeddings: [Float]
+        public var targets: [Float]
     }
 
     public struct Settings: Sendable {
         public var steps = 1000
         public var learningRate: Float = 0.05
         public var l2: Float = 1e-4
+        /// Choose the threshold that keeps this share of the keyword clips (0 < share < 1)
+        /// instead of the best-F1 one; nil: best F1.
+        public var keepRecall: Double?
         public init() {}
     }
 
@@ -55,14 +64,16 @@ public enum RelevanceFitting {
         let (weights, bias) = logisticRegression(features: features, targets: targets, dimension: dimension, settings: settings)
         let head0 = RelevanceHead(weights: weights, bias: bias, threshold: 0.5, taughtBy: "")
         let scores = (0..<n).map { i in features.withUnsafeBufferPointer { head0.probability($0.baseAddress! + i * dimension) } }
-        let chosen = bestThreshold(scores: scores, targets: targets)
+        let chosen = settings.keepRecall.map { recallThreshold(scores: scores, targets: targets, keep: $0) } ?? bestThreshold(scores: scores, targets: targets)
         let auc = RelevanceHead.areaUnderCurve(positives: (0..<n).filter { targets[$0] > 0 }.map { Double(scores[$0]) },
                                                negatives: (0..<n).filter { targets[$0] == 0 }.map { Double(scores[$0]) }) ?? 0.5
         let head = RelevanceHead(
             weights: weights, bias: bias, threshold: chosen.threshold,
             taughtBy: "SIG keyword gate on the prep's ASR words (self-supervised); \(n) clips of \(dataset), \(positives) with a keyword; "
+                + (settings.keepRecall.map { "threshold keeping \(percent($0)) % of the keyword clips; " } ?? "best-F1 threshold; ")
                 + "fitting precision \(percent(chosen.precision)) %, recall \(percent(chosen.recall)) %, AUC \((auc * 1000).rounded() / 1000)")
-        return Result(head: head, clips: n, positives: positives, precision: chosen.precision, recall: chosen.recall, auc: auc)
+        return Result(head: head, clips: n, positives: positives, precision: chosen.precision, recall: chosen.recall, auc: auc,
+                      embeddings: features, targets: targets)
     }
 
     /// Class-balanced, L2-regularised logistic regression by full-batch Adam.
@@ -130,6 +141,20 @@ public enum RelevanceFitting {
             if f1 > best.f1 { best = (candidate, precision, recall, f1) }
         }
         return (best.threshold, best.precision, best.recall)
+    }
+
+    /// The highest threshold (one of the scores) at which at least `keep` of the positives
+    /// score at or above it, with the precision and recall there.
+    static func recallThreshold(scores: [Float], targets: [Float], keep: Double) -> (threshold: Float, precision: Double, recall: Double) {
+        let positives = zip(scores, targets).filter { $0.1 > 0 }.map(\.0).sorted(by: >)
+        precondition(!positives.isEmpty && keep > 0 && keep < 1, "recallThreshold: needs positives and 0 < keep < 1")
+        let threshold = positives[min(positives.count - 1, Int((keep * Double(positives.count)).rounded(.up)) - 1)]
+        var hits = 0.0, flagged = 0.0
+        for (score, target) in zip(scores, targets) where score >= threshold {
+            flagged += 1
+            hits += Double(target)
+        }
+        return (threshold, hits / flagged, hits / Double(positives.count))
     }
 
     private static func percent(_ x: Double) -> String { "\((x * 1000).rounded() / 10)" }
