@@ -117,7 +117,7 @@ def steady(showtell, session, model, fps, structure, start, end):
     the box happens to process: the peak cell overlaps the structure (a hit in the pointing
     game) and beats every cell off it by 5 % of the map's range, and the window is at least
     half speech (the box draws heat from 0.3 on), and a bundle's relevance head passes it by
-    0.05 (the box hides heat below its threshold); and so with the audio window 0.3 s earlier
+    0.01 (the box hides heat below its threshold); and so with the audio window 0.3 s earlier
     or later (under emulation the box's video and audio reach it out of step) wherever that
     window still hears the structure named. Returns (first time, last time, why) or None."""
     threshold = relevance_threshold(model)
@@ -132,13 +132,13 @@ def steady(showtell, session, model, fps, structure, start, end):
             named, share, margin, speech, relevance = rows.get(f, (None, 0, 0, 0, None))
             if named is None and offset != 0:
                 continue  # this window does not hear the structure: the box fades the heat
-            hidden = threshold is not None and (relevance is None or relevance < threshold + 0.05)
+            hidden = threshold is not None and (relevance is None or relevance < threshold + 0.01)
             if named != structure or share <= 0 or margin < 0.05 or (offset == 0 and speech < 0.5) or hidden:
                 good[f] = False
                 reasons.setdefault(f, f"frame {f} with the audio {offset:+.1f} s: " + (
                     f"{structure} not heard" if named != structure else
                     f"peak cell {100 * share:.0f} % on it, margin {margin:.2f}, speech {speech:.2f}"
-                    + (f", p(anatomy) {relevance} against the head's {threshold:.2f}" if hidden else "")))
+                    + (f", p(anatomy) {relevance} against the head's {threshold:.3f}" if hidden else "")))
     best, run = [], []
     for f in frames:
         run = run + [f] if good[f] else []

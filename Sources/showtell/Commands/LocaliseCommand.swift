@@ -38,7 +38,7 @@ struct LocaliseCommand: ParsableCommand {
             if let p = m.peak { line += String(format: "  peak at (%.0f, %.0f)", p.x, p.y) }
             line += String(format: "  speech %.2f", m.speech)
             if let margin = m.margin { line += String(format: "  margin %.2f", margin) }
-            if let r = m.relevance { line += String(format: "  p(anatomy) %.2f", r) }
+            if let r = m.relevance { line += String(format: "  p(anatomy) %.3f", r) }
             if !m.words.isEmpty { line += "  \"\(m.words)\"" }
             print(line)
         }
