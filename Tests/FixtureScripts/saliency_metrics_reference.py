@@ -289,16 +289,22 @@ for k, p in enumerate(polygons):
 
 # Cells centred where they look (ScreenGeometry.cellOrigin): a stride-s map's cell j spans crop
 # [origin + s*j, origin + s*(j + 1)); crop pixels past the last cell belong to none.
-def coverage_registered(polygon, side, origin):
-    poly = np.array([[x * RESIZE / SW - MARGIN, y * RESIZE / SH - MARGIN] for (x, y) in polygon])
-    ys, xs = np.mgrid[0:CROP, 0:CROP] + 0.5
-    inside = np.zeros((CROP, CROP), dtype=bool)
+def pixels_inside(poly, width, height):
+    """[height, width]: pixels whose centre is inside the polygon (even-odd rule, PolygonMask's)."""
+    ys, xs = np.mgrid[0:height, 0:width] + 0.5
+    inside = np.zeros((height, width), dtype=bool)
     for i in range(len(poly)):
         x0, y0 = poly[i - 1]; x1, y1 = poly[i]
         crosses = ((y0 <= ys) & (ys < y1)) | ((y1 <= ys) & (ys < y0))
         with np.errstate(divide="ignore", invalid="ignore"):
             xc = x0 + (ys - y0) * (x1 - x0) / (y1 - y0)
         inside ^= crosses & (xs >= xc)
+    return inside
+
+
+def coverage_registered(polygon, side, origin):
+    poly = np.array([[x * RESIZE / SW - MARGIN, y * RESIZE / SH - MARGIN] for (x, y) in polygon])
+    inside = pixels_inside(poly, CROP, CROP)
     index = np.floor((np.arange(CROP) + 0.5 - origin) / (CROP / side)).astype(int)
     keep = (index >= 0) & (index < side)
     hits, counts = np.zeros((side, side)), np.zeros((side, side))
@@ -329,16 +335,7 @@ registered = [dict(side=side, origin=origin,
 # a hit when a mask pixel (screen resolution, pixel centres, even-odd rule) lies strictly less
 # than the tolerance from it; tied maxima share. Own rng so the cases above stay as they were.
 def screen_mask(polygon):
-    poly = np.array(polygon, dtype=float)
-    ys, xs = np.mgrid[0:SH, 0:SW] + 0.5
-    inside = np.zeros((SH, SW), dtype=bool)
-    for i in range(len(poly)):
-        x0, y0 = poly[i - 1]; x1, y1 = poly[i]
-        crosses = ((y0 <= ys) & (ys < y1)) | ((y1 <= ys) & (ys < y0))
-        with np.errstate(divide="ignore", invalid="ignore"):
-            xc = x0 + (ys - y0) * (x1 - x0) / (y1 - y0)
-        inside ^= crosses & (xs >= xc)
-    return inside
+    return pixels_inside(np.array(polygon, dtype=float), SW, SH)
 
 
 def standard_pointing(pred, mask, side, origin, tolerance):
