@@ -95,16 +95,19 @@ import Testing
 
     /// With a relevance head the heatmap follows speech about anatomy only: a head that says
     /// "anatomy" lets every speech window drive the map; one that says "not anatomy" keeps the
-    /// picture grey and the status bar says why. Without a head every speech window counts.
+    /// picture grey and the status bar says why. Without a head, or with `loop.anatomy_gate =
+    /// false`, every speech window counts.
     @Test func relevanceHeadGatesTheHeatmap() throws {
-        for (bias, expectHeat) in [(Float(6), true), (Float(-6), false), (nil, true)] {
+        for (bias, gate, expectHeat) in [(Float(6), true, true), (Float(-6), true, false), (nil, true, true), (Float(-6), false, true)] {
             let scratch = ScratchFolder("showtell-loop")
             let head = bias.map { RelevanceHead(weights: [0, 0, 0, 0], bias: $0, threshold: 0.5, taughtBy: "test") }
-            let (loop, screen) = try makeLoop(directory: scratch.path, model: ConstantModel(relevance: head))
+            var settings = ApplianceLoop.Settings()
+            settings.anatomyGate = gate
+            let (loop, screen) = try makeLoop(directory: scratch.path, settings: settings, model: ConstantModel(relevance: head))
             try loop.run { false }
             let c = loop.counters
             #expect(c.speechWindows >= 4)
-            #expect(c.anatomyWindows == (expectHeat ? c.speechWindows : 0), "bias \(String(describing: bias))")
+            #expect(c.anatomyWindows == (expectHeat ? c.speechWindows : 0), "bias \(String(describing: bias)), gate \(gate)")
             // The last frame, 1 s into the voiced sound: coloured pixels only under a heatmap
             // (rows 0..<240 hold the picture; the status bar below has coloured text).
             let coloured = (0..<240).contains { y in

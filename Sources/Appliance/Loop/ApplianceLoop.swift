@@ -35,6 +35,8 @@ public final class ApplianceLoop {
         /// Centre the 0.6 s audio window on the frame shown (frames are held back 0.3 s);
         /// false: the window ends at the frame (causal, no added latency).
         public var centredWindow: Bool
+        /// Let the bundle's relevance head hide the heatmap for speech it says is not about anatomy.
+        public var anatomyGate: Bool
 
         public init(_ loop: ApplianceConfig.Loop = ApplianceConfig().loop) {
             audioHopMilliseconds = loop.audioHopMilliseconds
@@ -43,6 +45,7 @@ public final class ApplianceLoop {
             belowSonographerDB = Float(loop.speakerBelowSonographerDB)
             heatSmoothing = Float(1 - loop.smoothing)
             centredWindow = loop.window == .centred
+            anatomyGate = loop.anatomyGate
         }
     }
 
@@ -169,7 +172,7 @@ public final class ApplianceLoop {
     /// between iterations on the loop's thread (a reload), never per frame.
     public func installModel(_ model: LocalisationModel?, missing: StaticString = "NO MODEL") {
         self.model = model
-        relevance = model?.relevance
+        relevance = settings.anatomyGate ? model?.relevance : nil
         audioEmbedding.deallocate(); videoMap.deallocate(); heat.deallocate()
         let d = model?.embeddingDimension ?? 1
         let w = model?.mapWidth ?? 1, h = model?.mapHeight ?? 1

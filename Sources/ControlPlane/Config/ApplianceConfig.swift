@@ -78,6 +78,10 @@ public struct ApplianceConfig: Sendable, Equatable {
         /// level does not drive the heatmap (a parent or colleague in a quiet room); 0: off.
         /// Measured on quiet-room phantom scans in SpeakerCheckTests.
         public var speakerBelowSonographerDB = 10.0
+        /// Show the heatmap only while the bundle's relevance head says the speech is about
+        /// anatomy (bundles without a head: every speech window); false: every window of the
+        /// sonographer's speech, whatever the head says.
+        public var anatomyGate = true
     }
 
     /// Causal: [t-0.6 s, t], no added delay. Centred: [t-0.3 s, t+0.3 s], as in training,

@@ -59,6 +59,7 @@ enum ConfigSchema {
         float("loop", "smoothing", \.loop.smoothing, 0...0.99),
         float("loop", "speaker_min_db", \.loop.speakerMinDB, 0...40),
         float("loop", "speaker_below_sonographer_db", \.loop.speakerBelowSonographerDB, 0...40),
+        boolean("loop", "anatomy_gate", \.loop.anatomyGate),
 
         string("control", "socket", \.control.socket),
         string("control", "state_directory", \.control.stateDirectory),
