@@ -9,7 +9,8 @@ peak, both comparable across output strides)
 and gaze CC over the moments naming an anatomy on screen; with a control, its figures and a
 two-sided sign test over the moments that hit only with their own audio against those that
 hit only with another moment's (does the map follow the speech?). --per-anatomy adds a line
-per run with hits / moments for each named structure, most frequent first; --per-scan a line
+per run with hits / moments for each named structure, most frequent first (and in brackets
+the hits within 15 px, where recorded); --per-scan a line
 with each scan's pointing (moments of one scan are not independent: the spread between scans
 says how far a few scans' figure can be trusted; with a 90 % interval from resampling whole
 scans). Standard library only.
@@ -46,12 +47,17 @@ def sign_test(wins, losses):
 
 
 def per_anatomy(samples):
-    """'spine 51/91  heart 26/35 ...': hits over moments per named structure."""
-    hits = {}
+    """'spine 51/91  heart 26/35 ...': hits over moments per named structure; where the run
+    recorded the pointing game within 15 px, its hits follow in brackets ('spine 51/91 [60]')."""
+    hits, within = {}, {}
     for sample in samples.values():
         hits.setdefault(sample["structure"], []).append(1 if sample["pointing"] >= 1 else 0)
+        within.setdefault(sample["structure"], []).append(sample.get("standardPointing"))
     ordered = sorted(hits.items(), key=lambda item: (-len(item[1]), item[0]))
-    return "  ".join(f"{name} {sum(values)}/{len(values)}" for name, values in ordered)
+    def bracket(name):
+        values = within[name]
+        return "" if any(v is None for v in values) else f" [{sum(1 for v in values if v >= 1)}]"
+    return "  ".join(f"{name} {sum(values)}/{len(values)}{bracket(name)}" for name, values in ordered)
 
 
 def per_scan(samples):
